@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import Foundation
+import PackageDescription
+
+/// The schema files, each embedded in the binary.
+let migrationFiles = ((try? FileManager.default.contentsOfDirectory(
+    atPath: Context.packageDirectory + "/migrations")) ?? [])
+    .filter { $0.hasSuffix(".sql") }.sorted()
+
+/// Our own targets build with every warning treated as an error.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "TokenLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TokenLedger", targets: ["TokenLedger"]),
+        .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
+        .executable(name: "tokenledger", targets: ["tokenledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
+        .target(name: "TokenLedgerCore", swiftSettings: strict),
+        // The schema: migrations/vNNNN_*.sql, embedded in the binary so it runs from anywhere.
+        .target(
+            name: "TokenLedgerMigrations",
+            path: "migrations",
+            exclude: ["README.md"],
+            sources: ["Migrations.swift"],
+            resources: migrationFiles.map { .embedInCode($0) },
+            swiftSettings: strict
+        ),
+        // The library front: the store over GRDB and the system SQLite.
+        .target(
+            name: "TokenLedger",
+            dependencies: [
+                "TokenLedgerCore",
+                "TokenLedgerMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // The command line: parse, call the library, render.
+        .executableTarget(
+            name: "tokenledger",
+            dependencies: [
+                "TokenLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
+        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"]),
+        .testTarget(
+            name: "tokenledgerTests",
+            dependencies: ["TokenLedger"],
+            resources: [.copy("Expected")]
+        ),
+    ]
+)

@@ -1,0 +1,114 @@
+import GRDB
+import TokenLedgerCore
+
+/// A customer account: who spends credit, with its limits and balance.
+public struct Account: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    /// The largest single card payment (purchase or auto-recharge).
+    public var maximumPurchase: Money
+    /// How far below zero a `charge --enforce` may take the balance.
+    public var overdraftAllowance: Money
+    /// Credits minus debits: positive is credit left, negative is overdraft owed.
+    public var balance: Money
+    public var createdAt: Timestamp
+
+    init(row: Row) {
+        id = row["id"]
+        name = row["name"]
+        maximumPurchase = Money(nanos: row["max_purchase_nanos"])
+        overdraftAllowance = Money(nanos: row["overdraft_allowance_nanos"])
+        balance = Money(nanos: row["balance_nanos"])
+        createdAt = Timestamp(milliseconds: row["created_at_ms"])
+    }
+
+    static func find(named name: String, db: Database) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? AND kind = 'customer'", arguments: [name]).map(Account.init)
+    }
+
+    static func find(id: Int64, db: Database) throws -> Account {
+        Account(row: try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])!)
+    }
+}
+
+/// What `createAccount` needs.
+public struct NewAccount: Sendable {
+    public var name: String
+    public var maximumPurchase: Money
+    public var overdraftAllowance: Money
+    public var at: Timestamp
+
+    public init(name: String, maximumPurchase: Money = Credits.defaultMaximumPurchase, overdraftAllowance: Money = .zero, at: Timestamp) {
+        self.name = name
+        self.maximumPurchase = maximumPurchase
+        self.overdraftAllowance = overdraftAllowance
+        self.at = at
+    }
+}
+
+/// The ledger's own accounts, the other side of every customer transfer (created by the schema).
+enum SystemAccount: Int64 {
+    case payments = 1
+    case grants = 2
+    case usage = 3
+    case expired = 4
+    case adjustments = 5
+}
+
+extension Ledger {
+    /// Creates a customer account. Refuses (``AccountRefusal``) an invalid or taken name, a
+    /// maximum purchase outside $5...$1,000,000 or not whole cents, a negative overdraft.
+    @discardableResult
+    public func createAccount(_ request: NewAccount) throws -> Account {
+        if let problem = AccountRefusal.nameProblem(request.name) { throw AccountRefusal.invalidName(problem) }
+        let maximum = request.maximumPurchase
+        guard maximum >= Credits.minimumPurchase, maximum <= Credits.ceiling, maximum.isWholeCents else {
+            throw AccountRefusal.invalidMaximumPurchase(maximum)
+        }
+        guard request.overdraftAllowance >= .zero, request.overdraftAllowance <= Credits.ceiling else {
+            throw AccountRefusal.invalidOverdraft(request.overdraftAllowance)
+        }
+        return try write { db in
+            if try Account.find(named: request.name, db: db) != nil { throw AccountRefusal.accountExists(request.name) }
+            try db.execute(
+                sql: "INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)",
+                arguments: [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
+            return try Account.find(id: db.lastInsertedRowID, db: db)
+        }
+    }
+
+    /// Every customer account, by name.
+    public func accounts() throws -> [Account] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM account WHERE kind = 'customer' ORDER BY name").map(Account.init)
+        }
+    }
+
+    /// The customer account named `name`, or nil.
+    public func account(named name: String) throws -> Account? {
+        try read { db in try Account.find(named: name, db: db) }
+    }
+
+    /// Applies `delta` to an account's stored balance; the caller records the transfer.
+    static func post(_ delta: Money, to accountID: Int64, db: Database) throws {
+        try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", arguments: [delta.nanos, accountID])
+    }
+
+    /// Appends a transfer to the journal and updates both accounts' balances.
+    static func record(
+        _ kind: String, reference: String?, debit: Int64, credit: Int64, amount: Money, at time: Timestamp,
+        balanceAfter: Money, db: Database
+    ) throws -> Int64 {
+        precondition(amount.nanos > 0 && debit != credit)
+        try db.execute(
+            sql: """
+                INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [reference, kind, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
+        let id = db.lastInsertedRowID
+        try post(-amount, to: debit, db: db)
+        try post(amount, to: credit, db: db)
+        return id
+    }
+}

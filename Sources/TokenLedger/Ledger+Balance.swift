@@ -1,0 +1,52 @@
+import GRDB
+import TokenLedgerCore
+
+/// An account's balance at a time, with its lots.
+public struct BalanceReport: Sendable, Hashable {
+    public var account: String
+    public var at: Timestamp
+    /// Credits minus debits: negative is overdraft owed.
+    public var balance: Money
+    /// What can still be spent: the balance plus the overdraft allowance.
+    public var available: Money
+    public var overdraftAllowance: Money
+    /// Lots with credit remaining, in the order they will be spent.
+    public var lots: [Lot]
+    public var tier: UsageTier
+    /// Usage charged from the start of `at`'s calendar month (UTC) to `at`.
+    public var monthToDate: Money
+    /// What was written off now because lots had expired by `at`.
+    public var expiredNow: [ExpiryRecord]
+}
+
+extension Ledger {
+    /// The balance of `account` at `time`, after writing off lots expired by then.
+    /// Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
+    public func balance(of account: String, at time: Timestamp) throws -> BalanceReport {
+        try write { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            let expired = try Ledger.expireLots(accountID: found.id, at: time, db: db)
+            let current = try Account.find(id: found.id, db: db)
+            let lots = try Ledger.liveLots(accountID: found.id, db: db).sorted(by: Credits.spentBefore)
+            let monthToDate = try Int64.fetchOne(
+                db, sql: "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms <= ?",
+                arguments: [found.id, time.startOfMonth.milliseconds, time.milliseconds]) ?? 0
+            return BalanceReport(
+                account: current.name, at: time, balance: current.balance, available: current.balance + current.overdraftAllowance,
+                overdraftAllowance: current.overdraftAllowance, lots: lots, tier: try Ledger.tier(accountID: found.id, at: time, db: db),
+                monthToDate: Money(nanos: monthToDate), expiredNow: expired)
+        }
+    }
+
+    /// The usage tier of an account at `time`, from its card payments up to then.
+    static func tier(accountID: Int64, at time: Timestamp, db: Database) throws -> UsageTier {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT coalesce(sum(amount_nanos), 0) AS paid, min(occurred_at_ms) AS first FROM transfer
+                WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') AND occurred_at_ms <= ?
+                """, arguments: [accountID, time.milliseconds])!
+        let first: Int64? = row["first"]
+        return UsageTier.reached(paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time)
+    }
+}

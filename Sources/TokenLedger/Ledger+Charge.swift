@@ -1,0 +1,174 @@
+import GRDB
+import TokenLedgerCore
+
+/// One request's usage to charge.
+public struct ChargeRequest: Sendable {
+    public var account: String
+    public var model: String
+    /// The tier the provider reports it used (billed as reported, not as requested).
+    public var tier: ServiceTier
+    public var inputTokens: Int64
+    public var cachedTokens: Int64
+    public var cacheWriteTokens: Int64
+    public var outputTokens: Int64
+    public var project: String?
+    public var apiKey: String?
+    public var user: String?
+    /// The request id: the idempotency key. Generated when nil.
+    public var requestID: String?
+    public var at: Timestamp
+    /// Refuse rather than go below the overdraft allowance (a gateway asking before it serves).
+    public var enforce: Bool
+
+    public init(
+        account: String, model: String, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
+        output: Int64, project: String? = nil, apiKey: String? = nil, user: String? = nil, requestID: String? = nil,
+        at: Timestamp, enforce: Bool = false
+    ) {
+        self.account = account
+        self.model = model
+        self.tier = tier
+        self.inputTokens = input
+        self.cachedTokens = cached
+        self.cacheWriteTokens = cacheWrite
+        self.outputTokens = output
+        self.project = project
+        self.apiKey = apiKey
+        self.user = user
+        self.requestID = requestID
+        self.at = at
+        self.enforce = enforce
+    }
+
+    /// The longest project, API key, user or request id accepted.
+    public static let maximumAttributionLength = 256
+}
+
+/// What a charge recorded (or, for a retried request id, had recorded).
+public struct ChargeReceipt: Sendable, Hashable {
+    public var id: String
+    public var account: String
+    public var model: String
+    public var tier: ServiceTier
+    public var band: PriceBand
+    public var usage: TokenUsage
+    public var cost: Money
+    /// The account's balance right after the charge (negative: overdraft).
+    public var balance: Money
+    /// The part of the cost no lot covered: overdraft the next credit repays.
+    public var overdraft: Money
+    public var priceEffectiveFrom: Timestamp
+    public var at: Timestamp
+    public var duplicate: Bool
+}
+
+extension Ledger {
+    /// Records one request's usage: prices it with the entry in force at its time, spends
+    /// grants before purchases and the earliest-expiring lot first, and goes into overdraft
+    /// rather than dropping usage that happened.
+    ///
+    /// Throws ``ChargeRefusal`` (in check order) and writes nothing when refused. The same
+    /// request id with the same usage returns the original receipt with `duplicate` set; with
+    /// different usage it is refused as `id_conflict`.
+    public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
+        let usage: TokenUsage
+        do throws(InvalidUsage) {
+            usage = try TokenUsage.validated(
+                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+        } catch { throw ChargeRefusal.invalidUsage(error) }
+        try Ledger.checkAttribution(request)
+        let requestID = request.requestID ?? Ledger.generatedID("req")
+        return try write { db in
+            if let existing = try Ledger.existingCharge(requestID: requestID, db: db) {
+                guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
+                return existing.receipt
+            }
+            guard let account = try Account.find(named: request.account, db: db) else {
+                throw ChargeRefusal.unknownAccount(request.account)
+            }
+            let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db)
+            let cost: Cost
+            do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
+            _ = try Ledger.expireLots(accountID: account.id, at: request.at, db: db)
+            let balance = try Account.find(id: account.id, db: db).balance
+            if request.enforce, cost.total > balance + account.overdraftAllowance {
+                throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + account.overdraftAllowance)
+            }
+            guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
+            // After this point the operation must succeed.
+            let (allocations, uncovered) = Credits.allocate(cost.total, from: try Ledger.liveLots(accountID: account.id, db: db), at: request.at)
+            var transferID: Int64?
+            if cost.total.nanos > 0 {
+                let id = try Ledger.record(
+                    "usage", reference: nil, debit: account.id, credit: SystemAccount.usage.rawValue, amount: cost.total, at: request.at,
+                    balanceAfter: balanceAfter, db: db)
+                try Ledger.spend(allocations, transferID: id, db: db)
+                transferID = id
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
+                        cached_tokens, cache_write_tokens, output_tokens, cost_nanos, occurred_at_ms, project, api_key, end_user)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    requestID, account.id, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
+                    usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, cost.total.nanos, request.at.milliseconds,
+                    request.project, request.apiKey, request.user,
+                ])
+            return ChargeReceipt(
+                id: requestID, account: account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
+                cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
+                duplicate: false)
+        }
+    }
+
+    static func checkAttribution(_ request: ChargeRequest) throws {
+        let fields = [("project", request.project), ("api_key", request.apiKey), ("user", request.user), ("id", request.requestID)]
+        for (field, value) in fields {
+            guard let value else { continue }
+            if value.isEmpty { throw ChargeRefusal.invalidAttribution(field: field, reason: "it is empty") }
+            if value.unicodeScalars.count > ChargeRequest.maximumAttributionLength {
+                throw ChargeRefusal.invalidAttribution(field: field, reason: "it is longer than \(ChargeRequest.maximumAttributionLength) characters")
+            }
+        }
+        if request.model.isEmpty || request.model.unicodeScalars.count > PriceEntry.maximumModelNameLength {
+            throw ChargeRefusal.invalidAttribution(field: "model", reason: "it must be 1 to \(PriceEntry.maximumModelNameLength) characters")
+        }
+    }
+
+    /// A charge already recorded under `requestID`: its content, to compare with a retry.
+    struct RecordedCharge {
+        var receipt: ChargeReceipt
+        var project: String?
+        var apiKey: String?
+        var user: String?
+
+        func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {
+            receipt.account == request.account && receipt.model == request.model && receipt.tier == request.tier
+                && receipt.usage == usage && project == request.project && apiKey == request.apiKey && user == request.user
+        }
+    }
+
+    static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT u.*, a.name AS account_name, p.effective_from_ms,
+                       coalesce(t.balance_after_nanos, (SELECT a2.balance_nanos FROM account a2 WHERE a2.id = u.account_id)) AS balance_after,
+                       coalesce(u.cost_nanos - (SELECT sum(amount_nanos) FROM allocation x WHERE x.transfer_id = u.transfer_id), u.cost_nanos) AS uncovered
+                FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
+                LEFT JOIN transfer t ON t.id = u.transfer_id
+                WHERE u.request_id = ?
+                """, arguments: [requestID])
+        else { return nil }
+        let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
+        let receipt = ChargeReceipt(
+            id: requestID, account: row["account_name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!,
+            band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),
+            balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"] ?? 0),
+            priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
+            duplicate: true)
+        return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"])
+    }
+}

@@ -1,0 +1,213 @@
+import GRDB
+import TokenLedgerCore
+
+/// A card top-up to record.
+public struct PurchaseRequest: Sendable {
+    public var account: String
+    public var amount: Money
+    public var at: Timestamp
+    /// The idempotency key; generated when nil.
+    public var id: String?
+
+    public init(account: String, amount: Money, at: Timestamp, id: String? = nil) {
+        self.account = account
+        self.amount = amount
+        self.at = at
+        self.id = id
+    }
+}
+
+/// Free or promotional credit to record.
+public struct GrantRequest: Sendable {
+    public var account: String
+    public var amount: Money
+    public var at: Timestamp
+    /// When the credit expires; one year after `at` when nil.
+    public var expiresAt: Timestamp?
+    public var id: String?
+
+    public init(account: String, amount: Money, at: Timestamp, expiresAt: Timestamp? = nil, id: String? = nil) {
+        self.account = account
+        self.amount = amount
+        self.at = at
+        self.expiresAt = expiresAt
+        self.id = id
+    }
+}
+
+/// What a purchase or grant recorded (or, for a retried id, had recorded).
+public struct CreditReceipt: Sendable, Hashable {
+    public var id: String
+    public var kind: LotKind
+    public var account: String
+    public var amount: Money
+    /// The account's balance right after the credit.
+    public var balance: Money
+    /// The part of the credit that repaid overdraft.
+    public var repaid: Money
+    public var at: Timestamp
+    public var expiresAt: Timestamp
+    /// True when the id had already been recorded with the same content: nothing was written.
+    public var duplicate: Bool
+}
+
+extension Ledger {
+    /// Records a card top-up: whole cents, at least $5.00, at most the account's maximum; the
+    /// credit repays any overdraft first and expires one year later.
+    ///
+    /// Throws ``PurchaseRefusal`` (in check order) and writes nothing when refused. The same id
+    /// with the same account and amount returns the original receipt with `duplicate` set.
+    public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
+        if let refusal = PurchaseRefusal.check(amount: request.amount) { throw refusal }
+        let id = request.id ?? Ledger.generatedID("pur")
+        return try write { db in
+            if let existing = try Ledger.existingCredit(reference: id, db: db) {
+                guard existing.kind == .purchase, existing.account == request.account, existing.amount == request.amount else {
+                    throw PurchaseRefusal.idConflict(id)
+                }
+                return existing
+            }
+            guard let account = try Account.find(named: request.account, db: db) else {
+                throw PurchaseRefusal.unknownAccount(request.account)
+            }
+            guard request.amount <= account.maximumPurchase else {
+                throw PurchaseRefusal.aboveMaximum(amount: request.amount, maximum: account.maximumPurchase)
+            }
+            return try Ledger.credit(
+                account, kind: .purchase, transferKind: "purchase", from: .payments, amount: request.amount, at: request.at,
+                expiresAt: Credits.purchaseExpiry(from: request.at), reference: id, db: db
+            ) ?? { throw PurchaseRefusal.balanceOverflow }()
+        }
+    }
+
+    /// Records free or promotional credit with its expiry (one year by default).
+    ///
+    /// Throws ``GrantRefusal`` (in check order) and writes nothing when refused; idempotent on `id`.
+    public func grant(_ request: GrantRequest) throws -> CreditReceipt {
+        let expiresAt = request.expiresAt ?? request.at.addingYears(1)
+        if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: expiresAt) { throw refusal }
+        let id = request.id ?? Ledger.generatedID("grt")
+        return try write { db in
+            if let existing = try Ledger.existingCredit(reference: id, db: db) {
+                guard existing.kind == .grant, existing.account == request.account, existing.amount == request.amount,
+                      request.expiresAt == nil || request.expiresAt == existing.expiresAt
+                else { throw GrantRefusal.idConflict(id) }
+                return existing
+            }
+            guard let account = try Account.find(named: request.account, db: db) else {
+                throw GrantRefusal.unknownAccount(request.account)
+            }
+            return try Ledger.credit(
+                account, kind: .grant, transferKind: "grant", from: .grants, amount: request.amount, at: request.at,
+                expiresAt: expiresAt, reference: id, db: db
+            ) ?? { throw GrantRefusal.balanceOverflow }()
+        }
+    }
+
+    /// Writes off, for every account, what remains of the lots expired by `time`; returns the
+    /// write-offs made. Operations on an account do this for it first; this sweeps them all.
+    @discardableResult
+    public func expireLots(at time: Timestamp) throws -> [ExpiryRecord] {
+        try write { db in
+            let accountIDs = try Int64.fetchAll(
+                db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
+            return try accountIDs.flatMap { try Ledger.expireLots(accountID: $0, at: time, db: db) }
+        }
+    }
+
+    /// Adds a lot of credit to `account`: one transfer from a system account, the lot, and the
+    /// repayment of overdraft if the balance was negative. Nil when the balance would overflow.
+    static func credit(
+        _ account: Account, kind: LotKind, transferKind: String, from source: SystemAccount, amount: Money, at time: Timestamp,
+        expiresAt: Timestamp, reference: String, db: Database
+    ) throws -> CreditReceipt? {
+        _ = try expireLots(accountID: account.id, at: time, db: db)
+        let balance = try Account.find(id: account.id, db: db).balance
+        guard let balanceAfter = balance.adding(amount) else { return nil }
+        // After this point the operation must succeed.
+        let repaid = Credits.repayment(of: amount, balance: balance)
+        let transferID = try record(
+            transferKind, reference: reference, debit: source.rawValue, credit: account.id, amount: amount, at: time,
+            balanceAfter: balanceAfter, db: db)
+        try db.execute(
+            sql: "INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [account.id, kind.rawValue, transferID, amount.nanos, (amount - repaid).nanos, time.milliseconds, expiresAt.milliseconds])
+        if repaid.nanos > 0 {
+            try db.execute(
+                sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)",
+                arguments: [transferID, db.lastInsertedRowID, repaid.nanos])
+        }
+        return CreditReceipt(
+            id: reference, kind: kind, account: account.name, amount: amount, balance: balanceAfter, repaid: repaid, at: time,
+            expiresAt: expiresAt, duplicate: false)
+    }
+
+    /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.
+    static func existingCredit(reference: String, db: Database) throws -> CreditReceipt? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT t.reference, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, a.name, l.kind, l.expires_at_ms,
+                       coalesce((SELECT amount_nanos FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id), 0) AS repaid_nanos
+                FROM transfer t JOIN lot l ON l.transfer_id = t.id JOIN account a ON a.id = t.credit_account_id
+                WHERE t.reference = ?
+                """, arguments: [reference])
+        else { return nil }
+        return CreditReceipt(
+            id: reference, kind: LotKind(rawValue: row["kind"])!, account: row["name"], amount: Money(nanos: row["amount_nanos"]),
+            balance: Money(nanos: row["balance_after_nanos"]), repaid: Money(nanos: row["repaid_nanos"]),
+            at: Timestamp(milliseconds: row["occurred_at_ms"]), expiresAt: Timestamp(milliseconds: row["expires_at_ms"]), duplicate: true)
+    }
+}
+
+/// A lot's remaining credit written off at its expiry.
+public struct ExpiryRecord: Sendable, Hashable {
+    public var account: String
+    public var lotKind: LotKind
+    public var amount: Money
+    public var expiredAt: Timestamp
+}
+
+extension Ledger {
+    /// Writes off what remains of `accountID`'s lots that expired by `time`, at each lot's expiry.
+    static func expireLots(accountID: Int64, at time: Timestamp, db: Database) throws -> [ExpiryRecord] {
+        let lots = try Ledger.liveLots(accountID: accountID, db: db)
+        var balance = try Account.find(id: accountID, db: db).balance
+        let name = try String.fetchOne(db, sql: "SELECT name FROM account WHERE id = ?", arguments: [accountID])!
+        var records: [ExpiryRecord] = []
+        for lot in Credits.expired(lots, at: time) {
+            balance -= lot.remaining
+            let transferID = try record(
+                "expiry", reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, amount: lot.remaining,
+                at: lot.expiresAt, balanceAfter: balance, db: db)
+            try spend([Allocation(lotID: lot.id, amount: lot.remaining)], transferID: transferID, db: db)
+            records.append(ExpiryRecord(account: name, lotKind: lot.kind, amount: lot.remaining, expiredAt: lot.expiresAt))
+        }
+        return records
+    }
+
+    /// The account's lots with credit remaining, in no particular order.
+    static func liveLots(accountID: Int64, db: Database) throws -> [Lot] {
+        try Row.fetchAll(db, sql: "SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", arguments: [accountID]).map(Lot.init(row:))
+    }
+
+    /// Records `allocations` of a debit transfer and takes them from their lots.
+    static func spend(_ allocations: [Allocation], transferID: Int64, db: Database) throws {
+        for allocation in allocations {
+            try db.execute(
+                sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)",
+                arguments: [transferID, allocation.lotID, allocation.amount.nanos])
+            try db.execute(
+                sql: "UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", arguments: [allocation.amount.nanos, allocation.lotID])
+        }
+    }
+}
+
+extension Lot {
+    init(row: Row) {
+        self.init(
+            id: row["id"], kind: LotKind(rawValue: row["kind"])!, original: Money(nanos: row["original_nanos"]),
+            remaining: Money(nanos: row["remaining_nanos"]), createdAt: Timestamp(milliseconds: row["created_at_ms"]),
+            expiresAt: Timestamp(milliseconds: row["expires_at_ms"]))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import TokenLedgerCore
+import TokenLedgerMigrations
+
+/// A TokenLedger ledger: one SQLite file holding accounts, credit lots, the double-entry
+/// journal, usage and prices. The only type that talks to SQLite.
+///
+/// Every operation is one SQLite transaction (`BEGIN IMMEDIATE` for writes): it is done whole
+/// or, when refused or failed, leaves the file exactly as it was.
+///
+/// ```swift
+/// let ledger = try Ledger.open(at: "books.sqlite", create: true)
+/// try ledger.createAccount(NewAccount(name: "acme", at: now))
+/// try ledger.purchase(PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now))
+/// let receipt = try ledger.charge(ChargeRequest(account: "acme", model: "gpt-4o",
+///                                               input: 1_200, output: 300, at: now))
+/// print(receipt.cost)   // $0.006
+/// ```
+public final class Ledger: Sendable {
+    /// The file's path.
+    public let path: String
+    let pool: DatabasePool
+
+    /// SQLite's `application_id` for TokenLedger files ('TkLd').
+    public static let applicationID: Int32 = 1_416_315_236
+
+    /// How long a write waits for another process's write before giving up.
+    public static let busyTimeoutSeconds: Double = 10
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens the ledger at `path`, migrating an older schema to this version.
+    ///
+    /// With `create`, a missing file is created (readable and writable by its owner only) and
+    /// migrated. Throws ``LedgerError``: `.missing` without `create`, `.notALedger` for another
+    /// SQLite file or a file that is not SQLite, `.newerSchema` for a file from a newer version.
+    public static func open(at path: String, create: Bool = false) throws -> Ledger {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
+            try createOwnerOnlyFile(at: path)
+        } else {
+            try inspect(path: path, create: create)
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration())
+            let ledger = Ledger(path: path, pool: pool)
+            try ledger.migrate()
+            return ledger
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "TokenLedger"
+        return configuration
+    }
+
+    /// Looks at an existing file read-only, so that a file that is not a ledger is left as it was.
+    private static func inspect(path: String, create: Bool) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let (applicationID, objects) = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+            }
+            try queue.close()
+            if applicationID == Ledger.applicationID { return }
+            if objects == 0 {
+                if create { return }
+                throw LedgerError(.missing, path: path, detail: "the file is empty")
+            }
+            throw LedgerError(.notALedger, path: path, detail: "it is a SQLite database of another application")
+        } catch let error as DatabaseError {
+            if error.resultCode.primaryResultCode == .SQLITE_NOTADB {
+                throw LedgerError(.notALedger, path: path, detail: "it is not a SQLite database")
+            }
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    private static func createOwnerOnlyFile(at path: String) throws {
+        let descriptor = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else {
+            throw LedgerError(.readOnly, path: path, detail: "cannot create the file: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+    }
+
+    private func migrate() throws {
+        var migrator = DatabaseMigrator()
+        for migration in SchemaMigrations.all {
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
+        }
+        let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+        if superseded {
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            let unknown = applied.subtracting(SchemaMigrations.all.map(\.identifier)).sorted()
+            throw LedgerError(.newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// The schema migrations applied to this file, oldest first.
+    public func schemaVersion() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction; a thrown error rolls everything back.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// Loads the default price book (entries not yet present); returns how many were added.
+    /// `tokenledger init` calls it; running it again adds nothing.
+    @discardableResult
+    public func loadDefaultPrices() throws -> Int {
+        try write { db in
+            var added = 0
+            for entry in DefaultPriceBook.entries where try PriceStore.insertIfAbsent(entry, source: "default", db: db) {
+                added += 1
+            }
+            return added
+        }
+    }
+
+    /// A new random id with a prefix, for operations the caller gave no id: `chg_3f9a…`.
+    static func generatedID(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return prefix + "_" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,98 @@
+import GRDB
+import TokenLedgerCore
+
+/// Reading and writing price entries: one `price_entry` row and a `price_rate` row per tier and band.
+enum PriceStore {
+    /// The entry in force for `model` at `time`: the latest `effective_from` not after it.
+    /// Throws ``ChargeRefusal`` `.unknownModel` or `.noPriceAtTime`.
+    static func entryInForce(model: String, at time: Timestamp, db: Database) throws -> (id: Int64, entry: PriceEntry) {
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
+            arguments: [model, time.milliseconds])
+        {
+            return (row["id"], try entry(row: row, db: db))
+        }
+        guard let earliest = try Int64.fetchOne(db, sql: "SELECT min(effective_from_ms) FROM price_entry WHERE model = ?", arguments: [model]) else {
+            throw ChargeRefusal.unknownModel(model)
+        }
+        throw ChargeRefusal.noPriceAtTime(model: model, time: time, earliest: Timestamp(milliseconds: earliest))
+    }
+
+    /// Builds an entry from its `price_entry` row and its rates.
+    static func entry(row: Row, db: Database) throws -> PriceEntry {
+        var rates: [RateKey: TokenRates] = [:]
+        for rate in try Row.fetchAll(db, sql: "SELECT * FROM price_rate WHERE price_entry_id = ?", arguments: [row["id"] as Int64]) {
+            let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
+            rates[key] = TokenRates(
+                input: rate["input_nanos_per_million"], cachedInput: rate["cached_input_nanos_per_million"],
+                cacheWrite: rate["cache_write_nanos_per_million"], output: rate["output_nanos_per_million"])
+        }
+        return PriceEntry(
+            model: row["model"], effectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), rates: rates,
+            maxInputTokens: row["max_input_tokens"], maxOutputTokens: row["max_output_tokens"],
+            longContextThresholdTokens: row["long_context_threshold_tokens"])
+    }
+
+    /// Entries of `model` (or all models), each with its source: those in force at `time`, or
+    /// every entry when `time` is nil.
+    static func entries(model: String?, at time: Timestamp?, db: Database) throws -> [(entry: PriceEntry, source: String)] {
+        var sql = "SELECT * FROM price_entry p WHERE (?1 IS NULL OR model = ?1)"
+        if time != nil {
+            sql += " AND effective_from_ms = (SELECT max(effective_from_ms) FROM price_entry q WHERE q.model = p.model AND q.effective_from_ms <= ?2)"
+        }
+        sql += " ORDER BY model, effective_from_ms"
+        return try Row.fetchAll(db, sql: sql, arguments: [model, time?.milliseconds]).map { (try entry(row: $0, db: db), $0["source"]) }
+    }
+
+    /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
+    /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one differs.
+    static func insertIfAbsent(_ entry: PriceEntry, source: String, db: Database) throws -> Bool {
+        if let row = try Row.fetchOne(
+            db, sql: "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", arguments: [entry.model, entry.effectiveFrom.milliseconds])
+        {
+            guard try self.entry(row: row, db: db) == entry else {
+                throw PriceRefusal.entryExists(model: entry.model, effectiveFrom: entry.effectiveFrom)
+            }
+            return false
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
+        let id = db.lastInsertedRowID
+        for (key, rates) in entry.rates {
+            try db.execute(
+                sql: """
+                    INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
+                        cache_write_nanos_per_million, output_nanos_per_million) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
+        }
+        return true
+    }
+}
+
+/// A price entry with where it came from (`default`, `manual`, `litellm`).
+public struct ListedPrice: Sendable, Hashable {
+    public var entry: PriceEntry
+    public var source: String
+}
+
+extension Ledger {
+    /// Price entries: those in force at `time` (every model's current one), or, when `time` is
+    /// nil, the whole effective-dated history. Filtered to `model` when given.
+    public func prices(model: String? = nil, at time: Timestamp?) throws -> [ListedPrice] {
+        try read { db in try PriceStore.entries(model: model, at: time, db: db).map { ListedPrice(entry: $0.entry, source: $0.source) } }
+    }
+
+    /// Adds a price entry effective from its time. Returns false when the same entry already
+    /// exists (nothing written). Throws ``PriceRefusal`` for an invalid entry, or when a
+    /// different entry exists for the same model and time (history is never rewritten).
+    @discardableResult
+    public func setPrice(_ entry: PriceEntry) throws -> Bool {
+        if let problem = entry.problem { throw PriceRefusal.invalidEntry(problem) }
+        return try write { db in try PriceStore.insertIfAbsent(entry, source: "manual", db: db) }
+    }
+}

@@ -1,0 +1,156 @@
+/// Which band of a model's prices applies: the standard one, or the long-context one that
+/// applies when a request's input tokens exceed the model's threshold (e.g. 272k).
+public enum PriceBand: String, CaseIterable, Hashable, Sendable {
+    case standard
+    case longContext = "long_context"
+}
+
+/// Prices of each token class, in nanodollars per million tokens; nil where the catalog gives none.
+public struct TokenRates: Hashable, Sendable {
+    public var input: Int64?
+    public var cachedInput: Int64?
+    public var cacheWrite: Int64?
+    public var output: Int64?
+
+    public init(input: Int64?, cachedInput: Int64? = nil, cacheWrite: Int64? = nil, output: Int64?) {
+        self.input = input
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+        self.output = output
+    }
+
+    /// The rates as a list of (class name, value), in a fixed order, for checks and display.
+    public var classes: [(name: String, value: Int64?)] {
+        [("input", input), ("cached_input", cachedInput), ("cache_write", cacheWrite), ("output", output)]
+    }
+}
+
+/// A (service tier, band) pair that a price entry may give rates for.
+public struct RateKey: Hashable, Sendable, Comparable {
+    public var tier: ServiceTier
+    public var band: PriceBand
+
+    public init(_ tier: ServiceTier, _ band: PriceBand = .standard) {
+        self.tier = tier
+        self.band = band
+    }
+
+    public static func < (lhs: RateKey, rhs: RateKey) -> Bool {
+        let order = ServiceTier.allCases
+        let left = (order.firstIndex(of: lhs.tier)!, PriceBand.allCases.firstIndex(of: lhs.band)!)
+        let right = (order.firstIndex(of: rhs.tier)!, PriceBand.allCases.firstIndex(of: rhs.band)!)
+        return left < right
+    }
+}
+
+/// The rates that apply to one usage: every class resolved to a price.
+public struct ResolvedRates: Hashable, Sendable {
+    public var input: Int64
+    public var cachedInput: Int64
+    public var cacheWrite: Int64
+    public var output: Int64
+}
+
+/// One model's prices from an instant on: the entry with the latest `effectiveFrom` not after a
+/// request's time prices it, so a price change never reprices history.
+///
+/// Rates are nanodollars per million tokens. The default tier's standard rates must give input
+/// and output; everything else is optional and resolved by ``resolvedRates(tier:band:)``.
+public struct PriceEntry: Hashable, Sendable {
+    public var model: String
+    public var effectiveFrom: Timestamp
+    public var rates: [RateKey: TokenRates]
+    public var maxInputTokens: Int64?
+    public var maxOutputTokens: Int64?
+    public var longContextThresholdTokens: Int64?
+
+    /// The highest price TokenLedger accepts: $10,000 per million tokens. With
+    /// ``TokenUsage/maximumTokens`` it keeps every cost within `Int64` nanodollars.
+    public static let maximumRateNanosPerMillion: Int64 = 10_000 * Money.nanosPerDollar
+    /// The longest model name accepted.
+    public static let maximumModelNameLength = 256
+
+    public init(
+        model: String, effectiveFrom: Timestamp, rates: [RateKey: TokenRates],
+        maxInputTokens: Int64? = nil, maxOutputTokens: Int64? = nil, longContextThresholdTokens: Int64? = nil
+    ) {
+        self.model = model
+        self.effectiveFrom = effectiveFrom
+        self.rates = rates
+        self.maxInputTokens = maxInputTokens
+        self.maxOutputTokens = maxOutputTokens
+        self.longContextThresholdTokens = longContextThresholdTokens
+    }
+
+    /// The first problem with this entry, if any: a missing model name or default price, a
+    /// negative or absurd rate, a non-positive window.
+    public var problem: String? {
+        if model.isEmpty { return "the model name is empty" }
+        if model.unicodeScalars.count > PriceEntry.maximumModelNameLength {
+            return "the model name is longer than \(PriceEntry.maximumModelNameLength) characters"
+        }
+        guard let standard = rates[RateKey(.default)], standard.input != nil, standard.output != nil else {
+            return "the default input and output prices are required"
+        }
+        for key in rates.keys.sorted() {
+            for (name, value) in rates[key]!.classes {
+                guard let value else { continue }
+                if value < 0 { return "the \(key.tier.rawValue) \(name) price is negative" }
+                if value > PriceEntry.maximumRateNanosPerMillion {
+                    return "the \(key.tier.rawValue) \(name) price is above $10,000 per million tokens"
+                }
+            }
+        }
+        for (name, value) in [("max_input_tokens", maxInputTokens), ("max_output_tokens", maxOutputTokens),
+                              ("long_context_threshold_tokens", longContextThresholdTokens)] {
+            if let value, value <= 0 || value > TokenUsage.maximumTokens { return "\(name) must be between 1 and \(TokenUsage.maximumTokens)" }
+        }
+        return nil
+    }
+
+    /// The rates a usage in `tier` and `band` is billed at, or nil when the tier has no price.
+    ///
+    /// Default: the catalog's rates; cached input and cache write cost the input price where
+    /// not given. Flex and batch: the catalog's rate for each class where given, else half of the
+    /// default rate (half to even). Priority: only the catalog's own priority prices. The
+    /// long-context band falls back to the standard band where the catalog gives none.
+    public func resolvedRates(tier: ServiceTier, band: PriceBand = .standard) -> ResolvedRates? {
+        switch tier {
+        case .default:
+            guard let given = explicit(.default, band), let input = given.input, let output = given.output else { return nil }
+            return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
+        case .flex, .batch:
+            guard let base = resolvedRates(tier: .default, band: band) else { return nil }
+            let given = explicit(tier, band)
+            func half(_ value: Int64) -> Int64 { Int64(Rounding.halfToEven(Int128(value), dividedBy: 2)) }
+            let input = given?.input ?? half(base.input)
+            return ResolvedRates(
+                input: input,
+                cachedInput: given?.cachedInput ?? half(base.cachedInput),
+                cacheWrite: given?.cacheWrite ?? half(base.cacheWrite),
+                output: given?.output ?? half(base.output))
+        case .priority:
+            guard let given = explicit(.priority, band), let input = given.input, let output = given.output else { return nil }
+            return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
+        }
+    }
+
+    /// The catalog's own rates for a tier and band; the long-context band falls back to standard.
+    private func explicit(_ tier: ServiceTier, _ band: PriceBand) -> TokenRates? {
+        if band == .longContext, let rates = rates[RateKey(tier, .longContext)] {
+            guard tier == .default || tier == .priority else { return rates }
+            // Classes missing from the long-context band cost what the standard band says.
+            let standard = self.rates[RateKey(tier)]
+            return TokenRates(
+                input: rates.input ?? standard?.input, cachedInput: rates.cachedInput ?? standard?.cachedInput,
+                cacheWrite: rates.cacheWrite ?? standard?.cacheWrite, output: rates.output ?? standard?.output)
+        }
+        return rates[RateKey(tier)]
+    }
+
+    /// The band a usage falls in: long-context when its input exceeds the threshold.
+    public func band(for usage: TokenUsage) -> PriceBand {
+        guard let threshold = longContextThresholdTokens, usage.inputTokens > threshold else { return .standard }
+        return .longContext
+    }
+}

@@ -1,0 +1,60 @@
+/// Why a usage cannot be priced by an entry, in the order the checks run.
+public enum PricingRefusal: Error, Equatable, Sendable {
+    /// The model answers with at most `limit` tokens in `field` (input or output).
+    case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
+    /// The catalog has no price for the tier (priority needs its own input and output prices).
+    case noPriceForTier(ServiceTier)
+}
+
+/// The exact cost of one usage: what each token class cost before rounding, and the total
+/// rounded once to nanodollars, half to even.
+public struct Cost: Hashable, Sendable {
+    public var rates: ResolvedRates
+    public var band: PriceBand
+    /// Each class's exact cost in femtodollars (1e-15 USD): uncached input, cached, cache write, output.
+    public var uncachedInputFemtos: Int128
+    public var cachedInputFemtos: Int128
+    public var cacheWriteFemtos: Int128
+    public var outputFemtos: Int128
+    /// The charge: the sum of the classes rounded once to nanodollars.
+    public var total: Money
+
+    /// The unrounded sum in femtodollars.
+    public var exactFemtos: Int128 { uncachedInputFemtos + cachedInputFemtos + cacheWriteFemtos + outputFemtos }
+}
+
+extension PriceEntry {
+    /// Femtodollars (1e-15 USD) in one nanodollar: costs are rounded by this divisor.
+    public static let femtosPerNano: Int128 = 1_000_000
+
+    /// Prices `usage` in `tier`: uncached input at the input price, cached and cache-write tokens
+    /// at theirs, output at the output price, the long-context band above its threshold.
+    ///
+    /// Refuses usage beyond the model's context window and tiers without a price (``PricingRefusal``).
+    public func cost(of usage: TokenUsage, tier: ServiceTier) throws(PricingRefusal) -> Cost {
+        if let limit = maxInputTokens, usage.inputTokens > limit {
+            throw .contextWindowExceeded(field: "input", tokens: usage.inputTokens, limit: limit)
+        }
+        if let limit = maxOutputTokens, usage.outputTokens > limit {
+            throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: limit)
+        }
+        let band = band(for: usage)
+        guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier) }
+        return Cost.of(usage, at: rates, band: band)
+    }
+}
+
+extension Cost {
+    /// The cost of `usage` at resolved `rates`: exact per class, rounded once.
+    public static func of(_ usage: TokenUsage, at rates: ResolvedRates, band: PriceBand = .standard) -> Cost {
+        let uncached = Int128(usage.uncachedInputTokens) * Int128(rates.input)
+        let cached = Int128(usage.cachedTokens) * Int128(rates.cachedInput)
+        let cacheWrite = Int128(usage.cacheWriteTokens) * Int128(rates.cacheWrite)
+        let output = Int128(usage.outputTokens) * Int128(rates.output)
+        let nanos = Rounding.halfToEven(uncached + cached + cacheWrite + output, dividedBy: PriceEntry.femtosPerNano)
+        // Bounded by TokenUsage.maximumTokens × PriceEntry.maximumRateNanosPerMillion × 4 < Int64.max.
+        return Cost(
+            rates: rates, band: band, uncachedInputFemtos: uncached, cachedInputFemtos: cached,
+            cacheWriteFemtos: cacheWrite, outputFemtos: output, total: Money(nanos: Int64(nanos)))
+    }
+}

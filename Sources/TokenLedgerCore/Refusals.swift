@@ -1,0 +1,251 @@
+/// A business refusal: an operation that a rule does not allow. It writes nothing.
+///
+/// Each operation has its own enum of refusals, listed in the order the checks run; `code` is
+/// a stable name that the CLI prints and scripts match on, `message` says why for people.
+public protocol Refusal: Error, Sendable, CustomStringConvertible {
+    /// A stable snake_case name: `below_minimum`, `id_conflict`, `unknown_model`.
+    var code: String { get }
+    /// A sentence for people.
+    var message: String { get }
+    /// Whether the input itself was malformed (exit 1) rather than refused by a rule (exit 2).
+    var isBadInput: Bool { get }
+}
+
+extension Refusal {
+    public var description: String { "\(code): \(message)" }
+    public var isBadInput: Bool { false }
+}
+
+/// Why an account cannot be created.
+public enum AccountRefusal: Refusal, Equatable {
+    case invalidName(String)
+    case invalidMaximumPurchase(Money)
+    case invalidOverdraft(Money)
+    case accountExists(String)
+
+    public var code: String {
+        switch self {
+        case .invalidName: "invalid_name"
+        case .invalidMaximumPurchase: "invalid_max_purchase"
+        case .invalidOverdraft: "invalid_overdraft"
+        case .accountExists: "account_exists"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidName(let reason): "invalid account name: \(reason)"
+        case .invalidMaximumPurchase(let amount):
+            "the maximum purchase \(amount) must be between \(Credits.minimumPurchase) and \(Credits.ceiling) in whole cents"
+        case .invalidOverdraft(let amount): "the overdraft allowance \(amount) must be between $0 and \(Credits.ceiling)"
+        case .accountExists(let name): "an account named '\(name)' already exists"
+        }
+    }
+
+    public var isBadInput: Bool {
+        if case .accountExists = self { return false }
+        return true
+    }
+
+    /// The longest account name accepted.
+    public static let maximumNameLength = 256
+
+    /// The problem with an account name, if any: empty, too long, control characters, or a
+    /// leading `@` (reserved for the ledger's own accounts).
+    public static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "the name is empty" }
+        if name.unicodeScalars.count > maximumNameLength { return "the name is longer than \(maximumNameLength) characters" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "the name contains control characters"
+        }
+        if name.hasPrefix("@") { return "names starting with '@' are reserved for the ledger's own accounts" }
+        return nil
+    }
+}
+
+/// Why a purchase (a card top-up) is refused, in check order.
+public enum PurchaseRefusal: Refusal, Equatable {
+    case amountNotPositive(Money)
+    case notWholeCents(Money)
+    case belowMinimum(Money)
+    case idConflict(String)
+    case unknownAccount(String)
+    case aboveMaximum(amount: Money, maximum: Money)
+    case balanceOverflow
+
+    public var code: String {
+        switch self {
+        case .amountNotPositive: "amount_not_positive"
+        case .notWholeCents: "not_whole_cents"
+        case .belowMinimum: "below_minimum"
+        case .idConflict: "id_conflict"
+        case .unknownAccount: "unknown_account"
+        case .aboveMaximum: "above_maximum"
+        case .balanceOverflow: "balance_overflow"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .amountNotPositive(let amount): "a purchase must be positive (got \(amount))"
+        case .notWholeCents(let amount): "a card payment is whole cents (got \(amount))"
+        case .belowMinimum(let amount): "\(amount) is below the minimum purchase of \(Credits.minimumPurchase)"
+        case .idConflict(let id): "the id '\(id)' was already used for a different operation"
+        case .unknownAccount(let name): "no account named '\(name)'"
+        case .aboveMaximum(let amount, let maximum): "\(amount) is above this account's maximum purchase of \(maximum)"
+        case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        }
+    }
+
+    public var isBadInput: Bool {
+        switch self {
+        case .amountNotPositive, .notWholeCents: true
+        default: false
+        }
+    }
+
+    /// The checks that need no database, in order: positive, whole cents, at least the minimum.
+    public static func check(amount: Money) -> PurchaseRefusal? {
+        if amount.nanos <= 0 { return .amountNotPositive(amount) }
+        if !amount.isWholeCents { return .notWholeCents(amount) }
+        if amount < Credits.minimumPurchase { return .belowMinimum(amount) }
+        return nil
+    }
+}
+
+/// Why a grant (free or promotional credit) is refused, in check order.
+public enum GrantRefusal: Refusal, Equatable {
+    case amountNotPositive(Money)
+    case aboveMaximum(Money)
+    case expiryNotAfterGrant(grantedAt: Timestamp, expiresAt: Timestamp)
+    case idConflict(String)
+    case unknownAccount(String)
+    case balanceOverflow
+
+    public var code: String {
+        switch self {
+        case .amountNotPositive: "amount_not_positive"
+        case .aboveMaximum: "above_maximum"
+        case .expiryNotAfterGrant: "expiry_not_after_grant"
+        case .idConflict: "id_conflict"
+        case .unknownAccount: "unknown_account"
+        case .balanceOverflow: "balance_overflow"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .amountNotPositive(let amount): "a grant must be positive (got \(amount))"
+        case .aboveMaximum(let amount): "\(amount) is above the largest grant of \(Credits.ceiling)"
+        case .expiryNotAfterGrant(let grantedAt, let expiresAt):
+            "the grant expires at \(expiresAt), not after it is granted at \(grantedAt)"
+        case .idConflict(let id): "the id '\(id)' was already used for a different operation"
+        case .unknownAccount(let name): "no account named '\(name)'"
+        case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        }
+    }
+
+    public var isBadInput: Bool {
+        switch self {
+        case .amountNotPositive, .expiryNotAfterGrant: true
+        default: false
+        }
+    }
+
+    /// The checks that need no database, in order.
+    public static func check(amount: Money, at time: Timestamp, expiresAt: Timestamp) -> GrantRefusal? {
+        if amount.nanos <= 0 { return .amountNotPositive(amount) }
+        if amount > Credits.ceiling { return .aboveMaximum(amount) }
+        if expiresAt <= time { return .expiryNotAfterGrant(grantedAt: time, expiresAt: expiresAt) }
+        return nil
+    }
+}
+
+/// Why a charge (one request's usage) is refused, in check order.
+public enum ChargeRefusal: Refusal, Equatable {
+    case invalidUsage(InvalidUsage)
+    case invalidAttribution(field: String, reason: String)
+    case idConflict(String)
+    case unknownAccount(String)
+    case unknownModel(String)
+    case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
+    case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
+    case noPriceForTier(model: String, tier: ServiceTier)
+    case insufficientBalance(cost: Money, available: Money)
+    case balanceOverflow
+
+    public var code: String {
+        switch self {
+        case .invalidUsage: "invalid_usage"
+        case .invalidAttribution: "invalid_attribution"
+        case .idConflict: "id_conflict"
+        case .unknownAccount: "unknown_account"
+        case .unknownModel: "unknown_model"
+        case .noPriceAtTime: "no_price_at_time"
+        case .contextWindowExceeded: "context_window_exceeded"
+        case .noPriceForTier: "no_price_for_tier"
+        case .insufficientBalance: "insufficient_balance"
+        case .balanceOverflow: "balance_overflow"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidUsage(let problem): "invalid token counts: \(problem)"
+        case .invalidAttribution(let field, let reason): "invalid \(field): \(reason)"
+        case .idConflict(let id): "the request id '\(id)' was already recorded with different usage"
+        case .unknownAccount(let name): "no account named '\(name)'"
+        case .unknownModel(let model): "no prices for the model '\(model)' (see `tokenledger prices list`)"
+        case .noPriceAtTime(let model, let time, let earliest):
+            "no price for '\(model)' was in force at \(time); its first price is effective from \(earliest)"
+        case .contextWindowExceeded(let field, let tokens, let limit):
+            "\(tokens) \(field) tokens exceed the model's limit of \(limit)"
+        case .noPriceForTier(let model, let tier): "the price book has no \(tier.rawValue) prices for '\(model)'"
+        case .insufficientBalance(let cost, let available):
+            "the charge of \(cost) exceeds the available balance of \(available)"
+        case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        }
+    }
+
+    public var isBadInput: Bool {
+        switch self {
+        case .invalidUsage, .invalidAttribution, .contextWindowExceeded: true
+        default: false
+        }
+    }
+
+    /// The refusal for a pricing problem of `model`.
+    public init(_ refusal: PricingRefusal, model: String) {
+        switch refusal {
+        case .contextWindowExceeded(let field, let tokens, let limit):
+            self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
+        case .noPriceForTier(let tier): self = .noPriceForTier(model: model, tier: tier)
+        }
+    }
+}
+
+/// Why a price entry cannot be set.
+public enum PriceRefusal: Refusal, Equatable {
+    case invalidEntry(String)
+    case entryExists(model: String, effectiveFrom: Timestamp)
+
+    public var code: String {
+        switch self {
+        case .invalidEntry: "invalid_price"
+        case .entryExists: "price_exists"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidEntry(let reason): "invalid price: \(reason)"
+        case .entryExists(let model, let time):
+            "'\(model)' already has a different price effective from \(time); prices in force are never rewritten, add one with a later --effective-from"
+        }
+    }
+
+    public var isBadInput: Bool {
+        if case .invalidEntry = self { return true }
+        return false
+    }
+}

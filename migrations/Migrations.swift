@@ -1,0 +1,16 @@
+/// One step of the ledger's schema: its identifier (the file name without `.sql`) and its SQL.
+public struct SchemaMigration: Sendable {
+    public var identifier: String
+    public var sql: String
+}
+
+/// The ledger's schema migrations, in order, embedded in the binary.
+public enum SchemaMigrations {
+    /// Every migration, oldest first. Append only.
+    public static let all: [SchemaMigration] = [
+        SchemaMigration(identifier: "v0001_initial", sql: String(decoding: PackageResources.v0001_initial_sql, as: UTF8.self))
+    ]
+
+    /// The identifier of the newest schema this binary knows.
+    public static var latest: String { all.last!.identifier }
+}
