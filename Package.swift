@@ -54,7 +54,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
-        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"]),
+        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
         .testTarget(
             name: "tokenledgerTests",
             dependencies: ["TokenLedger"],

@@ -23,11 +23,11 @@ public struct Account: Sendable, Hashable {
     }
 
     static func find(named name: String, db: Database) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? AND kind = 'customer'", arguments: [name]).map(Account.init)
+        try db.row("SELECT * FROM account WHERE name = ? AND kind = 'customer'", [name]).map(Account.init)
     }
 
     static func find(id: Int64, db: Database) throws -> Account {
-        Account(row: try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])!)
+        Account(row: try db.row("SELECT * FROM account WHERE id = ?", [id])!)
     }
 }
 
@@ -70,9 +70,7 @@ extension Ledger {
         }
         return try write { db in
             if try Account.find(named: request.name, db: db) != nil { throw AccountRefusal.accountExists(request.name) }
-            try db.execute(
-                sql: "INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)",
-                arguments: [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
+            try db.run("INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)", [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
             return try Account.find(id: db.lastInsertedRowID, db: db)
         }
     }
@@ -80,7 +78,7 @@ extension Ledger {
     /// Every customer account, by name.
     public func accounts() throws -> [Account] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM account WHERE kind = 'customer' ORDER BY name").map(Account.init)
+            try db.rows("SELECT * FROM account WHERE kind = 'customer' ORDER BY name").map(Account.init)
         }
     }
 
@@ -91,7 +89,7 @@ extension Ledger {
 
     /// Applies `delta` to an account's stored balance; the caller records the transfer.
     static func post(_ delta: Money, to accountID: Int64, db: Database) throws {
-        try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", arguments: [delta.nanos, accountID])
+        try db.run("UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", [delta.nanos, accountID])
     }
 
     /// Appends a transfer to the journal and updates both accounts' balances.
@@ -100,12 +98,10 @@ extension Ledger {
         balanceAfter: Money, db: Database
     ) throws -> Int64 {
         precondition(amount.nanos > 0 && debit != credit)
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [reference, kind, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
+                """, [reference, kind, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
         let id = db.lastInsertedRowID
         try post(-amount, to: debit, db: db)
         try post(amount, to: credit, db: db)

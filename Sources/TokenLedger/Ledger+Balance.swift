@@ -28,9 +28,7 @@ extension Ledger {
             let expired = try Ledger.expireLots(accountID: found.id, at: time, db: db)
             let current = try Account.find(id: found.id, db: db)
             let lots = try Ledger.liveLots(accountID: found.id, db: db).sorted(by: Credits.spentBefore)
-            let monthToDate = try Int64.fetchOne(
-                db, sql: "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms <= ?",
-                arguments: [found.id, time.startOfMonth.milliseconds, time.milliseconds]) ?? 0
+            let monthToDate = try db.value(Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms <= ?", [found.id, time.startOfMonth.milliseconds, time.milliseconds]) ?? 0
             return BalanceReport(
                 account: current.name, at: time, balance: current.balance, available: current.balance + current.overdraftAllowance,
                 overdraftAllowance: current.overdraftAllowance, lots: lots, tier: try Ledger.tier(accountID: found.id, at: time, db: db),
@@ -40,12 +38,10 @@ extension Ledger {
 
     /// The usage tier of an account at `time`, from its card payments up to then.
     static func tier(accountID: Int64, at time: Timestamp, db: Database) throws -> UsageTier {
-        let row = try Row.fetchOne(
-            db,
-            sql: """
+        let row = try db.row("""
                 SELECT coalesce(sum(amount_nanos), 0) AS paid, min(occurred_at_ms) AS first FROM transfer
                 WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') AND occurred_at_ms <= ?
-                """, arguments: [accountID, time.milliseconds])!
+                """, [accountID, time.milliseconds])!
         let first: Int64? = row["first"]
         return UsageTier.reached(paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time)
     }

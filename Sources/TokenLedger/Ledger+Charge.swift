@@ -71,56 +71,92 @@ extension Ledger {
     /// request id with the same usage returns the original receipt with `duplicate` set; with
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
+        let usage = try Ledger.validated(request)
+        return try write { db in try Ledger.charge(request, usage: usage, db: db) }
+    }
+
+    /// Records many charges in one transaction: all of them, or, when any is refused or fails,
+    /// none (the error names the index of the request that stopped it). Retried request ids
+    /// are duplicates as with ``charge(_:)``. For imports and replays, where one transaction
+    /// per request would spend its time syncing the disk.
+    public func charge(all requests: [ChargeRequest]) throws -> [ChargeReceipt] {
+        var validated: [(ChargeRequest, TokenUsage)] = []
+        validated.reserveCapacity(requests.count)
+        for (index, request) in requests.enumerated() {
+            do {
+                validated.append((request, try Ledger.validated(request)))
+            } catch let refusal as ChargeRefusal {
+                throw BatchRefusal(index: index, refusal: refusal)
+            }
+        }
+        let work = validated
+        return try write { db in
+            var receipts: [ChargeReceipt] = []
+            receipts.reserveCapacity(work.count)
+            for (index, (request, usage)) in work.enumerated() {
+                do {
+                    receipts.append(try Ledger.charge(request, usage: usage, db: db))
+                } catch let refusal as ChargeRefusal {
+                    throw BatchRefusal(index: index, refusal: refusal)
+                }
+            }
+            return receipts
+        }
+    }
+
+    /// The usage of a request, once its counts and attribution are known to be valid.
+    static func validated(_ request: ChargeRequest) throws -> TokenUsage {
         let usage: TokenUsage
         do throws(InvalidUsage) {
             usage = try TokenUsage.validated(
                 input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
         } catch { throw ChargeRefusal.invalidUsage(error) }
-        try Ledger.checkAttribution(request)
+        try checkAttribution(request)
+        return usage
+    }
+
+    /// Records one charge inside the caller's transaction.
+    static func charge(_ request: ChargeRequest, usage: TokenUsage, db: Database) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
-        return try write { db in
-            if let existing = try Ledger.existingCharge(requestID: requestID, db: db) {
-                guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
-                return existing.receipt
-            }
-            guard let account = try Account.find(named: request.account, db: db) else {
-                throw ChargeRefusal.unknownAccount(request.account)
-            }
-            let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db)
-            let cost: Cost
-            do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
-            _ = try Ledger.expireLots(accountID: account.id, at: request.at, db: db)
-            let balance = try Account.find(id: account.id, db: db).balance
-            if request.enforce, cost.total > balance + account.overdraftAllowance {
-                throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + account.overdraftAllowance)
-            }
-            guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
-            // After this point the operation must succeed.
-            let (allocations, uncovered) = Credits.allocate(cost.total, from: try Ledger.liveLots(accountID: account.id, db: db), at: request.at)
-            var transferID: Int64?
-            if cost.total.nanos > 0 {
-                let id = try Ledger.record(
-                    "usage", reference: nil, debit: account.id, credit: SystemAccount.usage.rawValue, amount: cost.total, at: request.at,
-                    balanceAfter: balanceAfter, db: db)
-                try Ledger.spend(allocations, transferID: id, db: db)
-                transferID = id
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
-                        cached_tokens, cache_write_tokens, output_tokens, cost_nanos, occurred_at_ms, project, api_key, end_user)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    requestID, account.id, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
-                    usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, cost.total.nanos, request.at.milliseconds,
-                    request.project, request.apiKey, request.user,
-                ])
-            return ChargeReceipt(
-                id: requestID, account: account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
-                cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
-                duplicate: false)
+        if let existing = try Ledger.existingCharge(requestID: requestID, db: db) {
+            guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
+            return existing.receipt
         }
+        guard let account = try Account.find(named: request.account, db: db) else {
+            throw ChargeRefusal.unknownAccount(request.account)
+        }
+        let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db)
+        let cost: Cost
+        do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
+        _ = try Ledger.expireLots(accountID: account.id, at: request.at, db: db)
+        let balance = try Account.find(id: account.id, db: db).balance
+        if request.enforce, cost.total > balance + account.overdraftAllowance {
+            throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + account.overdraftAllowance)
+        }
+        guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
+        // After this point the operation must succeed.
+        let (allocations, uncovered) = Credits.allocate(cost.total, from: try Ledger.liveLots(accountID: account.id, db: db), at: request.at)
+        var transferID: Int64?
+        if cost.total.nanos > 0 {
+            let id = try Ledger.record(
+                "usage", reference: nil, debit: account.id, credit: SystemAccount.usage.rawValue, amount: cost.total, at: request.at,
+                balanceAfter: balanceAfter, db: db)
+            try Ledger.spend(allocations, transferID: id, db: db)
+            transferID = id
+        }
+        try db.run("""
+                INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
+                    cached_tokens, cache_write_tokens, output_tokens, cost_nanos, occurred_at_ms, project, api_key, end_user)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                requestID, account.id, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
+                usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, cost.total.nanos, request.at.milliseconds,
+                request.project, request.apiKey, request.user,
+            ])
+        return ChargeReceipt(
+            id: requestID, account: account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
+            cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
+            duplicate: false)
     }
 
     static func checkAttribution(_ request: ChargeRequest) throws {
@@ -151,16 +187,14 @@ extension Ledger {
     }
 
     static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
+        guard let row = try db.row("""
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
                        coalesce(t.balance_after_nanos, (SELECT a2.balance_nanos FROM account a2 WHERE a2.id = u.account_id)) AS balance_after,
                        coalesce(u.cost_nanos - (SELECT sum(amount_nanos) FROM allocation x WHERE x.transfer_id = u.transfer_id), u.cost_nanos) AS uncovered
                 FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                 LEFT JOIN transfer t ON t.id = u.transfer_id
                 WHERE u.request_id = ?
-                """, arguments: [requestID])
+                """, [requestID])
         else { return nil }
         let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
         let receipt = ChargeReceipt(
@@ -171,4 +205,14 @@ extension Ledger {
             duplicate: true)
         return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"])
     }
+}
+
+/// A refused request in a batch: its position (from 0) and why. Nothing of the batch was written.
+public struct BatchRefusal: Refusal {
+    public var index: Int
+    public var refusal: ChargeRefusal
+
+    public var code: String { refusal.code }
+    public var message: String { "request \(index + 1): \(refusal.message)" }
+    public var isBadInput: Bool { refusal.isBadInput }
 }

@@ -109,8 +109,7 @@ extension Ledger {
     @discardableResult
     public func expireLots(at time: Timestamp) throws -> [ExpiryRecord] {
         try write { db in
-            let accountIDs = try Int64.fetchAll(
-                db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
+            let accountIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
             return try accountIDs.flatMap { try Ledger.expireLots(accountID: $0, at: time, db: db) }
         }
     }
@@ -129,13 +128,9 @@ extension Ledger {
         let transferID = try record(
             transferKind, reference: reference, debit: source.rawValue, credit: account.id, amount: amount, at: time,
             balanceAfter: balanceAfter, db: db)
-        try db.execute(
-            sql: "INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [account.id, kind.rawValue, transferID, amount.nanos, (amount - repaid).nanos, time.milliseconds, expiresAt.milliseconds])
+        try db.run("INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", [account.id, kind.rawValue, transferID, amount.nanos, (amount - repaid).nanos, time.milliseconds, expiresAt.milliseconds])
         if repaid.nanos > 0 {
-            try db.execute(
-                sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)",
-                arguments: [transferID, db.lastInsertedRowID, repaid.nanos])
+            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, db.lastInsertedRowID, repaid.nanos])
         }
         return CreditReceipt(
             id: reference, kind: kind, account: account.name, amount: amount, balance: balanceAfter, repaid: repaid, at: time,
@@ -144,14 +139,12 @@ extension Ledger {
 
     /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.
     static func existingCredit(reference: String, db: Database) throws -> CreditReceipt? {
-        guard let row = try Row.fetchOne(
-            db,
-            sql: """
+        guard let row = try db.row("""
                 SELECT t.reference, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, a.name, l.kind, l.expires_at_ms,
                        coalesce((SELECT amount_nanos FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id), 0) AS repaid_nanos
                 FROM transfer t JOIN lot l ON l.transfer_id = t.id JOIN account a ON a.id = t.credit_account_id
                 WHERE t.reference = ?
-                """, arguments: [reference])
+                """, [reference])
         else { return nil }
         return CreditReceipt(
             id: reference, kind: LotKind(rawValue: row["kind"])!, account: row["name"], amount: Money(nanos: row["amount_nanos"]),
@@ -173,7 +166,7 @@ extension Ledger {
     static func expireLots(accountID: Int64, at time: Timestamp, db: Database) throws -> [ExpiryRecord] {
         let lots = try Ledger.liveLots(accountID: accountID, db: db)
         var balance = try Account.find(id: accountID, db: db).balance
-        let name = try String.fetchOne(db, sql: "SELECT name FROM account WHERE id = ?", arguments: [accountID])!
+        let name = try db.value(String.self, "SELECT name FROM account WHERE id = ?", [accountID])!
         var records: [ExpiryRecord] = []
         for lot in Credits.expired(lots, at: time) {
             balance -= lot.remaining
@@ -188,17 +181,14 @@ extension Ledger {
 
     /// The account's lots with credit remaining, in no particular order.
     static func liveLots(accountID: Int64, db: Database) throws -> [Lot] {
-        try Row.fetchAll(db, sql: "SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", arguments: [accountID]).map(Lot.init(row:))
+        try db.rows("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", [accountID]).map(Lot.init(row:))
     }
 
     /// Records `allocations` of a debit transfer and takes them from their lots.
     static func spend(_ allocations: [Allocation], transferID: Int64, db: Database) throws {
         for allocation in allocations {
-            try db.execute(
-                sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)",
-                arguments: [transferID, allocation.lotID, allocation.amount.nanos])
-            try db.execute(
-                sql: "UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", arguments: [allocation.amount.nanos, allocation.lotID])
+            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, allocation.lotID, allocation.amount.nanos])
+            try db.run("UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", [allocation.amount.nanos, allocation.lotID])
         }
     }
 }

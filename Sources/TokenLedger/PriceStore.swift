@@ -6,13 +6,11 @@ enum PriceStore {
     /// The entry in force for `model` at `time`: the latest `effective_from` not after it.
     /// Throws ``ChargeRefusal`` `.unknownModel` or `.noPriceAtTime`.
     static func entryInForce(model: String, at time: Timestamp, db: Database) throws -> (id: Int64, entry: PriceEntry) {
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
-            arguments: [model, time.milliseconds])
+        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1", [model, time.milliseconds])
         {
             return (row["id"], try entry(row: row, db: db))
         }
-        guard let earliest = try Int64.fetchOne(db, sql: "SELECT min(effective_from_ms) FROM price_entry WHERE model = ?", arguments: [model]) else {
+        guard let earliest = try db.value(Int64.self, "SELECT min(effective_from_ms) FROM price_entry WHERE model = ?", [model]) else {
             throw ChargeRefusal.unknownModel(model)
         }
         throw ChargeRefusal.noPriceAtTime(model: model, time: time, earliest: Timestamp(milliseconds: earliest))
@@ -21,7 +19,7 @@ enum PriceStore {
     /// Builds an entry from its `price_entry` row and its rates.
     static func entry(row: Row, db: Database) throws -> PriceEntry {
         var rates: [RateKey: TokenRates] = [:]
-        for rate in try Row.fetchAll(db, sql: "SELECT * FROM price_rate WHERE price_entry_id = ?", arguments: [row["id"] as Int64]) {
+        for rate in try db.rows("SELECT * FROM price_rate WHERE price_entry_id = ?", [row["id"] as Int64]) {
             let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
             rates[key] = TokenRates(
                 input: rate["input_nanos_per_million"], cachedInput: rate["cached_input_nanos_per_million"],
@@ -41,34 +39,29 @@ enum PriceStore {
             sql += " AND effective_from_ms = (SELECT max(effective_from_ms) FROM price_entry q WHERE q.model = p.model AND q.effective_from_ms <= ?2)"
         }
         sql += " ORDER BY model, effective_from_ms"
-        return try Row.fetchAll(db, sql: sql, arguments: [model, time?.milliseconds]).map { (try entry(row: $0, db: db), $0["source"]) }
+        return try db.rows(sql, [model, time?.milliseconds]).map { (try entry(row: $0, db: db), $0["source"]) }
     }
 
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
     /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one differs.
     static func insertIfAbsent(_ entry: PriceEntry, source: String, db: Database) throws -> Bool {
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", arguments: [entry.model, entry.effectiveFrom.milliseconds])
+        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", [entry.model, entry.effectiveFrom.milliseconds])
         {
             guard try self.entry(row: row, db: db) == entry else {
                 throw PriceRefusal.entryExists(model: entry.model, effectiveFrom: entry.effectiveFrom)
             }
             return false
         }
-        try db.execute(
-            sql: """
+        try db.run("""
                 INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
+                """, [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
         let id = db.lastInsertedRowID
         for (key, rates) in entry.rates {
-            try db.execute(
-                sql: """
+            try db.run("""
                     INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
                         cache_write_nanos_per_million, output_nanos_per_million) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
+                    """, [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
         }
         return true
     }
@@ -78,6 +71,11 @@ enum PriceStore {
 public struct ListedPrice: Sendable, Hashable {
     public var entry: PriceEntry
     public var source: String
+
+    public init(entry: PriceEntry, source: String) {
+        self.entry = entry
+        self.source = source
+    }
 }
 
 extension Ledger {

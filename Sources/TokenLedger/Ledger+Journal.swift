@@ -1,0 +1,38 @@
+import GRDB
+import TokenLedgerCore
+
+/// One transfer of the journal as seen from a customer account.
+public struct JournalLine: Sendable, Hashable {
+    public var kind: String
+    /// Positive when the account was credited, negative when debited.
+    public var amount: Money
+    public var at: Timestamp
+    public var balanceAfter: Money
+    /// The caller's id (purchases, grants) or the request id (usage).
+    public var reference: String?
+}
+
+extension Ledger {
+    /// The transfers touching `account` with times in `[from, to)`, in the order recorded.
+    public func journal(account: String, from: Timestamp = .earliest, to: Timestamp = .latest, kinds: Set<String>? = nil) throws -> [JournalLine] {
+        try read { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.kind, t.amount_nanos, t.credit_account_id = ?1 AS credited, t.occurred_at_ms, t.balance_after_nanos,
+                           coalesce(t.reference, (SELECT request_id FROM usage u WHERE u.transfer_id = t.id)) AS reference
+                    FROM transfer t WHERE (t.debit_account_id = ?1 OR t.credit_account_id = ?1) AND t.occurred_at_ms >= ?2 AND t.occurred_at_ms < ?3
+                    ORDER BY t.id
+                    """, arguments: [found.id, from.milliseconds, to.milliseconds]
+            ).compactMap { row in
+                let kind: String = row["kind"]
+                if let kinds, !kinds.contains(kind) { return nil }
+                let amount = Money(nanos: row["amount_nanos"])
+                return JournalLine(
+                    kind: kind, amount: row["credited"] ? amount : -amount, at: Timestamp(milliseconds: row["occurred_at_ms"]),
+                    balanceAfter: Money(nanos: row["balance_after_nanos"]), reference: row["reference"])
+            }
+        }
+    }
+}

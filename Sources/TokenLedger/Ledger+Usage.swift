@@ -1,0 +1,36 @@
+import GRDB
+import TokenLedgerCore
+
+/// Usage added up for one model and tier over a period.
+public struct UsageTotal: Sendable, Hashable {
+    public var model: String
+    public var tier: ServiceTier
+    public var requests: Int64
+    public var inputTokens: Int64
+    public var cachedTokens: Int64
+    public var cacheWriteTokens: Int64
+    public var outputTokens: Int64
+    public var cost: Money
+}
+
+extension Ledger {
+    /// Usage of `account` with times in `[from, to)`, added up by model and tier, costliest first.
+    public func usageTotals(account: String, from: Timestamp, to: Timestamp) throws -> [UsageTotal] {
+        try read { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT model, service_tier, sum(requests) AS requests, sum(input_tokens) AS input, sum(cached_tokens) AS cached,
+                           sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_nanos) AS cost
+                    FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?
+                    GROUP BY model, service_tier ORDER BY cost DESC, model, service_tier
+                    """, arguments: [found.id, from.milliseconds, to.milliseconds]
+            ).map { row in
+                UsageTotal(
+                    model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, requests: row["requests"], inputTokens: row["input"],
+                    cachedTokens: row["cached"], cacheWriteTokens: row["cache_write"], outputTokens: row["output"], cost: Money(nanos: row["cost"]))
+            }
+        }
+    }
+}
