@@ -55,10 +55,7 @@ let package = Package(
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
         .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
-        .testTarget(
-            name: "tokenledgerTests",
-            dependencies: ["TokenLedger"],
-            resources: [.copy("Expected")]
-        ),
+        // Runs the built `tokenledger` on temporary ledgers; compares with Expected/*.txt.
+        .testTarget(name: "tokenledgerTests", dependencies: ["tokenledger"], exclude: ["Expected"]),
     ]
 )

@@ -80,7 +80,7 @@ public enum Demo {
             receipts += try ledger.charge(all: batch)
             progress(receipts.count, requests.count)
         }
-        let overdraft = -min(try ledger.balance(of: account, at: receipts.last!.at).balance, .zero)
+        let overdraft = -min(receipts.last!.balance, .zero)
         events.append(Event(label: "card top-up", receipt: try ledger.purchase(PurchaseRequest(
             account: account, amount: secondTopUp, at: secondTopUpAt, id: "demo-top-up-2"))))
         let expired = try ledger.journal(account: account, kinds: ["expiry"]).reduce(Money.zero) { $0 - $1.amount }

@@ -25,9 +25,9 @@ extension Ledger {
     public func balance(of account: String, at time: Timestamp) throws -> BalanceReport {
         try write { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            let expired = try Ledger.expireLots(accountID: found.id, at: time, db: db)
-            let current = try Account.find(id: found.id, db: db)
-            let lots = try Ledger.liveLots(accountID: found.id, db: db).sorted(by: Credits.spentBefore)
+            let state = try Ledger.bringUpToDate(found, at: time, db: db)
+            let (current, expired) = (state.account, state.expired)
+            let lots = state.lots.sorted(by: Credits.spentBefore)
             let monthToDate = try db.value(Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms <= ?", [found.id, time.startOfMonth.milliseconds, time.milliseconds]) ?? 0
             return BalanceReport(
                 account: current.name, at: time, balance: current.balance, available: current.balance + current.overdraftAllowance,

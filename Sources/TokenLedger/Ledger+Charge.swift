@@ -72,7 +72,7 @@ extension Ledger {
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try Ledger.validated(request)
-        return try write { db in try Ledger.charge(request, usage: usage, db: db) }
+        return try write { db in try Ledger.charge(request, usage: usage, prices: self.priceCache, db: db) }
     }
 
     /// Records many charges in one transaction: all of them, or, when any is refused or fails,
@@ -95,7 +95,7 @@ extension Ledger {
             receipts.reserveCapacity(work.count)
             for (index, (request, usage)) in work.enumerated() {
                 do {
-                    receipts.append(try Ledger.charge(request, usage: usage, db: db))
+                    receipts.append(try Ledger.charge(request, usage: usage, prices: self.priceCache, db: db))
                 } catch let refusal as ChargeRefusal {
                     throw BatchRefusal(index: index, refusal: refusal)
                 }
@@ -116,7 +116,7 @@ extension Ledger {
     }
 
     /// Records one charge inside the caller's transaction.
-    static func charge(_ request: ChargeRequest, usage: TokenUsage, db: Database) throws -> ChargeReceipt {
+    static func charge(_ request: ChargeRequest, usage: TokenUsage, prices: PriceCache, db: Database) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
         if let existing = try Ledger.existingCharge(requestID: requestID, db: db) {
             guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
@@ -125,17 +125,17 @@ extension Ledger {
         guard let account = try Account.find(named: request.account, db: db) else {
             throw ChargeRefusal.unknownAccount(request.account)
         }
-        let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db)
+        let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db, cache: prices)
         let cost: Cost
         do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
-        _ = try Ledger.expireLots(accountID: account.id, at: request.at, db: db)
-        let balance = try Account.find(id: account.id, db: db).balance
+        let state = try Ledger.bringUpToDate(account, at: request.at, db: db)
+        let balance = state.account.balance
         if request.enforce, cost.total > balance + account.overdraftAllowance {
             throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + account.overdraftAllowance)
         }
         guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
         // After this point the operation must succeed.
-        let (allocations, uncovered) = Credits.allocate(cost.total, from: try Ledger.liveLots(accountID: account.id, db: db), at: request.at)
+        let (allocations, uncovered) = Credits.allocate(cost.total, from: state.lots, at: request.at)
         var transferID: Int64?
         if cost.total.nanos > 0 {
             let id = try Ledger.record(

@@ -110,7 +110,7 @@ extension Ledger {
     public func expireLots(at time: Timestamp) throws -> [ExpiryRecord] {
         try write { db in
             let accountIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
-            return try accountIDs.flatMap { try Ledger.expireLots(accountID: $0, at: time, db: db) }
+            return try accountIDs.flatMap { try Ledger.bringUpToDate(try Account.find(id: $0, db: db), at: time, db: db).expired }
         }
     }
 
@@ -120,8 +120,7 @@ extension Ledger {
         _ account: Account, kind: LotKind, transferKind: String, from source: SystemAccount, amount: Money, at time: Timestamp,
         expiresAt: Timestamp, reference: String, db: Database
     ) throws -> CreditReceipt? {
-        _ = try expireLots(accountID: account.id, at: time, db: db)
-        let balance = try Account.find(id: account.id, db: db).balance
+        let balance = try bringUpToDate(account, at: time, db: db).account.balance
         guard let balanceAfter = balance.adding(amount) else { return nil }
         // After this point the operation must succeed.
         let repaid = Credits.repayment(of: amount, balance: balance)
@@ -162,21 +161,32 @@ public struct ExpiryRecord: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// Writes off what remains of `accountID`'s lots that expired by `time`, at each lot's expiry.
-    static func expireLots(accountID: Int64, at time: Timestamp, db: Database) throws -> [ExpiryRecord] {
-        let lots = try Ledger.liveLots(accountID: accountID, db: db)
-        var balance = try Account.find(id: accountID, db: db).balance
-        let name = try db.value(String.self, "SELECT name FROM account WHERE id = ?", [accountID])!
-        var records: [ExpiryRecord] = []
-        for lot in Credits.expired(lots, at: time) {
-            balance -= lot.remaining
+    /// The state of an account once the lots expired by a time are written off.
+    struct CurrentState {
+        var account: Account
+        /// Lots with credit remaining that are still live.
+        var lots: [Lot]
+        var expired: [ExpiryRecord]
+    }
+
+    /// Writes off what remains of `account`'s lots that expired by `time` (each at its expiry)
+    /// and returns the account's balance and live lots after that. Every operation on an
+    /// account starts here, inside its transaction.
+    static func bringUpToDate(_ account: Account, at time: Timestamp, db: Database) throws -> CurrentState {
+        var state = CurrentState(account: account, lots: try liveLots(accountID: account.id, db: db), expired: [])
+        let expired = Credits.expired(state.lots, at: time)
+        guard !expired.isEmpty else { return state }
+        for lot in expired {
+            state.account.balance -= lot.remaining
             let transferID = try record(
-                "expiry", reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, amount: lot.remaining,
-                at: lot.expiresAt, balanceAfter: balance, db: db)
+                "expiry", reference: nil, debit: account.id, credit: SystemAccount.expired.rawValue, amount: lot.remaining,
+                at: lot.expiresAt, balanceAfter: state.account.balance, db: db)
             try spend([Allocation(lotID: lot.id, amount: lot.remaining)], transferID: transferID, db: db)
-            records.append(ExpiryRecord(account: name, lotKind: lot.kind, amount: lot.remaining, expiredAt: lot.expiresAt))
+            state.expired.append(ExpiryRecord(account: account.name, lotKind: lot.kind, amount: lot.remaining, expiredAt: lot.expiresAt))
         }
-        return records
+        let expiredIDs = Set(expired.map(\.id))
+        state.lots.removeAll { expiredIDs.contains($0.id) }
+        return state
     }
 
     /// The account's lots with credit remaining, in no particular order.

@@ -21,6 +21,7 @@ public final class Ledger: Sendable {
     /// The file's path.
     public let path: String
     let pool: DatabasePool
+    let priceCache = PriceCache()
 
     /// SQLite's `application_id` for TokenLedger files ('TkLd').
     public static let applicationID: Int32 = 1_416_315_236

@@ -1,14 +1,20 @@
 import GRDB
+import Synchronization
 import TokenLedgerCore
 
 /// Reading and writing price entries: one `price_entry` row and a `price_rate` row per tier and band.
 enum PriceStore {
     /// The entry in force for `model` at `time`: the latest `effective_from` not after it.
     /// Throws ``ChargeRefusal`` `.unknownModel` or `.noPriceAtTime`.
-    static func entryInForce(model: String, at time: Timestamp, db: Database) throws -> (id: Int64, entry: PriceEntry) {
-        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1", [model, time.milliseconds])
+    static func entryInForce(model: String, at time: Timestamp, db: Database, cache: PriceCache) throws -> (id: Int64, entry: PriceEntry) {
+        if let id = try db.value(
+            Int64.self, "SELECT id FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
+            [model, time.milliseconds])
         {
-            return (row["id"], try entry(row: row, db: db))
+            if let cached = cache.entry(id: id) { return (id, cached) }
+            let entry = try entry(row: try db.row("SELECT * FROM price_entry WHERE id = ?", [id])!, db: db)
+            cache.store(entry, id: id)
+            return (id, entry)
         }
         guard let earliest = try db.value(Int64.self, "SELECT min(effective_from_ms) FROM price_entry WHERE model = ?", [model]) else {
             throw ChargeRefusal.unknownModel(model)
@@ -65,6 +71,15 @@ enum PriceStore {
         }
         return true
     }
+}
+
+/// Price entries already read, by id. Entries are never updated once written (a price change
+/// is a new entry), so an entry read once stays right for the life of the process.
+final class PriceCache: Sendable {
+    private let entries = Mutex<[Int64: PriceEntry]>([:])
+
+    func entry(id: Int64) -> PriceEntry? { entries.withLock { $0[id] } }
+    func store(_ entry: PriceEntry, id: Int64) { entries.withLock { $0[id] = entry } }
 }
 
 /// A price entry with where it came from (`default`, `manual`, `litellm`).

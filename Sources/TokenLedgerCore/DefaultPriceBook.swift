@@ -25,6 +25,12 @@ public enum DefaultPriceBook {
         entry("gpt-4-0125-preview", "2024-01-25", input: "10", cached: nil, output: "30", window: (128_000, 4_096), tiers: [:]),
         entry("gpt-3.5-turbo-0125", "2024-01-25", input: "0.50", cached: nil, output: "1.50", window: (16_385, 4_096),
               tiers: [.batch: ("0.25", nil, "0.75")]),
+        // gpt-3.5-turbo (4,096-token window): $2 / $2 at launch, $1.50 / $2 from 2023-06-13,
+        // $0.50 / $1.50 from 2024-01-25.
+        entry("gpt-3.5-turbo", "2023-03-01", input: "2", cached: nil, output: "2", window: (4_096, 4_096), tiers: [:]),
+        entry("gpt-3.5-turbo", "2023-06-13", input: "1.50", cached: nil, output: "2", window: (4_096, 4_096), tiers: [:]),
+        entry("gpt-3.5-turbo", "2024-01-25", input: "0.50", cached: nil, output: "1.50", window: (4_096, 4_096), tiers: [:]),
+        entry("gpt-4-turbo-preview", "2024-01-25", input: "10", cached: nil, output: "30", window: (128_000, 4_096), tiers: [:]),
         entry("gpt-3.5-turbo-instruct", "2023-09-18", input: "1.50", cached: nil, output: "2", window: (4_096, 4_096), tiers: [:]),
     ]
 

@@ -125,20 +125,26 @@ public enum DecimalText {
         var fractionDigits = 0
         var seenDot = false
         var exponent = 0
+        // Thousands separators: 1 to 3 digits before the first comma, exactly 3 after each.
+        var sawComma = false
+        var groupDigits = 0
+        func groupingIsValid() -> Bool { !sawComma || groupDigits == 3 }
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 digits.append(byte - UInt8(ascii: "0"))
-                if seenDot { fractionDigits += 1 }
+                if seenDot { fractionDigits += 1 } else { groupDigits += 1 }
             case UInt8(ascii: "."):
-                guard !seenDot else { throw .malformed(text) }
+                guard !seenDot, groupingIsValid() else { throw .malformed(text) }
                 seenDot = true
             case UInt8(ascii: ","):
-                guard !seenDot, !digits.isEmpty else { throw .malformed(text) }
+                guard !seenDot, sawComma ? groupDigits == 3 : (1...3).contains(groupDigits) else { throw .malformed(text) }
+                sawComma = true
+                groupDigits = 0
             case UInt8(ascii: "e"), UInt8(ascii: "E"):
-                guard !digits.isEmpty else { throw .malformed(text) }
+                guard !digits.isEmpty, seenDot || groupingIsValid() else { throw .malformed(text) }
                 exponent = try parseExponent(bytes[(index + 1)...], original: text)
                 index = bytes.endIndex
                 continue
@@ -147,7 +153,8 @@ public enum DecimalText {
             }
             index += 1
         }
-        guard !digits.isEmpty else { throw .malformed(text) }
+        guard !digits.isEmpty, seenDot || groupingIsValid() else { throw .malformed(text) }
+        if digits.allSatisfy({ $0 == 0 }) { return 0 }
         // value = digits × 10^(exponent − fractionDigits); we want value × 10^scale.
         let shift = exponent - fractionDigits + scale
         while digits.count > 1, digits.first == 0 { digits.removeFirst() }
@@ -171,8 +178,12 @@ public enum DecimalText {
             guard !overflow1, !overflow2 else { throw .outOfRange(text) }
             magnitude = sum
         }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw .outOfRange(text) }
+            return Int64(bitPattern: 0 &- magnitude)
+        }
         guard magnitude <= UInt64(Int64.max) else { throw .outOfRange(text) }
-        return negative ? -Int64(magnitude) : Int64(magnitude)
+        return Int64(magnitude)
     }
 
     private static func parseExponent(_ bytes: ArraySlice<UInt8>, original: String) throws(MoneyParseError) -> Int {
@@ -195,9 +206,10 @@ public enum DecimalText {
 extension String {
     /// The string without leading and trailing spaces, tabs and line breaks.
     public func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
-        let end = lastIndex(where: { !isSpace($0) })!
-        return String(self[start...end])
+        let scalars = unicodeScalars
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[start...end])
     }
 }

@@ -137,8 +137,10 @@ public struct PriceEntry: Hashable, Sendable {
 
     /// The catalog's own rates for a tier and band; the long-context band falls back to standard.
     private func explicit(_ tier: ServiceTier, _ band: PriceBand) -> TokenRates? {
-        if band == .longContext, let rates = rates[RateKey(tier, .longContext)] {
-            guard tier == .default || tier == .priority else { return rates }
+        if band == .longContext {
+            // Flex and batch take the catalog's own long-context rates, else half of default's.
+            guard tier == .default || tier == .priority else { return rates[RateKey(tier, .longContext)] }
+            guard let rates = rates[RateKey(tier, .longContext)] else { return self.rates[RateKey(tier)] }
             // Classes missing from the long-context band cost what the standard band says.
             let standard = self.rates[RateKey(tier)]
             return TokenRates(

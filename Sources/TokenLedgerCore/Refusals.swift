@@ -58,6 +58,7 @@ public enum AccountRefusal: Refusal, Equatable {
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "the name contains control characters"
         }
+        if name.trimmingASCIIWhitespace() != name { return "the name starts or ends with white space" }
         if name.hasPrefix("@") { return "names starting with '@' are reserved for the ledger's own accounts" }
         return nil
     }

@@ -12,7 +12,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The earliest and latest instants TokenLedger accepts: years 1970 through 9999.
     public static let earliest = Timestamp(milliseconds: 0)
-    public static let latest = Timestamp(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59)
+    public static let latest = Timestamp(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59, millisecond: 999)
 
     /// The instant at the given UTC calendar date and time. Fields must be in range.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {

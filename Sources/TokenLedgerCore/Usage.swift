@@ -23,10 +23,10 @@ public enum ServiceTier: String, CaseIterable, Hashable, Sendable, Codable {
 /// Build one with ``TokenUsage/validated(input:cached:cacheWrite:output:)``, which refuses counts a
 /// provider could not have reported.
 public struct TokenUsage: Hashable, Sendable {
-    public var inputTokens: Int64
-    public var cachedTokens: Int64
-    public var cacheWriteTokens: Int64
-    public var outputTokens: Int64
+    public private(set) var inputTokens: Int64
+    public private(set) var cachedTokens: Int64
+    public private(set) var cacheWriteTokens: Int64
+    public private(set) var outputTokens: Int64
 
     /// The largest count of one token class in one charge: 100 billion. Beyond it a count is
     /// taken as a mistake, and it keeps every cost within `Int64` nanodollars.

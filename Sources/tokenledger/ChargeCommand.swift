@@ -155,7 +155,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let report = try options.open().verify()
         var text = report.ok
-            ? "OK: the books balance. \(report.transfers.grouped) transfers, \(report.accounts.grouped) accounts, \(report.usages.grouped) charges repriced exactly."
+            ? "OK: the books balance (\(plural(report.transfers, "transfer")), \(plural(report.accounts, "account")), \(plural(report.usages, "charge")) repriced exactly)."
             : "PROBLEMS FOUND (\(report.problems.count)):"
         for problem in report.problems { text += "\n- " + problem }
         options.emit(Rendered(

@@ -173,3 +173,8 @@ extension Money {
         return Money(nanos: nanosPerMillion).displayString
     }
 }
+
+/// "1 account", "2 accounts".
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count.grouped) \(noun)\(count == 1 ? "" : "s")"
+}

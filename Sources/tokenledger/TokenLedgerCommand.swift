@@ -21,7 +21,13 @@ struct TokenLedgerCommand: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot(movingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            let arguments = movingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            if let first = arguments.first, !first.hasPrefix("-"), first != "help",
+               !configuration.subcommands.contains(where: { $0._commandName == first })
+            {
+                throw ValidationError("unknown command '\(first)'; see `tokenledger --help` for the commands")
+            }
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             Foundation.exit(Failure.report(error))

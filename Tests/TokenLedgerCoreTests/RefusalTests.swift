@@ -1,0 +1,153 @@
+import Testing
+import TokenLedgerCore
+
+private let grantedAt = utc(2026, 10, 5)
+
+/// Whether `code` is a stable snake_case name: lowercase words joined by single underscores.
+private func isSnakeCase(_ code: String) -> Bool {
+    let words = code.split(separator: "_", omittingEmptySubsequences: false)
+    return !words.isEmpty && words.allSatisfy { word in
+        !word.isEmpty && word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            && !("0"..."9").contains(word.unicodeScalars.first!)
+    }
+}
+
+/// Every refusal with its code and whether it is bad input (exit 1) rather than a rule (exit 2).
+private let everyRefusal: [(any Refusal, String, Bool)] = [
+    (AccountRefusal.invalidName("the name is empty"), "invalid_name", true),
+    (AccountRefusal.invalidMaximumPurchase(Money(dollars: 1)), "invalid_max_purchase", true),
+    (AccountRefusal.invalidOverdraft(Money(dollars: -1)), "invalid_overdraft", true),
+    (AccountRefusal.accountExists("acme"), "account_exists", false),
+    (PurchaseRefusal.amountNotPositive(.zero), "amount_not_positive", true),
+    (PurchaseRefusal.notWholeCents(Money(nanos: 1)), "not_whole_cents", true),
+    (PurchaseRefusal.belowMinimum(Money(dollars: 4)), "below_minimum", false),
+    (PurchaseRefusal.idConflict("p1"), "id_conflict", false),
+    (PurchaseRefusal.unknownAccount("acme"), "unknown_account", false),
+    (PurchaseRefusal.aboveMaximum(amount: Money(dollars: 200), maximum: Money(dollars: 100)), "above_maximum", false),
+    (PurchaseRefusal.balanceOverflow, "balance_overflow", false),
+    (GrantRefusal.amountNotPositive(.zero), "amount_not_positive", true),
+    (GrantRefusal.aboveMaximum(Money(dollars: 2_000_000)), "above_maximum", false),
+    (GrantRefusal.expiryNotAfterGrant(grantedAt: grantedAt, expiresAt: grantedAt), "expiry_not_after_grant", true),
+    (GrantRefusal.idConflict("g1"), "id_conflict", false),
+    (GrantRefusal.unknownAccount("acme"), "unknown_account", false),
+    (GrantRefusal.balanceOverflow, "balance_overflow", false),
+    (ChargeRefusal.invalidUsage(InvalidUsageFixture.negativeInput), "invalid_usage", true),
+    (ChargeRefusal.invalidAttribution(field: "user", reason: "too long"), "invalid_attribution", true),
+    (ChargeRefusal.idConflict("r1"), "id_conflict", false),
+    (ChargeRefusal.unknownAccount("acme"), "unknown_account", false),
+    (ChargeRefusal.unknownModel("gpt-9"), "unknown_model", false),
+    (ChargeRefusal.noPriceAtTime(model: "o3", time: utc(2025, 1, 1), earliest: utc(2025, 4, 16)), "no_price_at_time", false),
+    (ChargeRefusal.contextWindowExceeded(field: "input", tokens: 9, limit: 8), "context_window_exceeded", true),
+    (ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority), "no_price_for_tier", false),
+    (ChargeRefusal.insufficientBalance(cost: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
+    (ChargeRefusal.balanceOverflow, "balance_overflow", false),
+    (PriceRefusal.invalidEntry("the model name is empty"), "invalid_price", true),
+    (PriceRefusal.entryExists(model: "o3", effectiveFrom: utc(2025, 4, 16)), "price_exists", false),
+]
+
+/// A usage refusal obtained the only public way: from validation.
+private enum InvalidUsageFixture {
+    static let negativeInput: InvalidUsage = {
+        do throws(InvalidUsage) {
+            _ = try TokenUsage.validated(input: -1, output: 0)
+            preconditionFailure("a negative count must be refused")
+        } catch { return error }
+    }()
+}
+
+@Suite("Refusals")
+struct RefusalTests {
+    @Test("Every refusal has its stable snake_case code, its kind, and reads as code: message")
+    func codesAndKinds() {
+        for (refusal, code, isBadInput) in everyRefusal {
+            #expect(refusal.code == code)
+            #expect(isSnakeCase(refusal.code), "\(refusal.code)")
+            #expect(refusal.isBadInput == isBadInput, "\(code)")
+            #expect(!refusal.message.isEmpty)
+            #expect(refusal.description == "\(code): \(refusal.message)")
+        }
+        #expect(isSnakeCase("below_minimum") && !isSnakeCase("BelowMinimum") && !isSnakeCase("below__minimum"))
+        #expect(!isSnakeCase("_below") && !isSnakeCase("below-minimum") && !isSnakeCase(""))
+    }
+
+    @Test("Messages say what was refused, with amounts as people read them")
+    func messages() {
+        #expect(PurchaseRefusal.belowMinimum(Money(cents: 499)).message == "$4.99 is below the minimum purchase of $5.00")
+        #expect(PurchaseRefusal.notWholeCents(Money(nanos: 5_001_000_000)).message == "a card payment is whole cents (got $5.001)")
+        #expect(PurchaseRefusal.aboveMaximum(amount: Money(dollars: 200), maximum: Money(dollars: 100)).message
+            == "$200.00 is above this account's maximum purchase of $100.00")
+        #expect(GrantRefusal.aboveMaximum(Money(dollars: 2_000_000)).message == "$2000000.00 is above the largest grant of $1000000.00")
+        #expect(ChargeRefusal.contextWindowExceeded(field: "input", tokens: 16_386, limit: 16_385).message
+            == "16386 input tokens exceed the model's limit of 16385")
+        #expect(ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority).message == "the price book has no priority prices for 'gpt-4'")
+        #expect(ChargeRefusal.invalidUsage(InvalidUsageFixture.negativeInput).message
+            == "invalid token counts: input: must not be negative (got -1)")
+    }
+
+    @Test(
+        "Purchase checks run in order: positive, whole cents, at least the minimum",
+        arguments: [
+            (Int64(0), PurchaseRefusal?.some(.amountNotPositive(.zero))),
+            (-5 * dollar, .amountNotPositive(Money(dollars: -5))),
+            (-1, .amountNotPositive(Money(nanos: -1))),  // negative and not whole cents: positive first
+            (4_999_000_001, .notWholeCents(Money(nanos: 4_999_000_001))),  // below minimum too: whole cents first
+            (5_000_000_001, .notWholeCents(Money(nanos: 5_000_000_001))),
+            (1, .notWholeCents(Money(nanos: 1))),
+            (499 * 10_000_000, .belowMinimum(Money(cents: 499))),
+            (10_000_000, .belowMinimum(Money(cents: 1))),
+            (5 * dollar, nil),
+            (100 * dollar, nil),
+            (1_000_000 * dollar, nil),  // the account's maximum is checked by the store, not here
+        ] as [(Int64, PurchaseRefusal?)])
+    func purchaseChecks(nanos: Int64, refusal: PurchaseRefusal?) {
+        #expect(PurchaseRefusal.check(amount: Money(nanos: nanos)) == refusal)
+    }
+
+    @Test(
+        "Grant checks run in order: positive, at most the ceiling, expiry after the grant",
+        arguments: [
+            (Int64(0), grantedAt, GrantRefusal?.some(.amountNotPositive(.zero))),
+            (-1, grantedAt, .amountNotPositive(Money(nanos: -1))),  // expiry bad too: amount first
+            (1_000_000 * dollar + 1, grantedAt, .aboveMaximum(Money(nanos: 1_000_000 * dollar + 1))),
+            (dollar, grantedAt, .expiryNotAfterGrant(grantedAt: grantedAt, expiresAt: grantedAt)),
+            (dollar, utc(2026, 10, 4), .expiryNotAfterGrant(grantedAt: grantedAt, expiresAt: utc(2026, 10, 4))),
+            (dollar, Timestamp(milliseconds: grantedAt.milliseconds + 1), nil),
+            (1, utc(2027, 1, 1), nil),  // a grant need not be whole cents
+            (1_000_000 * dollar, utc(2027, 1, 1), nil),
+        ] as [(Int64, Timestamp, GrantRefusal?)])
+    func grantChecks(nanos: Int64, expiresAt: Timestamp, refusal: GrantRefusal?) {
+        #expect(GrantRefusal.check(amount: Money(nanos: nanos), at: grantedAt, expiresAt: expiresAt) == refusal)
+    }
+
+    @Test(
+        "Account names: empty, too long, control characters, then a leading '@', in that order",
+        arguments: [
+            ("", "the name is empty"),
+            (String(repeating: "a", count: 257), "the name is longer than 256 characters"),
+            ("@" + String(repeating: "\u{7}", count: 300), "the name is longer than 256 characters"),
+            ("acme\ncorp", "the name contains control characters"),
+            ("tab\there", "the name contains control characters"),
+            ("nul\u{0}", "the name contains control characters"),
+            ("del\u{7F}", "the name contains control characters"),
+            ("@acme\u{1B}", "the name contains control characters"),
+            ("@ledger", "names starting with '@' are reserved for the ledger's own accounts"),
+            ("@", "names starting with '@' are reserved for the ledger's own accounts"),
+        ])
+    func accountNameProblems(name: String, problem: String) {
+        #expect(AccountRefusal.nameProblem(name) == problem)
+    }
+
+    @Test(
+        "Good account names",
+        arguments: ["acme", "Acme Corp", "team@example.com", "équipe-3", "日本", String(repeating: "\u{E9}", count: 256), "a"])
+    func goodAccountNames(name: String) {
+        #expect(AccountRefusal.nameProblem(name) == nil)
+    }
+
+    @Test("A pricing refusal becomes the charge refusal for its model")
+    func chargeFromPricing() {
+        #expect(ChargeRefusal(.contextWindowExceeded(field: "output", tokens: 5, limit: 4), model: "gpt-4")
+            == .contextWindowExceeded(field: "output", tokens: 5, limit: 4))
+        #expect(ChargeRefusal(.noPriceForTier(.flex), model: "gpt-4") == .noPriceForTier(model: "gpt-4", tier: .flex))
+    }
+}
