@@ -121,6 +121,8 @@ CREATE TABLE usage (
     requests INTEGER NOT NULL DEFAULT 1 CHECK (requests >= 1),
     cost_nanos INTEGER NOT NULL CHECK (cost_nanos >= 0),
     occurred_at_ms INTEGER NOT NULL,
+    -- the account's balance right after the charge (what a retried request id is answered with)
+    balance_after_nanos INTEGER NOT NULL,
     project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
     api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
     end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256),

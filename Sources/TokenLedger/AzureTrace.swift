@@ -5,15 +5,22 @@ public struct AzureTraceRequest: Sendable, Hashable {
     /// The line of the file it came from (the header is line 1).
     public var line: Int
     public var time: Timestamp
+    /// The nanoseconds past `time`'s millisecond (the trace's times have 100 ns ticks), so that
+    /// an import can scale offsets exactly.
+    public var subMillisecondNanoseconds: Int64 = 0
     public var contextTokens: Int64
     public var generatedTokens: Int64
 }
 
 /// Reads the Azure Public Dataset's LLM inference traces (Splitwise, ISCA 2024). Times have no
-/// zone and are read as UTC; fractions of a second beyond milliseconds are dropped.
+/// zone and are read as UTC; `time` holds whole milliseconds, the rest of the fraction is kept
+/// in `subMillisecondNanoseconds`.
 public enum AzureTrace {
     /// The trace bundled in the binary: one real hour of conversation requests.
     public static var bundledConversationTrace: String { azureConversationTraceCSV }
+
+    /// The header line of a trace file.
+    public static let header = "TIMESTAMP,ContextTokens,GeneratedTokens"
 
     /// Parses the whole text. Throws ``InputError`` naming the file, line and field of the first
     /// bad row: nothing is returned from a file with a bad row.
@@ -24,26 +31,37 @@ public enum AzureTrace {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             if lineNumber == 1 {
-                guard fields.map({ $0.trimmingASCIIWhitespace() }) == ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] else {
-                    throw InputError(file: file, line: 1, reason: "expected the header TIMESTAMP,ContextTokens,GeneratedTokens")
-                }
+                try checkHeader(line, file: file)
                 continue
             }
-            guard fields.count == 3 else {
-                throw InputError(file: file, line: lineNumber, reason: "expected 3 fields, found \(fields.count)")
-            }
-            let time: Timestamp
-            do { time = try Timestamp(parsing: String(fields[0])) } catch {
-                throw InputError(file: file, line: lineNumber, field: "TIMESTAMP", reason: error.description)
-            }
-            requests.append(AzureTraceRequest(
-                line: lineNumber, time: time,
-                contextTokens: try count(fields[1], field: "ContextTokens", file: file, line: lineNumber),
-                generatedTokens: try count(fields[2], field: "GeneratedTokens", file: file, line: lineNumber)))
+            requests.append(try request(line, number: lineNumber, file: file))
         }
         return requests
+    }
+
+    /// Throws ``InputError`` unless `line` is the trace's header.
+    static func checkHeader(_ line: Substring, file: String) throws {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.map({ $0.trimmingASCIIWhitespace() }) == ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] else {
+            throw InputError(file: file, line: 1, reason: "expected the header \(header)")
+        }
+    }
+
+    /// One request from its line (without the line break). Throws ``InputError`` naming the field.
+    static func request(_ line: Substring, number lineNumber: Int, file: String) throws -> AzureTraceRequest {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 3 else {
+            throw InputError(file: file, line: lineNumber, reason: "expected 3 fields, found \(fields.count)")
+        }
+        let time: Timestamp
+        do { time = try Timestamp(parsing: String(fields[0])) } catch {
+            throw InputError(file: file, line: lineNumber, field: "TIMESTAMP", reason: error.description)
+        }
+        return AzureTraceRequest(
+            line: lineNumber, time: time, subMillisecondNanoseconds: Int64(ImportFields.subMillisecondNanoseconds(of: String(fields[0]))),
+            contextTokens: try count(fields[1], field: "ContextTokens", file: file, line: lineNumber),
+            generatedTokens: try count(fields[2], field: "GeneratedTokens", file: file, line: lineNumber))
     }
 
     private static func count(_ text: Substring, field: String, file: String, line: Int) throws -> Int64 {

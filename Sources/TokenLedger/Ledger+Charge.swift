@@ -19,11 +19,14 @@ public struct ChargeRequest: Sendable {
     public var at: Timestamp
     /// Refuse rather than go below the overdraft allowance (a gateway asking before it serves).
     public var enforce: Bool
+    /// How many requests the usage stands for: 1 for one request, more for an aggregated row
+    /// (a Usage API bucket's `num_model_requests`). From 1 to ``maximumRequests``.
+    public var requests: Int64 = 1
 
     public init(
         account: String, model: String, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
         output: Int64, project: String? = nil, apiKey: String? = nil, user: String? = nil, requestID: String? = nil,
-        at: Timestamp, enforce: Bool = false
+        at: Timestamp, enforce: Bool = false, requests: Int64 = 1
     ) {
         self.account = account
         self.model = model
@@ -38,7 +41,11 @@ public struct ChargeRequest: Sendable {
         self.requestID = requestID
         self.at = at
         self.enforce = enforce
+        self.requests = requests
     }
+
+    /// The most requests one charge may stand for.
+    public static let maximumRequests: Int64 = 1_000_000_000
 
     /// The longest project, API key, user or request id accepted.
     public static let maximumAttributionLength = 256
@@ -112,6 +119,9 @@ extension Ledger {
                 input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
         } catch { throw ChargeRefusal.invalidUsage(error) }
         try checkAttribution(request)
+        guard (1...ChargeRequest.maximumRequests).contains(request.requests) else {
+            throw ChargeRefusal.invalidAttribution(field: "requests", reason: "must be from 1 to \(ChargeRequest.maximumRequests) (got \(request.requests))")
+        }
         return usage
     }
 
@@ -146,12 +156,13 @@ extension Ledger {
         }
         try db.run("""
                 INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
-                    cached_tokens, cache_write_tokens, output_tokens, cost_nanos, occurred_at_ms, project, api_key, end_user)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, project, api_key,
+                    end_user)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                 requestID, account.id, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
-                usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, cost.total.nanos, request.at.milliseconds,
-                request.project, request.apiKey, request.user,
+                usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, request.requests, cost.total.nanos, request.at.milliseconds,
+                balanceAfter.nanos, request.project, request.apiKey, request.user,
             ])
         return ChargeReceipt(
             id: requestID, account: account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
@@ -179,20 +190,21 @@ extension Ledger {
         var project: String?
         var apiKey: String?
         var user: String?
+        var requests: Int64
 
         func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {
             receipt.account == request.account && receipt.model == request.model && receipt.tier == request.tier
                 && receipt.usage == usage && project == request.project && apiKey == request.apiKey && user == request.user
+                && requests == request.requests
         }
     }
 
     static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
         guard let row = try db.row("""
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
-                       coalesce(t.balance_after_nanos, (SELECT a2.balance_nanos FROM account a2 WHERE a2.id = u.account_id)) AS balance_after,
+                       u.balance_after_nanos AS balance_after,
                        coalesce(u.cost_nanos - (SELECT sum(amount_nanos) FROM allocation x WHERE x.transfer_id = u.transfer_id), u.cost_nanos) AS uncovered
                 FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
-                LEFT JOIN transfer t ON t.id = u.transfer_id
                 WHERE u.request_id = ?
                 """, [requestID])
         else { return nil }
@@ -203,7 +215,7 @@ extension Ledger {
             balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"] ?? 0),
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             duplicate: true)
-        return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"])
+        return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"], requests: row["requests"])
     }
 }
 

@@ -59,6 +59,7 @@ extension Ledger {
     /// with the same account and amount returns the original receipt with `duplicate` set.
     public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
         if let refusal = PurchaseRefusal.check(amount: request.amount) { throw refusal }
+        if let id = request.id, let problem = Identifier.problem(id) { throw PurchaseRefusal.invalidID(problem) }
         let id = request.id ?? Ledger.generatedID("pur")
         return try write { db in
             if let existing = try Ledger.existingCredit(reference: id, db: db) {
@@ -86,6 +87,7 @@ extension Ledger {
     public func grant(_ request: GrantRequest) throws -> CreditReceipt {
         let expiresAt = request.expiresAt ?? request.at.addingYears(1)
         if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: expiresAt) { throw refusal }
+        if let id = request.id, let problem = Identifier.problem(id) { throw GrantRefusal.invalidID(problem) }
         let id = request.id ?? Ledger.generatedID("grt")
         return try write { db in
             if let existing = try Ledger.existingCredit(reference: id, db: db) {

@@ -40,12 +40,27 @@ enum PriceStore {
     /// Entries of `model` (or all models), each with its source: those in force at `time`, or
     /// every entry when `time` is nil.
     static func entries(model: String?, at time: Timestamp?, db: Database) throws -> [(entry: PriceEntry, source: String)] {
-        var sql = "SELECT * FROM price_entry p WHERE (?1 IS NULL OR model = ?1)"
-        if time != nil {
-            sql += " AND effective_from_ms = (SELECT max(effective_from_ms) FROM price_entry q WHERE q.model = p.model AND q.effective_from_ms <= ?2)"
-        }
-        sql += " ORDER BY model, effective_from_ms"
-        return try db.rows(sql, [model, time?.milliseconds]).map { (try entry(row: $0, db: db), $0["source"]) }
+        // With no time, ?2 is the latest instant: every entry counts, not only those in force.
+        let sql = """
+            SELECT * FROM price_entry p WHERE (?1 IS NULL OR model = ?1)
+              AND (?3 OR effective_from_ms = (SELECT max(effective_from_ms) FROM price_entry q WHERE q.model = p.model AND q.effective_from_ms <= ?2))
+            ORDER BY model, effective_from_ms
+            """
+        let arguments: StatementArguments = [model, (time ?? .latest).milliseconds, time == nil]
+        return try db.rows(sql, arguments).map { (try entry(row: $0, db: db), $0["source"]) }
+    }
+
+    /// The entry in force for `model` at `time`, or nil when the model has none then.
+    ///
+    /// Reads the file without the ``PriceCache``: inside a write transaction that may still roll
+    /// back, an entry it inserted must never be remembered under an id that another entry could
+    /// reuse.
+    static func entryInForceIfAny(model: String, at time: Timestamp, db: Database) throws -> PriceEntry? {
+        guard let row = try db.row(
+            "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
+            [model, time.milliseconds])
+        else { return nil }
+        return try entry(row: row, db: db)
     }
 
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was

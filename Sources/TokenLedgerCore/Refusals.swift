@@ -69,6 +69,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
     case amountNotPositive(Money)
     case notWholeCents(Money)
     case belowMinimum(Money)
+    case invalidID(String)
     case idConflict(String)
     case unknownAccount(String)
     case aboveMaximum(amount: Money, maximum: Money)
@@ -79,6 +80,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
         case .amountNotPositive: "amount_not_positive"
         case .notWholeCents: "not_whole_cents"
         case .belowMinimum: "below_minimum"
+        case .invalidID: "invalid_id"
         case .idConflict: "id_conflict"
         case .unknownAccount: "unknown_account"
         case .aboveMaximum: "above_maximum"
@@ -91,6 +93,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
         case .amountNotPositive(let amount): "a purchase must be positive (got \(amount))"
         case .notWholeCents(let amount): "a card payment is whole cents (got \(amount))"
         case .belowMinimum(let amount): "\(amount) is below the minimum purchase of \(Credits.minimumPurchase)"
+        case .invalidID(let reason): "invalid id: \(reason)"
         case .idConflict(let id): "the id '\(id)' was already used for a different operation"
         case .unknownAccount(let name): "no account named '\(name)'"
         case .aboveMaximum(let amount, let maximum): "\(amount) is above this account's maximum purchase of \(maximum)"
@@ -100,7 +103,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
 
     public var isBadInput: Bool {
         switch self {
-        case .amountNotPositive, .notWholeCents: true
+        case .amountNotPositive, .notWholeCents, .invalidID: true
         default: false
         }
     }
@@ -119,6 +122,7 @@ public enum GrantRefusal: Refusal, Equatable {
     case amountNotPositive(Money)
     case aboveMaximum(Money)
     case expiryNotAfterGrant(grantedAt: Timestamp, expiresAt: Timestamp)
+    case invalidID(String)
     case idConflict(String)
     case unknownAccount(String)
     case balanceOverflow
@@ -128,6 +132,7 @@ public enum GrantRefusal: Refusal, Equatable {
         case .amountNotPositive: "amount_not_positive"
         case .aboveMaximum: "above_maximum"
         case .expiryNotAfterGrant: "expiry_not_after_grant"
+        case .invalidID: "invalid_id"
         case .idConflict: "id_conflict"
         case .unknownAccount: "unknown_account"
         case .balanceOverflow: "balance_overflow"
@@ -140,6 +145,7 @@ public enum GrantRefusal: Refusal, Equatable {
         case .aboveMaximum(let amount): "\(amount) is above the largest grant of \(Credits.ceiling)"
         case .expiryNotAfterGrant(let grantedAt, let expiresAt):
             "the grant expires at \(expiresAt), not after it is granted at \(grantedAt)"
+        case .invalidID(let reason): "invalid id: \(reason)"
         case .idConflict(let id): "the id '\(id)' was already used for a different operation"
         case .unknownAccount(let name): "no account named '\(name)'"
         case .balanceOverflow: "the balance would exceed what the ledger can hold"
@@ -148,7 +154,7 @@ public enum GrantRefusal: Refusal, Equatable {
 
     public var isBadInput: Bool {
         switch self {
-        case .amountNotPositive, .expiryNotAfterGrant: true
+        case .amountNotPositive, .expiryNotAfterGrant, .invalidID: true
         default: false
         }
     }
@@ -248,5 +254,18 @@ public enum PriceRefusal: Refusal, Equatable {
     public var isBadInput: Bool {
         if case .invalidEntry = self { return true }
         return false
+    }
+}
+
+/// Ids that callers give operations (idempotency keys, request ids).
+public enum Identifier {
+    /// The longest id accepted.
+    public static let maximumLength = 256
+
+    /// The problem with an id, if any: empty or longer than ``maximumLength`` characters.
+    public static func problem(_ id: String) -> String? {
+        if id.isEmpty { return "it is empty" }
+        if id.unicodeScalars.count > maximumLength { return "it is longer than \(maximumLength) characters" }
+        return nil
     }
 }

@@ -1,0 +1,152 @@
+import GRDB
+import TokenLedgerCore
+
+/// One field of a model's prices that a catalog would change: a rate of one tier, band and
+/// token class, or the context window, or the long-context threshold.
+public struct PriceFieldChange: Sendable, Hashable {
+    /// The tier and band of a rate; nil for `max_input_tokens`, `max_output_tokens` and
+    /// `long_context_threshold_tokens`.
+    public var key: RateKey?
+    /// `input`, `cached_input`, `cache_write` or `output` for a rate; else the window's name.
+    public var field: String
+    /// The value in force: nanodollars per million tokens for a rate, tokens otherwise; nil
+    /// when not given.
+    public var old: Int64?
+    /// The catalog's value, in the same unit; nil when the catalog gives none.
+    public var new: Int64?
+
+    /// A change of `field` (of the rate at `key`, or a window when `key` is nil) from `old` to `new`.
+    public init(key: RateKey?, field: String, old: Int64?, new: Int64?) {
+        self.key = key
+        self.field = field
+        self.old = old
+        self.new = new
+    }
+
+    /// Whether the values are rates (nanodollars per million tokens) rather than token counts.
+    public var isRate: Bool { key != nil }
+}
+
+/// What a catalog's entry for one model means against the price book at a time.
+public struct PriceChange: Sendable, Hashable {
+    /// `new`: no entry is in force for the model; `changed`: the entry in force differs;
+    /// `unchanged`: it has the same rates, windows and threshold.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case new
+        case changed
+        case unchanged
+    }
+
+    /// The model (the catalog's key).
+    public var model: String
+    /// New model, changed or unchanged.
+    public var kind: Kind
+    /// The entry in force at the time, if any.
+    public var current: PriceEntry?
+    /// The catalog's entry, effective from the time.
+    public var proposed: PriceEntry
+    /// The fields that differ, in a fixed order (tier, band, class; then the windows); every
+    /// field the catalog gives for a new model; empty when unchanged.
+    public var fields: [PriceFieldChange]
+
+    /// Compares the catalog's `proposed` entry with the `current` one in force.
+    public init(current: PriceEntry?, proposed: PriceEntry) {
+        self.model = proposed.model
+        self.current = current
+        self.proposed = proposed
+        self.fields = PriceChange.fieldChanges(from: current, to: proposed)
+        self.kind = current == nil ? .new : fields.isEmpty ? .unchanged : .changed
+    }
+
+    /// Every field whose value differs between `old` and `new` (all of `new`'s when `old` is nil).
+    static func fieldChanges(from old: PriceEntry?, to new: PriceEntry) -> [PriceFieldChange] {
+        var changes: [PriceFieldChange] = []
+        var keys = Set(new.rates.keys)
+        if let old { keys.formUnion(old.rates.keys) }
+        for key in keys.sorted() {
+            let oldClasses = old?.rates[key]?.classes
+            let newClasses = new.rates[key]?.classes
+            for (index, name) in ["input", "cached_input", "cache_write", "output"].enumerated() {
+                let before = oldClasses?[index].value
+                let after = newClasses?[index].value
+                if before != after { changes.append(PriceFieldChange(key: key, field: name, old: before, new: after)) }
+            }
+        }
+        let windows: [(String, Int64?, Int64?)] = [
+            ("max_input_tokens", old?.maxInputTokens, new.maxInputTokens),
+            ("max_output_tokens", old?.maxOutputTokens, new.maxOutputTokens),
+            ("long_context_threshold_tokens", old?.longContextThresholdTokens, new.longContextThresholdTokens),
+        ]
+        for (name, before, after) in windows where before != after {
+            changes.append(PriceFieldChange(key: nil, field: name, old: before, new: after))
+        }
+        return changes
+    }
+}
+
+/// What ``Ledger/importPrices(_:effectiveFrom:)`` did.
+public struct PriceImportSummary: Sendable {
+    /// When the added entries take effect.
+    public var effectiveFrom: Timestamp
+    /// One change per catalog entry, in the catalog's order: `new` and `changed` ones were
+    /// added as entries, `unchanged` ones added nothing.
+    public var changes: [PriceChange]
+    /// The catalog's keys that were not taken, and why.
+    public var skipped: [(model: String, reason: String)]
+
+    /// The models that got a new entry (new models and changed prices).
+    public var added: [PriceChange] { changes.filter { $0.kind != .unchanged } }
+    /// The models whose entry in force already had the catalog's prices.
+    public var unchanged: [PriceChange] { changes.filter { $0.kind == .unchanged } }
+}
+
+extension Ledger {
+    /// Imports a price catalog as of `effectiveFrom`, in one transaction: for each entry, if the
+    /// entry in force for its model at that time has the same rates, windows and threshold,
+    /// nothing is added; otherwise a new entry (source `litellm`) effective from then is.
+    ///
+    /// Importing the same catalog again adds nothing; usage before `effectiveFrom` keeps the
+    /// prices of its time. Throws ``PriceRefusal``: `.invalidEntry` when an entry fails
+    /// ``PriceEntry/problem``, `.entryExists` when a model already has a different entry at
+    /// exactly `effectiveFrom` (history is never rewritten). Refused or failed, it writes nothing.
+    @discardableResult
+    public func importPrices(_ catalog: LiteLLMCatalog, effectiveFrom: Timestamp) throws -> PriceImportSummary {
+        let entries = catalog.entries.map { entry in
+            var entry = entry
+            entry.effectiveFrom = effectiveFrom
+            return entry
+        }
+        for entry in entries {
+            if let problem = entry.problem { throw PriceRefusal.invalidEntry("\(entry.model): \(problem)") }
+        }
+        let changes = try write { db in
+            var changes: [PriceChange] = []
+            changes.reserveCapacity(entries.count)
+            for entry in entries {
+                let change = PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: effectiveFrom, db: db), proposed: entry)
+                if change.kind != .unchanged {
+                    // Throws entryExists when a different entry is already at this exact time.
+                    let inserted = try PriceStore.insertIfAbsent(entry, source: "litellm", db: db)
+                    precondition(inserted, "an identical entry at this time would be the one in force")
+                }
+                changes.append(change)
+            }
+            return changes
+        }
+        return PriceImportSummary(effectiveFrom: effectiveFrom, changes: changes, skipped: catalog.skipped)
+    }
+
+    /// What importing `catalog` as of `time` would change, without writing: one ``PriceChange``
+    /// per catalog entry (new model, changed with the old and new value of each field that
+    /// differs, or unchanged), in the catalog's order.
+    public func diffPrices(_ catalog: LiteLLMCatalog, at time: Timestamp) throws -> [PriceChange] {
+        let entries = catalog.entries
+        return try read { db in
+            try entries.map { entry in
+                var proposed = entry
+                proposed.effectiveFrom = time
+                return PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: time, db: db), proposed: proposed)
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+import TokenLedger
+import TokenLedgerCore
+
+/// A change made behind the library's back, and a word its problem report must contain.
+struct Tampering: Sendable, CustomTestStringConvertible {
+    var what: String
+    var sql: String
+    var mentions: String
+    var testDescription: String { what }
+}
+
+@Suite("verify")
+struct VerifyTests {
+    /// Books with a bit of everything: purchases, a grant, charges, an overdraft repaid, an expiry.
+    static func populate(_ ledger: Ledger) throws {
+        try addCentModel(ledger)
+        try makeAccount(ledger, "acme", at: utc(2025, 5, 1), purchase: .usd(20))
+        try makeAccount(ledger, "beta", at: utc(2025, 5, 1), purchase: .usd(5))
+        _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(3), at: utc(2025, 5, 1), expiresAt: utc(2025, 6, 1)))
+        _ = try ledger.charge(ChargeRequest(account: "acme", model: "o3", input: 5_000, cached: 1_000, output: 2_000, project: "web", at: utc(2025, 5, 2)))
+        try chargeCents(ledger, "beta", 700, at: utc(2025, 5, 3))
+        _ = try ledger.purchase(PurchaseRequest(account: "beta", amount: .usd(10), at: utc(2025, 5, 4)))
+        _ = try ledger.balance(of: "acme", at: utc(2025, 7, 1))
+    }
+
+    @Test("a new ledger, and books kept by the library, verify")
+    func clean() throws {
+        try withLedger { fixture in
+            let empty = try fixture.ledger.verify()
+            #expect(empty.ok)
+            #expect(empty.transfers == 0)
+            #expect(empty.accounts == 0)
+            try Self.populate(fixture.ledger)
+            let report = try fixture.ledger.verify()
+            #expect(report.ok, "\(report.problems)")
+            #expect(report.problems.isEmpty)
+            #expect(report.accounts == 2)
+            #expect(report.usages == 2)
+            #expect(report.transfers == Int(try fixture.raw.int("SELECT count(*) FROM transfer")))
+            #expect(try fixture.raw.int("SELECT count(*) FROM transfer WHERE kind = 'expiry'") == 1)
+        }
+    }
+
+    static let tamperings: [Tampering] = [
+        Tampering(what: "an account's stored balance", sql: "UPDATE account SET balance_nanos = balance_nanos + 1 WHERE name = 'acme'", mentions: "acme"),
+        Tampering(
+            what: "a system account's stored balance", sql: "UPDATE account SET balance_nanos = balance_nanos - 1 WHERE name = '@usage'", mentions: "@usage"),
+        Tampering(
+            what: "a lot's remaining credit", sql: "UPDATE lot SET remaining_nanos = remaining_nanos - 1 WHERE remaining_nanos > 0 AND account_id = 6",
+            mentions: "lot"),
+        Tampering(
+            what: "a lot's original amount",
+            sql: "UPDATE lot SET original_nanos = original_nanos + 1, remaining_nanos = remaining_nanos + 1 WHERE remaining_nanos > 0 AND account_id = 6",
+            mentions: "lot"),
+        Tampering(
+            what: "an allocation",
+            sql:
+                "UPDATE allocation SET amount_nanos = amount_nanos + 1 WHERE (transfer_id, lot_id) = (SELECT transfer_id, lot_id FROM allocation ORDER BY transfer_id LIMIT 1)",
+            mentions: "lot"),
+        Tampering(what: "a usage's recorded cost", sql: "UPDATE usage SET cost_nanos = cost_nanos + 1 WHERE model = 'o3'", mentions: "usage"),
+        Tampering(
+            what: "a price that billed history",
+            sql:
+                "UPDATE price_rate SET output_nanos_per_million = output_nanos_per_million + 1000000 WHERE price_entry_id = (SELECT price_entry_id FROM usage WHERE model = 'o3')",
+            mentions: "usage"),
+        Tampering(what: "a usage's token counts", sql: "UPDATE usage SET output_tokens = output_tokens + 1 WHERE model = 'o3'", mentions: "usage"),
+        Tampering(
+            what: "a transfer's amount, with its trigger dropped",
+            sql: "DROP TRIGGER transfer_is_append_only_update; UPDATE transfer SET amount_nanos = amount_nanos + 1 WHERE kind = 'usage'", mentions: "differs"),
+        Tampering(
+            what: "a transfer removed, with its trigger dropped",
+            sql: "DROP TRIGGER transfer_is_append_only_delete; PRAGMA foreign_keys = OFF; DELETE FROM transfer WHERE kind = 'expiry'", mentions: "differs"),
+        Tampering(
+            what: "spent credit restored to lots",
+            sql: "UPDATE lot SET remaining_nanos = remaining_nanos + 1 WHERE account_id = 7 AND remaining_nanos < original_nanos", mentions: "beta"),
+    ]
+
+    @Test("verify reports tampering", arguments: tamperings)
+    func tampered(_ tampering: Tampering) throws {
+        try withLedger { fixture in
+            try Self.populate(fixture.ledger)
+            try #require(try fixture.ledger.verify().ok)
+            let before = try fixture.raw.dump()
+            try fixture.raw.queue.writeWithoutTransaction { db in try db.execute(sql: tampering.sql) }
+            try #require(try fixture.raw.dump() != before, "the tampering changed nothing")
+            let report = try fixture.ledger.verify()
+            #expect(!report.ok)
+            #expect(report.problems.contains { $0.contains(tampering.mentions) }, "\(report.problems)")
+        }
+    }
+}

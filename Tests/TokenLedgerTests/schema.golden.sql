@@ -1,0 +1,136 @@
+-- The schema of a newly created TokenLedger ledger, as SQLite keeps it:
+-- SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name
+-- Compared by SchemaTests.goldenSchema. A new migration changes it on purpose: regenerate with
+-- TOKENLEDGER_RECORD_GOLDEN=1 swift test --filter SchemaTests, and review the difference.
+
+-- index allocation_by_lot on allocation
+CREATE INDEX allocation_by_lot ON allocation(lot_id);
+
+-- index lot_live_by_account on lot
+CREATE INDEX lot_live_by_account ON lot(account_id, expires_at_ms) WHERE remaining_nanos > 0;
+
+-- index transfer_by_credit_account on transfer
+CREATE INDEX transfer_by_credit_account ON transfer(credit_account_id, occurred_at_ms);
+
+-- index transfer_by_debit_account on transfer
+CREATE INDEX transfer_by_debit_account ON transfer(debit_account_id, occurred_at_ms);
+
+-- index usage_by_account_time on usage
+CREATE INDEX usage_by_account_time ON usage(account_id, occurred_at_ms);
+
+-- table account on account
+CREATE TABLE account (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 256),
+    kind TEXT NOT NULL CHECK (kind IN ('customer', 'system')),
+    -- credits minus debits of every transfer that touches the account; kept in the same write
+    -- transaction as the transfer, and always equal to a re-fold of the journal (`verify`).
+    balance_nanos INTEGER NOT NULL DEFAULT 0,
+    max_purchase_nanos INTEGER NOT NULL DEFAULT 100000000000
+        CHECK (max_purchase_nanos BETWEEN 5000000000 AND 1000000000000000 AND max_purchase_nanos % 10000000 = 0),
+    overdraft_allowance_nanos INTEGER NOT NULL DEFAULT 0
+        CHECK (overdraft_allowance_nanos BETWEEN 0 AND 1000000000000000),
+    created_at_ms INTEGER NOT NULL,
+    CHECK (kind = 'system' OR substr(name, 1, 1) <> '@')
+) STRICT;
+
+-- table allocation on allocation
+CREATE TABLE allocation (
+    transfer_id INTEGER NOT NULL REFERENCES transfer(id),
+    lot_id INTEGER NOT NULL REFERENCES lot(id),
+    amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
+    PRIMARY KEY (transfer_id, lot_id)
+) STRICT, WITHOUT ROWID;
+
+-- table grdb_migrations on grdb_migrations
+CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+
+-- table lot on lot
+CREATE TABLE lot (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    kind TEXT NOT NULL CHECK (kind IN ('purchase', 'grant')),
+    -- the purchase, grant or recharge that created the lot
+    transfer_id INTEGER NOT NULL UNIQUE REFERENCES transfer(id),
+    original_nanos INTEGER NOT NULL CHECK (original_nanos > 0),
+    remaining_nanos INTEGER NOT NULL CHECK (remaining_nanos BETWEEN 0 AND original_nanos),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > created_at_ms)
+) STRICT;
+
+-- table price_entry on price_entry
+CREATE TABLE price_entry (
+    id INTEGER PRIMARY KEY,
+    model TEXT NOT NULL CHECK (length(model) BETWEEN 1 AND 256),
+    effective_from_ms INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('default', 'manual', 'litellm')),
+    max_input_tokens INTEGER CHECK (max_input_tokens > 0),
+    max_output_tokens INTEGER CHECK (max_output_tokens > 0),
+    long_context_threshold_tokens INTEGER CHECK (long_context_threshold_tokens > 0),
+    UNIQUE (model, effective_from_ms)
+) STRICT;
+
+-- table price_rate on price_rate
+CREATE TABLE price_rate (
+    price_entry_id INTEGER NOT NULL REFERENCES price_entry(id),
+    service_tier TEXT NOT NULL CHECK (service_tier IN ('default', 'flex', 'batch', 'priority')),
+    band TEXT NOT NULL CHECK (band IN ('standard', 'long_context')),
+    input_nanos_per_million INTEGER CHECK (input_nanos_per_million BETWEEN 0 AND 10000000000000),
+    cached_input_nanos_per_million INTEGER CHECK (cached_input_nanos_per_million BETWEEN 0 AND 10000000000000),
+    cache_write_nanos_per_million INTEGER CHECK (cache_write_nanos_per_million BETWEEN 0 AND 10000000000000),
+    output_nanos_per_million INTEGER CHECK (output_nanos_per_million BETWEEN 0 AND 10000000000000),
+    PRIMARY KEY (price_entry_id, service_tier, band)
+) STRICT, WITHOUT ROWID;
+
+-- table transfer on transfer
+CREATE TABLE transfer (
+    id INTEGER PRIMARY KEY,
+    -- the caller's id for purchases, grants and recharges (the idempotency key); NULL for
+    -- usage (keyed by usage.request_id) and expiry (keyed by its lot)
+    reference TEXT UNIQUE CHECK (reference IS NULL OR length(reference) BETWEEN 1 AND 256),
+    kind TEXT NOT NULL CHECK (kind IN ('purchase', 'grant', 'usage', 'expiry', 'recharge', 'adjustment')),
+    debit_account_id INTEGER NOT NULL REFERENCES account(id),
+    credit_account_id INTEGER NOT NULL REFERENCES account(id),
+    amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
+    occurred_at_ms INTEGER NOT NULL,
+    -- the customer account's balance right after this transfer
+    balance_after_nanos INTEGER NOT NULL,
+    CHECK (debit_account_id <> credit_account_id)
+) STRICT;
+
+-- table usage on usage
+CREATE TABLE usage (
+    id INTEGER PRIMARY KEY,
+    -- the provider's request id (or one given or generated): the idempotency key of a charge
+    request_id TEXT NOT NULL UNIQUE CHECK (length(request_id) BETWEEN 1 AND 256),
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    -- the usage transfer; NULL exactly when the usage cost nothing
+    transfer_id INTEGER UNIQUE REFERENCES transfer(id),
+    price_entry_id INTEGER NOT NULL REFERENCES price_entry(id),
+    model TEXT NOT NULL,
+    service_tier TEXT NOT NULL CHECK (service_tier IN ('default', 'flex', 'batch', 'priority')),
+    band TEXT NOT NULL CHECK (band IN ('standard', 'long_context')),
+    input_tokens INTEGER NOT NULL CHECK (input_tokens BETWEEN 0 AND 100000000000),
+    cached_tokens INTEGER NOT NULL CHECK (cached_tokens BETWEEN 0 AND 100000000000),
+    cache_write_tokens INTEGER NOT NULL CHECK (cache_write_tokens BETWEEN 0 AND 100000000000),
+    output_tokens INTEGER NOT NULL CHECK (output_tokens BETWEEN 0 AND 100000000000),
+    requests INTEGER NOT NULL DEFAULT 1 CHECK (requests >= 1),
+    cost_nanos INTEGER NOT NULL CHECK (cost_nanos >= 0),
+    occurred_at_ms INTEGER NOT NULL,
+    -- the account's balance right after the charge (what a retried request id is answered with)
+    balance_after_nanos INTEGER NOT NULL,
+    project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
+    api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
+    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256),
+    CHECK (cached_tokens + cache_write_tokens <= input_tokens),
+    CHECK ((cost_nanos = 0) = (transfer_id IS NULL))
+) STRICT;
+
+-- trigger transfer_is_append_only_delete on transfer
+CREATE TRIGGER transfer_is_append_only_delete BEFORE DELETE ON transfer
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: transfers are never deleted'); END;
+
+-- trigger transfer_is_append_only_update on transfer
+CREATE TRIGGER transfer_is_append_only_update BEFORE UPDATE ON transfer
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: transfers are never updated'); END;
+
