@@ -1,0 +1,129 @@
+import GRDB
+import TokenLedgerCore
+
+/// Deterministic request ids for imported rows that have none.
+///
+/// A row's id is `imp_` followed by the hexadecimal SHA-256 of: a version tag, the format, the
+/// account, the row's normalized fields (its time once placed by `--start` and `--time-scale`,
+/// model, tier, token counts, requests, project, API key, user), and its occurrence number: how
+/// many identical rows came before it in the file. So importing the same file again finds the
+/// same ids and charges nothing twice, an import stopped halfway can be run again, appending rows
+/// to a file leaves the earlier rows' ids as they were, and two identical rows in one file (two
+/// equal requests in the same millisecond) are still two charges.
+///
+/// Occurrences are counted in memory up to ``memoryLimit`` distinct rows, then in a temporary
+/// SQLite table, so memory stays flat on any file. The counter is keyed by a 64-bit hash of the
+/// fields: two different rows sharing it only share a counter, which changes no id's uniqueness
+/// (the fields are hashed into the id) and keeps every id a function of the file's content.
+struct ImportIdentity {
+    /// The distinct rows counted in memory before the counts move to a temporary table.
+    static let memoryLimit = 1_000_000
+    static let prefix = "imp_"
+
+    private let head: [UInt8]
+    private var counts: [UInt64: Int32] = [:]
+    private var upsert: Statement?
+
+    init(format: UsageImportFormat, account: String) {
+        var head = Array("tokenledger-import-v1".utf8)
+        ImportIdentity.append(format.rawValue, to: &head)
+        ImportIdentity.append(account, to: &head)
+        self.head = head
+    }
+
+    /// The id of the next row with `request`'s fields (a valid request, placed in time).
+    mutating func id(for request: ChargeRequest, db: Database) throws -> String {
+        var key = head
+        key.reserveCapacity(head.count + 160)
+        for field in [
+            String(request.at.milliseconds), request.model, request.tier.rawValue, String(request.inputTokens),
+            String(request.cachedTokens), String(request.cacheWriteTokens), String(request.outputTokens), String(request.requests),
+        ] {
+            ImportIdentity.append(field, to: &key)
+        }
+        for field in [request.project, request.apiKey, request.user] {
+            if let field { ImportIdentity.append(field, to: &key) } else { key.append(UInt8(ascii: "-")) }
+        }
+        let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
+        key += Array("#\(occurrence)".utf8)
+        return ImportIdentity.prefix + SHA256.hexDigest(of: key)
+    }
+
+    /// Ends the count: drops the temporary table, if one was made.
+    mutating func finish(db: Database) throws {
+        if upsert != nil {
+            upsert = nil
+            try db.execute(sql: "DROP TABLE IF EXISTS temp.import_occurrence")
+        }
+        counts = [:]
+    }
+
+    /// How many rows with this key came before (0 for the first).
+    private mutating func nextOccurrence(of key: UInt64, db: Database) throws -> Int64 {
+        if let upsert {
+            return try Int64.fetchOne(upsert, arguments: [Int64(bitPattern: key)])! - 1
+        }
+        let seen = counts[key, default: 0]
+        counts[key] = seen + 1
+        if counts.count > ImportIdentity.memoryLimit { try spill(db: db) }
+        return Int64(seen)
+    }
+
+    /// Moves the counts to a temporary table (on disk, in SQLite's temporary store).
+    private mutating func spill(db: Database) throws {
+        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_occurrence (key INTEGER PRIMARY KEY, seen INTEGER NOT NULL)")
+        try db.execute(sql: "DELETE FROM temp.import_occurrence")
+        let insert = try db.makeStatement(sql: "INSERT INTO temp.import_occurrence (key, seen) VALUES (?, ?)")
+        for (key, seen) in counts { try insert.execute(arguments: [Int64(bitPattern: key), Int64(seen)]) }
+        counts = [:]
+        upsert = try db.makeStatement(
+            sql: """
+                INSERT INTO temp.import_occurrence (key, seen) VALUES (?, 1)
+                ON CONFLICT (key) DO UPDATE SET seen = seen + 1 RETURNING seen
+                """)
+    }
+
+    /// Appends `text` as `<length>:<bytes>`, so no two field lists encode alike.
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
+        bytes += Array(String(text.utf8.count).utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes += Array(text.utf8)
+    }
+
+    /// FNV-1a, 64 bits: a fast hash for counting, not for ids.
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// Places a file's times on the ledger's clock: the first row at `start` (its own time when
+/// nil), every other row at the first's plus its offset × the time scale, rounded once to whole
+/// milliseconds, half to even.
+struct ImportClock {
+    let start: Timestamp?
+    let scale: TimeScale
+    private var reference: Int128?
+
+    init(start: Timestamp?, scale: TimeScale) {
+        self.start = start
+        self.scale = scale
+    }
+
+    /// The instant of a row at `nanoseconds` in the file's time; nil when outside the years
+    /// the ledger accepts. The first call fixes the reference.
+    mutating func timestamp(forNanoseconds nanoseconds: Int128) -> Timestamp? {
+        let reference = self.reference ?? nanoseconds
+        self.reference = reference
+        let base = start.map { Int128($0.milliseconds) * ImportFields.nanosecondsPerMillisecond } ?? reference
+        // In units of 1e-18 s: base ns × 10⁹ + offset ns × (scale × 10⁹); to ms divide by 10¹⁵.
+        let numerator = base * 1_000_000_000 + (nanoseconds - reference) * Int128(scale.billionths)
+        let milliseconds = Rounding.halfToEven(numerator, dividedBy: 1_000_000_000_000_000)
+        guard milliseconds >= Int128(Timestamp.earliest.milliseconds), milliseconds <= Int128(Timestamp.latest.milliseconds) else { return nil }
+        return Timestamp(milliseconds: Int64(milliseconds))
+    }
+}

@@ -1,0 +1,167 @@
+import GRDB
+import TokenLedgerCore
+
+extension Ledger {
+    /// Imports a usage file: every row charged as by ``charge(_:)``, all in one transaction.
+    ///
+    /// ```swift
+    /// var rows = try UsageImport.rows(of: "usage.csv", format: .csv)
+    /// let summary = try ledger.importUsage(&rows, options: UsageImportOptions(account: "acme"))
+    /// print(summary.charged, summary.duplicates, summary.cost)
+    /// ```
+    /// Rows without a request id get a deterministic one (see ``UsageImportSummary`` and
+    /// `ImportIdentity`): importing the same file again records nothing twice. The file is read
+    /// as the import goes, never whole.
+    ///
+    /// All or nothing: by default the first bad row stops the import and nothing from the file is
+    /// written; it throws ``InputError`` (file, line, field) for a malformed row and
+    /// ``ImportRowRefusal`` for a row a charge rule refuses. With `options.skipBad`, good rows
+    /// are recorded and bad ones listed in the summary (each refused row rolled back alone, by
+    /// a savepoint). Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account, and
+    /// ``InputError`` when the format needs `--model` or `--start` and the options lack them.
+    public func importUsage(
+        _ source: inout some UsageRowSource, options: UsageImportOptions, progress: (UsageImportProgress) -> Void = { _ in }
+    ) throws -> UsageImportSummary {
+        try options.check(for: source)
+        do {
+            return try pool.write { db in
+                guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
+                var run = ImportRun(source: source, options: options, prices: priceCache)
+                while let item = try source.next() {
+                    try run.take(item, db: db)
+                    if run.summary.rowsRead % ImportRun.progressInterval == 0 {
+                        progress(UsageImportProgress(rowsRead: run.summary.rowsRead, bytesRead: source.bytesRead, totalBytes: source.totalBytes))
+                    }
+                }
+                try run.identity.finish(db: db)
+                run.summary.balance = try Account.find(id: account.id, db: db).balance
+                progress(UsageImportProgress(rowsRead: run.summary.rowsRead, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
+                return run.summary
+            }
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// Imports the usage file at `path` read as `format`; see ``importUsage(_:options:progress:)``.
+    /// `columnMap` renames CSV columns (file name → the import's).
+    public func importUsage(
+        file path: String, format: UsageImportFormat, columnMap: [String: String] = [:], options: UsageImportOptions,
+        progress: (UsageImportProgress) -> Void = { _ in }
+    ) throws -> UsageImportSummary {
+        var rows = try UsageImport.rows(of: path, format: format, columnMap: columnMap)
+        return try importUsage(&rows, options: options, progress: progress)
+    }
+}
+
+/// The state of one import while it runs: counters, the clock, the ids, and the bad rows.
+struct ImportRun {
+    static let progressInterval = 4_096
+
+    let options: UsageImportOptions
+    let prices: PriceCache
+    let file: String
+    var summary: UsageImportSummary
+    var clock: ImportClock
+    var identity: ImportIdentity
+
+    init(source: some UsageRowSource, options: UsageImportOptions, prices: PriceCache) {
+        self.options = options
+        self.prices = prices
+        self.file = source.file
+        self.summary = UsageImportSummary(file: source.file, format: source.format, account: options.account)
+        self.clock = ImportClock(start: options.start, scale: options.timeScale)
+        self.identity = ImportIdentity(format: source.format, account: options.account)
+    }
+
+    mutating func take(_ item: UsageRowResult, db: Database) throws {
+        summary.rowsRead += 1
+        switch item {
+        case .bad(let bad): try reject(bad)
+        case .row(let row): try charge(row, db: db)
+        }
+    }
+
+    /// Charges one row, or rejects it.
+    private mutating func charge(_ row: UsageRow, db: Database) throws {
+        guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
+            return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999"))
+        }
+        if row.isEmpty {
+            summary.empty += 1
+            return
+        }
+        guard let model = row.model ?? options.model else {
+            return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .model), reason: "no model: name it in the row or pass --model"))
+        }
+        var request = ChargeRequest(
+            account: options.account, model: model, tier: row.tier, input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens,
+            output: row.outputTokens, project: row.project, apiKey: row.apiKey, user: row.user, requestID: row.requestID, at: at, requests: row.requests)
+        let usage: TokenUsage
+        do { usage = try Ledger.validated(request) } catch let refusal as ChargeRefusal { return try reject(refusal, row: row) }
+        if request.requestID == nil { request.requestID = try identity.id(for: request, db: db) }
+        let receipt: ChargeReceipt
+        do {
+            receipt =
+                try options.skipBad
+                ? Self.chargeInSavepoint(request, usage: usage, prices: prices, db: db)
+                : Ledger.charge(request, usage: usage, prices: prices, db: db)
+        } catch let refusal as ChargeRefusal {
+            return try reject(refusal, row: row)
+        }
+        if receipt.duplicate {
+            summary.duplicates += 1
+        } else {
+            summary.charged += 1
+            summary.requests += request.requests
+            summary.cost = summary.cost + receipt.cost
+        }
+        summary.firstAt = min(summary.firstAt ?? at, at)
+        summary.lastAt = max(summary.lastAt ?? at, at)
+    }
+
+    /// One charge in a savepoint of its own: a refusal rolls back whatever it had written.
+    private static func chargeInSavepoint(_ request: ChargeRequest, usage: TokenUsage, prices: PriceCache, db: Database) throws -> ChargeReceipt {
+        var receipt: ChargeReceipt?
+        try db.inSavepoint {
+            receipt = try Ledger.charge(request, usage: usage, prices: prices, db: db)
+            return .commit
+        }
+        return receipt!
+    }
+
+    /// A row refused by a charge rule: the field the refusal is about, in the file's words.
+    private mutating func reject(_ refusal: ChargeRefusal, row: UsageRow) throws {
+        let field = Self.field(of: refusal).map(row.fieldNames.name(of:))
+        guard options.skipBad else { throw ImportRowRefusal(file: file, line: row.line, field: field, refusal: refusal) }
+        record(BadUsageRow(line: row.line, field: field, code: refusal.code, reason: refusal.message, isBadInput: refusal.isBadInput))
+    }
+
+    /// A malformed row: stops the import, or is listed with `skipBad`.
+    private mutating func reject(_ bad: BadUsageRow) throws {
+        guard options.skipBad else { throw InputError(file: file, line: bad.line, field: bad.field, reason: bad.reason) }
+        record(bad)
+    }
+
+    private mutating func record(_ bad: BadUsageRow) {
+        summary.skipped += 1
+        if summary.badRows.count < UsageImportSummary.badRowListLimit { summary.badRows.append(bad) }
+    }
+
+    /// Which field of a row a refusal is about.
+    static func field(of refusal: ChargeRefusal) -> UsageField? {
+        let fields: [String: UsageField] = [
+            "input": .input, "cached": .cached, "cache_write": .cacheWrite, "output": .output, "project": .project, "api_key": .apiKey,
+            "user": .user, "id": .requestID, "model": .model, "requests": .requests,
+        ]
+        switch refusal {
+        case .invalidUsage(let problem): return fields[problem.field]
+        case .invalidAttribution(let field, _): return fields[field]
+        case .contextWindowExceeded(let field, _, _): return fields[field]
+        case .idConflict: return .requestID
+        case .unknownModel, .noPriceAtTime: return .model
+        case .noPriceForTier: return .tier
+        default: return nil
+        }
+    }
+}
