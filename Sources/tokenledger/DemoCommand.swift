@@ -42,15 +42,15 @@ struct DemoCommand: ParsableCommand {
                   summary.usage.reduce(0) { $0 + $1.outputTokens }.grouped, summary.totalCost.displayString]],
             rightAligned: [2, 3, 4, 5])
         text += "Usage in October 2025, by model:\n" + usage.rendered() + "\n\n"
-        text += "Credit:\n"
+        var credits = Table(columns: ["date", "credit", "amount", "expires", "note"], rows: [], rightAligned: [2])
         for event in summary.events {
             let receipt = event.receipt
-            text += "  \(receipt.at.dateString)  \(event.label)  +\(receipt.amount)  (expires \(receipt.expiresAt.dateString))"
-            if receipt.repaid.nanos > 0 { text += ", repaying \(receipt.repaid) of overdraft first" }
-            text += "\n"
+            let note = receipt.repaid.nanos > 0 ? "repaid \(receipt.repaid) of overdraft first" : ""
+            credits.rows.append([receipt.at.dateString, event.label, "+" + receipt.amount.displayString, receipt.expiresAt.dateString, note])
         }
-        text += "  expired and written off: \(summary.expired) (what was left of the welcome credit on \(Demo.welcomeGrantExpiry.dateString))\n"
-        text += "  overdraft at the end of October: \(summary.overdraftBeforeRepayment) (usage that happened is never dropped)\n\n"
+        text += "Credit:\n" + credits.rendered() + "\n"
+        text += "Written off at expiry: \(summary.expired) (what was left of the welcome credit on \(Demo.welcomeGrantExpiry.dateString)).\n"
+        text += "Overdraft at the end of October: \(summary.overdraftBeforeRepayment) (usage that happened is never dropped).\n\n"
         let example = summary.example
         let rates = summary.exampleRates
         text += """
@@ -58,11 +58,11 @@ struct DemoCommand: ParsableCommand {
               \(example.usage.inputTokens.grouped) input × \(Money.perMillion(rates.input))/M + \(example.usage.outputTokens.grouped) output × \(Money.perMillion(rates.output))/M = \(example.cost)
 
             """
-        text += BalanceCommand.render(summary.balance).table + "\n\n"
+        text += "\n" + BalanceCommand.render(summary.balance).table + "\n\n"
         text += summary.verify.ok
             ? "verify: OK, the books balance (\(summary.verify.transfers.grouped) transfers, \(summary.verify.usages.grouped) charges repriced exactly).\n"
             : "verify: PROBLEMS: \(summary.verify.problems.joined(separator: "; "))\n"
-        text += "\nThe ledger is in \(path). Look around:\n"
+        text += "\nThe ledger is in \(path). Look around (from a checkout, `swift run tokenledger` stands for `tokenledger`):\n"
         text += "  tokenledger --db \(path) balance \(Demo.account) --at 2025-11-01\n"
         text += "  tokenledger --db \(path) prices list --at 2025-10-01\n"
         text += "  tokenledger --db \(path) verify"
