@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // Benchmarks only (Benchmarks/): package-benchmark, with its malloc interposer for memory metrics.
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
@@ -41,6 +43,8 @@ let package = Package(
                 "TokenLedgerCore",
                 "TokenLedgerMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, to bind parameters on the import path without boxing them.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -57,5 +61,17 @@ let package = Package(
         .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
         // Runs the built `tokenledger` on temporary ledgers; compares with Expected/*.txt.
         .testTarget(name: "tokenledgerTests", dependencies: ["tokenledger"], exclude: ["Expected"]),
+        // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).
+        .executableTarget(
+            name: "TokenLedgerBenchmarks",
+            dependencies: [
+                "TokenLedger",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/TokenLedgerBenchmarks",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -18,35 +18,38 @@ import TokenLedgerCore
 final class ChargeBatch {
     private let db: Database
     private let prices: PriceCache
-    private var accountIndexes: [String: Int] = [:]
+    private var accountIndexes: [ExactText: Int] = [:]
     private var accounts: [BatchAccount] = []
-    private var models: [String: [PricePoint]] = [:]
+    private var models: [ExactText: [PricePoint]] = [:]
     private var entries: [Int64: PriceEntry] = [:]
     /// Balance changes of the system accounts not yet written, by account id.
     private var systemDeltas: [Int64: Int64] = [:]
-    private let recordedStatement: Statement
-    private let transferStatement: Statement
-    private let allocationStatement: Statement
-    private let usageStatement: Statement
+    private let recordedStatement: DirectStatement
+    private let transferStatement: DirectStatement
+    private let allocationStatement: DirectStatement
+    private let usageStatement: DirectStatement
 
     /// A batch over `db`, which must be inside a write transaction for the batch's whole life.
     init(db: Database, prices: PriceCache) throws {
         self.db = db
         self.prices = prices
-        recordedStatement = try db.cachedStatement(sql: "SELECT 1 FROM usage WHERE request_id = ?")
-        transferStatement = try db.cachedStatement(
+        recordedStatement = try DirectStatement(db: db, sql: "SELECT 1 FROM usage WHERE request_id = ?", parameterCount: 1)
+        transferStatement = try DirectStatement(
+            db: db,
             sql: """
                 INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
                 VALUES (NULL, ?, ?, ?, ?, ?, ?)
-                """)
-        allocationStatement = try db.cachedStatement(sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)")
-        usageStatement = try db.cachedStatement(
+                """, parameterCount: 6)
+        allocationStatement = try DirectStatement(
+            db: db, sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", parameterCount: 3)
+        usageStatement = try DirectStatement(
+            db: db,
             sql: """
                 INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
                     cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, project, api_key,
                     end_user)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                """, parameterCount: 18)
     }
 
     /// Records one charge (a valid request and its usage), as ``Ledger/charge(_:usage:prices:db:)``.
@@ -54,7 +57,8 @@ final class ChargeBatch {
     /// Throws ``ChargeRefusal`` in the same order, having written nothing.
     func charge(_ request: ChargeRequest, usage: TokenUsage) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
-        if try Int64.fetchOne(recordedStatement, arguments: [requestID]) != nil {
+        try recordedStatement.bind(requestID, at: 1)
+        if try recordedStatement.hasRow() {
             guard let existing = try Ledger.existingCharge(requestID: requestID, db: db) else { preconditionFailure("usage row vanished") }
             guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
             return existing.receipt
@@ -81,16 +85,41 @@ final class ChargeBatch {
             try spend(allocations, transferID: id, account: index)
             transferID = id
         }
-        try usageStatement.execute(arguments: [
-            requestID, accountID, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
-            usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, request.requests, cost.total.nanos, request.at.milliseconds,
-            balanceAfter.nanos, request.project, request.apiKey, request.user,
-        ])
+        try insertUsage(
+            request, usage: usage, requestID: requestID, accountID: accountID, transferID: transferID, entryID: entryID, cost: cost,
+            balanceAfter: balanceAfter)
         precondition(accounts[index].account.balance == balanceAfter)
         return ChargeReceipt(
             id: requestID, account: accounts[index].account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
             cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
             duplicate: false)
+    }
+
+    /// Inserts the usage row of a charge.
+    private func insertUsage(
+        _ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, transferID: Int64?, entryID: Int64, cost: Cost,
+        balanceAfter: Money
+    ) throws {
+        let statement = usageStatement
+        try statement.bind(requestID, at: 1)
+        try statement.bind(accountID, at: 2)
+        try statement.bind(transferID, at: 3)
+        try statement.bind(entryID, at: 4)
+        try statement.bind(request.model, at: 5)
+        try statement.bind(request.tier.rawValue, at: 6)
+        try statement.bind(cost.band.rawValue, at: 7)
+        try statement.bind(usage.inputTokens, at: 8)
+        try statement.bind(usage.cachedTokens, at: 9)
+        try statement.bind(usage.cacheWriteTokens, at: 10)
+        try statement.bind(usage.outputTokens, at: 11)
+        try statement.bind(request.requests, at: 12)
+        try statement.bind(cost.total.nanos, at: 13)
+        try statement.bind(request.at.milliseconds, at: 14)
+        try statement.bind(balanceAfter.nanos, at: 15)
+        try statement.bind(request.project, at: 16)
+        try statement.bind(request.apiKey, at: 17)
+        try statement.bind(request.user, at: 18)
+        try statement.execute()
     }
 
     /// Writes the balances and lot remainders kept in memory. Run it before the transaction
@@ -115,10 +144,10 @@ final class ChargeBatch {
 
     /// The position of the customer account `name` in ``accounts``, read once per batch.
     private func accountIndex(named name: String) throws -> Int {
-        if let index = accountIndexes[name] { return index }
+        if let index = accountIndexes[ExactText(name)] { return index }
         guard let account = try Account.find(named: name, db: db) else { throw ChargeRefusal.unknownAccount(name) }
         accounts.append(BatchAccount(account: account, lots: try Ledger.liveLots(accountID: account.id, db: db)))
-        accountIndexes[name] = accounts.count - 1
+        accountIndexes[ExactText(name)] = accounts.count - 1
         return accounts.count - 1
     }
 
@@ -151,12 +180,12 @@ final class ChargeBatch {
 
     /// The ids and times of `model`'s price entries, oldest first, read once per batch.
     private func pricePoints(of model: String) throws -> [PricePoint] {
-        if let points = models[model] { return points }
+        if let points = models[ExactText(model)] { return points }
         var points: [PricePoint] = []
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms"), arguments: [model])
         while let row = try rows.next() { points.append(PricePoint(id: row[0], effectiveFromMilliseconds: row[1])) }
-        models[model] = points
+        models[ExactText(model)] = points
         return points
     }
 
@@ -177,7 +206,13 @@ final class ChargeBatch {
     ) throws -> Int64 {
         precondition(amount.nanos > 0)
         let accountID = accounts[index].account.id
-        try transferStatement.execute(arguments: [kind, accountID, system.rawValue, amount.nanos, time.milliseconds, balanceAfter.nanos])
+        try transferStatement.bind(kind, at: 1)
+        try transferStatement.bind(accountID, at: 2)
+        try transferStatement.bind(system.rawValue, at: 3)
+        try transferStatement.bind(amount.nanos, at: 4)
+        try transferStatement.bind(time.milliseconds, at: 5)
+        try transferStatement.bind(balanceAfter.nanos, at: 6)
+        try transferStatement.execute()
         accounts[index].account.balance -= amount
         accounts[index].isChanged = true
         precondition(accounts[index].account.balance == balanceAfter)
@@ -188,7 +223,10 @@ final class ChargeBatch {
     /// Records `allocations` of a transfer and takes them from the account's lots in memory.
     private func spend(_ allocations: [Allocation], transferID: Int64, account index: Int) throws {
         for allocation in allocations {
-            try allocationStatement.execute(arguments: [transferID, allocation.lotID, allocation.amount.nanos])
+            try allocationStatement.bind(transferID, at: 1)
+            try allocationStatement.bind(allocation.lotID, at: 2)
+            try allocationStatement.bind(allocation.amount.nanos, at: 3)
+            try allocationStatement.execute()
             guard let lotIndex = accounts[index].lots.firstIndex(where: { $0.id == allocation.lotID }) else {
                 preconditionFailure("allocation from a lot the batch does not hold")
             }
@@ -213,4 +251,20 @@ private struct BatchAccount {
 private struct PricePoint {
     var id: Int64
     var effectiveFromMilliseconds: Int64
+}
+
+/// Text compared and hashed by its UTF-8 bytes, as SQLite compares names, rather than by
+/// Unicode canonical equivalence as `String` does: two spellings of "café" are two names.
+private struct ExactText: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (lhs: ExactText, rhs: ExactText) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { for byte in text.utf8 { hasher.combine(byte) } }
+        hasher.combine(text.utf8.count)
+    }
 }

@@ -98,15 +98,17 @@ extension Ledger {
         }
         let work = validated
         return try write { db in
+            let batch = try ChargeBatch(db: db, prices: self.priceCache)
             var receipts: [ChargeReceipt] = []
             receipts.reserveCapacity(work.count)
             for (index, (request, usage)) in work.enumerated() {
                 do {
-                    receipts.append(try Ledger.charge(request, usage: usage, prices: self.priceCache, db: db))
+                    receipts.append(try batch.charge(request, usage: usage))
                 } catch let refusal as ChargeRefusal {
                     throw BatchRefusal(index: index, refusal: refusal)
                 }
             }
+            try batch.flush()
             return receipts
         }
     }

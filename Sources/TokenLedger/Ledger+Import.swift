@@ -26,7 +26,7 @@ extension Ledger {
         do {
             return try pool.write { db in
                 guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
-                var run = ImportRun(source: source, options: options, prices: priceCache)
+                var run = ImportRun(source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache))
                 while let item = try source.next() {
                     try run.take(item, db: db)
                     if run.summary.rowsRead % ImportRun.progressInterval == 0 {
@@ -34,6 +34,7 @@ extension Ledger {
                     }
                 }
                 try run.identity.finish(db: db)
+                try run.batch.flush()
                 run.summary.balance = try Account.find(id: account.id, db: db).balance
                 progress(UsageImportProgress(rowsRead: run.summary.rowsRead, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
                 return run.summary
@@ -59,15 +60,16 @@ struct ImportRun {
     static let progressInterval = 4_096
 
     let options: UsageImportOptions
-    let prices: PriceCache
+    /// Charges the rows, holding the account's balance and lots until the import ends.
+    let batch: ChargeBatch
     let file: String
     var summary: UsageImportSummary
     var clock: ImportClock
     var identity: ImportIdentity
 
-    init(source: some UsageRowSource, options: UsageImportOptions, prices: PriceCache) {
+    init(source: some UsageRowSource, options: UsageImportOptions, batch: ChargeBatch) {
         self.options = options
-        self.prices = prices
+        self.batch = batch
         self.file = source.file
         self.summary = UsageImportSummary(file: source.file, format: source.format, account: options.account)
         self.clock = ImportClock(start: options.start, scale: options.timeScale)
@@ -104,8 +106,8 @@ struct ImportRun {
         do {
             receipt =
                 try options.skipBad
-                ? Self.chargeInSavepoint(request, usage: usage, prices: prices, db: db)
-                : Ledger.charge(request, usage: usage, prices: prices, db: db)
+                ? Self.chargeInSavepoint(request, usage: usage, batch: batch, db: db)
+                : batch.charge(request, usage: usage)
         } catch let refusal as ChargeRefusal {
             return try reject(refusal, row: row)
         }
@@ -120,11 +122,12 @@ struct ImportRun {
         summary.lastAt = max(summary.lastAt ?? at, at)
     }
 
-    /// One charge in a savepoint of its own: a refusal rolls back whatever it had written.
-    private static func chargeInSavepoint(_ request: ChargeRequest, usage: TokenUsage, prices: PriceCache, db: Database) throws -> ChargeReceipt {
+    /// One charge in a savepoint of its own: a refusal rolls back whatever it had written (the
+    /// batch checks before it writes, so that is nothing; the savepoint keeps it so).
+    private static func chargeInSavepoint(_ request: ChargeRequest, usage: TokenUsage, batch: ChargeBatch, db: Database) throws -> ChargeReceipt {
         var receipt: ChargeReceipt?
         try db.inSavepoint {
-            receipt = try Ledger.charge(request, usage: usage, prices: prices, db: db)
+            receipt = try batch.charge(request, usage: usage)
             return .commit
         }
         return receipt!

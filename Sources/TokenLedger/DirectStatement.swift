@@ -1,0 +1,60 @@
+import GRDB
+import GRDBSQLite
+
+/// A prepared statement whose parameters are bound straight through SQLite's C API.
+///
+/// Why: on the import path GRDB's `StatementArguments` (every value boxed, then converted)
+/// cost about as much as the insert itself. The statement belongs to its owner (never the
+/// connection's statement cache, which other code binds its own way) and is run by GRDB, so
+/// errors are GRDB's `DatabaseError` as everywhere else.
+struct DirectStatement {
+    let statement: Statement
+
+    /// Prepares `sql`, which has `parameterCount` positional parameters.
+    init(db: Database, sql: String, parameterCount: Int) throws {
+        statement = try db.makeStatement(sql: sql)
+        precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == parameterCount)
+        // Marks the arguments as bound, so that GRDB runs the statement with what is bound below.
+        statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: parameterCount)))
+    }
+
+    /// Binds an integer to the parameter at `index` (from 1).
+    func bind(_ value: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(statement.sqliteStatement, index, value))
+    }
+
+    /// Binds an integer or NULL.
+    func bind(_ value: Int64?, at index: Int32) throws {
+        guard let value else { return try check(sqlite3_bind_null(statement.sqliteStatement, index)) }
+        try bind(value, at: index)
+    }
+
+    /// Binds text (all its bytes, NUL included, as GRDB does) or NULL.
+    func bind(_ text: String?, at index: Int32) throws {
+        guard var text else { return try check(sqlite3_bind_null(statement.sqliteStatement, index)) }
+        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        if text.utf8.isEmpty { return try check(sqlite3_bind_text(statement.sqliteStatement, index, "", 0, transient)) }
+        let code = text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { characters in
+                sqlite3_bind_text(statement.sqliteStatement, index, characters.baseAddress!, Int32(characters.count), transient)
+            }
+        }
+        try check(code)
+    }
+
+    /// Runs the statement with what is bound, then resets it so that it can be bound again.
+    func execute() throws {
+        defer { sqlite3_reset(statement.sqliteStatement) }
+        try statement.execute()
+    }
+
+    /// Whether the statement (a query) returns a row with what is bound; then resets it.
+    func hasRow() throws -> Bool {
+        defer { sqlite3_reset(statement.sqliteStatement) }
+        return try Int64.fetchOne(statement) != nil
+    }
+
+    private func check(_ code: Int32) throws {
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot bind a parameter") }
+    }
+}
