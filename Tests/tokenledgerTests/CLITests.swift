@@ -129,20 +129,7 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("just some text\n".utf8).write(to: folder.appendingPathComponent("not-a-ledger.txt"))
         let database = folder.appendingPathComponent("ledger.sqlite").path
-        var transcript = ""
-        for command in scenario.commands {
-            var arguments = command.split(separator: " ").map {
-                String($0).replacingOccurrences(of: "$TMP", with: folder.path).replacingOccurrences(of: "$DB", with: database)
-            }
-            if !command.contains("--db") { arguments += ["--db", database] }
-            let result = try CLI.run(arguments)
-            transcript += "$ tokenledger \(command)\n"
-            transcript += result.stdout
-            if !result.stderr.isEmpty { transcript += result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "! " + $0 }.joined(separator: "\n") }
-            transcript += "[exit \(result.status)]\n\n"
-        }
-        transcript = transcript.replacingOccurrences(of: folder.path, with: "$TMP")
-        try CLI.compare(transcript, withExpected: scenario.name)
+        try CLI.compare(try CLI.transcript(scenario.commands, folder: folder, database: database), withExpected: scenario.name)
     }
 
     @Test("every command has help text")
@@ -205,6 +192,26 @@ enum CLI {
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs `commands` in order on the ledger `database` (each gets `--db` unless it names one;
+    /// `$TMP` and `$DB` stand for the folder and the ledger) and writes down what each printed,
+    /// with standard error marked `! ` and the exit code, the folder's path shown as `$TMP`.
+    static func transcript(_ commands: [String], folder: URL, database: String) throws -> String {
+        var transcript = ""
+        for command in commands {
+            var arguments = command.split(separator: " ").map {
+                String($0).replacingOccurrences(of: "$TMP", with: folder.path).replacingOccurrences(of: "$DB", with: database)
+            }
+            if !command.contains("--db") { arguments += ["--db", database] }
+            let result = try run(arguments)
+            transcript += "$ tokenledger \(command)\n" + result.stdout
+            if !result.stderr.isEmpty {
+                transcript += result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "! " + $0 }.joined(separator: "\n")
+            }
+            transcript += "[exit \(result.status)]\n\n"
+        }
+        return transcript.replacingOccurrences(of: folder.path, with: "$TMP")
     }
 
     static func compare(_ transcript: String, withExpected name: String) throws {

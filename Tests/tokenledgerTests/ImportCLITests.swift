@@ -104,19 +104,7 @@ struct ImportCLITests {
     func transcript() throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var transcript = ""
-        for command in Self.commands {
-            let arguments = command.split(separator: " ").map { String($0).replacingOccurrences(of: "$TMP", with: folder.path) } + ["--db", database]
-            let result = try CLI.run(arguments)
-            transcript += "$ tokenledger \(command)\n"
-            transcript += result.stdout
-            if !result.stderr.isEmpty {
-                transcript += result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "! " + $0 }.joined(separator: "\n")
-            }
-            transcript += "[exit \(result.status)]\n\n"
-        }
-        transcript = transcript.replacingOccurrences(of: folder.path, with: "$TMP")
-        try CLI.compare(transcript, withExpected: "import-usage")
+        try CLI.compare(try CLI.transcript(Self.commands, folder: folder, database: database), withExpected: "import-usage")
     }
 
     /// A failing import and what it must say.

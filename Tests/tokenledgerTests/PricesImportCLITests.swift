@@ -111,19 +111,7 @@ struct PricesImportCLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Self.writeCatalogs(into: folder)
         let database = folder.appendingPathComponent("ledger.sqlite").path
-        var transcript = ""
-        for command in Self.commands {
-            let arguments = command.split(separator: " ").map { String($0).replacingOccurrences(of: "$TMP", with: folder.path) } + ["--db", database]
-            let result = try CLI.run(arguments)
-            transcript += "$ tokenledger \(command)\n"
-            transcript += result.stdout
-            if !result.stderr.isEmpty {
-                transcript += result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "! " + $0 }.joined(separator: "\n")
-            }
-            transcript += "[exit \(result.status)]\n\n"
-        }
-        transcript = transcript.replacingOccurrences(of: folder.path, with: "$TMP")
-        try CLI.compare(transcript, withExpected: "prices-import")
+        try CLI.compare(try CLI.transcript(Self.commands, folder: folder, database: database), withExpected: "prices-import")
     }
 
     /// A bad catalog and what its error must name.
