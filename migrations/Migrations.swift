@@ -8,7 +8,8 @@ public struct SchemaMigration: Sendable {
 public enum SchemaMigrations {
     /// Every migration, oldest first. Append only.
     public static let all: [SchemaMigration] = [
-        SchemaMigration(identifier: "v0001_initial", sql: String(decoding: PackageResources.v0001_initial_sql, as: UTF8.self))
+        SchemaMigration(identifier: "v0001_initial", sql: String(decoding: PackageResources.v0001_initial_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0002_usage_entries", sql: String(decoding: PackageResources.v0002_usage_entries_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

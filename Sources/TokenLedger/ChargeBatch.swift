@@ -1,20 +1,22 @@
 import GRDB
 import TokenLedgerCore
 
-/// Charges many requests inside one write transaction, keeping in memory what the transaction
-/// has already read: each account's balance and live lots, and each model's price entries.
+/// Records charges inside one write transaction, keeping in memory what the transaction has
+/// already read: each account's balance and live lots, and each model's price entries. Every
+/// charge goes through it: ``Ledger/charge(_:)`` as a batch of one, imports and
+/// ``Ledger/charge(all:)`` as batches of many.
 ///
-/// Why: charging row by row re-read the account, the live lots and the price entry for every
-/// request. Inside one write transaction nothing else can change them (the transaction holds
-/// the write lock, and price entries are never updated), so one read per account and per model
-/// is enough. Per request it writes only what the journal needs (the usage row, its transfer
-/// and allocations) with prepared statements; account balances and lot remainders are written
-/// by ``flush()``, which the caller must run before the transaction ends or anything reads them.
+/// Why: inside one write transaction nothing else can change accounts, lots or prices (the
+/// transaction holds the write lock, and price entries are never updated), so one read per
+/// account and per model is enough. Per request it writes only the journal: the usage row
+/// (which is the entry debiting the account and crediting @usage, with the first lot it drew
+/// from inline) and, rarely, further allocations and expiry write-offs. Account balances, lot
+/// remainders and the daily rollup are written by ``flush()``, which the caller must run
+/// before the transaction ends or anything reads them. Statements come from the connection's
+/// cache, prepared once per connection rather than once per transaction.
 ///
-/// Results are exactly those of ``Ledger/charge(_:usage:prices:db:)`` row by row: the same
-/// receipts, the same refusals in the same order, the same transfers, balances after and
-/// allocations. All checks come before any write, so a refused request changes nothing, in
-/// the file or in memory.
+/// All checks come before any write, so a refused request changes nothing, in the file or in
+/// memory.
 final class ChargeBatch {
     private let db: Database
     private let prices: PriceCache
@@ -24,37 +26,33 @@ final class ChargeBatch {
     private var entries: [Int64: PriceEntry] = [:]
     /// Balance changes of the system accounts not yet written, by account id.
     private var systemDeltas: [Int64: Int64] = [:]
+    /// Usage not yet added to `usage_daily`.
+    private var rollup = DailyRollup()
     private let recordedStatement: DirectStatement
-    private let transferStatement: DirectStatement
-    private let allocationStatement: DirectStatement
     private let usageStatement: DirectStatement
 
     /// A batch over `db`, which must be inside a write transaction for the batch's whole life.
     init(db: Database, prices: PriceCache) throws {
         self.db = db
         self.prices = prices
-        recordedStatement = try DirectStatement(db: db, sql: "SELECT 1 FROM usage WHERE request_id = ?", parameterCount: 1)
-        transferStatement = try DirectStatement(
-            db: db,
-            sql: """
-                INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
-                VALUES (NULL, ?, ?, ?, ?, ?, ?)
-                """, parameterCount: 6)
-        allocationStatement = try DirectStatement(
-            db: db, sql: "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", parameterCount: 3)
+        recordedStatement = try DirectStatement(cachedIn: db, sql: "SELECT 1 FROM usage WHERE request_id = ?", parameterCount: 1)
         usageStatement = try DirectStatement(
-            db: db,
+            cachedIn: db,
             sql: """
-                INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
-                    cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, project, api_key,
-                    end_user)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, parameterCount: 18)
+                INSERT INTO usage (request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens,
+                    cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
+                    api_key, end_user)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, parameterCount: 19)
     }
 
-    /// Records one charge (a valid request and its usage), as ``Ledger/charge(_:usage:prices:db:)``.
+    /// Records one charge (a valid request and its usage): prices it with the entry in force at
+    /// its time, spends grants before purchases and the earliest-expiring lot first, and goes
+    /// into overdraft rather than dropping usage that happened.
     ///
-    /// Throws ``ChargeRefusal`` in the same order, having written nothing.
+    /// Throws ``ChargeRefusal`` in check order, having written nothing. A request id already
+    /// recorded with the same usage returns the original receipt with `duplicate` set; with
+    /// different usage it is refused as `id_conflict`.
     func charge(_ request: ChargeRequest, usage: TokenUsage) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
         try recordedStatement.bind(requestID, at: 1)
@@ -79,51 +77,63 @@ final class ChargeBatch {
         try writeOff(expired, account: index)
         let (allocations, uncovered) = Credits.allocate(cost.total, from: accounts[index].lots, at: request.at)
         let accountID = accounts[index].account.id
-        var transferID: Int64?
-        if cost.total.nanos > 0 {
-            let id = try record("usage", debit: index, credit: .usage, amount: cost.total, at: request.at, balanceAfter: balanceAfter)
-            try spend(allocations, transferID: id, account: index)
-            transferID = id
-        }
         try insertUsage(
-            request, usage: usage, requestID: requestID, accountID: accountID, transferID: transferID, entryID: entryID, cost: cost,
-            balanceAfter: balanceAfter)
+            request, usage: usage, requestID: requestID, accountID: accountID, entryID: entryID, cost: cost, balanceAfter: balanceAfter,
+            first: allocations.first)
+        if allocations.count > 1 { try recordFurther(Array(allocations.dropFirst()), usageID: db.lastInsertedRowID) }
+        take(allocations, account: index)
+        if cost.total.nanos > 0 {
+            accounts[index].account.balance -= cost.total
+            accounts[index].isChanged = true
+            systemDeltas[SystemAccount.usage.rawValue, default: 0] += cost.total.nanos
+        }
         precondition(accounts[index].account.balance == balanceAfter)
+        try rollup.add(request, usage: usage, accountID: accountID, band: cost.band, cost: cost.total, db: db)
+        if rollup.count >= DailyRollup.flushThreshold { try rollup.flush(db: db) }
         return ChargeReceipt(
             id: requestID, account: accounts[index].account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
             cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
             duplicate: false)
     }
 
-    /// Inserts the usage row of a charge.
+    /// Inserts the usage row of a charge, with the first lot it drew from.
     private func insertUsage(
-        _ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, transferID: Int64?, entryID: Int64, cost: Cost,
-        balanceAfter: Money
+        _ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, entryID: Int64, cost: Cost, balanceAfter: Money,
+        first: Allocation?
     ) throws {
         let statement = usageStatement
         try statement.bind(requestID, at: 1)
         try statement.bind(accountID, at: 2)
-        try statement.bind(transferID, at: 3)
-        try statement.bind(entryID, at: 4)
-        try statement.bind(request.model, at: 5)
-        try statement.bind(request.tier.rawValue, at: 6)
-        try statement.bind(cost.band.rawValue, at: 7)
-        try statement.bind(usage.inputTokens, at: 8)
-        try statement.bind(usage.cachedTokens, at: 9)
-        try statement.bind(usage.cacheWriteTokens, at: 10)
-        try statement.bind(usage.outputTokens, at: 11)
-        try statement.bind(request.requests, at: 12)
-        try statement.bind(cost.total.nanos, at: 13)
-        try statement.bind(request.at.milliseconds, at: 14)
-        try statement.bind(balanceAfter.nanos, at: 15)
-        try statement.bind(request.project, at: 16)
-        try statement.bind(request.apiKey, at: 17)
-        try statement.bind(request.user, at: 18)
+        try statement.bind(entryID, at: 3)
+        try statement.bind(request.model, at: 4)
+        try statement.bind(request.tier.rawValue, at: 5)
+        try statement.bind(cost.band.rawValue, at: 6)
+        try statement.bind(usage.inputTokens, at: 7)
+        try statement.bind(usage.cachedTokens, at: 8)
+        try statement.bind(usage.cacheWriteTokens, at: 9)
+        try statement.bind(usage.outputTokens, at: 10)
+        try statement.bind(request.requests, at: 11)
+        try statement.bind(cost.total.nanos, at: 12)
+        try statement.bind(request.at.milliseconds, at: 13)
+        try statement.bind(balanceAfter.nanos, at: 14)
+        try statement.bind(first?.lotID, at: 15)
+        try statement.bind(first?.amount.nanos, at: 16)
+        try statement.bind(request.project, at: 17)
+        try statement.bind(request.apiKey, at: 18)
+        try statement.bind(request.user, at: 19)
         try statement.execute()
     }
 
-    /// Writes the balances and lot remainders kept in memory. Run it before the transaction
-    /// ends and before anything reads accounts or lots; the batch can go on after it.
+    /// Records the lots a charge drew from after its first.
+    private func recordFurther(_ allocations: [Allocation], usageID: Int64) throws {
+        for allocation in allocations {
+            try db.run("INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [usageID, allocation.lotID, allocation.amount.nanos])
+        }
+    }
+
+    /// Writes the balances, lot remainders and rollup kept in memory. Run it before the
+    /// transaction ends and before anything reads accounts, lots or `usage_daily`; the batch
+    /// can go on after it.
     func flush() throws {
         for index in accounts.indices where accounts[index].isChanged {
             let account = accounts[index].account
@@ -140,6 +150,7 @@ final class ChargeBatch {
             try Ledger.post(Money(nanos: delta), to: accountID, db: db)
         }
         systemDeltas.removeAll(keepingCapacity: true)
+        try rollup.flush(db: db)
     }
 
     /// The position of the customer account `name` in ``accounts``, read once per batch.
@@ -190,49 +201,30 @@ final class ChargeBatch {
     }
 
     /// Writes off the remainder of `expired` lots of an account, each at its expiry, as
-    /// ``Ledger/bringUpToDate(_:at:db:)`` does.
+    /// ``Ledger/bringUpToDate(_:at:db:)`` does: an expiry transfer and its allocation each.
     private func writeOff(_ expired: [Lot], account index: Int) throws {
         for lot in expired {
             let balanceAfter = accounts[index].account.balance - lot.remaining
-            let transferID = try record("expiry", debit: index, credit: .expired, amount: lot.remaining, at: lot.expiresAt, balanceAfter: balanceAfter)
-            try spend([Allocation(lotID: lot.id, amount: lot.remaining)], transferID: transferID, account: index)
+            let transferID = try Ledger.record(
+                "expiry", reference: nil, debit: accounts[index].account.id, credit: SystemAccount.expired.rawValue, amount: lot.remaining,
+                at: lot.expiresAt, balanceAfter: balanceAfter, db: db)
+            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, lot.id, lot.remaining.nanos])
+            accounts[index].account.balance = balanceAfter
+            accounts[index].isChanged = true
+            take([Allocation(lotID: lot.id, amount: lot.remaining)], account: index)
         }
     }
 
-    /// Appends a debit transfer of a customer account to a system account; the balances change
-    /// in memory. Returns the transfer's id.
-    private func record(
-        _ kind: String, debit index: Int, credit system: SystemAccount, amount: Money, at time: Timestamp, balanceAfter: Money
-    ) throws -> Int64 {
-        precondition(amount.nanos > 0)
-        let accountID = accounts[index].account.id
-        try transferStatement.bind(kind, at: 1)
-        try transferStatement.bind(accountID, at: 2)
-        try transferStatement.bind(system.rawValue, at: 3)
-        try transferStatement.bind(amount.nanos, at: 4)
-        try transferStatement.bind(time.milliseconds, at: 5)
-        try transferStatement.bind(balanceAfter.nanos, at: 6)
-        try transferStatement.execute()
-        accounts[index].account.balance -= amount
-        accounts[index].isChanged = true
-        precondition(accounts[index].account.balance == balanceAfter)
-        systemDeltas[system.rawValue, default: 0] += amount.nanos
-        return db.lastInsertedRowID
-    }
-
-    /// Records `allocations` of a transfer and takes them from the account's lots in memory.
-    private func spend(_ allocations: [Allocation], transferID: Int64, account index: Int) throws {
+    /// Takes `allocations` from the account's lots in memory.
+    private func take(_ allocations: [Allocation], account index: Int) {
         for allocation in allocations {
-            try allocationStatement.bind(transferID, at: 1)
-            try allocationStatement.bind(allocation.lotID, at: 2)
-            try allocationStatement.bind(allocation.amount.nanos, at: 3)
-            try allocationStatement.execute()
             guard let lotIndex = accounts[index].lots.firstIndex(where: { $0.id == allocation.lotID }) else {
                 preconditionFailure("allocation from a lot the batch does not hold")
             }
             accounts[index].lots[lotIndex].remaining -= allocation.amount
             precondition(accounts[index].lots[lotIndex].remaining.nanos >= 0)
             accounts[index].changedLots.insert(allocation.lotID)
+            accounts[index].isChanged = true
         }
     }
 }
@@ -255,7 +247,7 @@ private struct PricePoint {
 
 /// Text compared and hashed by its UTF-8 bytes, as SQLite compares names, rather than by
 /// Unicode canonical equivalence as `String` does: two spellings of "café" are two names.
-private struct ExactText: Hashable {
+struct ExactText: Hashable {
     let text: String
 
     init(_ text: String) { self.text = text }

@@ -4,8 +4,8 @@ import GRDBSQLite
 /// A prepared statement whose parameters are bound straight through SQLite's C API.
 ///
 /// Why: on the import path GRDB's `StatementArguments` (every value boxed, then converted)
-/// cost about as much as the insert itself. The statement belongs to its owner (never the
-/// connection's statement cache, which other code binds its own way) and is run by GRDB, so
+/// cost about as much as the insert itself. The statement is its owner's, or one of the
+/// connection's cached statements whose SQL only direct statements run; it is run by GRDB, so
 /// errors are GRDB's `DatabaseError` as everywhere else.
 struct DirectStatement {
     let statement: Statement
@@ -15,6 +15,14 @@ struct DirectStatement {
         statement = try db.makeStatement(sql: sql)
         precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == parameterCount)
         // Marks the arguments as bound, so that GRDB runs the statement with what is bound below.
+        statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: parameterCount)))
+    }
+
+    /// Takes `sql` from the connection's statement cache (prepared once per connection). The
+    /// SQL must be run only through direct statements.
+    init(cachedIn db: Database, sql: String, parameterCount: Int) throws {
+        statement = try db.cachedStatement(sql: sql)
+        precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == parameterCount)
         statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: parameterCount)))
     }
 

@@ -28,11 +28,11 @@ extension Ledger {
             let state = try Ledger.bringUpToDate(found, at: time, db: db)
             let (current, expired) = (state.account, state.expired)
             let lots = state.lots.sorted(by: Credits.spentBefore)
-            let monthToDate = try db.value(Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms <= ?", [found.id, time.startOfMonth.milliseconds, time.milliseconds]) ?? 0
+            let monthToDate = try Ledger.monthToDate(accountID: found.id, at: time, db: db)
             return BalanceReport(
                 account: current.name, at: time, balance: current.balance, available: current.balance + current.overdraftAllowance,
                 overdraftAllowance: current.overdraftAllowance, lots: lots, tier: try Ledger.tier(accountID: found.id, at: time, db: db),
-                monthToDate: Money(nanos: monthToDate), expiredNow: expired)
+                monthToDate: monthToDate, expiredNow: expired)
         }
     }
 
@@ -44,5 +44,18 @@ extension Ledger {
                 """, [accountID, time.milliseconds])!
         let first: Int64? = row["first"]
         return UsageTier.reached(paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time)
+    }
+
+    /// Usage charged to an account from the start of `time`'s calendar month (UTC) to `time`,
+    /// inclusive: whole days from the daily rollup, `time`'s own day from its usage rows.
+    static func monthToDate(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
+        let day = time.milliseconds - time.milliseconds % DailyRollup.dayMilliseconds
+        let nanos = try db.value(
+            Int64.self,
+            """
+            SELECT coalesce((SELECT sum(cost_nanos) FROM usage_daily WHERE account_id = ?1 AND day_ms >= ?2 AND day_ms < ?3), 0)
+                 + coalesce((SELECT sum(cost_nanos) FROM usage WHERE account_id = ?1 AND occurred_at_ms >= ?3 AND occurred_at_ms <= ?4), 0)
+            """, [accountID, time.startOfMonth.milliseconds, day, time.milliseconds])
+        return Money(nanos: nanos ?? 0)
     }
 }

@@ -79,7 +79,12 @@ extension Ledger {
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try Ledger.validated(request)
-        return try write { db in try Ledger.charge(request, usage: usage, prices: self.priceCache, db: db) }
+        return try write { db in
+            let batch = try ChargeBatch(db: db, prices: self.priceCache)
+            let receipt = try batch.charge(request, usage: usage)
+            try batch.flush()
+            return receipt
+        }
     }
 
     /// Records many charges in one transaction: all of them, or, when any is refused or fails,
@@ -127,51 +132,6 @@ extension Ledger {
         return usage
     }
 
-    /// Records one charge inside the caller's transaction.
-    static func charge(_ request: ChargeRequest, usage: TokenUsage, prices: PriceCache, db: Database) throws -> ChargeReceipt {
-        let requestID = request.requestID ?? Ledger.generatedID("req")
-        if let existing = try Ledger.existingCharge(requestID: requestID, db: db) {
-            guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
-            return existing.receipt
-        }
-        guard let account = try Account.find(named: request.account, db: db) else {
-            throw ChargeRefusal.unknownAccount(request.account)
-        }
-        let (entryID, entry) = try PriceStore.entryInForce(model: request.model, at: request.at, db: db, cache: prices)
-        let cost: Cost
-        do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
-        let state = try Ledger.bringUpToDate(account, at: request.at, db: db)
-        let balance = state.account.balance
-        if request.enforce, cost.total > balance + account.overdraftAllowance {
-            throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + account.overdraftAllowance)
-        }
-        guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
-        // After this point the operation must succeed.
-        let (allocations, uncovered) = Credits.allocate(cost.total, from: state.lots, at: request.at)
-        var transferID: Int64?
-        if cost.total.nanos > 0 {
-            let id = try Ledger.record(
-                "usage", reference: nil, debit: account.id, credit: SystemAccount.usage.rawValue, amount: cost.total, at: request.at,
-                balanceAfter: balanceAfter, db: db)
-            try Ledger.spend(allocations, transferID: id, db: db)
-            transferID = id
-        }
-        try db.run("""
-                INSERT INTO usage (request_id, account_id, transfer_id, price_entry_id, model, service_tier, band, input_tokens,
-                    cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, project, api_key,
-                    end_user)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
-                requestID, account.id, transferID, entryID, request.model, request.tier.rawValue, cost.band.rawValue, usage.inputTokens,
-                usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, request.requests, cost.total.nanos, request.at.milliseconds,
-                balanceAfter.nanos, request.project, request.apiKey, request.user,
-            ])
-        return ChargeReceipt(
-            id: requestID, account: account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
-            cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
-            duplicate: false)
-    }
-
     static func checkAttribution(_ request: ChargeRequest) throws {
         let fields = [("project", request.project), ("api_key", request.apiKey), ("user", request.user), ("id", request.requestID)]
         for (field, value) in fields {
@@ -205,7 +165,8 @@ extension Ledger {
         guard let row = try db.row("""
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
                        u.balance_after_nanos AS balance_after,
-                       coalesce(u.cost_nanos - (SELECT sum(amount_nanos) FROM allocation x WHERE x.transfer_id = u.transfer_id), u.cost_nanos) AS uncovered
+                       u.cost_nanos - coalesce(u.lot_nanos, 0)
+                           - coalesce((SELECT sum(amount_nanos) FROM usage_allocation x WHERE x.usage_id = u.id), 0) AS uncovered
                 FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                 WHERE u.request_id = ?
                 """, [requestID])
@@ -214,7 +175,7 @@ extension Ledger {
         let receipt = ChargeReceipt(
             id: requestID, account: row["account_name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!,
             band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),
-            balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"] ?? 0),
+            balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"]),
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             duplicate: true)
         return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"], requests: row["requests"])

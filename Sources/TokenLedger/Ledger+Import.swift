@@ -26,7 +26,8 @@ extension Ledger {
         do {
             return try pool.write { db in
                 guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
-                var run = ImportRun(source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache))
+                var run = ImportRun(
+                    source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache), idScheme: try ImportIdentity.scheme(db: db))
                 while let item = try source.next() {
                     try run.take(item, db: db)
                     if run.summary.rowsRead % ImportRun.progressInterval == 0 {
@@ -67,13 +68,13 @@ struct ImportRun {
     var clock: ImportClock
     var identity: ImportIdentity
 
-    init(source: some UsageRowSource, options: UsageImportOptions, batch: ChargeBatch) {
+    init(source: some UsageRowSource, options: UsageImportOptions, batch: ChargeBatch, idScheme: Int) {
         self.options = options
         self.batch = batch
         self.file = source.file
         self.summary = UsageImportSummary(file: source.file, format: source.format, account: options.account)
         self.clock = ImportClock(start: options.start, scale: options.timeScale)
-        self.identity = ImportIdentity(format: source.format, account: options.account)
+        self.identity = ImportIdentity(format: source.format, account: options.account, scheme: idScheme)
     }
 
     mutating func take(_ item: UsageRowResult, db: Database) throws {

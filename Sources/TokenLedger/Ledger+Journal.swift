@@ -13,17 +13,18 @@ public struct JournalLine: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// The transfers touching `account` with times in `[from, to)`, in the order recorded.
+    /// The journal entries touching `account` (transfers and charges) with times in
+    /// `[from, to)`, in time order (transfers before charges of the same millisecond, then in the
+    /// order recorded).
     public func journal(account: String, from: Timestamp = .earliest, to: Timestamp = .latest, kinds: Set<String>? = nil) throws -> [JournalLine] {
         try read { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT t.kind, t.amount_nanos, t.credit_account_id = ?1 AS credited, t.occurred_at_ms, t.balance_after_nanos,
-                           coalesce(t.reference, (SELECT request_id FROM usage u WHERE u.transfer_id = t.id)) AS reference
-                    FROM transfer t WHERE (t.debit_account_id = ?1 OR t.credit_account_id = ?1) AND t.occurred_at_ms >= ?2 AND t.occurred_at_ms < ?3
-                    ORDER BY t.id
+                    SELECT kind, amount_nanos, credit_account_id = ?1 AS credited, occurred_at_ms, balance_after_nanos, reference
+                    FROM journal WHERE (debit_account_id = ?1 OR credit_account_id = ?1) AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3
+                    ORDER BY occurred_at_ms, source, id
                     """, arguments: [found.id, from.milliseconds, to.milliseconds]
             ).compactMap { row in
                 let kind: String = row["kind"]

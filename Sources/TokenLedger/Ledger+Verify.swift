@@ -15,12 +15,13 @@ extension Ledger {
     /// every invariant. Reads only.
     ///
     /// - every account's stored balance equals the re-fold of the journal, and all balances sum to zero;
-    /// - every lot's remaining equals its original minus its allocations, within 0...original,
-    ///   and its original equals the transfer that created it;
-    /// - every debit transfer of a customer is allocated no more than its amount, and every
-    ///   customer's balance equals its lots' remaining minus its outstanding overdraft, with
-    ///   no lot left unspent while overdraft is owed;
-    /// - every usage costs what its price entry says for its tokens, and matches its transfer;
+    /// - every lot's remaining equals its original minus its allocations (to transfers and to
+    ///   usage), within 0...original, and its original equals the transfer that created it;
+    /// - every debit of a customer is allocated no more than its amount, from the customer's own
+    ///   lots, and every customer's balance equals its lots' remaining minus its outstanding
+    ///   overdraft, with no lot left unspent while overdraft is owed;
+    /// - every usage costs what its price entry says for its tokens;
+    /// - the daily rollup equals the usage rows added up;
     /// - SQLite's own integrity and foreign-key checks pass.
     public func verify() throws -> VerifyReport {
         try read { db in
@@ -32,8 +33,9 @@ extension Ledger {
             problems += try Ledger.checkLots(db)
             problems += try Ledger.checkOverdraft(db)
             problems += try Ledger.checkUsage(db)
+            problems += try Ledger.checkRollup(db)
             return VerifyReport(
-                transfers: try Int.fetchOne(db, sql: "SELECT count(*) FROM transfer") ?? 0,
+                transfers: try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0,
                 accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE kind = 'customer'") ?? 0,
                 usages: try Int.fetchOne(db, sql: "SELECT count(*) FROM usage") ?? 0, problems: problems)
         }
@@ -44,10 +46,15 @@ extension Ledger {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT a.name, a.balance_nanos,
-                       coalesce((SELECT sum(amount_nanos) FROM transfer WHERE credit_account_id = a.id), 0)
-                     - coalesce((SELECT sum(amount_nanos) FROM transfer WHERE debit_account_id = a.id), 0) AS folded
-                FROM account a ORDER BY a.id
+                SELECT a.name, a.balance_nanos, coalesce(f.folded, 0) AS folded
+                FROM account a LEFT JOIN (
+                    SELECT account_id, sum(delta) AS folded FROM (
+                        SELECT credit_account_id AS account_id, amount_nanos AS delta FROM transfer
+                        UNION ALL SELECT debit_account_id, -amount_nanos FROM transfer
+                        UNION ALL SELECT account_id, -sum(cost_nanos) FROM usage GROUP BY account_id
+                        UNION ALL SELECT 3, sum(cost_nanos) FROM usage)
+                    GROUP BY account_id) f ON f.account_id = a.id
+                ORDER BY a.id
                 """)
         var total: Int64 = 0
         for row in rows {
@@ -67,8 +74,14 @@ extension Ledger {
             db,
             sql: """
                 SELECT l.id, a.name, l.original_nanos, l.remaining_nanos, t.amount_nanos AS credited, t.credit_account_id = l.account_id AS same_account,
-                       coalesce((SELECT sum(amount_nanos) FROM allocation x WHERE x.lot_id = l.id), 0) AS allocated
+                       coalesce(s.allocated, 0) AS allocated
                 FROM lot l JOIN account a ON a.id = l.account_id JOIN transfer t ON t.id = l.transfer_id
+                LEFT JOIN (
+                    SELECT lot_id, sum(amount_nanos) AS allocated FROM (
+                        SELECT lot_id, amount_nanos FROM allocation
+                        UNION ALL SELECT lot_id, lot_nanos FROM usage WHERE lot_id IS NOT NULL
+                        UNION ALL SELECT lot_id, amount_nanos FROM usage_allocation)
+                    GROUP BY lot_id) s ON s.lot_id = l.id
                 """)
         var problems: [String] = []
         for row in rows {
@@ -90,6 +103,22 @@ extension Ledger {
                 GROUP BY t.id HAVING sum(x.amount_nanos) > t.amount_nanos
                 """)
         problems += overAllocated.map { "transfer \($0["id"] as Int64): allocations exceed its amount" }
+        let badUsage = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT u.request_id, 'its allocations exceed its cost' AS problem FROM usage u JOIN usage_allocation x ON x.usage_id = u.id
+                GROUP BY u.id HAVING coalesce(u.lot_nanos, 0) + sum(x.amount_nanos) > u.cost_nanos
+                UNION ALL
+                SELECT DISTINCT u.request_id, 'it has further allocations but no first lot' FROM usage u JOIN usage_allocation x ON x.usage_id = u.id
+                WHERE u.lot_id IS NULL
+                UNION ALL
+                SELECT u.request_id, 'it was paid by a lot of another account' FROM usage u JOIN lot l ON l.id = u.lot_id
+                WHERE l.account_id <> u.account_id
+                UNION ALL
+                SELECT DISTINCT u.request_id, 'it was paid by a lot of another account' FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
+                JOIN lot l ON l.id = x.lot_id WHERE l.account_id <> u.account_id
+                """)
+        problems += badUsage.map { "usage '\($0["request_id"] as String)': \($0["problem"] as String)" }
         return problems
     }
 
@@ -102,7 +131,10 @@ extension Ledger {
                 SELECT a.name, a.balance_nanos,
                     coalesce((SELECT sum(remaining_nanos) FROM lot WHERE account_id = a.id), 0) AS remaining,
                     coalesce((SELECT sum(t.amount_nanos - coalesce((SELECT sum(amount_nanos) FROM allocation x WHERE x.transfer_id = t.id), 0))
-                              FROM transfer t WHERE t.debit_account_id = a.id), 0) AS unpaid,
+                              FROM transfer t WHERE t.debit_account_id = a.id), 0)
+                    + coalesce((SELECT sum(u.cost_nanos - coalesce(u.lot_nanos, 0)) FROM usage u WHERE u.account_id = a.id), 0)
+                    - coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
+                                WHERE u.account_id = a.id), 0) AS unpaid,
                     coalesce((SELECT sum(x.amount_nanos) FROM allocation x JOIN lot l ON l.id = x.lot_id
                               WHERE x.transfer_id = l.transfer_id AND l.account_id = a.id), 0) AS repaid
                 FROM account a WHERE a.kind = 'customer'
@@ -124,12 +156,9 @@ extension Ledger {
     private static func checkUsage(_ db: Database) throws -> [String] {
         var problems: [String] = []
         var entries: [Int64: PriceEntry] = [:]
-        let cursor = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT u.*, t.amount_nanos AS transferred, t.debit_account_id, t.kind AS transfer_kind
-                FROM usage u LEFT JOIN transfer t ON t.id = u.transfer_id
-                """)
+        let usageTransfers = try Int.fetchOne(db, sql: "SELECT count(*) FROM transfer WHERE kind = 'usage'") ?? 0
+        if usageTransfers > 0 { problems.append("\(usageTransfers) usage transfers: usage is journaled by usage rows only") }
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM usage")
         while let row = try cursor.next() {
             let requestID: String = row["request_id"]
             let entryID: Int64 = row["price_entry_id"]
@@ -137,11 +166,6 @@ extension Ledger {
                 entries[entryID] = try PriceStore.entry(row: entryRow, db: db)
             }
             let cost: Int64 = row["cost_nanos"]
-            if let transferred: Int64 = row["transferred"] {
-                if transferred != cost || row["debit_account_id"] as Int64 != row["account_id"] as Int64 || row["transfer_kind"] as String != "usage" {
-                    problems.append("usage '\(requestID)': its transfer does not match its cost and account")
-                }
-            }
             guard let entry = entries[entryID], let tier = ServiceTier(rawValue: row["service_tier"]),
                   let usage = try? TokenUsage.validated(
                     input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
@@ -155,5 +179,28 @@ extension Ledger {
             }
         }
         return problems
+    }
+
+    /// `usage_daily` must be the usage rows added up by its key.
+    private static func checkRollup(_ db: Database) throws -> [String] {
+        let folded = """
+            SELECT account_id, occurred_at_ms - occurred_at_ms % 86400000, model, service_tier, band, coalesce(project, ''),
+                   coalesce(api_key, ''), coalesce(end_user, ''), count(*), sum(requests), sum(input_tokens), sum(cached_tokens),
+                   sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos)
+            FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+            """
+        let stored = "SELECT * FROM usage_daily"
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT 'the rollup lacks or misstates' AS problem, * FROM (\(folded) EXCEPT \(stored))
+                UNION ALL
+                SELECT 'the rollup has no usage for', * FROM (\(stored) EXCEPT \(folded))
+                LIMIT 20
+                """)
+        return rows.map { row in
+            let day = Timestamp(milliseconds: row[2]).dateString
+            return "usage_daily: \(row[0] as String) account \(row[1] as Int64), day \(day), model '\(row[3] as String)'"
+        }
     }
 }

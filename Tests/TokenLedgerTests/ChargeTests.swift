@@ -101,7 +101,7 @@ struct ChargeTests {
         }
     }
 
-    @Test("a charge records its usage, its transfer and a receipt with the exact cost")
+    @Test("a charge records its usage (its journal entry), the lot that paid it, its rollup and a receipt with the exact cost")
     func recorded() throws {
         try withLedger { fixture in
             try makeAccount(fixture.ledger, "acme", at: utc(2025, 5, 1), purchase: .usd(5))
@@ -121,10 +121,24 @@ struct ChargeTests {
             #expect(
                 try fixture.raw.int(
                     """
-                    SELECT count(*) FROM usage u JOIN transfer t ON t.id = u.transfer_id
+                    SELECT count(*) FROM usage u JOIN lot l ON l.id = u.lot_id
                     WHERE u.request_id = 'req-1' AND u.cost_nanos = ? AND u.project = 'web' AND u.api_key = 'key-1' AND u.end_user = 'u-42'
-                      AND u.occurred_at_ms = ? AND t.kind = 'usage' AND t.amount_nanos = ? AND t.debit_account_id = 6 AND t.credit_account_id = 3
-                    """, [cost.nanos, Self.at.milliseconds, cost.nanos]) == 1)
+                      AND u.occurred_at_ms = ? AND u.account_id = 6 AND u.lot_nanos = ? AND l.account_id = 6 AND l.remaining_nanos = ?
+                    """, [cost.nanos, Self.at.milliseconds, cost.nanos, (Money.usd(5) - cost).nanos]) == 1)
+            #expect(
+                try fixture.raw.int(
+                    """
+                    SELECT count(*) FROM journal WHERE reference = 'req-1' AND kind = 'usage' AND amount_nanos = ? AND debit_account_id = 6
+                      AND credit_account_id = 3
+                    """, [cost.nanos]) == 1)
+            #expect(
+                try fixture.raw.int(
+                    """
+                    SELECT count(*) FROM usage_daily WHERE account_id = 6 AND day_ms = ? AND model = 'o3' AND service_tier = 'default'
+                      AND band = 'standard' AND project = 'web' AND api_key = 'key-1' AND end_user = 'u-42' AND charges = 1 AND requests = 1
+                      AND input_tokens = 12345 AND cached_tokens = 2345 AND cache_write_tokens = 0 AND output_tokens = 6789 AND cost_nanos = ?
+                    """, [Self.at.milliseconds - Self.at.milliseconds % 86_400_000, cost.nanos]) == 1)
+            #expect(try fixture.raw.int("SELECT count(*) FROM transfer WHERE kind = 'usage'") == 0)
             #expect(try fixture.ledger.balance(of: "acme", at: Self.at).monthToDate == cost)
             #expect(try fixture.ledger.verify().ok)
         }
@@ -152,7 +166,8 @@ struct ChargeTests {
             #expect(receipt.cost == .zero)
             #expect(receipt.balance == .usd(5))
             #expect(try fixture.raw.int("SELECT count(*) FROM transfer") == transfers)
-            #expect(try fixture.raw.int("SELECT count(*) FROM usage WHERE request_id = 'empty' AND transfer_id IS NULL AND cost_nanos = 0") == 1)
+            #expect(try fixture.raw.int("SELECT count(*) FROM usage WHERE request_id = 'empty' AND lot_id IS NULL AND cost_nanos = 0") == 1)
+            #expect(try fixture.raw.int("SELECT count(*) FROM journal WHERE reference = 'empty'") == 0)
             #expect(try fixture.ledger.verify().ok)
         }
     }

@@ -61,14 +61,15 @@ struct CreditTests {
             #expect(last.balance == .usd(5))
             #expect(last.overdraft == .zero)
             #expect(try lots(ledger, "acme", at: march) == [LotView(.purchase, .usd(10), .usd(5), p2)])
-            // The last charge is paid by two allocations: all of p1, half of p2.
+            // The last charge is paid by two allocations: all of p1 (its first lot, inline), half of p2 (a further allocation).
             #expect(
                 try fixture.raw.queue.read { db in
                     try Int64.fetchAll(
                         db,
                         sql: """
-                            SELECT x.amount_nanos FROM allocation x JOIN usage u ON u.transfer_id = x.transfer_id
-                            WHERE u.request_id = 'last' ORDER BY x.lot_id
+                            SELECT lot_nanos FROM usage WHERE request_id = 'last'
+                            UNION ALL
+                            SELECT x.amount_nanos FROM usage_allocation x JOIN usage u ON u.id = x.usage_id WHERE u.request_id = 'last'
                             """)
                 } == [Money.usd(10).nanos, Money.usd(5).nanos])
             #expect(try ledger.verify().ok)

@@ -65,7 +65,7 @@ struct ImportBehaviourTests {
                         "2026-01-01T01:02:00Z,gpt-4o-mini,100,0,100,",
                         "2026-01-01T01:03:00Z,gpt-4o-mini,100,0,100,\(String(repeating: "p", count: 300))",
                     ]))
-            let transfersBefore = try fixture.raw.int("SELECT count(*) FROM transfer")
+            let (transfersBefore, journalBefore) = (try fixture.raw.int("SELECT count(*) FROM transfer"), try fixture.raw.int("SELECT count(*) FROM journal"))
             let summary = try fixture.importUsage(path, format: .csv, skipBad: true)
             #expect((summary.rowsRead, summary.charged, summary.skipped) == (7, 4, 3))
             #expect(
@@ -73,7 +73,8 @@ struct ImportBehaviourTests {
                     "5 model unknown_model", "6 input_tokens bad_input", "8 project invalid_attribution",
                 ])
             #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 4)
-            #expect(try fixture.raw.int("SELECT count(*) FROM transfer") == transfersBefore + 4)
+            #expect(try fixture.raw.int("SELECT count(*) FROM transfer") == transfersBefore)
+            #expect(try fixture.raw.int("SELECT count(*) FROM journal") == journalBefore + 4)
             #expect(summary.balance == (try fixture.ledger.balance(of: "acme", at: utc(2026, 1, 2)).balance))
             try fixture.expectVerified()
             // The good rows are duplicates now; the bad ones are still bad.
@@ -98,7 +99,14 @@ struct ImportBehaviourTests {
             let first = try fixture.write("part.csv", Self.csv(3))
             #expect(try fixture.importUsage(first, format: .csv).charged == 3)
             let ids = try fixture.usageRows("request_id")
-            #expect(ids.allSatisfy { $0.hasPrefix("imp_") && $0.count == 68 && $0.dropFirst(4).allSatisfy(\.isHexDigit) })
+            // imp_, the row's time in milliseconds as 12 hex digits, _, 24 hex digits of hash: in time order.
+            let times = try fixture.usageRows("occurred_at_ms").map { String(Int64($0)!, radix: 16) }
+            #expect(ids.count == 3)
+            for (id, time) in zip(ids, times) {
+                #expect(id.count == 41 && id.hasPrefix("imp_" + String(repeating: "0", count: 12 - time.count) + time + "_"), "\(id)")
+                #expect(id.dropFirst(4).allSatisfy { $0.isHexDigit || $0 == "_" })
+            }
+            #expect(ids == ids.sorted())
             let whole = try fixture.write("whole.csv", Self.csv(5))
             let summary = try fixture.importUsage(whole, format: .csv)
             #expect((summary.charged, summary.duplicates) == (2, 3))

@@ -22,7 +22,7 @@ struct OpeningTests {
         try withScratchDirectory { directory in
             let path = directory.path()
             let ledger = try Ledger.open(at: path, create: true)
-            #expect(try ledger.schemaVersion() == ["v0001_initial"])
+            #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers())
             #expect(try ledger.accounts().isEmpty)
             #expect(try ledger.verify().ok)
             let raw = try RawDatabase(path: path)
@@ -105,7 +105,7 @@ struct OpeningTests {
             let dumpAfterCreate = try RawDatabase(path: path).dump()
             for create in [false, true] {
                 let ledger = try Ledger.open(at: path, create: create)
-                #expect(try ledger.schemaVersion() == ["v0001_initial"])
+                #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers())
                 #expect(try ledger.account(named: "acme")?.balance == .usd(20))
                 #expect(try ledger.loadDefaultPrices() == 0)
                 #expect(try ledger.verify().ok)
@@ -123,7 +123,7 @@ struct OpeningTests {
             #expect(error?.kind == .missing)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
             let ledger = try Ledger.open(at: path, create: true)
-            #expect(try ledger.schemaVersion() == ["v0001_initial"])
+            #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers())
         }
     }
 

@@ -129,8 +129,6 @@ struct SchemaConstraintTests {
             rule: "STRICT: a real in an account's balance", violates: .SQLITE_CONSTRAINT_DATATYPE,
             sql: "UPDATE account SET balance_nanos = 1.5 WHERE name = 'acme'"),
         ForbiddenStatement(
-            rule: "STRICT: text in a usage's token count", violates: .SQLITE_CONSTRAINT_DATATYPE, sql: "UPDATE usage SET output_tokens = 'many'"),
-        ForbiddenStatement(
             rule: "a lot's remaining above its original", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE lot SET remaining_nanos = original_nanos + 1"),
         ForbiddenStatement(rule: "a lot's remaining below zero", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE lot SET remaining_nanos = -1"),
         ForbiddenStatement(rule: "a lot expiring when it is created", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE lot SET expires_at_ms = created_at_ms"),
@@ -162,25 +160,70 @@ struct SchemaConstraintTests {
             sql: "UPDATE price_entry SET effective_from_ms = (SELECT min(effective_from_ms) FROM price_entry WHERE model = 'o3') WHERE model = 'o3'"),
         ForbiddenStatement(rule: "a negative price", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE price_rate SET input_nanos_per_million = -1"),
         ForbiddenStatement(rule: "a price of an unknown tier", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE price_rate SET service_tier = 'turbo'"),
+        ForbiddenStatement(rule: "usage is never updated", violates: .SQLITE_CONSTRAINT_TRIGGER, sql: "UPDATE usage SET cost_nanos = cost_nanos + 1"),
         ForbiddenStatement(
-            rule: "cached tokens above the input tokens", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE usage SET cached_tokens = input_tokens + 1"),
+            rule: "usage is never updated, not even to the same value", violates: .SQLITE_CONSTRAINT_TRIGGER, sql: "UPDATE usage SET model = model"),
+        ForbiddenStatement(rule: "usage is never deleted", violates: .SQLITE_CONSTRAINT_TRIGGER, sql: "DELETE FROM usage"),
         ForbiddenStatement(
-            rule: "a usage that cost something without a transfer", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE usage SET transfer_id = NULL"),
-        ForbiddenStatement(rule: "a usage that cost nothing with a transfer", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE usage SET cost_nanos = 0"),
+            rule: "a usage's further allocations are never updated", violates: .SQLITE_CONSTRAINT_TRIGGER,
+            sql: "UPDATE usage_allocation SET amount_nanos = amount_nanos + 1"),
         ForbiddenStatement(
-            rule: "two usages with one request id", violates: .SQLITE_CONSTRAINT_UNIQUE, sql: "UPDATE usage SET request_id = 'r1' WHERE request_id = 'r2'"),
+            rule: "a usage's further allocations are never deleted", violates: .SQLITE_CONSTRAINT_TRIGGER, sql: "DELETE FROM usage_allocation"),
+        ForbiddenStatement(
+            rule: "a usage transfer (usage rows are the usage entries)", violates: .SQLITE_CONSTRAINT_TRIGGER,
+            sql: insertTransfer + "('usage', 6, 3, 1, 0, 0)"),
+        ForbiddenStatement(
+            rule: "STRICT: text in a usage's token count", violates: .SQLITE_CONSTRAINT_DATATYPE,
+            sql: copyOfUsage(replacing: ["output_tokens": "'many'"])),
+        ForbiddenStatement(
+            rule: "cached tokens above the input tokens", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: copyOfUsage(replacing: ["cached_tokens": "input_tokens + 1"])),
+        ForbiddenStatement(
+            rule: "a usage's first lot without its amount", violates: .SQLITE_CONSTRAINT_CHECK, sql: copyOfUsage(replacing: ["lot_nanos": "NULL"])),
+        ForbiddenStatement(
+            rule: "a usage's first lot paying more than its cost", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: copyOfUsage(replacing: ["lot_nanos": "cost_nanos + 1"])),
+        ForbiddenStatement(
+            rule: "a usage paid by a lot that does not exist", violates: .SQLITE_CONSTRAINT_FOREIGNKEY, sql: copyOfUsage(replacing: ["lot_id": "999"])),
+        ForbiddenStatement(
+            rule: "two usages with one request id", violates: .SQLITE_CONSTRAINT_UNIQUE, sql: copyOfUsage(replacing: ["request_id": "'r2'"])),
+        ForbiddenStatement(
+            rule: "a further allocation of zero", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos) SELECT usage_id, (SELECT min(id) FROM lot), 0 FROM usage_allocation"),
+        ForbiddenStatement(
+            rule: "a rollup day that does not start at midnight", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE usage_daily SET day_ms = day_ms + 1"),
+        ForbiddenStatement(
+            rule: "STRICT: a real in a rollup's cost", violates: .SQLITE_CONSTRAINT_DATATYPE, sql: "UPDATE usage_daily SET cost_nanos = 0.5"),
     ]
 
-    /// acme (account 6) bought $20 and recorded two charges: one of every kind of row.
+    static let usageColumns = [
+        "request_id", "account_id", "price_entry_id", "model", "service_tier", "band", "input_tokens", "cached_tokens", "cache_write_tokens",
+        "output_tokens", "requests", "cost_nanos", "occurred_at_ms", "balance_after_nanos", "lot_id", "lot_nanos",
+    ]
+
+    /// An INSERT of a copy of usage 'r1' under the id 'r9', with some columns replaced.
+    static func copyOfUsage(replacing replacements: [String: String]) -> String {
+        let values = usageColumns.map { column in replacements[column] ?? (column == "request_id" ? "'r9'" : column) }
+        return "INSERT INTO usage (\(usageColumns.joined(separator: ", "))) SELECT \(values.joined(separator: ", ")) FROM usage WHERE request_id = 'r1'"
+    }
+
+    /// acme (account 6) has every kind of row: a grant expired and written off (an allocation),
+    /// a purchase, a small grant, then two charges, the second drawing on two lots (a further
+    /// allocation), and their daily rollup.
     static func setUp(_ fixture: LedgerFixture) throws {
         try makeAccount(fixture.ledger, "acme", at: utc(2025, 7, 1), purchase: .usd(20))
+        _ = try fixture.ledger.grant(GrantRequest(account: "acme", amount: .usd(1), at: utc(2025, 7, 1), expiresAt: utc(2025, 7, 1, 12)))
+        _ = try fixture.ledger.grant(GrantRequest(account: "acme", amount: Money(cents: 1), at: utc(2025, 7, 1, 13)))
+        // o3 at $2 / $8 per million: $0.006 each, so the second takes $0.004 of the grant and $0.002 of the purchase.
         for id in ["r1", "r2"] {
             _ = try fixture.ledger.charge(ChargeRequest(account: "acme", model: "o3", input: 1_000, output: 500, requestID: id, at: utc(2025, 7, 2)))
         }
         let counts = try fixture.raw.rowCounts()
-        try #require(["transfer", "lot", "allocation", "usage", "price_entry", "price_rate"].allSatisfy { counts[$0, default: 0] > 0 })
+        try #require(
+            ["transfer", "lot", "allocation", "usage", "usage_allocation", "usage_daily", "price_entry", "price_rate"].allSatisfy {
+                counts[$0, default: 0] > 0
+            })
     }
-
     @Test("a raw statement that breaks a rule fails on that constraint and changes nothing", arguments: statements)
     func forbidden(_ statement: ForbiddenStatement) throws {
         try withLedger { fixture in

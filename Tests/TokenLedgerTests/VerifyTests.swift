@@ -37,7 +37,8 @@ struct VerifyTests {
             #expect(report.problems.isEmpty)
             #expect(report.accounts == 2)
             #expect(report.usages == 2)
-            #expect(report.transfers == Int(try fixture.raw.int("SELECT count(*) FROM transfer")))
+            // The journal: every transfer, and every usage that cost something.
+            #expect(report.transfers == Int(try fixture.raw.int("SELECT (SELECT count(*) FROM transfer) + (SELECT count(*) FROM usage WHERE cost_nanos > 0)")))
             #expect(try fixture.raw.int("SELECT count(*) FROM transfer WHERE kind = 'expiry'") == 1)
         }
     }
@@ -58,16 +59,37 @@ struct VerifyTests {
             sql:
                 "UPDATE allocation SET amount_nanos = amount_nanos + 1 WHERE (transfer_id, lot_id) = (SELECT transfer_id, lot_id FROM allocation ORDER BY transfer_id LIMIT 1)",
             mentions: "lot"),
-        Tampering(what: "a usage's recorded cost", sql: "UPDATE usage SET cost_nanos = cost_nanos + 1 WHERE model = 'o3'", mentions: "usage"),
+        Tampering(
+            what: "a usage's recorded cost, with its trigger dropped",
+            sql: "DROP TRIGGER usage_is_append_only_update; UPDATE usage SET cost_nanos = cost_nanos + 1 WHERE model = 'o3'", mentions: "usage"),
         Tampering(
             what: "a price that billed history",
             sql:
                 "UPDATE price_rate SET output_nanos_per_million = output_nanos_per_million + 1000000 WHERE price_entry_id = (SELECT price_entry_id FROM usage WHERE model = 'o3')",
             mentions: "usage"),
-        Tampering(what: "a usage's token counts", sql: "UPDATE usage SET output_tokens = output_tokens + 1 WHERE model = 'o3'", mentions: "usage"),
+        Tampering(
+            what: "a usage's token counts, with its trigger dropped",
+            sql: "DROP TRIGGER usage_is_append_only_update; UPDATE usage SET output_tokens = output_tokens + 1 WHERE model = 'o3'", mentions: "usage"),
+        Tampering(
+            what: "a usage's lot, with its trigger dropped",
+            sql: "DROP TRIGGER usage_is_append_only_update; UPDATE usage SET lot_nanos = lot_nanos - 1 WHERE lot_nanos > 1", mentions: "lot"),
+        Tampering(
+            what: "a usage removed, with its trigger dropped",
+            sql: "DROP TRIGGER usage_is_append_only_delete; DELETE FROM usage WHERE model = 'o3'", mentions: "differs"),
         Tampering(
             what: "a transfer's amount, with its trigger dropped",
-            sql: "DROP TRIGGER transfer_is_append_only_update; UPDATE transfer SET amount_nanos = amount_nanos + 1 WHERE kind = 'usage'", mentions: "differs"),
+            sql: "DROP TRIGGER transfer_is_append_only_update; UPDATE transfer SET amount_nanos = amount_nanos + 1 WHERE kind = 'expiry'", mentions: "differs"),
+        Tampering(
+            what: "the daily rollup", sql: "UPDATE usage_daily SET cost_nanos = cost_nanos + 1 WHERE model = 'o3'", mentions: "usage_daily"),
+        Tampering(
+            what: "a day of usage missing from the rollup", sql: "DELETE FROM usage_daily WHERE model = 'o3'", mentions: "usage_daily"),
+        Tampering(
+            what: "a usage transfer added, with its trigger dropped",
+            sql: """
+                DROP TRIGGER transfer_is_not_usage;
+                INSERT INTO transfer (kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
+                VALUES ('usage', 3, 5, 1, 0, 0)
+                """, mentions: "usage transfers"),
         Tampering(
             what: "a transfer removed, with its trigger dropped",
             sql: "DROP TRIGGER transfer_is_append_only_delete; PRAGMA foreign_keys = OFF; DELETE FROM transfer WHERE kind = 'expiry'", mentions: "differs"),

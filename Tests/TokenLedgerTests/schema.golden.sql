@@ -82,6 +82,12 @@ CREATE TABLE price_rate (
     PRIMARY KEY (price_entry_id, service_tier, band)
 ) STRICT, WITHOUT ROWID;
 
+-- table setting on setting
+CREATE TABLE setting (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
 -- table transfer on transfer
 CREATE TABLE transfer (
     id INTEGER PRIMARY KEY,
@@ -99,13 +105,12 @@ CREATE TABLE transfer (
 ) STRICT;
 
 -- table usage on usage
-CREATE TABLE usage (
+CREATE TABLE "usage" (
     id INTEGER PRIMARY KEY,
     -- the provider's request id (or one given or generated): the idempotency key of a charge
     request_id TEXT NOT NULL UNIQUE CHECK (length(request_id) BETWEEN 1 AND 256),
+    -- the account debited (the credit side is always @usage)
     account_id INTEGER NOT NULL REFERENCES account(id),
-    -- the usage transfer; NULL exactly when the usage cost nothing
-    transfer_id INTEGER UNIQUE REFERENCES transfer(id),
     price_entry_id INTEGER NOT NULL REFERENCES price_entry(id),
     model TEXT NOT NULL,
     service_tier TEXT NOT NULL CHECK (service_tier IN ('default', 'flex', 'batch', 'priority')),
@@ -119,12 +124,46 @@ CREATE TABLE usage (
     occurred_at_ms INTEGER NOT NULL,
     -- the account's balance right after the charge (what a retried request id is answered with)
     balance_after_nanos INTEGER NOT NULL,
+    -- the first lot the charge drew from and how much; NULL when no lot paid any of it
+    -- (overdraft). What no lot paid is cost - lot_nanos - its usage_allocation rows.
+    lot_id INTEGER REFERENCES lot(id),
+    lot_nanos INTEGER CHECK (lot_nanos > 0 AND lot_nanos <= cost_nanos),
     project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
     api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
     end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256),
     CHECK (cached_tokens + cache_write_tokens <= input_tokens),
-    CHECK ((cost_nanos = 0) = (transfer_id IS NULL))
+    CHECK ((lot_id IS NULL) = (lot_nanos IS NULL))
 ) STRICT;
+
+-- table usage_allocation on usage_allocation
+CREATE TABLE usage_allocation (
+    usage_id INTEGER NOT NULL REFERENCES "usage"(id),
+    lot_id INTEGER NOT NULL REFERENCES lot(id),
+    amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
+    PRIMARY KEY (usage_id, lot_id)
+) STRICT, WITHOUT ROWID;
+
+-- table usage_daily on usage_daily
+CREATE TABLE usage_daily (
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    -- the day's first instant (UTC midnight)
+    day_ms INTEGER NOT NULL CHECK (day_ms % 86400000 = 0),
+    model TEXT NOT NULL,
+    service_tier TEXT NOT NULL,
+    band TEXT NOT NULL,
+    project TEXT NOT NULL,
+    api_key TEXT NOT NULL,
+    end_user TEXT NOT NULL,
+    -- usage rows added up
+    charges INTEGER NOT NULL CHECK (charges > 0),
+    requests INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_nanos INTEGER NOT NULL,
+    PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user)
+) STRICT, WITHOUT ROWID;
 
 -- trigger transfer_is_append_only_delete on transfer
 CREATE TRIGGER transfer_is_append_only_delete BEFORE DELETE ON transfer
@@ -133,4 +172,33 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: transfers are never delet
 -- trigger transfer_is_append_only_update on transfer
 CREATE TRIGGER transfer_is_append_only_update BEFORE UPDATE ON transfer
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: transfers are never updated'); END;
+
+-- trigger transfer_is_not_usage on transfer
+CREATE TRIGGER transfer_is_not_usage BEFORE INSERT ON transfer WHEN NEW.kind = 'usage'
+BEGIN SELECT RAISE(ABORT, 'usage is journaled by its usage row, not by a transfer'); END;
+
+-- trigger usage_allocation_is_append_only_delete on usage_allocation
+CREATE TRIGGER usage_allocation_is_append_only_delete BEFORE DELETE ON usage_allocation
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: allocations are never deleted'); END;
+
+-- trigger usage_allocation_is_append_only_update on usage_allocation
+CREATE TRIGGER usage_allocation_is_append_only_update BEFORE UPDATE ON usage_allocation
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: allocations are never updated'); END;
+
+-- trigger usage_is_append_only_delete on usage
+CREATE TRIGGER usage_is_append_only_delete BEFORE DELETE ON usage
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: usage is never deleted'); END;
+
+-- trigger usage_is_append_only_update on usage
+CREATE TRIGGER usage_is_append_only_update BEFORE UPDATE ON usage
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: usage is never updated'); END;
+
+-- view journal on journal
+CREATE VIEW journal AS
+SELECT 'transfer' AS source, id, reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms,
+       balance_after_nanos
+FROM transfer
+UNION ALL
+SELECT 'usage', id, request_id, 'usage', account_id, 3, cost_nanos, occurred_at_ms, balance_after_nanos
+FROM usage WHERE cost_nanos > 0;
 

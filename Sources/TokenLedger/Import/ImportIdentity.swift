@@ -3,13 +3,23 @@ import TokenLedgerCore
 
 /// Deterministic request ids for imported rows that have none.
 ///
-/// A row's id is `imp_` followed by the hexadecimal SHA-256 of: a version tag, the format, the
-/// account, the row's normalized fields (its time once placed by `--start` and `--time-scale`,
-/// model, tier, token counts, requests, project, API key, user), and its occurrence number: how
-/// many identical rows came before it in the file. So importing the same file again finds the
-/// same ids and charges nothing twice, an import stopped halfway can be run again, appending rows
-/// to a file leaves the earlier rows' ids as they were, and two identical rows in one file (two
-/// equal requests in the same millisecond) are still two charges.
+/// The id is made from: a version tag, the format, the account, the row's normalized fields
+/// (its time once placed by `--start` and `--time-scale`, model, tier, token counts, requests,
+/// project, API key, user), and its occurrence number: how many identical rows came before it in
+/// the file. So importing the same file again finds the same ids and charges nothing twice, an
+/// import stopped halfway can be run again, appending rows to a file leaves the earlier rows'
+/// ids as they were, and two identical rows in one file (two equal requests in the same
+/// millisecond) are still two charges.
+///
+/// Two schemes, chosen per ledger file (`setting.import_id_scheme`):
+/// - 2 (every ledger made since schema v0002): `imp_` + the row's time in milliseconds as 12
+///   hexadecimal digits + `_` + the first 24 hexadecimal digits (96 bits) of the SHA-256 of the
+///   fields. Ids of a time-ordered file sort in time order, so inserting them appends to the
+///   request id index instead of writing all over it (the difference between 13,000 and more
+///   than 100,000 charges a second on a 10-million-row import). Two different rows share an id
+///   only if they share the millisecond and 96 bits of hash.
+/// - 1 (ledgers that imported under schema v0001): `imp_` + the 64 hexadecimal digits of the
+///   SHA-256, kept so that re-importing a file imported then still charges nothing twice.
 ///
 /// Occurrences are counted in memory up to ``memoryLimit`` distinct rows, then in a temporary
 /// SQLite table, so memory stays flat on any file. The counter is keyed by a 64-bit hash of the
@@ -21,10 +31,18 @@ struct ImportIdentity {
     static let prefix = "imp_"
 
     private let head: [UInt8]
+    private let scheme: Int
     private var counts: [UInt64: Int32] = [:]
     private var upsert: Statement?
 
-    init(format: UsageImportFormat, account: String) {
+    /// The scheme of ids this ledger file uses (see the type's documentation).
+    static func scheme(db: Database) throws -> Int {
+        let value = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'import_id_scheme'")
+        return value == "1" ? 1 : 2
+    }
+
+    init(format: UsageImportFormat, account: String, scheme: Int) {
+        self.scheme = scheme
         var head = Array("tokenledger-import-v1".utf8)
         ImportIdentity.append(format.rawValue, to: &head)
         ImportIdentity.append(account, to: &head)
@@ -46,7 +64,10 @@ struct ImportIdentity {
         }
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         key += Array("#\(occurrence)".utf8)
-        return ImportIdentity.prefix + SHA256.hexDigest(of: key)
+        let digest = SHA256.hexDigest(of: key)
+        guard scheme >= 2 else { return ImportIdentity.prefix + digest }
+        let time = String(UInt64(request.at.milliseconds), radix: 16)
+        return ImportIdentity.prefix + String(repeating: "0", count: 12 - time.count) + time + "_" + digest.prefix(24)
     }
 
     /// Ends the count: drops the temporary table, if one was made.

@@ -1,0 +1,125 @@
+import GRDB
+import TokenLedgerCore
+
+/// Usage added up per `usage_daily` key (account, UTC day, model, tier, band, project, API
+/// key, user) and not yet written: what a ``ChargeBatch`` adds to the rollup at its flush.
+///
+/// Why in memory: an import's rows mostly share their key with the row before, so adding them
+/// up here turns a million upserts into a few. A run of rows with the same key is added without
+/// hashing; the sums move to the dictionary when the key changes.
+struct DailyRollup {
+    /// Keys held before the sums are written, so that memory stays flat on any import.
+    static let flushThreshold = 4_096
+    static let dayMilliseconds: Int64 = 86_400_000
+
+    private var sums: [Key: Sums] = [:]
+    private var current: (key: Key, sums: Sums)?
+
+    /// How many keys are held.
+    var count: Int { sums.count + (current == nil ? 0 : 1) }
+
+    /// Adds a recorded usage. Sums that would overflow in memory are written first, so that
+    /// SQLite refuses the overflow (an error, not a crash).
+    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, db: Database) throws {
+        let milliseconds = request.at.milliseconds
+        let key = Key(
+            accountID: accountID, dayMilliseconds: milliseconds - milliseconds % Self.dayMilliseconds, model: ExactText(request.model),
+            tier: request.tier, band: band, project: ExactText(request.project ?? ""), apiKey: ExactText(request.apiKey ?? ""),
+            user: ExactText(request.user ?? ""))
+        let added = Sums(
+            charges: 1, requests: request.requests, input: usage.inputTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens,
+            output: usage.outputTokens, costNanos: cost.nanos)
+        if let current, current.key == key {
+            if let total = current.sums.adding(added) {
+                self.current!.sums = total
+                return
+            }
+            try flush(db: db)
+        } else if let current {
+            self.current = nil
+            try merge(current.key, current.sums, db: db)
+        }
+        current = (key, added)
+    }
+
+    /// Moves sums to the dictionary (writing what is held first if they would overflow).
+    private mutating func merge(_ key: Key, _ added: Sums, db: Database) throws {
+        guard let held = sums[key] else {
+            sums[key] = added
+            return
+        }
+        if let total = held.adding(added) {
+            sums[key] = total
+        } else {
+            try flush(db: db)
+            sums[key] = added
+        }
+    }
+
+    /// Adds what is held to `usage_daily` and forgets it.
+    mutating func flush(db: Database) throws {
+        if let current {
+            self.current = nil
+            try merge(current.key, current.sums, db: db)
+        }
+        guard !sums.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, charges, requests,
+                    input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user) DO UPDATE SET
+                    charges = charges + excluded.charges, requests = requests + excluded.requests,
+                    input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
+                    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+                    output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos
+                """)
+        for (key, sums) in sums {
+            try statement.execute(arguments: [
+                key.accountID, key.dayMilliseconds, key.model.text, key.tier.rawValue, key.band.rawValue, key.project.text, key.apiKey.text,
+                key.user.text, sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos,
+            ])
+        }
+        sums.removeAll(keepingCapacity: true)
+    }
+
+    private struct Key: Hashable {
+        var accountID: Int64
+        var dayMilliseconds: Int64
+        var model: ExactText
+        var tier: ServiceTier
+        var band: PriceBand
+        var project: ExactText
+        var apiKey: ExactText
+        var user: ExactText
+    }
+
+    private struct Sums {
+        var charges: Int64 = 0
+        var requests: Int64 = 0
+        var input: Int64 = 0
+        var cached: Int64 = 0
+        var cacheWrite: Int64 = 0
+        var output: Int64 = 0
+        var costNanos: Int64 = 0
+
+        /// The sums of both, or nil when one would overflow.
+        func adding(_ other: Sums) -> Sums? {
+            var total = Sums()
+            var overflow = false
+            func add(_ left: Int64, _ right: Int64) -> Int64 {
+                let (sum, overflowed) = left.addingReportingOverflow(right)
+                overflow = overflow || overflowed
+                return sum
+            }
+            total.charges = add(charges, other.charges)
+            total.requests = add(requests, other.requests)
+            total.input = add(input, other.input)
+            total.cached = add(cached, other.cached)
+            total.cacheWrite = add(cacheWrite, other.cacheWrite)
+            total.output = add(output, other.output)
+            total.costNanos = add(costNanos, other.costNanos)
+            return overflow ? nil : total
+        }
+    }
+}
