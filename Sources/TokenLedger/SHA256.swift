@@ -10,36 +10,62 @@
 public enum SHA256 {
     /// The 32-byte digest of `bytes`.
     public static func digest(of bytes: [UInt8]) -> [UInt8] {
-        var state = initialState
-        var message = bytes
-        let bitLength = UInt64(bytes.count) &* 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        message.withUnsafeBufferPointer { buffer in
-            var words = [UInt32](repeating: 0, count: 64)
-            for blockStart in stride(from: 0, to: buffer.count, by: 64) {
-                compress(&state, block: UnsafeBufferPointer(rebasing: buffer[blockStart..<(blockStart + 64)]), schedule: &words)
+        bytes.withUnsafeBufferPointer { buffer in
+            withState(of: buffer) { state in
+                var digest: [UInt8] = []
+                digest.reserveCapacity(32)
+                for word in state {
+                    digest += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+                }
+                return digest
             }
         }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in state {
-            digest += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
-        }
-        return digest
     }
 
     /// The digest of `bytes` as 64 lowercase hexadecimal digits.
     public static func hexDigest(of bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest(of: bytes) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
+        bytes.withUnsafeBufferPointer { hexDigest(of: $0, digits: 64) }
+    }
+
+    /// The first `digits` (at most 64) lowercase hexadecimal digits of the digest of `bytes`.
+    static func hexDigest(of bytes: UnsafeBufferPointer<UInt8>, digits: Int) -> String {
+        precondition((0...64).contains(digits))
+        return withState(of: bytes) { state in
+            String(unsafeUninitializedCapacity: digits) { text in
+                for index in 0..<digits {
+                    let nibble = (state[index / 8] >> UInt32(28 - (index % 8) * 4)) & 0xF
+                    text[index] = nibble < 10 ? UInt8(ascii: "0") + UInt8(nibble) : UInt8(ascii: "a") + UInt8(nibble - 10)
+                }
+                return digits
+            }
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Runs `body` with the eight words of the digest of `bytes`; nothing is allocated on the heap.
+    private static func withState<Result>(of bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeMutableBufferPointer<UInt32>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 72) { scratch in
+            let state = UnsafeMutableBufferPointer(rebasing: scratch[0..<8])
+            let schedule = UnsafeMutableBufferPointer(rebasing: scratch[8..<72])
+            for index in 0..<8 { state[index] = initialState[index] }
+            let fullBlocks = bytes.count / 64
+            for block in 0..<fullBlocks {
+                compress(state, block: UnsafeBufferPointer(rebasing: bytes[(block * 64)..<(block * 64 + 64)]), schedule: schedule)
+            }
+            // The rest, the 0x80 marker, zeros and the length in bits: one block or two.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+                tail.initialize(repeating: 0)
+                let rest = bytes.count - fullBlocks * 64
+                for index in 0..<rest { tail[index] = bytes[fullBlocks * 64 + index] }
+                tail[rest] = 0x80
+                let tailLength = rest + 9 <= 64 ? 64 : 128
+                let bitLength = UInt64(bytes.count) &* 8
+                for index in 0..<8 { tail[tailLength - 1 - index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(8 * index)) }
+                for start in stride(from: 0, to: tailLength, by: 64) {
+                    compress(state, block: UnsafeBufferPointer(rebasing: tail[start..<(start + 64)]), schedule: schedule)
+                }
+            }
+            return body(state)
+        }
     }
 
     private static let initialState: [UInt32] = [
@@ -60,7 +86,7 @@ public enum SHA256 {
     private static func rotateRight(_ value: UInt32, _ count: UInt32) -> UInt32 { (value >> count) | (value << (32 - count)) }
 
     /// One 64-byte block into the running state.
-    private static func compress(_ state: inout [UInt32], block: UnsafeBufferPointer<UInt8>, schedule w: inout [UInt32]) {
+    private static func compress(_ state: UnsafeMutableBufferPointer<UInt32>, block: UnsafeBufferPointer<UInt8>, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for index in 0..<16 {
             let base = index * 4
             w[index] = UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16 | UInt32(block[base + 2]) << 8 | UInt32(block[base + 3])
@@ -71,14 +97,16 @@ public enum SHA256 {
             w[index] = w[index - 16] &+ s0 &+ w[index - 7] &+ s1
         }
         var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-        for index in 0..<64 {
-            let sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ sum1 &+ choice &+ roundConstants[index] &+ w[index]
-            let sum0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = sum0 &+ majority
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+        roundConstants.withUnsafeBufferPointer { k in
+            for index in 0..<64 {
+                let sum1 = rotateRight(e, 6) ^ rotateRight(e, 11) ^ rotateRight(e, 25)
+                let choice = (e & f) ^ (~e & g)
+                let temp1 = h &+ sum1 &+ choice &+ k[index] &+ w[index]
+                let sum0 = rotateRight(a, 2) ^ rotateRight(a, 13) ^ rotateRight(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                let temp2 = sum0 &+ majority
+                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+            }
         }
         state[0] &+= a
         state[1] &+= b

@@ -7,7 +7,7 @@ import TokenLedgerCore
 /// This test folder, found from this file's path: the test target declares no resources, so
 /// saved files are read from the source tree.
 private let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-private let packageFolder = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
+let packageFolder = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
 private let goldenSchemaURL = testsFolder.appendingPathComponent("schema.golden.sql")
 
 @Suite("The schema")

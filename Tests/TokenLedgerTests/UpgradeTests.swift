@@ -175,4 +175,58 @@ struct UpgradeTests {
             #expect(try ledger.verify().ok)
         }
     }
+
+    /// The CSV the v0001 fixture imported into acme.
+    static let v0001CSV = """
+        time,model,input_tokens,cached_tokens,output_tokens,project
+        2025-07-22T00:00:00Z,gpt-4o-mini,1000,0,100,p
+        2025-07-22T00:01:00Z,gpt-4o-mini,2000,500,100,p
+        2025-07-22T00:01:00Z,gpt-4o-mini,2000,500,100,p
+
+        """
+
+    /// Loads `Tests/Fixtures/ledgers/NAME.sql` into a new file at `path`.
+    static func loadFixture(_ name: String, at path: String) throws {
+        let sql = try String(contentsOf: packageFolder.appendingPathComponent("Tests/Fixtures/ledgers/\(name).sql"), encoding: .utf8)
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        try queue.close()
+    }
+
+    @Test("a v0001 ledger with books migrates to usage entries keeping every balance, lot, charge and imported id")
+    func v0001Books() throws {
+        try withScratchDirectory { directory in
+            let path = directory.url.appendingPathComponent("old.sqlite").path()
+            try Self.loadFixture("v0001_books", at: path)
+            let ledger = try Ledger.open(at: path)
+            #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers())
+            let report = try ledger.verify()
+            #expect(report.ok, "\(report.problems)")
+            // v0001 counted 13 transfers (8 of them usage) and 9 charges; the journal is the same 13 entries.
+            #expect((report.transfers, report.accounts, report.usages) == (13, 2, 9))
+            // What the v0001 binary answered for `balance --at 2025-08-15` on the same file.
+            let acme = try ledger.balance(of: "acme", at: utc(2025, 8, 15))
+            #expect((acme.balance, acme.available, acme.monthToDate) == (Money(nanos: 19_996_777_500), Money(nanos: 24_996_777_500), .zero))
+            #expect(acme.lots.map { "\($0.kind) \($0.remaining) \($0.expiresAt)" } == ["purchase $19.9967775 2026-07-01T01:00:00Z"])
+            let beta = try ledger.balance(of: "beta", at: utc(2025, 8, 15))
+            #expect((beta.balance, beta.available, beta.monthToDate) == (Money(nanos: 4_588_750_000), Money(nanos: 4_588_750_000), Money(nanos: 1_250_000)))
+            // Charges answer retries as before: r-2 drew on two lots, b-1 was all overdraft.
+            let retried = try ledger.charge(ChargeRequest(account: "acme", model: "o3", input: 1_000, output: 500, apiKey: "k1", user: "u1", requestID: "r-2", at: utc(2025, 7, 16)))
+            #expect((retried.duplicate, retried.cost, retried.balance, retried.overdraft) == (true, Money(nanos: 6_000_000), Money(nanos: 19_998_000_000), .zero))
+            let overdrawn = try ledger.charge(ChargeRequest(account: "beta", model: "gpt-4o", input: 100_000, output: 16_000, requestID: "b-1", at: utc(2025, 7, 20)))
+            #expect((overdrawn.duplicate, overdrawn.overdraft) == (true, Money(nanos: 410_000_000)))
+            // The file imported under v0001 is still recognized: nothing is charged twice.
+            let csv = directory.url.appendingPathComponent("usage.csv")
+            try Self.v0001CSV.write(to: csv, atomically: true, encoding: .utf8)
+            let again = try ledger.importUsage(file: csv.path(), format: .csv, options: UsageImportOptions(account: "acme"))
+            #expect((again.charged, again.duplicates) == (0, 3))
+            // Totals by model survive, now from the usage rows and the rebuilt rollup alike.
+            let totals = try ledger.usageTotals(account: "acme", from: utc(2025, 7, 1), to: utc(2025, 8, 1))
+            #expect(
+                totals.map { "\($0.model) \($0.tier) \($0.requests) \($0.cost)" } == [
+                    "o3 default 2 $0.012", "gpt-4o-mini default 3 $0.000855", "gpt-4o-mini flex 1 $0.0003675", "gpt-4o default 1 $0.00",
+                ])
+            #expect(try ledger.verify().ok)
+        }
+    }
 }

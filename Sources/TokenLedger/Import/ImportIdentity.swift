@@ -32,6 +32,8 @@ struct ImportIdentity {
 
     private let head: [UInt8]
     private let scheme: Int
+    /// The bytes hashed for the current row (kept to reuse its storage).
+    private var key: [UInt8] = []
     private var counts: [UInt64: Int32] = [:]
     private var upsert: Statement?
 
@@ -51,23 +53,33 @@ struct ImportIdentity {
 
     /// The id of the next row with `request`'s fields (a valid request, placed in time).
     mutating func id(for request: ChargeRequest, db: Database) throws -> String {
-        var key = head
-        key.reserveCapacity(head.count + 160)
-        for field in [
-            String(request.at.milliseconds), request.model, request.tier.rawValue, String(request.inputTokens),
-            String(request.cachedTokens), String(request.cacheWriteTokens), String(request.outputTokens), String(request.requests),
-        ] {
-            ImportIdentity.append(field, to: &key)
+        key.removeAll(keepingCapacity: true)
+        key += head
+        ImportIdentity.append(request.at.milliseconds, to: &key)
+        ImportIdentity.append(request.model, to: &key)
+        ImportIdentity.append(request.tier.rawValue, to: &key)
+        for count in [request.inputTokens, request.cachedTokens, request.cacheWriteTokens, request.outputTokens, request.requests] {
+            ImportIdentity.append(count, to: &key)
         }
         for field in [request.project, request.apiKey, request.user] {
             if let field { ImportIdentity.append(field, to: &key) } else { key.append(UInt8(ascii: "-")) }
         }
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
-        key += Array("#\(occurrence)".utf8)
-        let digest = SHA256.hexDigest(of: key)
-        guard scheme >= 2 else { return ImportIdentity.prefix + digest }
-        let time = String(UInt64(request.at.milliseconds), radix: 16)
-        return ImportIdentity.prefix + String(repeating: "0", count: 12 - time.count) + time + "_" + digest.prefix(24)
+        key.append(UInt8(ascii: "#"))
+        ImportIdentity.appendDigits(of: occurrence, to: &key)
+        guard scheme >= 2 else { return key.withUnsafeBufferPointer { ImportIdentity.prefix + SHA256.hexDigest(of: $0, digits: 64) } }
+        let digest = key.withUnsafeBufferPointer { SHA256.hexDigest(of: $0, digits: 24) }
+        let time = UInt64(request.at.milliseconds)
+        return String(unsafeUninitializedCapacity: 41) { text in
+            for (index, byte) in "imp_".utf8.enumerated() { text[index] = byte }
+            for index in 0..<12 {
+                let nibble = UInt8(truncatingIfNeeded: time >> UInt64(44 - 4 * index)) & 0xF
+                text[4 + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            text[16] = UInt8(ascii: "_")
+            for (index, byte) in digest.utf8.enumerated() { text[17 + index] = byte }
+            return 41
+        }
     }
 
     /// Ends the count: drops the temporary table, if one was made.
@@ -106,9 +118,41 @@ struct ImportIdentity {
 
     /// Appends `text` as `<length>:<bytes>`, so no two field lists encode alike.
     private static func append(_ text: String, to bytes: inout [UInt8]) {
-        bytes += Array(String(text.utf8.count).utf8)
+        appendDigits(of: Int64(text.utf8.count), to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        bytes += Array(text.utf8)
+        bytes += text.utf8
+    }
+
+    /// Appends a number as its decimal text, as `append(String(number), to:)` would.
+    private static func append(_ number: Int64, to bytes: inout [UInt8]) {
+        let negative = number < 0
+        var magnitude = number.magnitude
+        var digits = 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            digits += 1
+        }
+        appendDigits(of: Int64(digits + (negative ? 1 : 0)), to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        if negative { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(of: number.magnitude, to: &bytes)
+    }
+
+    /// Appends the decimal digits of a non-negative number.
+    private static func appendDigits(of number: Int64, to bytes: inout [UInt8]) {
+        precondition(number >= 0)
+        appendDigits(of: number.magnitude, to: &bytes)
+    }
+
+    private static func appendDigits(of number: UInt64, to bytes: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while number / divisor >= 10 { divisor *= 10 }
+        var rest = number
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// FNV-1a, 64 bits: a fast hash for counting, not for ids.
