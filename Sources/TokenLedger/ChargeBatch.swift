@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TokenLedgerCore
 
@@ -43,6 +44,7 @@ final class ChargeBatch {
                     cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
                     api_key, end_user)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (request_id) DO NOTHING
                 """, parameterCount: 19)
     }
 
@@ -52,20 +54,62 @@ final class ChargeBatch {
     ///
     /// Throws ``ChargeRefusal`` in check order, having written nothing. A request id already
     /// recorded with the same usage returns the original receipt with `duplicate` set; with
-    /// different usage it is refused as `id_conflict`.
+    /// different usage it is refused as `id_conflict`. (The id is checked by the insert itself,
+    /// `ON CONFLICT DO NOTHING`, rather than by a lookup before it; a request refused before the
+    /// insert looks its id up, so a retry is answered as a retry whatever the account's state.)
     func charge(_ request: ChargeRequest, usage: TokenUsage) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
-        try recordedStatement.bind(requestID, at: 1)
-        if try recordedStatement.hasRow() {
-            guard let existing = try Ledger.existingCharge(requestID: requestID, db: db) else { preconditionFailure("usage row vanished") }
-            guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
-            return existing.receipt
+        let plan: Plan
+        do {
+            plan = try self.plan(request, usage: usage)
+        } catch let refusal as ChargeRefusal {
+            try recordedStatement.bind(requestID, at: 1)
+            guard try recordedStatement.hasRow(in: db) else { throw refusal }
+            return try retried(request, usage: usage, requestID: requestID)
         }
+        let accountID = accounts[plan.index].account.id
+        guard try insertUsage(request, usage: usage, requestID: requestID, accountID: accountID, plan: plan) else {
+            return try retried(request, usage: usage, requestID: requestID)
+        }
+        // After this point the operation must succeed.
+        if plan.allocations.count > 1 { try recordFurther(Array(plan.allocations.dropFirst()), usageID: db.lastInsertedRowID) }
+        try writeOff(plan.expired, account: plan.index)
+        take(plan.allocations, account: plan.index)
+        if plan.cost.total.nanos > 0 {
+            accounts[plan.index].account.balance -= plan.cost.total
+            accounts[plan.index].isChanged = true
+            systemDeltas[SystemAccount.usage.rawValue, default: 0] += plan.cost.total.nanos
+        }
+        precondition(accounts[plan.index].account.balance == plan.balanceAfter)
+        try rollup.add(request, usage: usage, accountID: accountID, band: plan.cost.band, cost: plan.cost.total, db: db)
+        if rollup.count >= DailyRollup.flushThreshold { try rollup.flush(db: db) }
+        return ChargeReceipt(
+            id: requestID, account: accounts[plan.index].account.name, model: request.model, tier: request.tier, band: plan.cost.band,
+            usage: usage, cost: plan.cost.total, balance: plan.balanceAfter, overdraft: plan.uncovered,
+            priceEffectiveFrom: plan.entry.effectiveFrom, at: request.at, duplicate: false)
+    }
+
+    /// What a charge will record, worked out from memory without changing anything.
+    private struct Plan {
+        var index: Int
+        var entryID: Int64
+        var entry: PriceEntry
+        var cost: Cost
+        /// Lots expired by the charge's time, written off first.
+        var expired: [Lot]
+        var balanceAfter: Money
+        var allocations: [Allocation]
+        var uncovered: Money
+    }
+
+    /// Checks a charge and works out what it records. Throws ``ChargeRefusal`` in check order.
+    private func plan(_ request: ChargeRequest, usage: TokenUsage) throws -> Plan {
         let index = try accountIndex(named: request.account)
         let (entryID, entry) = try entryInForce(model: request.model, at: request.at)
         let cost: Cost
         do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
-        let expired = Credits.expired(accounts[index].lots, at: request.at)
+        let lots = accounts[index].lots
+        let expired = lots.contains { $0.remaining.nanos > 0 && $0.expiresAt <= request.at } ? Credits.expired(lots, at: request.at) : []
         var balance = accounts[index].account.balance
         for lot in expired { balance -= lot.remaining }
         let allowance = accounts[index].account.overdraftAllowance
@@ -73,34 +117,33 @@ final class ChargeBatch {
             throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + allowance)
         }
         guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
-        // After this point the operation must succeed.
-        try writeOff(expired, account: index)
-        let (allocations, uncovered) = Credits.allocate(cost.total, from: accounts[index].lots, at: request.at)
-        let accountID = accounts[index].account.id
-        try insertUsage(
-            request, usage: usage, requestID: requestID, accountID: accountID, entryID: entryID, cost: cost, balanceAfter: balanceAfter,
-            first: allocations.first)
-        if allocations.count > 1 { try recordFurther(Array(allocations.dropFirst()), usageID: db.lastInsertedRowID) }
-        take(allocations, account: index)
-        if cost.total.nanos > 0 {
-            accounts[index].account.balance -= cost.total
-            accounts[index].isChanged = true
-            systemDeltas[SystemAccount.usage.rawValue, default: 0] += cost.total.nanos
-        }
-        precondition(accounts[index].account.balance == balanceAfter)
-        try rollup.add(request, usage: usage, accountID: accountID, band: cost.band, cost: cost.total, db: db)
-        if rollup.count >= DailyRollup.flushThreshold { try rollup.flush(db: db) }
-        return ChargeReceipt(
-            id: requestID, account: accounts[index].account.name, model: request.model, tier: request.tier, band: cost.band, usage: usage,
-            cost: cost.total, balance: balanceAfter, overdraft: uncovered, priceEffectiveFrom: entry.effectiveFrom, at: request.at,
-            duplicate: false)
+        let (allocations, uncovered) = Self.allocate(cost.total, from: lots, at: request.at)
+        return Plan(
+            index: index, entryID: entryID, entry: entry, cost: cost, expired: expired, balanceAfter: balanceAfter, allocations: allocations,
+            uncovered: uncovered)
     }
 
-    /// Inserts the usage row of a charge, with the first lot it drew from.
-    private func insertUsage(
-        _ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, entryID: Int64, cost: Cost, balanceAfter: Money,
-        first: Allocation?
-    ) throws {
+    /// ``Credits/allocate(_:from:at:)`` over lots kept in spending order, without its sorting
+    /// when the first live lot pays it all (nearly every charge).
+    private static func allocate(_ amount: Money, from lots: [Lot], at time: Timestamp) -> (allocations: [Allocation], uncovered: Money) {
+        guard amount.nanos > 0 else { return ([], .zero) }
+        if let first = lots.first(where: { $0.isLive(at: time) }), first.remaining >= amount {
+            return ([Allocation(lotID: first.id, amount: amount)], .zero)
+        }
+        return Credits.allocate(amount, from: lots, at: time)
+    }
+
+    /// The answer to a request id already recorded: its receipt, or `id_conflict`.
+    private func retried(_ request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> ChargeReceipt {
+        guard let existing = try Ledger.existingCharge(requestID: requestID, db: db) else { preconditionFailure("usage row vanished") }
+        guard existing.matches(request, usage: usage) else { throw ChargeRefusal.idConflict(requestID) }
+        return existing.receipt
+    }
+
+    /// Inserts the usage row of a charge, with the first lot it drew from; false when its
+    /// request id was already recorded (nothing inserted).
+    private func insertUsage(_ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, plan: Plan) throws -> Bool {
+        let (entryID, cost, balanceAfter, first) = (plan.entryID, plan.cost, plan.balanceAfter, plan.allocations.first)
         let statement = usageStatement
         try statement.bind(requestID, at: 1)
         try statement.bind(accountID, at: 2)
@@ -121,7 +164,7 @@ final class ChargeBatch {
         try statement.bind(request.project, at: 17)
         try statement.bind(request.apiKey, at: 18)
         try statement.bind(request.user, at: 19)
-        try statement.execute()
+        return try statement.step(in: db)
     }
 
     /// Records the lots a charge drew from after its first.
@@ -157,7 +200,7 @@ final class ChargeBatch {
     private func accountIndex(named name: String) throws -> Int {
         if let index = accountIndexes[ExactText(name)] { return index }
         guard let account = try Account.find(named: name, db: db) else { throw ChargeRefusal.unknownAccount(name) }
-        accounts.append(BatchAccount(account: account, lots: try Ledger.liveLots(accountID: account.id, db: db)))
+        accounts.append(BatchAccount(account: account, lots: try Ledger.liveLots(accountID: account.id, db: db).sorted(by: Credits.spentBefore)))
         accountIndexes[ExactText(name)] = accounts.count - 1
         return accounts.count - 1
     }
@@ -233,7 +276,8 @@ final class ChargeBatch {
 /// transaction, and what is not yet written.
 private struct BatchAccount {
     var account: Account
-    /// The lots that had credit when read, with their remainders now (some may be zero).
+    /// The lots that had credit when read, with their remainders now (some may be zero), in
+    /// the order they are spent.
     var lots: [Lot]
     var changedLots: Set<Int64> = []
     var isChanged = false
@@ -252,7 +296,15 @@ struct ExactText: Hashable {
 
     init(_ text: String) { self.text = text }
 
-    static func == (lhs: ExactText, rhs: ExactText) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+    static func == (lhs: ExactText, rhs: ExactText) -> Bool {
+        guard lhs.text.utf8.count == rhs.text.utf8.count else { return false }
+        let compared = lhs.text.utf8.withContiguousStorageIfAvailable { left in
+            rhs.text.utf8.withContiguousStorageIfAvailable { right in
+                left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
+            }
+        }
+        return (compared ?? nil) ?? lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
 
     func hash(into hasher: inout Hasher) {
         let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }

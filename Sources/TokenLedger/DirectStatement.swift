@@ -50,16 +50,32 @@ struct DirectStatement {
         try check(code)
     }
 
-    /// Runs the statement with what is bound, then resets it so that it can be bound again.
-    func execute() throws {
-        defer { sqlite3_reset(statement.sqliteStatement) }
-        try statement.execute()
+    /// Runs a statement that returns no rows with what is bound, straight through SQLite (not
+    /// GRDB's bookkeeping, which a plain INSERT inside an open transaction does not need), then
+    /// resets it. Returns whether it changed a row: false for an insert that met
+    /// `ON CONFLICT DO NOTHING`. Throws `DatabaseError` as GRDB would.
+    func step(in db: Database) throws -> Bool {
+        let connection = db.sqliteConnection
+        let code = sqlite3_step(statement.sqliteStatement)
+        guard code == SQLITE_DONE else { throw failure(code, connection: connection) }
+        sqlite3_reset(statement.sqliteStatement)
+        return sqlite3_changes(connection) > 0
     }
 
-    /// Whether the statement (a query) returns a row with what is bound; then resets it.
-    func hasRow() throws -> Bool {
-        defer { sqlite3_reset(statement.sqliteStatement) }
-        return try Int64.fetchOne(statement) != nil
+    /// Whether the statement (a query) returns a row with what is bound, straight through
+    /// SQLite; then resets it.
+    func hasRow(in db: Database) throws -> Bool {
+        let code = sqlite3_step(statement.sqliteStatement)
+        guard code == SQLITE_ROW || code == SQLITE_DONE else { throw failure(code, connection: db.sqliteConnection) }
+        sqlite3_reset(statement.sqliteStatement)
+        return code == SQLITE_ROW
+    }
+
+    /// The error of a failed step (read before the reset that clears it).
+    private func failure(_ code: Int32, connection: OpaquePointer?) -> DatabaseError {
+        let message = String(cString: sqlite3_errmsg(connection))
+        sqlite3_reset(statement.sqliteStatement)
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
     private func check(_ code: Int32) throws {
