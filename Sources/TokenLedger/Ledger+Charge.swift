@@ -132,16 +132,26 @@ extension Ledger {
         return usage
     }
 
-    static func checkAttribution(_ request: ChargeRequest) throws {
-        let fields = [("project", request.project), ("api_key", request.apiKey), ("user", request.user), ("id", request.requestID)]
-        for (field, value) in fields {
-            guard let value else { continue }
-            if value.isEmpty { throw ChargeRefusal.invalidAttribution(field: field, reason: "it is empty") }
-            if value.unicodeScalars.count > ChargeRequest.maximumAttributionLength {
-                throw ChargeRefusal.invalidAttribution(field: field, reason: "it is longer than \(ChargeRequest.maximumAttributionLength) characters")
-            }
+    private static func checkAttribution(_ field: String, _ value: String?) throws {
+        guard let value else { return }
+        if value.isEmpty { throw ChargeRefusal.invalidAttribution(field: field, reason: "it is empty") }
+        if !fits(value, ChargeRequest.maximumAttributionLength) {
+            throw ChargeRefusal.invalidAttribution(field: field, reason: "it is longer than \(ChargeRequest.maximumAttributionLength) characters")
         }
-        if request.model.isEmpty || request.model.unicodeScalars.count > PriceEntry.maximumModelNameLength {
+    }
+
+    /// Whether `text` has at most `maximum` characters (Unicode scalars, as SQLite's `length`
+    /// counts them); no counting when its bytes are already few enough.
+    private static func fits(_ text: String, _ maximum: Int) -> Bool {
+        text.utf8.count <= maximum || text.unicodeScalars.count <= maximum
+    }
+
+    static func checkAttribution(_ request: ChargeRequest) throws {
+        try checkAttribution("project", request.project)
+        try checkAttribution("api_key", request.apiKey)
+        try checkAttribution("user", request.user)
+        try checkAttribution("id", request.requestID)
+        if request.model.isEmpty || !fits(request.model, PriceEntry.maximumModelNameLength) {
             throw ChargeRefusal.invalidAttribution(field: "model", reason: "it must be 1 to \(PriceEntry.maximumModelNameLength) characters")
         }
     }

@@ -26,6 +26,9 @@ public final class Ledger: Sendable {
     /// SQLite's `application_id` for TokenLedger files ('TkLd').
     public static let applicationID: Int32 = 1_416_315_236
 
+    /// The page cache of each connection, in KiB.
+    static let pageCacheKibibytes = 16_384
+
     /// How long a write waits for another process's write before giving up.
     public static let busyTimeoutSeconds: Double = 10
 
@@ -62,6 +65,11 @@ public final class Ledger: Sendable {
         configuration.busyMode = .timeout(busyTimeoutSeconds)
         configuration.foreignKeysEnabled = true
         configuration.label = "TokenLedger"
+        configuration.prepareDatabase { db in
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): an import's
+            // indexes stay in memory instead of going back and forth to the file.
+            try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKibibytes)")
+        }
         return configuration
     }
 

@@ -58,12 +58,14 @@ struct ImportIdentity {
         ImportIdentity.append(request.at.milliseconds, to: &key)
         ImportIdentity.append(request.model, to: &key)
         ImportIdentity.append(request.tier.rawValue, to: &key)
-        for count in [request.inputTokens, request.cachedTokens, request.cacheWriteTokens, request.outputTokens, request.requests] {
-            ImportIdentity.append(count, to: &key)
-        }
-        for field in [request.project, request.apiKey, request.user] {
-            if let field { ImportIdentity.append(field, to: &key) } else { key.append(UInt8(ascii: "-")) }
-        }
+        ImportIdentity.append(request.inputTokens, to: &key)
+        ImportIdentity.append(request.cachedTokens, to: &key)
+        ImportIdentity.append(request.cacheWriteTokens, to: &key)
+        ImportIdentity.append(request.outputTokens, to: &key)
+        ImportIdentity.append(request.requests, to: &key)
+        ImportIdentity.append(optional: request.project, to: &key)
+        ImportIdentity.append(optional: request.apiKey, to: &key)
+        ImportIdentity.append(optional: request.user, to: &key)
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         key.append(UInt8(ascii: "#"))
         ImportIdentity.appendDigits(of: occurrence, to: &key)
@@ -71,13 +73,17 @@ struct ImportIdentity {
         let digest = key.withUnsafeBufferPointer { SHA256.hexDigest(of: $0, digits: 24) }
         let time = UInt64(request.at.milliseconds)
         return String(unsafeUninitializedCapacity: 41) { text in
-            for (index, byte) in "imp_".utf8.enumerated() { text[index] = byte }
+            (text[0], text[1], text[2], text[3]) = (UInt8(ascii: "i"), UInt8(ascii: "m"), UInt8(ascii: "p"), UInt8(ascii: "_"))
             for index in 0..<12 {
                 let nibble = UInt8(truncatingIfNeeded: time >> UInt64(44 - 4 * index)) & 0xF
                 text[4 + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
             }
             text[16] = UInt8(ascii: "_")
-            for (index, byte) in digest.utf8.enumerated() { text[17 + index] = byte }
+            var index = 17
+            for byte in digest.utf8 {
+                text[index] = byte
+                index += 1
+            }
             return 41
         }
     }
@@ -121,6 +127,11 @@ struct ImportIdentity {
         appendDigits(of: Int64(text.utf8.count), to: &bytes)
         bytes.append(UInt8(ascii: ":"))
         bytes += text.utf8
+    }
+
+    /// Appends an optional field: its text, or `-` when absent.
+    private static func append(optional text: String?, to bytes: inout [UInt8]) {
+        if let text { append(text, to: &bytes) } else { bytes.append(UInt8(ascii: "-")) }
     }
 
     /// Appends a number as its decimal text, as `append(String(number), to:)` would.
