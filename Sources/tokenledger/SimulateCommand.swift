@@ -36,7 +36,7 @@ struct SimulateCommand: ParsableCommand {
     var timeScale: String?
     @Option(help: "Place the first request at this time (ISO 8601, UTC).", transform: Parse.time) var start: Timestamp?
     @Option(name: .customLong("repeat"), help: "Tile the trace this many times end to end.") var repetitions = 1
-    @Option(name: .customLong("start-balance"), help: "The balance bought at the first request (default: restore-to, else $100).", transform: Parse.money)
+    @Option(name: .customLong("start-balance"), help: "The balance bought at the first request (default: restore-to, else $100; in a sweep, each policy's restore-to).", transform: Parse.money)
     var startBalance: Money?
     @Option(help: "Recharge when the balance falls below this (USD).", transform: Parse.money) var threshold: Money?
     @Option(name: .customLong("restore-to"), help: "The balance a recharge brings back (USD).", transform: Parse.money) var restoreTo: Money?
@@ -79,7 +79,7 @@ struct SimulateCommand: ParsableCommand {
             do { return try SweepSpec(parsing: text) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
         }
         let points = try spec.map { spec in
-            do { return try SimulationSweep.points(of: spec, base: base) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
+            do { return try SimulationSweep.points(of: spec, base: base, startAtRestoreTo: startBalance == nil) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
         }
         let loaded = try loadTrace()
         if let spec, let points {
@@ -90,7 +90,7 @@ struct SimulateCommand: ParsableCommand {
             }
             if let chart {
                 let metric = SweepMetric(rawValue: chartMetric)!
-                try write(SimulationCharts.sweep(result, metric: metric, title: "\(loaded.file): \(metric.rawValue) by policy"), to: chart)
+                try write(SimulationCharts.sweep(result, metric: metric, title: "\(title(loaded)): \(metric.rawValue) by policy"), to: chart)
             }
             global.emit(SimulateRendering.render(result, loaded: loaded, base: base, prices: priceSource))
         } else {
@@ -98,7 +98,7 @@ struct SimulateCommand: ParsableCommand {
                 firstMilliseconds: loaded.trace.firstMilliseconds ?? 0, lastMilliseconds: loaded.trace.lastMilliseconds ?? 0, startBalance: base.startBalance)
             let result = Simulator.run(loaded.trace, policy: base, series: &series)
             if let chart {
-                try write(SimulationCharts.balance(series, result: result, policy: base, title: "\(loaded.file): balance over time"), to: chart)
+                try write(SimulationCharts.balance(series, result: result, policy: base, title: "\(title(loaded)): balance over time"), to: chart)
             }
             global.emit(SimulateRendering.render(result, loaded: loaded, policy: base, prices: priceSource))
         }
@@ -140,6 +140,11 @@ struct SimulateCommand: ParsableCommand {
         return try TraceLoader.load(file: trace, format: UsageImportFormat(rawValue: traceFormat)!, options: options, prices: prices) { step in
             progress.update(Int(step.bytesRead), Int(step.totalBytes))
         }
+    }
+
+    /// A chart's title: the trace's file name and the models.
+    func title(_ loaded: LoadedTrace) -> String {
+        "\(URL(fileURLWithPath: loaded.file).lastPathComponent) (\(loaded.models.joined(separator: ", ")))"
     }
 
     func write(_ svg: String, to path: String) throws {

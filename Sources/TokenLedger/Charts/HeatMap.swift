@@ -10,8 +10,13 @@ public struct HeatMap: Sendable {
     /// `values[row][column]`; nil for a cell with no value (an invalid combination).
     public var values: [[Int64?]]
     public var valueLabel: @Sendable (Int64) -> String = { $0.groupedThousands }
+    /// The shorter label written inside a cell (the tooltip has ``valueLabel``'s).
+    public var cellLabel: (@Sendable (Int64) -> String)?
     /// Cells marked with a ring (the recommended policies), with what the ring means.
     public var highlights: [(row: Int, column: Int, label: String)] = []
+
+    /// The colours of the rings, one per distinct highlight label (in label order).
+    static let ringColours = ["#d62728", "#9467bd", "#17becf"]
 
     public init(title: String, subtitle: String?, columnTitle: String, rowTitle: String, columnLabels: [String], rowLabels: [String], values: [[Int64?]]) {
         precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count }, "one value per cell")
@@ -42,10 +47,14 @@ public struct HeatMap: Sendable {
 
     public func rendered() -> String {
         let cell = max(min(720 / Double(max(columnLabels.count, 1)), 440 / Double(max(rowLabels.count, 1)), 64), 8)
-        let left = 110.0, top = 84.0
-        let width = left + cell * Double(columnLabels.count) + 150
+        let lines = Double(subtitle?.split(separator: "\n").count ?? 0)
+        let left = 110.0, top = 84.0 + 14 * max(lines - 1, 0)
+        let legendLabels = highlights.map(\.label) + ["not valid"] + (values.flatMap { $0.compactMap { $0 } }.map(valueLabel))
+        let legendWidth = 30 + 22 + (legendLabels.map { approximateWidth($0, size: 10) }.max() ?? 0) + 16
+        let width = left + cell * Double(columnLabels.count) + legendWidth
         let height = top + cell * Double(rowLabels.count) + 70
-        var svg = SVGDocument(width: max(width, 520), height: max(height, 260), title: title)
+        let widest = ([approximateWidth(title, size: 15)] + (subtitle?.split(separator: "\n").map { approximateWidth(String($0), size: 11) } ?? [])).max()!
+        var svg = SVGDocument(width: max(width, 520, widest + 32), height: max(height, 260), title: title)
         drawHeading(title, subtitle: subtitle, in: &svg)
         let present = values.flatMap { $0.compactMap { $0 } }
         let low = present.min() ?? 0, high = present.max() ?? 0
@@ -65,16 +74,19 @@ public struct HeatMap: Sendable {
                     svg.rectangle(x: x, y: y, width: cell, height: cell, fill: Self.colour(value, low: low, high: high), stroke: "#ffffff", title: tooltip)
                     if cell >= 30 {
                         let dark = high > low && Double(value - low) / Double(high - low) > 0.5
-                        svg.text(valueLabel(value), x: x + cell / 2, y: y + cell / 2 + 4, anchor: .middle, size: 9, fill: dark ? "#ffffff" : "#222222")
+                        svg.text((cellLabel ?? valueLabel)(value), x: x + cell / 2, y: y + cell / 2 + 4, anchor: .middle, size: 9, fill: dark ? "#ffffff" : "#222222")
                     }
                 } else {
                     svg.rectangle(x: x, y: y, width: cell, height: cell, fill: "#eeeeee", stroke: "#ffffff", title: tooltip)
                 }
             }
         }
-        for highlight in highlights {
+        let ringLabels = Set(highlights.map(\.label)).sorted()
+        for (index, highlight) in highlights.enumerated() {
             let x = left + cell * (Double(highlight.column) + 0.5), y = top + cell * (Double(highlight.row) + 0.5)
-            svg.circle(x: x, y: y, radius: max(cell / 2 - 3, 3), fill: "none", stroke: "#d62728", title: highlight.label)
+            let inside = highlights[..<index].filter { $0.row == highlight.row && $0.column == highlight.column }.count
+            let colour = HeatMap.ringColours[ringLabels.firstIndex(of: highlight.label)! % HeatMap.ringColours.count]
+            svg.circle(x: x, y: y, radius: max(cell / 2 - 3 - 4 * Double(inside), 3), fill: "none", stroke: colour, title: highlight.label)
         }
         drawColourScale(low: low, high: high, x: left + cell * Double(columnLabels.count) + 30, y: top, height: min(cell * Double(rowLabels.count), 240), in: &svg)
         return svg.rendered()
@@ -89,9 +101,16 @@ public struct HeatMap: Sendable {
         }
         svg.text(valueLabel(high), x: x + 22, y: y + 10, size: 10)
         svg.text(valueLabel(low), x: x + 22, y: y + height, size: 10)
+        var legendY = y + height + 14
         if values.contains(where: { $0.contains(nil) }) {
-            svg.rectangle(x: x, y: y + height + 14, width: 16, height: 12, fill: "#eeeeee")
-            svg.text("not valid", x: x + 22, y: y + height + 24, size: 10)
+            svg.rectangle(x: x, y: legendY, width: 16, height: 12, fill: "#eeeeee")
+            svg.text("not valid", x: x + 22, y: legendY + 10, size: 10)
+            legendY += 20
+        }
+        for (index, label) in Set(highlights.map(\.label)).sorted().enumerated() {
+            svg.circle(x: x + 8, y: legendY + 6, radius: 6, fill: "none", stroke: HeatMap.ringColours[index % HeatMap.ringColours.count])
+            svg.text(label, x: x + 22, y: legendY + 10, size: 10)
+            legendY += 20
         }
     }
 }

@@ -42,11 +42,18 @@ struct PlotArea {
     }
 }
 
-/// A chart's title and subtitle at the top of the document.
-func drawHeading(_ title: String, subtitle: String?, in svg: inout SVGDocument) {
+/// A chart's title and subtitle (lines split at `\n`) at the top of the document; returns
+/// where the plot can start below them.
+@discardableResult
+func drawHeading(_ title: String, subtitle: String?, in svg: inout SVGDocument) -> Double {
     svg.text(title, x: 16, y: 24, size: 15, fill: "#111111", bold: true)
-    if let subtitle { svg.text(subtitle, x: 16, y: 42, size: 11, fill: "#555555") }
+    let lines = subtitle.map { $0.split(separator: "\n").map(String.init) } ?? []
+    for (index, line) in lines.enumerated() { svg.text(line, x: 16, y: 42 + 14 * Double(index), size: 11, fill: "#555555") }
+    return 60 + 14 * Double(max(lines.count - 1, 0))
 }
+
+/// About how wide `text` is at `size` pixels, for layouts that must fit it.
+func approximateWidth(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.6 }
 
 /// A legend row: coloured swatches with their names, left to right from (x, y).
 func drawLegend(_ items: [(name: String, colour: String)], x: Double, y: Double, in svg: inout SVGDocument) {

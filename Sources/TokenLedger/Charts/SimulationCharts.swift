@@ -36,8 +36,8 @@ public enum SimulationCharts {
         let buckets = series.filledBuckets
         var chart = TimeSeriesChart(
             title: title,
-            subtitle: "\(policy). \(result.charged.groupedThousands) charged, \(result.blocked.groupedThousands) blocked, "
-                + "\(result.recharges.groupedThousands) recharges (\(result.recharged.displayString)), \(result.failedRecharges.groupedThousands) failed; "
+            subtitle: "\(policy)\n\(result.charged.groupedThousands) charged, \(result.blocked.groupedThousands) blocked, "
+                + "\(result.recharges.groupedThousands) recharge\(result.recharges == 1 ? "" : "s") (\(result.recharged.displayString)), \(result.failedRecharges.groupedThousands) failed; "
                 + "average balance \(result.averageBalance.displayString)")
         let start = (x: series.firstMilliseconds, y: series.startNanos)
         chart.series = [TimeSeriesChart.Series(name: "balance", colour: "#1f77b4", points: [start] + buckets.map { ($0.endMilliseconds, $0.lastNanos) })]
@@ -87,12 +87,15 @@ public enum SimulationCharts {
         }
         var subtitle = "\(sweep.points.count.groupedThousands) policies"
         if !sweep.skipped.isEmpty { subtitle += ", \(sweep.skipped.count.groupedThousands) invalid combinations (grey)" }
-        if axes.count > 2 { subtitle += "; each cell shows the lowest over " + axes.dropFirst(2).map(\.setting.rawValue).joined(separator: ", ") }
+        if axes.count > 2 { subtitle += "\neach cell shows the lowest over " + axes.dropFirst(2).map(\.setting.rawValue).joined(separator: ", ") }
         var map = HeatMap(
             title: title, subtitle: subtitle, columnTitle: columns?.setting.rawValue ?? "", rowTitle: rows.setting.rawValue,
             columnLabels: columns?.values.map { ChartAxis.moneyLabel($0.nanos) } ?? [""], rowLabels: rows.values.map { ChartAxis.moneyLabel($0.nanos) },
             values: values)
-        if metric == .averageBalance { map.valueLabel = ChartAxis.moneyLabel }
+        if metric == .averageBalance {
+            map.valueLabel = { ChartAxis.moneyLabel(Int64(Rounding.halfToEven(Int128($0), dividedBy: Int128(Money.nanosPerCent))) * Money.nanosPerCent) }
+            map.cellLabel = { ChartAxis.moneyLabel(Int64(Rounding.halfToEven(Int128($0), dividedBy: Int128(Money.nanosPerDollar))) * Money.nanosPerDollar) }
+        }
         for (index, label) in [(sweep.lowestAverageBalance, "lowest average balance, none blocked"), (sweep.fewestRecharges, "fewest recharges, none blocked")] {
             guard let index else { continue }
             let (row, column) = cell(sweep.points[index].values)

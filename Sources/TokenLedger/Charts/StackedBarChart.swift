@@ -39,14 +39,14 @@ public struct StackedBarChart: Sendable {
 
     public func rendered() -> String {
         var svg = SVGDocument(width: width, height: height, title: title)
-        drawHeading(title, subtitle: subtitle, in: &svg)
+        let top = drawHeading(title, subtitle: subtitle, in: &svg)
         let keys = self.keys
         let sorted = days.sorted { $0.startMilliseconds < $1.startMilliseconds }
         let totals = sorted.map { day in day.values.values.filter { $0 > 0 }.reduce(0, +) }
         let ticks = ChartAxis.niceTicks(low: 0, high: max(totals.max() ?? 1, 1), count: 6)
         let day: Int64 = 86_400_000
         let first = sorted.first?.startMilliseconds ?? 0, last = (sorted.last?.startMilliseconds ?? 0) + day
-        let plot = PlotArea(left: 86, top: 60, width: width - 110, height: height - 120, xRange: (first, last), yRange: (ticks.first!, ticks.last!))
+        let plot = PlotArea(left: 86, top: top, width: width - 110, height: height - top - 60, xRange: (first, last), yRange: (ticks.first!, ticks.last!))
         plot.drawValueAxis(ticks, label: valueLabel, in: &svg)
         plot.drawTimeAxis(ChartAxis.timeTicks(firstMilliseconds: first, lastMilliseconds: last, count: Int(plot.width / 110)), in: &svg)
         let barWidth = max(plot.x(first + day) - plot.x(first) - 2, 1)

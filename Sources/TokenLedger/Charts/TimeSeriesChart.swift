@@ -60,13 +60,13 @@ public struct TimeSeriesChart: Sendable {
     /// The chart as an SVG document.
     public func rendered() -> String {
         var svg = SVGDocument(width: width, height: height, title: title)
-        drawHeading(title, subtitle: subtitle, in: &svg)
+        let top = drawHeading(title, subtitle: subtitle, in: &svg)
         let xs = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
         var ys = series.flatMap { $0.points.map(\.y) } + markers.map(\.y) + references.map(\.value) + [0]
         if let band { ys += band.low.map(\.y) + band.high.map(\.y) }
         let xLow = xs.min() ?? 0, xHigh = max(xs.max() ?? 1, xLow + 1)
         let ticks = ChartAxis.niceTicks(low: ys.min() ?? 0, high: ys.max() ?? 1, count: 6)
-        let plot = PlotArea(left: 86, top: 60, width: width - 110, height: height - 120, xRange: (xLow, xHigh), yRange: (ticks.first!, ticks.last!))
+        let plot = PlotArea(left: 86, top: top, width: width - 110, height: height - top - 60, xRange: (xLow, xHigh), yRange: (ticks.first!, ticks.last!))
         plot.drawValueAxis(ticks, label: valueLabel, in: &svg)
         plot.drawTimeAxis(ChartAxis.timeTicks(firstMilliseconds: xLow, lastMilliseconds: xHigh, count: Int(plot.width / 130)), in: &svg)
         if let band, !band.low.isEmpty {

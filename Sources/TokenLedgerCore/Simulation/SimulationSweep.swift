@@ -132,10 +132,14 @@ public struct SweepResult: Sendable {
 public enum SimulationSweep {
     /// The policies of `spec`'s grid: each combination applied to `base` (settings not swept
     /// keep `base`'s; a sweep of `threshold` or `restore-to` takes the other from `base`'s
-    /// recharge policy). Combinations that are not valid policies are returned as skipped.
+    /// recharge policy). With `startAtRestoreTo`, each policy starts at its restore-to (unless the
+    /// sweep varies the start balance), as an account does right after a recharge. Combinations
+    /// that are not valid policies are returned as skipped.
     /// Throws ``SweepSpecError`` when the sweep varies recharge settings but has no threshold
     /// or no restore-to to combine them with.
-    public static func points(of spec: SweepSpec, base: SimulationPolicy) throws(SweepSpecError) -> (points: [SweepPoint], skipped: [SkippedSweepPoint]) {
+    public static func points(
+        of spec: SweepSpec, base: SimulationPolicy, startAtRestoreTo: Bool = false
+    ) throws(SweepSpecError) -> (points: [SweepPoint], skipped: [SkippedSweepPoint]) {
         let settings = spec.axes.map(\.setting)
         let rechargeSettings: Set<SweepSpec.Setting> = [.threshold, .restoreTo, .monthlyCap]
         let sweepsRecharge = settings.contains { rechargeSettings.contains($0) }
@@ -157,6 +161,7 @@ public enum SimulationSweep {
                 case .hardLimit: policy.hardLimit = value
                 }
             }
+            if startAtRestoreTo, let restoreTo, !settings.contains(.startBalance) { policy.startBalance = restoreTo }
             if let threshold, let restoreTo {
                 do {
                     policy.recharge = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: cap, maximumPurchase: policy.maximumPurchase)
