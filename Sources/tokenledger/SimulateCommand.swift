@@ -79,7 +79,10 @@ struct SimulateCommand: ParsableCommand {
             do { return try SweepSpec(parsing: text) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
         }
         let points = try spec.map { spec in
-            do { return try SimulationSweep.points(of: spec, base: base, startAtRestoreTo: startBalance == nil) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
+            do {
+                return try SimulationSweep.points(
+                    of: spec, base: base, threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, startAtRestoreTo: startBalance == nil)
+            } catch { throw InputError(field: "--sweep", reason: "\(error)") }
         }
         let loaded = try loadTrace()
         if let spec, let points {
@@ -92,7 +95,8 @@ struct SimulateCommand: ParsableCommand {
                 let metric = SweepMetric(rawValue: chartMetric)!
                 try write(SimulationCharts.sweep(result, metric: metric, title: "\(title(loaded)): \(metric.rawValue) by policy"), to: chart)
             }
-            global.emit(SimulateRendering.render(result, loaded: loaded, base: base, prices: priceSource))
+            let fixed = startBalance == nil ? "each policy's restore-to" : base.startBalance.displayString
+            global.emit(SimulateRendering.render(result, loaded: loaded, startBalance: fixed, prices: priceSource))
         } else {
             var series = BalanceSeries(
                 firstMilliseconds: loaded.trace.firstMilliseconds ?? 0, lastMilliseconds: loaded.trace.lastMilliseconds ?? 0, startBalance: base.startBalance)

@@ -20,7 +20,8 @@ enum SimulateRendering {
         return Rendered(json: json, table: lines.joined(separator: "\n"), csv: monthTable(result.months, machine: true))
     }
 
-    static func render(_ sweep: SweepResult, loaded: LoadedTrace, base: SimulationPolicy, prices: String) -> Rendered {
+    /// A sweep; `startBalance` says what the policies start with (an amount, or each one's restore-to).
+    static func render(_ sweep: SweepResult, loaded: LoadedTrace, startBalance: String, prices: String) -> Rendered {
         let settings = sweep.spec.axes.map(\.setting.rawValue)
         let policies = zip(sweep.points, sweep.results).map { point, result in
             JSON.object(
@@ -47,7 +48,7 @@ enum SimulateRendering {
         let table = Table(columns: columns, rows: rows.map { row($0, $1, machine: false) }, rightAligned: Set(0..<columns.count))
         var lines = [
             heading(loaded, result: sweep.results.first),
-            keyValueLines([("policies", "\(sweep.points.count.grouped) (\(plural(sweep.skipped.count, "invalid combination")) left out)"), ("base", base.description), ("prices", prices)]),
+            keyValueLines([("policies", "\(sweep.points.count.grouped) (\(plural(sweep.skipped.count, "invalid combination")) left out)"), ("start balance", startBalance), ("prices", prices)]),
             "", table.rendered(), "",
         ]
         func describe(_ index: Int?, _ what: String) -> String {

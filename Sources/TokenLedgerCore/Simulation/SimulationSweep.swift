@@ -131,26 +131,30 @@ public struct SweepResult: Sendable {
 /// Runs many policies over one trace, in parallel on every core.
 public enum SimulationSweep {
     /// The policies of `spec`'s grid: each combination applied to `base` (settings not swept
-    /// keep `base`'s; a sweep of `threshold` or `restore-to` takes the other from `base`'s
-    /// recharge policy). With `startAtRestoreTo`, each policy starts at its restore-to (unless the
-    /// sweep varies the start balance), as an account does right after a recharge. Combinations
-    /// that are not valid policies are returned as skipped.
-    /// Throws ``SweepSpecError`` when the sweep varies recharge settings but has no threshold
-    /// or no restore-to to combine them with.
+    /// keep `base`'s). Recharge settings not swept come from `threshold`, `restoreTo` and
+    /// `monthlyCap` (by default `base`'s recharge policy's), so a sweep of restore-to can take
+    /// a fixed threshold. With `startAtRestoreTo`, each policy starts at its restore-to (unless
+    /// the sweep varies the start balance), as an account does right after a recharge.
+    /// Combinations that are not valid policies are returned as skipped. Throws
+    /// ``SweepSpecError`` when the sweep varies recharge settings but has no threshold or no
+    /// restore-to to combine them with.
     public static func points(
-        of spec: SweepSpec, base: SimulationPolicy, startAtRestoreTo: Bool = false
+        of spec: SweepSpec, base: SimulationPolicy, threshold: Money? = nil, restoreTo: Money? = nil, monthlyCap: Money? = nil,
+        startAtRestoreTo: Bool = false
     ) throws(SweepSpecError) -> (points: [SweepPoint], skipped: [SkippedSweepPoint]) {
         let settings = spec.axes.map(\.setting)
-        let rechargeSettings: Set<SweepSpec.Setting> = [.threshold, .restoreTo, .monthlyCap]
-        let sweepsRecharge = settings.contains { rechargeSettings.contains($0) }
-        if sweepsRecharge, base.recharge == nil, !(settings.contains(.threshold) && settings.contains(.restoreTo)) {
+        let fixedThreshold = threshold ?? base.recharge?.threshold
+        let fixedRestoreTo = restoreTo ?? base.recharge?.restoreTo
+        let fixedCap = monthlyCap ?? base.recharge?.monthlyCap
+        let sweepsRecharge = settings.contains { [.threshold, .restoreTo, .monthlyCap].contains($0) }
+        if sweepsRecharge, fixedThreshold == nil && !settings.contains(.threshold) || fixedRestoreTo == nil && !settings.contains(.restoreTo) {
             throw SweepSpecError("a sweep of recharge settings needs both threshold and restore-to, swept or given (--threshold, --restore-to)")
         }
         var points: [SweepPoint] = []
         var skipped: [SkippedSweepPoint] = []
         for values in spec.grid {
             var policy = base
-            var threshold = base.recharge?.threshold, restoreTo = base.recharge?.restoreTo, cap = base.recharge?.monthlyCap
+            var threshold = fixedThreshold, restoreTo = fixedRestoreTo, cap = fixedCap
             for (setting, value) in zip(settings, values) {
                 switch setting {
                 case .threshold: threshold = value
