@@ -43,7 +43,7 @@ public struct SVGDocument: Sendable {
     }
 
     /// A coordinate to one decimal, without exponent or trailing `.0`: `12`, `12.5`, `-3.2`.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let tenths = Int64((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
