@@ -85,8 +85,8 @@ public enum ChartAxis {
 }
 
 extension Int64 {
-    /// 19366 → "19,366".
-    var groupedThousands: String {
+    /// With thousands separators, as people read counts: 19366 → "19,366".
+    public var groupedThousands: String {
         let digits = String(magnitude)
         var result = ""
         for (index, character) in digits.enumerated() {
