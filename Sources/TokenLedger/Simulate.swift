@@ -74,7 +74,8 @@ public enum TraceLoader {
             case .bad(let bad): throw InputError(file: source.file, line: bad.line, field: bad.field, reason: bad.reason)
             case .row(let row):
                 guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
-                    throw InputError(file: source.file, line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999")
+                    throw InputError(
+                        file: source.file, line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999")
                 }
                 try reading.take(row, at: at, defaultModel: options.model)
             }
@@ -135,11 +136,13 @@ private struct TraceReading {
         } catch {
             throw refusal(.invalidUsage(error), line: row.line, fieldNames: row.fieldNames)
         }
-        let modelIndex = modelIndexes[model] ?? {
-            models.append(model)
-            modelIndexes[model] = Int32(models.count - 1)
-            return Int32(models.count - 1)
-        }()
+        let modelIndex =
+            modelIndexes[model]
+            ?? {
+                models.append(model)
+                modelIndexes[model] = Int32(models.count - 1)
+                return Int32(models.count - 1)
+            }()
         let kept = Usage(usage: usage, tier: row.tier, model: modelIndex, line: row.line, fieldNames: row.fieldNames)
         times.append(at.milliseconds)
         costs.append(try cost(of: kept, at: at))
@@ -206,7 +209,7 @@ private struct TraceReading {
         var key: [Int] = []
         for model in models {
             guard let atStart = try? book.entryIndex(model: model, at: Timestamp(milliseconds: first + offset)),
-                  let atEnd = try? book.entryIndex(model: model, at: Timestamp(milliseconds: last + offset)), atStart == atEnd
+                let atEnd = try? book.entryIndex(model: model, at: Timestamp(milliseconds: last + offset)), atStart == atEnd
             else { return nil }
             key.append(atStart)
         }

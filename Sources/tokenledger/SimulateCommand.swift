@@ -36,7 +36,9 @@ struct SimulateCommand: ParsableCommand {
     var timeScale: String?
     @Option(help: "Place the first request at this time (ISO 8601, UTC).", transform: Parse.time) var start: Timestamp?
     @Option(name: .customLong("repeat"), help: "Tile the trace this many times end to end.") var repetitions = 1
-    @Option(name: .customLong("start-balance"), help: "The balance bought at the first request (default: restore-to, else $100; in a sweep, each policy's restore-to).", transform: Parse.money)
+    @Option(
+        name: .customLong("start-balance"),
+        help: "The balance bought at the first request (default: restore-to, else $100; in a sweep, each policy's restore-to).", transform: Parse.money)
     var startBalance: Money?
     @Option(help: "Recharge when the balance falls below this (USD).", transform: Parse.money) var threshold: Money?
     @Option(name: .customLong("restore-to"), help: "The balance a recharge brings back (USD).", transform: Parse.money) var restoreTo: Money?

@@ -48,7 +48,10 @@ enum SimulateRendering {
         let table = Table(columns: columns, rows: rows.map { row($0, $1, machine: false) }, rightAligned: Set(0..<columns.count))
         var lines = [
             heading(loaded, result: sweep.results.first),
-            keyValueLines([("policies", "\(sweep.points.count.grouped) (\(plural(sweep.skipped.count, "invalid combination")) left out)"), ("start balance", startBalance), ("prices", prices)]),
+            keyValueLines([
+                ("policies", "\(sweep.points.count.grouped) (\(plural(sweep.skipped.count, "invalid combination")) left out)"), ("start balance", startBalance),
+                ("prices", prices),
+            ]),
             "", table.rendered(), "",
         ]
         func describe(_ index: Int?, _ what: String) -> String {
@@ -59,16 +62,18 @@ enum SimulateRendering {
         }
         lines.append(describe(sweep.lowestAverageBalance, "no blocked request, lowest average balance"))
         lines.append(describe(sweep.fewestRecharges, "no blocked request, fewest recharges"))
-        let machineColumns = settings.map { $0.replacingOccurrences(of: "-", with: "_") + "_usd" } + [
-            "blocked", "recharges", "recharged_usd", "failed_recharges", "cost_usd", "min_balance_usd", "final_balance_usd", "average_balance_usd",
-        ]
+        let machineColumns =
+            settings.map { $0.replacingOccurrences(of: "-", with: "_") + "_usd" } + [
+                "blocked", "recharges", "recharged_usd", "failed_recharges", "cost_usd", "min_balance_usd", "final_balance_usd", "average_balance_usd",
+            ]
         return Rendered(json: json, table: lines.joined(separator: "\n"), csv: Table(columns: machineColumns, rows: rows.map { row($0, $1, machine: true) }))
     }
 
     static func heading(_ loaded: LoadedTrace, result: SimulationResult?) -> String {
         let span = result.flatMap { result in result.firstAt.map { "from \($0) to \(result.lastAt!)" } } ?? "no requests"
         let repeats = loaded.repeats > 1 ? " repeated \(loaded.repeats.grouped) times" : ""
-        return "Simulated \(loaded.file) (\(loaded.format.rawValue), \(loaded.models.joined(separator: ", ")))\(repeats): \(plural(loaded.trace.count, "request")) \(span)."
+        return
+            "Simulated \(loaded.file) (\(loaded.format.rawValue), \(loaded.models.joined(separator: ", ")))\(repeats): \(plural(loaded.trace.count, "request")) \(span)."
     }
 
     static func traceFields(_ loaded: LoadedTrace, prices: String) -> [(String, JSON)] {
@@ -100,9 +105,10 @@ enum SimulateRendering {
                 "months",
                 .array(
                     result.months.map { month in
-                        .object(zip(monthColumns, monthCells(month, machine: true)).map { name, cell in
-                            (name, name.hasSuffix("_usd") ? .string(cell) : name == "month" ? .string(cell) : .int(Int64(cell)!))
-                        })
+                        .object(
+                            zip(monthColumns, monthCells(month, machine: true)).map { name, cell in
+                                (name, name.hasSuffix("_usd") ? .string(cell) : name == "month" ? .string(cell) : .int(Int64(cell)!))
+                            })
                     })
             ),
         ]
@@ -123,7 +129,9 @@ enum SimulateRendering {
     }
 
     static func monthTable(_ months: [SimulationMonth], machine: Bool = false) -> Table {
-        let columns = machine ? monthColumns : ["month", "requests", "charged", "blocked", "cost", "recharges", "recharged", "failed", "expired", "min balance", "closing"]
+        let columns =
+            machine
+            ? monthColumns : ["month", "requests", "charged", "blocked", "cost", "recharges", "recharged", "failed", "expired", "min balance", "closing"]
         return Table(columns: columns, rows: months.map { monthCells($0, machine: machine) }, rightAligned: Set(1..<columns.count))
     }
 }

@@ -79,7 +79,8 @@ struct AutoRechargeTests {
 
     @Test("valid settings are accepted, restore-to up to the purchase maximum")
     func valid() throws {
-        let policy = try AutoRechargePolicy(threshold: Money(dollars: 5), restoreTo: Money(dollars: 100), monthlyCap: Money(dollars: 300), maximumPurchase: Money(dollars: 100))
+        let policy = try AutoRechargePolicy(
+            threshold: Money(dollars: 5), restoreTo: Money(dollars: 100), monthlyCap: Money(dollars: 300), maximumPurchase: Money(dollars: 100))
         #expect(policy.restoreTo == Money(dollars: 100))
     }
 

@@ -121,7 +121,9 @@ struct SimulatorTests {
         #expect(always.blocked > 0)
     }
 
-    @Test("failure rates are read exactly, as decimals or percentages", arguments: [("0.05", 50_000), ("5%", 50_000), ("1", 1_000_000), ("0", 0), ("0.000001", 1)])
+    @Test(
+        "failure rates are read exactly, as decimals or percentages",
+        arguments: [("0.05", 50_000), ("5%", 50_000), ("1", 1_000_000), ("0", 0), ("0.000001", 1)])
     func failureRates(text: String, partsPerMillion: Int64) throws {
         #expect(try FailureRate(parsing: text).partsPerMillion == partsPerMillion)
     }
@@ -149,7 +151,10 @@ struct SimulatorTests {
         let offsets: [Int64] = [0, 3_600_000, 7_200_000]
         let tiled = SimulationTrace(
             timesMilliseconds: times,
-            tiles: [.init(offsetMilliseconds: 0, costIndex: 0), .init(offsetMilliseconds: offsets[1], costIndex: 1), .init(offsetMilliseconds: offsets[2], costIndex: 0)],
+            tiles: [
+                .init(offsetMilliseconds: 0, costIndex: 0), .init(offsetMilliseconds: offsets[1], costIndex: 1),
+                .init(offsetMilliseconds: offsets[2], costIndex: 0),
+            ],
             costArrays: [cheap, dear])
         let written = SimulationTrace(
             timesMilliseconds: offsets.flatMap { offset in times.map { $0 + offset } }, costsNanos: cheap + dear + cheap)

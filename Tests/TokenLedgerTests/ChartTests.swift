@@ -7,7 +7,7 @@ import TokenLedgerCore
 private let dollar = Money.nanosPerDollar
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Parses SVG text and counts its elements by name, failing on any XML error.
@@ -88,7 +88,9 @@ struct ChartTests {
     func timeSeries() throws {
         let start = utc(2026, 1, 1).milliseconds
         var chart = TimeSeriesChart(title: "Balance", subtitle: "one\ntwo")
-        chart.series = [.init(name: "balance", colour: "#1f77b4", points: [(start, 10 * dollar), (start + 3_600_000, 4 * dollar), (start + 7_200_000, 9 * dollar)])]
+        chart.series = [
+            .init(name: "balance", colour: "#1f77b4", points: [(start, 10 * dollar), (start + 3_600_000, 4 * dollar), (start + 7_200_000, 9 * dollar)])
+        ]
         chart.band = ([(start, 3 * dollar), (start + 7_200_000, 4 * dollar)], [(start, 11 * dollar), (start + 7_200_000, 12 * dollar)], "#1f77b4")
         chart.markers = [.init(x: start + 3_600_000, y: 9 * dollar, shape: .triangleUp, colour: "#2ca02c", title: "recharged $5")]
         chart.references = [(5 * dollar, "threshold $5.00", "#9467bd")]
@@ -106,7 +108,8 @@ struct ChartTests {
         let day: Int64 = 86_400_000
         let start = utc(2026, 1, 1).milliseconds
         let chart = StackedBarChart(
-            title: "Daily spend", days: [
+            title: "Daily spend",
+            days: [
                 .init(startMilliseconds: start, values: ["gpt-4o": 3 * dollar, "o3 <beta>": dollar]),
                 .init(startMilliseconds: start + day, values: ["gpt-4o": 2 * dollar]),
                 .init(startMilliseconds: start + 2 * day, values: ["gpt-4o": 0, "o3 <beta>": 5 * dollar]),
@@ -143,7 +146,8 @@ struct ChartTests {
         let trace = SimulationTrace(timesMilliseconds: (0..<500).map { start + Int64($0) * 600_000 }, costsNanos: Array(repeating: dollar / 4, count: 500))
         let policy = SimulationPolicy(
             startBalance: Money(dollars: 20),
-            recharge: try AutoRechargePolicy(threshold: Money(dollars: 5), restoreTo: Money(dollars: 20), monthlyCap: Money(dollars: 60), maximumPurchase: Money(dollars: 100)))
+            recharge: try AutoRechargePolicy(
+                threshold: Money(dollars: 5), restoreTo: Money(dollars: 20), monthlyCap: Money(dollars: 60), maximumPurchase: Money(dollars: 100)))
         var series = BalanceSeries(firstMilliseconds: trace.firstMilliseconds!, lastMilliseconds: trace.lastMilliseconds!, startBalance: policy.startBalance)
         let result = Simulator.run(trace, policy: policy, series: &series)
         #expect(result.recharges == 4 && result.blocked > 0)

@@ -82,13 +82,25 @@ struct SimulationLedgerTests {
     func badRows() throws {
         try withScratchDirectory { directory in
             let path = directory.path("trace.csv")
-            try Data("TIMESTAMP,ContextTokens,GeneratedTokens\n2026-01-01 00:00:00,10,5\n2026-01-01 00:00:01,ten,5\n".utf8).write(to: URL(fileURLWithPath: path))
-            #expect(importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o"), prices: .standard) } == "bad_input line 3 (ContextTokens)")
-            #expect(importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(), prices: .standard) } == "bad_input line - (--model)")
+            try Data("TIMESTAMP,ContextTokens,GeneratedTokens\n2026-01-01 00:00:00,10,5\n2026-01-01 00:00:01,ten,5\n".utf8).write(
+                to: URL(fileURLWithPath: path))
+            #expect(
+                importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o"), prices: .standard) }
+                    == "bad_input line 3 (ContextTokens)")
+            #expect(
+                importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(), prices: .standard) } == "bad_input line - (--model)"
+            )
             try Data("TIMESTAMP,ContextTokens,GeneratedTokens\n2026-01-01 00:00:00,10,5\n".utf8).write(to: URL(fileURLWithPath: path))
-            #expect(importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-9"), prices: .standard) } == "unknown_model line 2 (model)")
-            #expect(importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o", start: utc(2020, 1, 1)), prices: .standard) } == "no_price_at_time line 2 (model)")
-            #expect(importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o", repeats: 0), prices: .standard) } == "bad_input line - (--repeat)")
+            #expect(
+                importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-9"), prices: .standard) }
+                    == "unknown_model line 2 (model)")
+            #expect(
+                importFailure {
+                    _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o", start: utc(2020, 1, 1)), prices: .standard)
+                } == "no_price_at_time line 2 (model)")
+            #expect(
+                importFailure { _ = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o", repeats: 0), prices: .standard) }
+                    == "bad_input line - (--repeat)")
         }
     }
 
@@ -97,7 +109,8 @@ struct SimulationLedgerTests {
         // Two requests 10 minutes apart; each repetition starts 10 minutes after the last ends.
         try withScratchDirectory { directory in
             let path = directory.path("trace.csv")
-            try Data("TIMESTAMP,ContextTokens,GeneratedTokens\n2024-10-01 23:20:00,100000,0\n2024-10-01 23:30:00,100000,0\n".utf8).write(to: URL(fileURLWithPath: path))
+            try Data("TIMESTAMP,ContextTokens,GeneratedTokens\n2024-10-01 23:20:00,100000,0\n2024-10-01 23:30:00,100000,0\n".utf8).write(
+                to: URL(fileURLWithPath: path))
             let loaded = try TraceLoader.load(file: path, format: .azureTrace, options: .init(model: "gpt-4o", repeats: 5), prices: .standard)
             #expect(loaded.periodMilliseconds == 1_200_000)
             #expect(loaded.trace.count == 10)

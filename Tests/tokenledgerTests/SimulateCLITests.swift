@@ -6,7 +6,8 @@ import Testing
 @Suite("CLI: simulate")
 struct SimulateCLITests {
     /// Twelve requests of 100,000 input and 1,000 output tokens, a minute apart (about $0.26 each as gpt-4o).
-    static let trace = "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+    static let trace =
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n"
         + (0..<12).map { "2023-11-16 18:\(10 + $0):00.5000000,\(100_000 + $0 * 1_000),1000" }.joined(separator: "\n") + "\n"
 
     static let simulate = "simulate --trace $TMP/azure.csv --model gpt-4o --start 2026-01-31T22:00:00Z --time-scale 24"

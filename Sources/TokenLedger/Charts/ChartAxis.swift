@@ -35,7 +35,9 @@ public enum ChartAxis {
     public static func timeTicks(firstMilliseconds first: Int64, lastMilliseconds last: Int64, count: Int = 6) -> [(milliseconds: Int64, label: String)] {
         let span = max(last - first, 1)
         let minute: Int64 = 60_000, hour = 60 * minute, day = 24 * hour
-        let fixed: [Int64] = [1_000, 5_000, 15_000, 30_000, minute, 5 * minute, 15 * minute, 30 * minute, hour, 3 * hour, 6 * hour, 12 * hour, day, 2 * day, 7 * day]
+        let fixed: [Int64] = [
+            1_000, 5_000, 15_000, 30_000, minute, 5 * minute, 15 * minute, 30 * minute, hour, 3 * hour, 6 * hour, 12 * hour, day, 2 * day, 7 * day,
+        ]
         if let step = fixed.first(where: { span / $0 <= Int64(count) }) {
             var tick = floorMultiple(first, step)
             if tick < first { tick += step }

@@ -74,7 +74,9 @@ public struct HeatMap: Sendable {
                     svg.rectangle(x: x, y: y, width: cell, height: cell, fill: Self.colour(value, low: low, high: high), stroke: "#ffffff", title: tooltip)
                     if cell >= 30 {
                         let dark = high > low && Double(value - low) / Double(high - low) > 0.5
-                        svg.text((cellLabel ?? valueLabel)(value), x: x + cell / 2, y: y + cell / 2 + 4, anchor: .middle, size: 9, fill: dark ? "#ffffff" : "#222222")
+                        svg.text(
+                            (cellLabel ?? valueLabel)(value), x: x + cell / 2, y: y + cell / 2 + 4, anchor: .middle, size: 9, fill: dark ? "#ffffff" : "#222222"
+                        )
                     }
                 } else {
                     svg.rectangle(x: x, y: y, width: cell, height: cell, fill: "#eeeeee", stroke: "#ffffff", title: tooltip)
@@ -88,7 +90,8 @@ public struct HeatMap: Sendable {
             let colour = HeatMap.ringColours[ringLabels.firstIndex(of: highlight.label)! % HeatMap.ringColours.count]
             svg.circle(x: x, y: y, radius: max(cell / 2 - 3 - 4 * Double(inside), 3), fill: "none", stroke: colour, title: highlight.label)
         }
-        drawColourScale(low: low, high: high, x: left + cell * Double(columnLabels.count) + 30, y: top, height: min(cell * Double(rowLabels.count), 240), in: &svg)
+        drawColourScale(
+            low: low, high: high, x: left + cell * Double(columnLabels.count) + 30, y: top, height: min(cell * Double(rowLabels.count), 240), in: &svg)
         return svg.rendered()
     }
 
@@ -97,7 +100,9 @@ public struct HeatMap: Sendable {
         let steps = 24
         for step in 0..<steps {
             let value = high - Int64((Double(high - low) * Double(step) / Double(steps - 1)).rounded())
-            svg.rectangle(x: x, y: y + height * Double(step) / Double(steps), width: 16, height: height / Double(steps) + 0.5, fill: Self.colour(value, low: low, high: high))
+            svg.rectangle(
+                x: x, y: y + height * Double(step) / Double(steps), width: 16, height: height / Double(steps) + 0.5,
+                fill: Self.colour(value, low: low, high: high))
         }
         svg.text(valueLabel(high), x: x + 22, y: y + 10, size: 10)
         svg.text(valueLabel(low), x: x + 22, y: y + height, size: 10)

@@ -1,4 +1,3 @@
-
 /// The plotting area of a chart inside its document, and the mapping of values to pixels.
 struct PlotArea {
     var left: Double

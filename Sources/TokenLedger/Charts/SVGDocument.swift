@@ -67,15 +67,19 @@ public struct SVGDocument: Sendable {
     public mutating func rectangle(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil, title: String? = nil) {
         element(
             "rect",
-            [("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(max(width, 0))), ("height", Self.number(max(height, 0))),
-             ("fill", fill), ("stroke", stroke)], title: title)
+            [
+                ("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(max(width, 0))), ("height", Self.number(max(height, 0))),
+                ("fill", fill), ("stroke", stroke),
+            ], title: title)
     }
 
     public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil) {
         element(
             "line",
-            [("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)), ("y2", Self.number(y2)), ("stroke", stroke),
-             ("stroke-width", Self.number(width)), ("stroke-dasharray", dash)])
+            [
+                ("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)), ("y2", Self.number(y2)), ("stroke", stroke),
+                ("stroke-width", Self.number(width)), ("stroke-dasharray", dash),
+            ])
     }
 
     /// A polyline through `points`, or a filled polygon when `fill` is given.
@@ -84,8 +88,10 @@ public struct SVGDocument: Sendable {
         let text = points.map { "\(Self.number($0.x)),\(Self.number($0.y))" }.joined(separator: " ")
         element(
             fill == nil ? "polyline" : "polygon",
-            [("points", text), ("fill", fill ?? "none"), ("stroke", stroke), ("stroke-width", stroke == nil ? nil : Self.number(width)),
-             ("fill-opacity", opacity.map(Self.number)), ("stroke-linejoin", "round")])
+            [
+                ("points", text), ("fill", fill ?? "none"), ("stroke", stroke), ("stroke-width", stroke == nil ? nil : Self.number(width)),
+                ("fill-opacity", opacity.map(Self.number)), ("stroke-linejoin", "round"),
+            ])
     }
 
     public mutating func circle(x: Double, y: Double, radius: Double, fill: String, stroke: String? = nil, title: String? = nil) {
@@ -117,7 +123,8 @@ public struct SVGDocument: Sendable {
 
     /// The document as text: an XML declaration and one `<svg>` element.
     public func rendered() -> String {
-        let header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        let header =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" "
             + "viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" font-family=\"Helvetica, Arial, sans-serif\">\n"
         return header + elements.joined(separator: "\n") + "\n</svg>\n"

@@ -41,14 +41,19 @@ public enum SimulationCharts {
                 + "average balance \(result.averageBalance.displayString)")
         let start = (x: series.firstMilliseconds, y: series.startNanos)
         chart.series = [TimeSeriesChart.Series(name: "balance", colour: "#1f77b4", points: [start] + buckets.map { ($0.endMilliseconds, $0.lastNanos) })]
-        chart.band = ([start] + buckets.map { ($0.endMilliseconds, $0.minimumNanos) }, [start] + buckets.map { ($0.endMilliseconds, $0.maximumNanos) }, "#1f77b4")
+        chart.band = (
+            [start] + buckets.map { ($0.endMilliseconds, $0.minimumNanos) }, [start] + buckets.map { ($0.endMilliseconds, $0.maximumNanos) }, "#1f77b4"
+        )
         for recharge in series.recharges {
             let time = Timestamp(milliseconds: recharge.atMilliseconds).iso8601
             let amount = Money(nanos: recharge.amountNanos).displayString
             chart.markers.append(
                 recharge.succeeded
-                    ? .init(x: recharge.atMilliseconds, y: recharge.balanceAfterNanos, shape: .triangleUp, colour: "#2ca02c", title: "\(time): recharged \(amount)")
-                    : .init(x: recharge.atMilliseconds, y: recharge.balanceAfterNanos, shape: .triangleDown, colour: "#d62728", title: "\(time): payment of \(amount) failed"))
+                    ? .init(
+                        x: recharge.atMilliseconds, y: recharge.balanceAfterNanos, shape: .triangleUp, colour: "#2ca02c", title: "\(time): recharged \(amount)")
+                    : .init(
+                        x: recharge.atMilliseconds, y: recharge.balanceAfterNanos, shape: .triangleDown, colour: "#d62728",
+                        title: "\(time): payment of \(amount) failed"))
         }
         var previousEnd = series.firstMilliseconds
         for bucket in buckets {
@@ -96,7 +101,8 @@ public enum SimulationCharts {
             map.valueLabel = { ChartAxis.moneyLabel(Int64(Rounding.halfToEven(Int128($0), dividedBy: Int128(Money.nanosPerCent))) * Money.nanosPerCent) }
             map.cellLabel = { ChartAxis.moneyLabel(Int64(Rounding.halfToEven(Int128($0), dividedBy: Int128(Money.nanosPerDollar))) * Money.nanosPerDollar) }
         }
-        for (index, label) in [(sweep.lowestAverageBalance, "lowest average balance, none blocked"), (sweep.fewestRecharges, "fewest recharges, none blocked")] {
+        for (index, label) in [(sweep.lowestAverageBalance, "lowest average balance, none blocked"), (sweep.fewestRecharges, "fewest recharges, none blocked")]
+        {
             guard let index else { continue }
             let (row, column) = cell(sweep.points[index].values)
             map.highlights.append((row, column, label))

@@ -168,7 +168,8 @@ public enum SimulationSweep {
             if startAtRestoreTo, let restoreTo, !settings.contains(.startBalance) { policy.startBalance = restoreTo }
             if let threshold, let restoreTo {
                 do {
-                    policy.recharge = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: cap, maximumPurchase: policy.maximumPurchase)
+                    policy.recharge = try AutoRechargePolicy(
+                        threshold: threshold, restoreTo: restoreTo, monthlyCap: cap, maximumPurchase: policy.maximumPurchase)
                 } catch {
                     skipped.append(SkippedSweepPoint(values: values, refusal: error))
                     continue

@@ -188,7 +188,7 @@ struct PolicyRun<Observer: SimulationObserver> {
     /// The auto-recharge after a charge at `time`, when the policy calls for one.
     mutating func recharge(atMilliseconds time: Int64) {
         guard let policy = policy.recharge,
-              let amount = policy.rechargeAmount(
+            let amount = policy.rechargeAmount(
                 balance: Money(nanos: balance), rechargedThisMonth: Money(nanos: rechargedThisMonth), maximumPurchase: self.policy.maximumPurchase)
         else { return }
         if self.policy.paymentFailureRate.fails(draw: generator.next()) {
