@@ -21,6 +21,7 @@ let benchmarks: @Sendable () -> Void = {
     durableChargeBenchmarks()
     importBenchmarks()
     largeImportBenchmark()
+    simulationBenchmarks()
 }
 
 /// Rows per iteration of the import benchmarks (ledger and raw).

@@ -2,7 +2,9 @@
 ///
 /// Costs are computed exactly in units of 1e-15 USD (tokens × nanodollars per million tokens)
 /// and rounded once per charge to nanodollars with this function; derived prices (flex and
-/// batch at half of default) are rounded with it too. Nothing else rounds money.
+/// batch at half of default) are rounded with it too. The only other rounding is
+/// ``up(_:toMultipleOf:)``, for card payments that must cover an amount in whole cents
+/// (auto-recharge); nothing else rounds money.
 public enum Rounding {
     /// `numerator / divisor`, rounded to the nearest integer, ties to the even neighbour.
     ///
@@ -43,5 +45,22 @@ public enum Rounding {
             quotient += numerator < 0 ? -1 : 1
         }
         return quotient
+    }
+
+    /// `value` rounded up (towards positive infinity) to a multiple of `step`: the smallest
+    /// multiple of `step` not below `value`.
+    ///
+    /// Card payments are whole cents, so an auto-recharge that must bring the balance back to
+    /// at least its target rounds the amount it needs up, never to the nearest cent:
+    /// ```swift
+    /// Rounding.up(12_345_000_001, toMultipleOf: Money.nanosPerCent)  // 12_350_000_000 ($12.35)
+    /// Rounding.up(-15_000_000, toMultipleOf: Money.nanosPerCent)     // -10_000_000
+    /// ```
+    /// `step` must be positive and the result must fit in `Int64` (programmer errors otherwise).
+    public static func up(_ value: Int64, toMultipleOf step: Int64) -> Int64 {
+        precondition(step > 0, "rounding needs a positive step")
+        let remainder = value % step  // same sign as value
+        guard remainder > 0 else { return value - remainder }
+        return value - remainder + step
     }
 }

@@ -155,15 +155,7 @@ extension Int {
 }
 
 extension Int64 {
-    var grouped: String {
-        let digits = String(self.magnitude)
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
-            result.append(character)
-        }
-        return (self < 0 ? "-" : "") + result
-    }
+    var grouped: String { groupedThousands }
 }
 
 extension Money {

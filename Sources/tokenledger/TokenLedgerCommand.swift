@@ -16,7 +16,7 @@ struct TokenLedgerCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
-            BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self,
+            BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
         ])
 
     static func main() {
