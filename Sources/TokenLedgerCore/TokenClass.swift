@@ -107,3 +107,9 @@ public enum ClassApportionment {
         return parts
     }
 }
+
+extension ResolvedRates {
+    /// Every class at no cost: the rates of a usage whose entry gives none for its tier, so that
+    /// its recorded cost is still split (all of it on input).
+    public static let free = ResolvedRates(input: 0, cachedInput: 0, cacheWrite: 0, output: 0)
+}
