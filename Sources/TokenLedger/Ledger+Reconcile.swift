@@ -85,9 +85,11 @@ extension Ledger {
             try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
                 let day = CalendarDay(split.at)
                 for tokenClass in TokenClass.allCases {
-                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: .zero] += split.amounts[tokenClass] ?? .zero
-                    let key = TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass)
-                    data.tokens[key, default: 0] += tokenClass.tokens(in: split.usage)
+                    let tokens = tokenClass.tokens(in: split.usage)
+                    let amount = split.amounts[tokenClass] ?? .zero
+                    guard tokens > 0 || amount != .zero else { continue }
+                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: .zero] += amount
+                    data.tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass), default: 0] += tokens
                 }
                 boundary.consider(split)
             }

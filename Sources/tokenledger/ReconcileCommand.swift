@@ -113,7 +113,7 @@ enum ReconcileRendering {
         lines.append(keyValueLines(pairs))
         lines.append(summary.isReconciled
             ? "OK: every row matches or is explained."
-            : "MISMATCHES: \(plural(summary.mismatched, "row")) do not reconcile.")
+            : "MISMATCHES: \(plural(summary.mismatched, "row")) \(summary.mismatched == 1 ? "does" : "do") not reconcile.")
         return lines.joined(separator: "\n")
     }
 
