@@ -193,11 +193,13 @@ public enum Reconciliation {
         return ReconciliationReport(granularity: granularity, tolerance: tolerance, rows: rows, summary: summary)
     }
 
-    /// Ledger requests the provider billed on the neighbouring day, found day by day.
+    /// Ledger requests the provider billed on the neighbouring day, found day by day on the
+    /// days' token amounts.
     static func findShifts(_ input: ReconciliationInput, tolerance: Money) -> [Shift] {
         var difference: [CalendarDay: Money] = [:]
         var providerPicos: [CalendarDay: Int128] = [:]
-        for cost in input.provider { providerPicos[cost.day, default: 0] += cost.amountPicos }
+        // Items that are not tokens (tool calls) are never the ledger's usage: they neither hide nor explain a shift.
+        for cost in input.provider where cost.item != .other { providerPicos[cost.day, default: 0] += cost.amountPicos }
         for (day, picos) in providerPicos { difference[day] = nanos(picos) }
         for cost in input.ledger { difference[cost.day, default: .zero] -= cost.amount }
         let candidates = Dictionary(grouping: input.boundaryUsages, by: \.day)
