@@ -6,26 +6,17 @@ import TokenLedgerCore
 // Reconciliation through the library: the provider's files read exactly, the ledger's side
 // split by token class, and realistic cases end to end on a real ledger file.
 
+/// The shared reconciliation fixtures (`Tests/Fixtures/reconcile`).
+let reconcileFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/reconcile")
+
 /// A provider usage export: 2026-01-05 and -06 with usage, -07 an empty bucket.
-let usageExport = """
-    start_time,end_time,project_id,model,batch,input_tokens,input_cached_tokens,output_tokens,num_model_requests
-    1767571200,1767657600,proj_a,gpt-4o-2024-08-06,FALSE,59200.0,1000.0,800.0,40.0
-    1767657600,1767744000,proj_a,gpt-4o-mini-2024-07-18,FALSE,120000,20000,3000,12
-    1767744000,1767830400,,,,,,,
+let usageExport = (try? String(contentsOf: reconcileFixtures.appendingPathComponent("usage-export.csv"), encoding: .utf8)) ?? ""
 
-    """
-
-/// The provider's cost export for the same days, amounts printed as floats.
-let costExportHeader = "start_time,end_time,amount_value,amount_currency,line_item,project_id,organization_id,project_name,organization_name\n"
-let costExportLines = [
-    "1767571200,1767657600,0.1455000000000000,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org",
-    "1767571200,1767657600,0.0012500000000000,usd,\"gpt-4o-2024-08-06, cached input\",proj_a,org_1,Alpha,Org",
-    "1767571200,1767657600,0.008000000000000001,usd,\"gpt-4o-2024-08-06, output\",proj_a,org_1,Alpha,Org",
-    "1767657600,1767744000,0.015,usd,\"gpt-4o-mini-2024-07-18, input\",proj_a,org_1,Alpha,Org",
-    "1767657600,1767744000,0.0015000000000000,usd,\"gpt-4o-mini-2024-07-18, cached input\",proj_a,org_1,Alpha,Org",
-    "1767657600,1767744000,0.0018000000000000002,usd,\"gpt-4o-mini-2024-07-18, output\",proj_a,org_1,Alpha,Org",
-    "1767744000,1767830400,,,,,,,",
-]
+/// The provider's cost export for the same days (amounts printed as floats): its header and rows.
+let costExportFile = (try? String(contentsOf: reconcileFixtures.appendingPathComponent("cost-export.csv"), encoding: .utf8)) ?? ""
+let costExportHeader = costExportFile.split(separator: "\n").first.map { $0 + "\n" } ?? ""
+let costExportLines = costExportFile.split(separator: "\n").dropFirst().map(String.init)
 
 extension LedgerFixture {
     /// The snapshot models the exports name, at OpenAI's prices.

@@ -6,31 +6,19 @@ import Testing
 /// files (exit 1); compared with `Expected/reconcile.txt`.
 @Suite("CLI: reconcile and export focus")
 struct ReconcileCLITests {
-    static let costHeader = "start_time,end_time,amount_value,amount_currency,line_item,project_id,organization_id,project_name,organization_name"
-    static let costLines = [
-        "1767571200,1767657600,0.1455000000000000,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org",
-        "1767571200,1767657600,0.0012500000000000,usd,\"gpt-4o-2024-08-06, cached input\",proj_a,org_1,Alpha,Org",
-        "1767571200,1767657600,0.008000000000000001,usd,\"gpt-4o-2024-08-06, output\",proj_a,org_1,Alpha,Org",
-        "1767657600,1767744000,0.015,usd,\"gpt-4o-mini-2024-07-18, input\",proj_a,org_1,Alpha,Org",
-        "1767657600,1767744000,0.0015000000000000,usd,\"gpt-4o-mini-2024-07-18, cached input\",proj_a,org_1,Alpha,Org",
-        "1767657600,1767744000,0.0018000000000000002,usd,\"gpt-4o-mini-2024-07-18, output\",proj_a,org_1,Alpha,Org",
-        "1767744000,1767830400,,,,,,,",
-    ]
+    /// The shared reconciliation fixtures (`Tests/Fixtures/reconcile`).
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/reconcile")
+    static let usageExport = (try? String(contentsOf: fixtures.appendingPathComponent("usage-export.csv"), encoding: .utf8)) ?? ""
+    static let costExport = (try? String(contentsOf: fixtures.appendingPathComponent("cost-export.csv"), encoding: .utf8)) ?? ""
+    static let costHeader = String(costExport.split(separator: "\n")[0])
+    static let costLines = costExport.split(separator: "\n").dropFirst().map(String.init)
 
     static func costs(_ lines: [String]) -> String { ([costHeader] + lines).joined(separator: "\n") + "\n" }
 
     static let files: [(String, String)] = [
-        (
-            "usage.csv",
-            """
-            start_time,end_time,project_id,model,batch,input_tokens,input_cached_tokens,output_tokens,num_model_requests
-            1767571200,1767657600,proj_a,gpt-4o-2024-08-06,FALSE,59200.0,1000.0,800.0,40.0
-            1767657600,1767744000,proj_a,gpt-4o-mini-2024-07-18,FALSE,120000,20000,3000,12
-            1767744000,1767830400,,,,,,,
-
-            """
-        ),
-        ("costs.csv", costs(costLines)),
+        ("usage.csv", usageExport),
+        ("costs.csv", costExport),
         // The late request billed on the 6th; a tool call on the 5th; cached input billed at the input price on the 6th.
         (
             "perturbed.csv",
@@ -70,12 +58,18 @@ struct ReconcileCLITests {
         "export focus --month 2026-1",
     ]
 
-    @Test("transcript: import the usage export, reconcile its cost export, perturbations, FOCUS export")
-    func transcript() throws {
+    /// A fresh folder with the files written.
+    static func setUp() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+        return folder
+    }
+
+    @Test("transcript: import the usage export, reconcile its cost export, perturbations, FOCUS export")
+    func transcript() throws {
+        let folder = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (name, text) in Self.files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
         let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("../shared/data").standardizedFileURL.path
         let commands = Self.commands.map { $0.replacingOccurrences(of: "/SHARED", with: shared) }
@@ -85,10 +79,8 @@ struct ReconcileCLITests {
 
     @Test("exit codes: 0 when everything reconciles, 3 on mismatches, 1 for a bad file")
     func exitCodes() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (name, text) in Self.files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
         let database = folder.appendingPathComponent("ledger.sqlite").path
         for command in Self.commands.prefix(6) {
             let arguments = command.split(separator: " ").map { $0.replacingOccurrences(of: "$TMP", with: folder.path) } + ["--db", database]
