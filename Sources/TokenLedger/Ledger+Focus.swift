@@ -19,9 +19,12 @@ extension Ledger {
                         day: CalendarDay(split.at), account: split.account, project: split.project, model: split.model, tier: split.tier,
                         band: split.band, priceEntryID: split.priceEntryID, tokenClass: tokenClass)
                     let rate = split.rates.map(tokenClass.rate(in:)) ?? 0
-                    groups[key, default: FocusUsageGroup(
-                        day: key.day, account: key.account, project: key.project, model: key.model, tier: key.tier, band: key.band,
-                        tokenClass: tokenClass, priceEffectiveFrom: split.priceEffectiveFrom, rateNanosPerMillion: rate)].tokens += tokens
+                    groups[
+                        key,
+                        default: FocusUsageGroup(
+                            day: key.day, account: key.account, project: key.project, model: key.model, tier: key.tier, band: key.band,
+                            tokenClass: tokenClass, priceEffectiveFrom: split.priceEffectiveFrom, rateNanosPerMillion: rate)
+                    ].tokens += tokens
                     groups[key]!.billed += amount
                 }
             }

@@ -96,7 +96,9 @@ public enum ClassApportionment {
         var parts = femtos.map { Int64($0 / perNano) }
         let remainders = femtos.map { $0 % perNano }
         var left = total - parts.reduce(0, +)
-        let byRemainder = femtos.indices.filter { remainders[$0] > 0 }.sorted { remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1) }
+        let byRemainder = femtos.indices.filter { remainders[$0] > 0 }.sorted {
+            remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1)
+        }
         for index in byRemainder where left > 0 {
             parts[index] += 1
             left -= 1

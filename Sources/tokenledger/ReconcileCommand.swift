@@ -78,7 +78,8 @@ enum ReconcileRendering {
             ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
             ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(unexplained)),
         ])
-        let columns = ["date"] + (byLineItem ? ["line_item"] : []) + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note"]
+        let columns =
+            ["date"] + (byLineItem ? ["line_item"] : []) + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note"]
         let csvRows = report.rows.map { row in
             [row.day.description] + (byLineItem ? [row.item?.description ?? ""] : [])
                 + [row.provider, row.ledger, row.difference, row.shifted, row.unexplained].map(\.decimalString) + [row.status.rawValue, row.note]
@@ -105,15 +106,19 @@ enum ReconcileRendering {
         lines.append(table.rendered())
         lines.append("")
         var pairs: [(String, String)] = [
-            ("matched", "\(summary.matched) of \(plural(report.rows.count, "row")): \(summary.matchedAmount.displayString) of the provider's \(summary.providerTotal.displayString)"),
+            (
+                "matched",
+                "\(summary.matched) of \(plural(report.rows.count, "row")): \(summary.matchedAmount.displayString) of the provider's \(summary.providerTotal.displayString)"
+            ),
             ("totals", "provider \(summary.providerTotal.displayString), ledger \(summary.ledgerTotal.displayString)"),
         ]
         if summary.shiftedAmount != .zero { pairs.append(("shifted", "\(summary.shiftedAmount.displayString) billed by the provider on the neighbouring day")) }
         pairs.append(("unexplained", unexplainedText(summary)))
         lines.append(keyValueLines(pairs))
-        lines.append(summary.isReconciled
-            ? "OK: every row matches or is explained."
-            : "MISMATCHES: \(plural(summary.mismatched, "row")) \(summary.mismatched == 1 ? "does" : "do") not reconcile.")
+        lines.append(
+            summary.isReconciled
+                ? "OK: every row matches or is explained."
+                : "MISMATCHES: \(plural(summary.mismatched, "row")) \(summary.mismatched == 1 ? "does" : "do") not reconcile.")
         return lines.joined(separator: "\n")
     }
 

@@ -26,7 +26,7 @@ extension LineItem {
         }
         let parts = rest.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingASCIIWhitespace() }
         guard parts.count >= 2, let model = parts.first, !model.isEmpty, !model.contains(" "),
-              let tokenClass = LineItem.tokenClasses[parts[1].lowercased()]
+            let tokenClass = LineItem.tokenClasses[parts[1].lowercased()]
         else {
             self = .other
             return
