@@ -11,12 +11,13 @@ struct TokenLedgerCommand: ParsableCommand {
         abstract: "Prepaid-credit and usage-billing books for LLM APIs, in one SQLite file.",
         discussion: """
             Exit codes: 0 done; 1 bad usage or input; 2 refused by a rule (nothing written); \
-            3 verify found problems; 4 the database is missing, locked, or not a TokenLedger file.
+            3 verify found problems or reconcile found mismatches; 4 the database is missing, locked, or not a TokenLedger file.
             """,
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
             BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
+            ReconcileCommand.self, ExportCommand.self,
         ])
 
     static func main() {

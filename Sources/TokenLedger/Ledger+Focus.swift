@@ -1,0 +1,56 @@
+import GRDB
+import TokenLedgerCore
+
+extension Ledger {
+    /// The usage of `account` (every account when nil) with times in `[from, to)`, added up for
+    /// a FOCUS export: by UTC day, account, project, model, tier, band, price entry and token
+    /// class, each class's share of the recorded charges split as by ``Cost/split(recorded:)``.
+    /// Classes without tokens are left out. Ordered by day, account, project, model, tier, band,
+    /// price and class. Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
+    public func focusUsage(account: String?, from: Timestamp, to: Timestamp) throws -> [FocusUsageGroup] {
+        try read { db in
+            var groups: [FocusGroupKey: FocusUsageGroup] = [:]
+            try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
+                for tokenClass in TokenClass.allCases {
+                    let tokens = tokenClass.tokens(in: split.usage)
+                    let amount = split.amounts[tokenClass] ?? .zero
+                    guard tokens > 0 || amount != .zero else { continue }
+                    let key = FocusGroupKey(
+                        day: CalendarDay(split.at), account: split.account, project: split.project, model: split.model, tier: split.tier,
+                        band: split.band, priceEntryID: split.priceEntryID, tokenClass: tokenClass)
+                    let rate = split.rates.map(tokenClass.rate(in:)) ?? 0
+                    groups[
+                        key,
+                        default: FocusUsageGroup(
+                            day: key.day, account: key.account, project: key.project, model: key.model, tier: key.tier, band: key.band,
+                            tokenClass: tokenClass, priceEffectiveFrom: split.priceEffectiveFrom, rateNanosPerMillion: rate)
+                    ].tokens += tokens
+                    groups[key]!.billed += amount
+                }
+            }
+            return groups.sorted { $0.key < $1.key }.map(\.value)
+        }
+    }
+}
+
+/// What a FOCUS row adds up over.
+private struct FocusGroupKey: Hashable, Comparable {
+    var day: CalendarDay
+    var account: String
+    var project: String?
+    var model: String
+    var tier: ServiceTier
+    var band: PriceBand
+    var priceEntryID: Int64
+    var tokenClass: TokenClass
+
+    static func < (lhs: FocusGroupKey, rhs: FocusGroupKey) -> Bool {
+        let left = LineItem.tokens(model: lhs.model, tier: lhs.tier, band: lhs.band, tokenClass: lhs.tokenClass)
+        let right = LineItem.tokens(model: rhs.model, tier: rhs.tier, band: rhs.band, tokenClass: rhs.tokenClass)
+        if lhs.day != rhs.day { return lhs.day < rhs.day }
+        if lhs.account != rhs.account { return lhs.account < rhs.account }
+        if lhs.project != rhs.project { return (lhs.project ?? "") < (rhs.project ?? "") }
+        if left != right { return left < right }
+        return lhs.priceEntryID < rhs.priceEntryID
+    }
+}

@@ -1,0 +1,177 @@
+import GRDB
+import TokenLedgerCore
+
+/// What `reconcile` compares: the provider's cost files (and optionally its usage report) against
+/// the ledger's usage of one account, or of every account, on the days the costs cover.
+public struct ReconcileRequest: Sendable {
+    /// Costs API pages or the dashboard's cost export, one or several files.
+    public var costFiles: [String]
+    /// The provider's usage report (Usage API pages or usage export), for token comparisons; may be empty.
+    public var usageFiles: [String]
+    /// The account whose usage is compared; every account's when nil.
+    public var account: String?
+    public var tolerance: Money
+    public var granularity: ReconciliationGranularity
+
+    public init(
+        costFiles: [String], usageFiles: [String] = [], account: String? = nil, tolerance: Money = Reconciliation.defaultTolerance,
+        granularity: ReconciliationGranularity = .day
+    ) {
+        self.costFiles = costFiles
+        self.usageFiles = usageFiles
+        self.account = account
+        self.tolerance = tolerance
+        self.granularity = granularity
+    }
+}
+
+/// The ledger's side of a reconciliation.
+public struct LedgerReconciliationData: Sendable {
+    /// Amounts by day and line item: each charge split over its token classes (``ClassApportionment``).
+    public var costs: [LedgerCost] = []
+    /// Requests within ``Reconciliation/shiftWindowMilliseconds`` of a midnight (at most
+    /// ``Reconciliation/maximumShiftCandidates`` nearest each one).
+    public var boundaryUsages: [BoundaryUsage] = []
+    /// Tokens by day, model, tier and class.
+    public var tokens: [TokenCountKey: Int64] = [:]
+}
+
+/// One recorded usage with its charge split by token class.
+struct SplitUsage {
+    var requestID: String
+    var account: String
+    var project: String?
+    var at: Timestamp
+    var model: String
+    var tier: ServiceTier
+    var band: PriceBand
+    var priceEntryID: Int64
+    var priceEffectiveFrom: Timestamp
+    var usage: TokenUsage
+    /// Rates per class (nanodollars per million tokens); nil when the entry has no price for the tier.
+    var rates: ResolvedRates?
+    /// The recorded cost split over the classes; adds up to the recorded cost exactly.
+    var amounts: [TokenClass: Money]
+
+    func item(_ tokenClass: TokenClass) -> LineItem { .tokens(model: model, tier: tier, band: band, tokenClass: tokenClass) }
+}
+
+extension Ledger {
+    /// Reconciles the provider's bill with the ledger; see ``Reconciliation/reconcile(_:by:tolerance:)``.
+    ///
+    /// The files are read first, whole: a bad one throws ``InputError`` (file, line, field) before
+    /// the ledger is read. The ledger is only read. Throws ``ChargeRefusal/unknownAccount(_:)``
+    /// for an unknown account and ``InputError`` when the cost files hold no bucket.
+    public func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport {
+        let provider = try ProviderCosts.read(files: request.costFiles)
+        let providerTokens = request.usageFiles.isEmpty ? nil : try ProviderUsageReport.tokens(files: request.usageFiles)
+        guard let first = provider.days.min(), let last = provider.days.max() else {
+            throw InputError(file: request.costFiles.first, reason: "the cost data holds no bucket: nothing to reconcile")
+        }
+        let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end)
+        let input = ReconciliationInput(
+            provider: provider.costs, days: provider.days, ledger: ledger.costs, boundaryUsages: ledger.boundaryUsages,
+            providerTokens: providerTokens, ledgerTokens: ledger.tokens)
+        return Reconciliation.reconcile(input, by: request.granularity, tolerance: request.tolerance)
+    }
+
+    /// The ledger's usage of `account` (every account when nil) with times in `[from, to)`, split
+    /// by line item, with the requests near each midnight and the token counts.
+    public func reconciliationData(account: String?, from: Timestamp, to: Timestamp) throws -> LedgerReconciliationData {
+        try read { db in
+            var data = LedgerReconciliationData()
+            var costs: [LineItemDay: Money] = [:]
+            var boundary = BoundaryCollector()
+            try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
+                let day = CalendarDay(split.at)
+                for tokenClass in TokenClass.allCases {
+                    let tokens = tokenClass.tokens(in: split.usage)
+                    let amount = split.amounts[tokenClass] ?? .zero
+                    guard tokens > 0 || amount != .zero else { continue }
+                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: .zero] += amount
+                    data.tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass), default: 0] += tokens
+                }
+                boundary.consider(split)
+            }
+            data.costs = costs.map { LedgerCost(day: $0.key.day, item: $0.key.item, amount: $0.value) }
+            data.boundaryUsages = boundary.usages
+            return data
+        }
+    }
+
+    /// Calls `body` with each usage of `account` (every account when nil) in `[from, to)`, in
+    /// time order, its recorded cost split by token class. Throws
+    /// ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
+    func forEachSplitUsage(account: String?, from: Timestamp, to: Timestamp, db: Database, _ body: (SplitUsage) throws -> Void) throws {
+        var accountID: Int64?
+        if let account {
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            accountID = found.id
+        }
+        var entries: [Int64: PriceEntry] = [:]
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT u.request_id, u.price_entry_id, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
+                       u.cache_write_tokens, u.output_tokens, u.cost_nanos, u.occurred_at_ms, u.project, a.name AS account
+                FROM usage u JOIN account a ON a.id = u.account_id
+                WHERE (?1 IS NULL OR u.account_id = ?1) AND u.occurred_at_ms >= ?2 AND u.occurred_at_ms < ?3
+                ORDER BY u.occurred_at_ms, u.request_id
+                """, arguments: [accountID, from.milliseconds, to.milliseconds])
+        while let row = try cursor.next() {
+            let entryID: Int64 = row["price_entry_id"]
+            if entries[entryID] == nil {
+                entries[entryID] = try PriceStore.entry(row: try db.row("SELECT * FROM price_entry WHERE id = ?", [entryID])!, db: db)
+            }
+            try body(Self.split(row, entry: entries[entryID]!))
+        }
+    }
+
+    /// A usage row with its cost split by class: each class at the rates of its entry, tier and
+    /// band, the recorded cost shared by ``Cost/split(recorded:)``. A usage whose entry has no
+    /// price for its tier (never recorded so) puts its whole cost on input.
+    private static func split(_ row: Row, entry: PriceEntry) -> SplitUsage {
+        let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
+        let tier = ServiceTier(rawValue: row["service_tier"])!
+        let band = PriceBand(rawValue: row["band"])!
+        let recorded = Money(nanos: row["cost_nanos"])
+        let rates = entry.resolvedRates(tier: tier, band: band)
+        let amounts = Cost.of(usage, at: rates ?? .free, band: band).split(recorded: recorded)
+        return SplitUsage(
+            requestID: row["request_id"], account: row["account"], project: row["project"], at: Timestamp(milliseconds: row["occurred_at_ms"]),
+            model: row["model"], tier: tier, band: band, priceEntryID: row["price_entry_id"], priceEffectiveFrom: entry.effectiveFrom,
+            usage: usage, rates: rates, amounts: amounts)
+    }
+}
+
+/// A day and a line item: where a ledger amount is added up.
+private struct LineItemDay: Hashable {
+    var day: CalendarDay
+    var item: LineItem
+}
+
+/// Keeps the requests nearest each midnight, as usages arrive in time order: the first ones of a
+/// day after its midnight, and the last ones before the next.
+private struct BoundaryCollector {
+    private var early: [CalendarDay: [BoundaryUsage]] = [:]
+    private var late: [CalendarDay: [BoundaryUsage]] = [:]
+    private let limit = Reconciliation.maximumShiftCandidates
+    private let window = Reconciliation.shiftWindowMilliseconds
+
+    mutating func consider(_ split: SplitUsage) {
+        let day = CalendarDay(split.at)
+        let nearStart = split.at.milliseconds - day.start.milliseconds < window
+        let nearEnd = day.end.milliseconds - split.at.milliseconds <= window
+        guard nearStart || nearEnd else { return }
+        var amounts: [LineItem: Money] = [:]
+        for (tokenClass, amount) in split.amounts where amount != .zero { amounts[split.item(tokenClass)] = amount }
+        let usage = BoundaryUsage(requestID: split.requestID, at: split.at, amounts: amounts)
+        if nearStart, early[day, default: []].count < limit { early[day, default: []].append(usage) }
+        if nearEnd, !nearStart {
+            late[day, default: []].append(usage)
+            if late[day]!.count >= 2 * limit { late[day]!.removeFirst(late[day]!.count - limit) }
+        }
+    }
+
+    var usages: [BoundaryUsage] { early.values.flatMap { $0 } + late.values.flatMap { $0.suffix(limit) } }
+}

@@ -1,0 +1,117 @@
+/// The classes of tokens a charge is made of, each billed at its own rate: uncached input, cached
+/// input, cache writes and output (reasoning tokens are output tokens).
+///
+/// Reconciliation and the FOCUS export show a charge split by class, as providers' cost line
+/// items do (`"gpt-4o-2024-08-06, cached input"`).
+public enum TokenClass: String, CaseIterable, Hashable, Sendable, Comparable {
+    /// Input tokens neither read from nor written to the cache.
+    case input
+    case cachedInput = "cached_input"
+    case cacheWrite = "cache_write"
+    case output
+
+    /// How providers' cost line items name the class: `input`, `cached input`, `cache writes`, `output`.
+    public var lineItemName: String {
+        switch self {
+        case .input: "input"
+        case .cachedInput: "cached input"
+        case .cacheWrite: "cache writes"
+        case .output: "output"
+        }
+    }
+
+    /// The class's position in ``allCases``: the order classes are listed and ties are broken in.
+    public var order: Int {
+        switch self {
+        case .input: 0
+        case .cachedInput: 1
+        case .cacheWrite: 2
+        case .output: 3
+        }
+    }
+
+    public static func < (lhs: TokenClass, rhs: TokenClass) -> Bool { lhs.order < rhs.order }
+
+    /// The tokens of this class in `usage`.
+    public func tokens(in usage: TokenUsage) -> Int64 {
+        switch self {
+        case .input: usage.uncachedInputTokens
+        case .cachedInput: usage.cachedTokens
+        case .cacheWrite: usage.cacheWriteTokens
+        case .output: usage.outputTokens
+        }
+    }
+
+    /// The rate of this class, in nanodollars per million tokens.
+    public func rate(in rates: ResolvedRates) -> Int64 {
+        switch self {
+        case .input: rates.input
+        case .cachedInput: rates.cachedInput
+        case .cacheWrite: rates.cacheWrite
+        case .output: rates.output
+        }
+    }
+}
+
+extension Cost {
+    /// The exact cost of one class, in femtodollars (1e-15 USD).
+    public func femtos(of tokenClass: TokenClass) -> Int128 {
+        switch tokenClass {
+        case .input: uncachedInputFemtos
+        case .cachedInput: cachedInputFemtos
+        case .cacheWrite: cacheWriteFemtos
+        case .output: outputFemtos
+        }
+    }
+
+    /// The charge `recorded` for this usage split over its token classes, in whole nanodollars
+    /// that add up to `recorded` exactly; see ``ClassApportionment``.
+    public func split(recorded: Money) -> [TokenClass: Money] {
+        let nanos = ClassApportionment.split(TokenClass.allCases.map { femtos(of: $0) }, total: recorded.nanos)
+        var amounts: [TokenClass: Money] = [:]
+        for (index, tokenClass) in TokenClass.allCases.enumerated() { amounts[tokenClass] = Money(nanos: nanos[index]) }
+        return amounts
+    }
+}
+
+/// How one charge, rounded once to nanodollars, is shared among its token classes so that the
+/// parts are whole nanodollars adding up to the charge exactly.
+///
+/// The largest-remainder method: each class first gets its exact cost rounded down to the
+/// nanodollar; the nanodollars still missing to reach the charge (0 to 4, since the charge is the
+/// exact sum rounded once, half to even) go one each to the classes with the largest remainders,
+/// ties to the earlier class (input, cached input, cache writes, output). A class with no tokens
+/// never gets one. Only when a recorded charge disagrees with its prices (which `verify` reports)
+/// is anything left over; that difference goes to the class with the largest exact cost.
+///
+/// ```swift
+/// ClassApportionment.split([1_500_000, 2_500_000, 0, 1_000_000], total: 5)   // [2, 2, 0, 1]
+/// ```
+public enum ClassApportionment {
+    /// `femtos` (one non-negative exact amount per class, in femtodollars) apportioned to whole
+    /// nanodollars adding up to `total`.
+    public static func split(_ femtos: [Int128], total: Int64) -> [Int64] {
+        precondition(femtos.allSatisfy { $0 >= 0 }, "class costs are never negative")
+        let perNano = PriceEntry.femtosPerNano
+        var parts = femtos.map { Int64($0 / perNano) }
+        let remainders = femtos.map { $0 % perNano }
+        var left = total - parts.reduce(0, +)
+        let byRemainder = femtos.indices.filter { remainders[$0] > 0 }.sorted {
+            remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1)
+        }
+        for index in byRemainder where left > 0 {
+            parts[index] += 1
+            left -= 1
+        }
+        if left != 0, let largest = femtos.indices.max(by: { femtos[$0] < femtos[$1] || (femtos[$0] == femtos[$1] && $0 > $1) }) {
+            parts[largest] += left
+        }
+        return parts
+    }
+}
+
+extension ResolvedRates {
+    /// Every class at no cost: the rates of a usage whose entry gives none for its tier, so that
+    /// its recorded cost is still split (all of it on input).
+    public static let free = ResolvedRates(input: 0, cachedInput: 0, cacheWrite: 0, output: 0)
+}
