@@ -196,7 +196,8 @@ enum CLI {
 
     /// Runs `commands` in order on the ledger `database` (each gets `--db` unless it names one;
     /// `$TMP` and `$DB` stand for the folder and the ledger) and writes down what each printed,
-    /// with standard error marked `! ` and the exit code, the folder's path shown as `$TMP`.
+    /// with standard error marked `! ` and the exit code, the folder's path shown as `$TMP` and
+    /// the newest schema's name as `$SCHEMA` (so a new migration does not rewrite every file).
     static func transcript(_ commands: [String], folder: URL, database: String) throws -> String {
         var transcript = ""
         for command in commands {
@@ -211,7 +212,15 @@ enum CLI {
             }
             transcript += "[exit \(result.status)]\n\n"
         }
-        return transcript.replacingOccurrences(of: folder.path, with: "$TMP")
+        return transcript.replacingOccurrences(of: folder.path, with: "$TMP").replacingOccurrences(of: try latestSchema(), with: "$SCHEMA")
+    }
+
+    /// The name of the newest migration in `migrations/`.
+    static func latestSchema() throws -> String {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("migrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("v") && $0.hasSuffix(".sql") }
+        return String(names.sorted().last!.dropLast(4))
     }
 
     static func compare(_ transcript: String, withExpected name: String) throws {
