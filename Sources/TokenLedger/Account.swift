@@ -13,6 +13,15 @@ public struct Account: Sendable, Hashable {
     public var balance: Money
     public var createdAt: Timestamp
 
+    init(id: Int64, name: String, maximumPurchase: Money, overdraftAllowance: Money, balance: Money, createdAt: Timestamp) {
+        self.id = id
+        self.name = name
+        self.maximumPurchase = maximumPurchase
+        self.overdraftAllowance = overdraftAllowance
+        self.balance = balance
+        self.createdAt = createdAt
+    }
+
     init(row: Row) {
         id = row["id"]
         name = row["name"]

@@ -31,6 +31,15 @@ final class ChargeBatch {
     private var rollup = DailyRollup()
     private let recordedStatement: DirectStatement
     private let usageStatement: DirectStatement
+    private var setBalance: DirectStatement {
+        get throws { try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = ? WHERE id = ?", parameterCount: 2) }
+    }
+    private var addToBalance: DirectStatement {
+        get throws { try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", parameterCount: 2) }
+    }
+    private var setRemaining: DirectStatement {
+        get throws { try DirectStatement(cachedIn: db, sql: "UPDATE lot SET remaining_nanos = ? WHERE id = ?", parameterCount: 2) }
+    }
 
     /// A batch over `db`, which must be inside a write transaction for the batch's whole life.
     init(db: Database, prices: PriceCache) throws {
@@ -180,17 +189,23 @@ final class ChargeBatch {
     func flush() throws {
         for index in accounts.indices where accounts[index].isChanged {
             let account = accounts[index].account
-            try db.run("UPDATE account SET balance_nanos = ? WHERE id = ?", [account.balance.nanos, account.id])
+            try setBalance.bind(account.balance.nanos, at: 1)
+            try setBalance.bind(account.id, at: 2)
+            _ = try setBalance.step(in: db)
             for lotIndex in accounts[index].lots.indices where accounts[index].changedLots.contains(accounts[index].lots[lotIndex].id) {
                 let lot = accounts[index].lots[lotIndex]
-                try db.run("UPDATE lot SET remaining_nanos = ? WHERE id = ?", [lot.remaining.nanos, lot.id])
+                try setRemaining.bind(lot.remaining.nanos, at: 1)
+                try setRemaining.bind(lot.id, at: 2)
+                _ = try setRemaining.step(in: db)
             }
             accounts[index].changedLots.removeAll(keepingCapacity: true)
             accounts[index].lots.removeAll { $0.remaining.nanos == 0 }
             accounts[index].isChanged = false
         }
         for (accountID, delta) in systemDeltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
-            try Ledger.post(Money(nanos: delta), to: accountID, db: db)
+            try addToBalance.bind(delta, at: 1)
+            try addToBalance.bind(accountID, at: 2)
+            _ = try addToBalance.step(in: db)
         }
         systemDeltas.removeAll(keepingCapacity: true)
         try rollup.flush(db: db)
@@ -199,8 +214,30 @@ final class ChargeBatch {
     /// The position of the customer account `name` in ``accounts``, read once per batch.
     private func accountIndex(named name: String) throws -> Int {
         if let index = accountIndexes[ExactText(name)] { return index }
-        guard let account = try Account.find(named: name, db: db) else { throw ChargeRefusal.unknownAccount(name) }
-        accounts.append(BatchAccount(account: account, lots: try Ledger.liveLots(accountID: account.id, db: db).sorted(by: Credits.spentBefore)))
+        let find = try DirectStatement(
+            cachedIn: db,
+            sql: "SELECT id, name, max_purchase_nanos, overdraft_allowance_nanos, balance_nanos, created_at_ms FROM account WHERE name = ? AND kind = 'customer'",
+            parameterCount: 1)
+        try find.bind(name, at: 1)
+        guard try find.nextRow(in: db) else { throw ChargeRefusal.unknownAccount(name) }
+        let account = Account(
+            id: find.int64(0), name: find.text(1), maximumPurchase: Money(nanos: find.int64(2)), overdraftAllowance: Money(nanos: find.int64(3)),
+            balance: Money(nanos: find.int64(4)), createdAt: Timestamp(milliseconds: find.int64(5)))
+        find.reset()
+        let lots = try DirectStatement(
+            cachedIn: db,
+            sql: "SELECT id, kind, original_nanos, remaining_nanos, created_at_ms, expires_at_ms FROM lot WHERE account_id = ? AND remaining_nanos > 0",
+            parameterCount: 1)
+        try lots.bind(account.id, at: 1)
+        var live: [Lot] = []
+        while try lots.nextRow(in: db) {
+            live.append(
+                Lot(
+                    id: lots.int64(0), kind: lots.text(1) == LotKind.grant.rawValue ? .grant : .purchase, original: Money(nanos: lots.int64(2)),
+                    remaining: Money(nanos: lots.int64(3)), createdAt: Timestamp(milliseconds: lots.int64(4)),
+                    expiresAt: Timestamp(milliseconds: lots.int64(5))))
+        }
+        accounts.append(BatchAccount(account: account, lots: live.sorted(by: Credits.spentBefore)))
         accountIndexes[ExactText(name)] = accounts.count - 1
         return accounts.count - 1
     }
@@ -236,9 +273,10 @@ final class ChargeBatch {
     private func pricePoints(of model: String) throws -> [PricePoint] {
         if let points = models[ExactText(model)] { return points }
         var points: [PricePoint] = []
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms"), arguments: [model])
-        while let row = try rows.next() { points.append(PricePoint(id: row[0], effectiveFromMilliseconds: row[1])) }
+        let query = try DirectStatement(
+            cachedIn: db, sql: "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", parameterCount: 1)
+        try query.bind(model, at: 1)
+        while try query.nextRow(in: db) { points.append(PricePoint(id: query.int64(0), effectiveFromMilliseconds: query.int64(1))) }
         models[ExactText(model)] = points
         return points
     }

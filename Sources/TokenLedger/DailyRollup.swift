@@ -63,7 +63,8 @@ struct DailyRollup {
             try merge(current.key, current.sums, db: db)
         }
         guard !sums.isEmpty else { return }
-        let statement = try db.cachedStatement(
+        let statement = try DirectStatement(
+            cachedIn: db,
             sql: """
                 INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, charges, requests,
                     input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos)
@@ -73,12 +74,19 @@ struct DailyRollup {
                     input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
                     cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
                     output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos
-                """)
+                """, parameterCount: 15)
         for (key, sums) in sums {
-            try statement.execute(arguments: [
-                key.accountID, key.dayMilliseconds, key.model.text, key.tier.rawValue, key.band.rawValue, key.project.text, key.apiKey.text,
-                key.user.text, sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos,
-            ])
+            let values: [Int64] = [key.accountID, key.dayMilliseconds]
+            for (index, value) in values.enumerated() { try statement.bind(value, at: Int32(index + 1)) }
+            try statement.bind(key.model.text, at: 3)
+            try statement.bind(key.tier.rawValue, at: 4)
+            try statement.bind(key.band.rawValue, at: 5)
+            try statement.bind(key.project.text, at: 6)
+            try statement.bind(key.apiKey.text, at: 7)
+            try statement.bind(key.user.text, at: 8)
+            let counts = [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos]
+            for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 9)) }
+            _ = try statement.step(in: db)
         }
         sums.removeAll(keepingCapacity: true)
     }

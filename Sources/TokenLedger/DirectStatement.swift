@@ -1,12 +1,14 @@
 import GRDB
 import GRDBSQLite
 
-/// A prepared statement whose parameters are bound straight through SQLite's C API.
+/// A prepared statement bound, stepped and read straight through SQLite's C API.
 ///
-/// Why: on the import path GRDB's `StatementArguments` (every value boxed, then converted)
-/// cost about as much as the insert itself. The statement is its owner's, or one of the
-/// connection's cached statements whose SQL only direct statements run; it is run by GRDB, so
-/// errors are GRDB's `DatabaseError` as everywhere else.
+/// Why: on the charge and import paths GRDB's `StatementArguments` (every value boxed, then
+/// converted), its per-statement bookkeeping and its rows (columns looked up by name) cost as
+/// much as the SQL itself. The statement is its owner's, or one of the connection's cached
+/// statements whose SQL only direct statements run. It is only for plain queries, inserts and
+/// updates inside a transaction GRDB opened, where GRDB's bookkeeping has nothing to do; errors
+/// are GRDB's `DatabaseError` as everywhere else.
 struct DirectStatement {
     let statement: Statement
 
@@ -14,16 +16,15 @@ struct DirectStatement {
     init(db: Database, sql: String, parameterCount: Int) throws {
         statement = try db.makeStatement(sql: sql)
         precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == parameterCount)
-        // Marks the arguments as bound, so that GRDB runs the statement with what is bound below.
-        statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: parameterCount)))
     }
 
-    /// Takes `sql` from the connection's statement cache (prepared once per connection). The
-    /// SQL must be run only through direct statements.
+    /// Takes `sql` from the connection's statement cache (prepared once per connection).
     init(cachedIn db: Database, sql: String, parameterCount: Int) throws {
         statement = try db.cachedStatement(sql: sql)
         precondition(Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == parameterCount)
-        statement.setUncheckedArguments(StatementArguments(Array(repeating: DatabaseValue.null, count: parameterCount)))
+        // GRDB leaves a statement it ran unreset (it resets before a run, not after), and
+        // SQLite refuses bindings to a statement stepped but not reset.
+        sqlite3_reset(statement.sqliteStatement)
     }
 
     /// Binds an integer to the parameter at `index` (from 1).
@@ -71,6 +72,29 @@ struct DirectStatement {
         return code == SQLITE_ROW
     }
 
+    /// Steps a query: true when it stands on a row (read it with the column accessors), false
+    /// at its end (the statement is then reset). Read every row, or call ``reset()``.
+    func nextRow(in db: Database) throws -> Bool {
+        let code = sqlite3_step(statement.sqliteStatement)
+        if code == SQLITE_ROW { return true }
+        guard code == SQLITE_DONE else { throw failure(code, connection: db.sqliteConnection) }
+        sqlite3_reset(statement.sqliteStatement)
+        return false
+    }
+
+    /// Ends a query before its last row.
+    func reset() { sqlite3_reset(statement.sqliteStatement) }
+
+    /// The integer in column `index` (from 0) of the current row.
+    func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement.sqliteStatement, index) }
+
+    /// The text in column `index` (from 0) of the current row, every byte of it.
+    func text(_ index: Int32) -> String {
+        guard let characters = sqlite3_column_text(statement.sqliteStatement, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement.sqliteStatement, index))
+        return String(decoding: UnsafeBufferPointer(start: characters, count: count), as: UTF8.self)
+    }
+
     /// The error of a failed step (read before the reset that clears it).
     private func failure(_ code: Int32, connection: OpaquePointer?) -> DatabaseError {
         let message = String(cString: sqlite3_errmsg(connection))
@@ -79,6 +103,6 @@ struct DirectStatement {
     }
 
     private func check(_ code: Int32) throws {
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot bind a parameter") }
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot bind a parameter", sql: statement.sql) }
     }
 }
