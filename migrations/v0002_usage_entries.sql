@@ -5,7 +5,8 @@
 -- most of its time maintaining indexes. Now a charge writes one usage row, which is itself the
 -- journal entry that debits the account and credits @usage, with the lot it drew from inline
 -- (further lots, rare, in usage_allocation). A daily rollup, kept in the same transaction as
--- the charge, answers reports, month-to-date spend and limits without scanning usage.
+-- the charge, answers reports, month-to-date spend and limits without scanning usage. The
+-- index of live lots becomes an index of all lots (see below).
 --
 -- Existing books move over unchanged: each usage transfer becomes its usage row's entry (its
 -- allocations move inline), the rollup is built from the usage rows, and no balance changes.
@@ -130,6 +131,12 @@ FROM transfer
 UNION ALL
 SELECT 'usage', id, request_id, 'usage', account_id, 3, cost_nanos, occurred_at_ms, balance_after_nanos
 FROM usage WHERE cost_nanos > 0;
+
+-- A charge lowers its lot's remaining credit. v0001's partial index of live lots (WHERE
+-- remaining_nanos > 0) had to be rewritten by every such update, one more page in every
+-- charge's commit; an index of all of an account's lots is not touched by it.
+DROP INDEX lot_live_by_account;
+CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 
 -- Settings of this ledger file, by name.
 CREATE TABLE setting (

@@ -6,8 +6,8 @@
 -- index allocation_by_lot on allocation
 CREATE INDEX allocation_by_lot ON allocation(lot_id);
 
--- index lot_live_by_account on lot
-CREATE INDEX lot_live_by_account ON lot(account_id, expires_at_ms) WHERE remaining_nanos > 0;
+-- index lot_by_account on lot
+CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 
 -- index transfer_by_credit_account on transfer
 CREATE INDEX transfer_by_credit_account ON transfer(credit_account_id, occurred_at_ms);
