@@ -116,7 +116,7 @@ final class ChargeBatch {
         let index = try accountIndex(named: request.account)
         let (entryID, entry) = try entryInForce(model: request.model, at: request.at)
         let cost: Cost
-        do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
+        do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier, requests: request.requests) } catch { throw ChargeRefusal(error, model: request.model) }
         let lots = accounts[index].lots
         let expired = lots.contains { $0.remaining.nanos > 0 && $0.expiresAt <= request.at } ? Credits.expired(lots, at: request.at) : []
         var balance = accounts[index].account.balance

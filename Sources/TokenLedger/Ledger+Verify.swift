@@ -169,7 +169,7 @@ extension Ledger {
             guard let entry = entries[entryID], let tier = ServiceTier(rawValue: row["service_tier"]),
                   let usage = try? TokenUsage.validated(
                     input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
-                  let repriced = try? entry.cost(of: usage, tier: tier)
+                  let repriced = try? entry.cost(of: usage, tier: tier, requests: row["requests"])
             else {
                 problems.append("usage '\(requestID)': cannot be repriced by its price entry")
                 continue

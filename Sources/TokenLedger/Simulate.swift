@@ -99,6 +99,8 @@ private struct TraceReading {
     struct Usage {
         var usage: TokenUsage
         var tier: ServiceTier
+        /// How many requests the row adds up (1 but for aggregated rows).
+        var requests: Int64
         var model: Int32
         var line: Int
         var fieldNames: UsageFieldNames
@@ -143,7 +145,7 @@ private struct TraceReading {
                 modelIndexes[model] = Int32(models.count - 1)
                 return Int32(models.count - 1)
             }()
-        let kept = Usage(usage: usage, tier: row.tier, model: modelIndex, line: row.line, fieldNames: row.fieldNames)
+        let kept = Usage(usage: usage, tier: row.tier, requests: row.requests, model: modelIndex, line: row.line, fieldNames: row.fieldNames)
         times.append(at.milliseconds)
         costs.append(try cost(of: kept, at: at))
         if keepsUsage { usages.append(kept) }
@@ -154,7 +156,7 @@ private struct TraceReading {
         let model = models[Int(row.model)]
         do throws(ChargeRefusal) {
             let entry = book.entries[try book.entryIndex(model: model, at: time)]
-            do throws(PricingRefusal) { return try entry.cost(of: row.usage, tier: row.tier).total.nanos } catch { throw ChargeRefusal(error, model: model) }
+            do throws(PricingRefusal) { return try entry.cost(of: row.usage, tier: row.tier, requests: row.requests).total.nanos } catch { throw ChargeRefusal(error, model: model) }
         } catch {
             throw refusal(error, line: row.line, fieldNames: row.fieldNames)
         }

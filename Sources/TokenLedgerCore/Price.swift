@@ -151,8 +151,18 @@ public struct PriceEntry: Hashable, Sendable {
     }
 
     /// The band a usage falls in: long-context when its input exceeds the threshold.
-    public func band(for usage: TokenUsage) -> PriceBand {
-        guard let threshold = longContextThresholdTokens, usage.inputTokens > threshold else { return .standard }
+    public func band(for usage: TokenUsage, requests: Int64 = 1) -> PriceBand {
+        guard let threshold = longContextThresholdTokens, usage.inputTokens > PriceEntry.perRequest(threshold, requests: requests) else {
+            return .standard
+        }
         return .longContext
+    }
+
+    /// A per-request token limit scaled to `requests` requests (an aggregated usage row is
+    /// judged by its average request), saturating rather than overflowing.
+    static func perRequest(_ limit: Int64, requests: Int64) -> Int64 {
+        precondition(requests >= 1)
+        let (product, overflow) = limit.multipliedReportingOverflow(by: requests)
+        return overflow ? Int64.max : product
     }
 }

@@ -30,15 +30,19 @@ extension PriceEntry {
     /// Prices `usage` in `tier`: uncached input at the input price, cached and cache-write tokens
     /// at theirs, output at the output price, the long-context band above its threshold.
     ///
+    /// `usage` may add up `requests` requests (a provider's aggregated row): the context window
+    /// and the long-context threshold then apply to its average request, so a day of many
+    /// short requests is neither refused nor billed as long context for its total.
+    ///
     /// Refuses usage beyond the model's context window and tiers without a price (``PricingRefusal``).
-    public func cost(of usage: TokenUsage, tier: ServiceTier) throws(PricingRefusal) -> Cost {
-        if let limit = maxInputTokens, usage.inputTokens > limit {
-            throw .contextWindowExceeded(field: "input", tokens: usage.inputTokens, limit: limit)
+    public func cost(of usage: TokenUsage, tier: ServiceTier, requests: Int64 = 1) throws(PricingRefusal) -> Cost {
+        if let limit = maxInputTokens, usage.inputTokens > PriceEntry.perRequest(limit, requests: requests) {
+            throw .contextWindowExceeded(field: "input", tokens: usage.inputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
         }
-        if let limit = maxOutputTokens, usage.outputTokens > limit {
-            throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: limit)
+        if let limit = maxOutputTokens, usage.outputTokens > PriceEntry.perRequest(limit, requests: requests) {
+            throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
         }
-        let band = band(for: usage)
+        let band = band(for: usage, requests: requests)
         guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier) }
         return Cost.of(usage, at: rates, band: band)
     }

@@ -253,6 +253,31 @@ struct LongContextTests {
         #expect(gpt4o.band(for: usage(input: 10_000_000, output: 1)) == .standard)
     }
 
+    @Test("An aggregated usage of many requests is judged by its average request: band and context window")
+    func aggregatedRequests() throws {
+        // 10 requests of 200,000 input tokens each: 2,000,000 in all, every one below the threshold.
+        let day = usage(input: 10 * 200_000, output: 10)
+        #expect(Self.pricing.band(for: day) == .longContext)
+        #expect(Self.pricing.band(for: day, requests: 10) == .standard)
+        #expect(try Self.pricing.cost(of: day, tier: .default, requests: 10).rates.input == 1_250)
+        // Their average above the threshold: long context.
+        #expect(Self.pricing.band(for: usage(input: 10 * Self.threshold + 1, output: 10), requests: 10) == .longContext)
+        // The context window: 128,000 per request, so 3 requests may hold up to 384,000.
+        let windowed = entry([RateKey(.default): TokenRates(input: 100, output: 400)], maxInput: 128_000, maxOutput: 16_384)
+        #expect(throws: PricingRefusal.contextWindowExceeded(field: "input", tokens: 300_000, limit: 128_000)) {
+            try windowed.cost(of: usage(input: 300_000, output: 1), tier: .default)
+        }
+        #expect(try windowed.cost(of: usage(input: 300_000, output: 1), tier: .default, requests: 3).total.nanos > 0)
+        #expect(throws: PricingRefusal.contextWindowExceeded(field: "input", tokens: 384_001, limit: 384_000)) {
+            try windowed.cost(of: usage(input: 384_001, output: 1), tier: .default, requests: 3)
+        }
+        #expect(throws: PricingRefusal.contextWindowExceeded(field: "output", tokens: 50_000, limit: 49_152)) {
+            try windowed.cost(of: usage(input: 1, output: 50_000), tier: .default, requests: 3)
+        }
+        // A limit times a huge count saturates instead of overflowing.
+        #expect(try windowed.cost(of: usage(input: 1, output: 1), tier: .default, requests: Int64.max / 2).total.nanos >= 0)
+    }
+
     @Test("Classes the long-context band does not price cost what the standard band says")
     func fallbackToStandard() {
         #expect(Self.pricing.resolvedRates(tier: .default, band: .longContext)
