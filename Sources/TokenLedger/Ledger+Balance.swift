@@ -13,7 +13,7 @@ public struct BalanceReport: Sendable, Hashable {
     /// Lots with credit remaining, in the order they will be spent.
     public var lots: [Lot]
     public var tier: UsageTier
-    /// Usage charged from the start of `at`'s calendar month (UTC) to `at`.
+    /// Usage charged in `at`'s calendar month (UTC) through the end of `at`'s day.
     public var monthToDate: Money
     /// What was written off now because lots had expired by `at`.
     public var expiredNow: [ExpiryRecord]
@@ -46,16 +46,14 @@ extension Ledger {
         return UsageTier.reached(paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time)
     }
 
-    /// Usage charged to an account from the start of `time`'s calendar month (UTC) to `time`,
-    /// inclusive: whole days from the daily rollup, `time`'s own day from its usage rows.
+    /// Usage charged to an account in `time`'s calendar month (UTC), through the end of `time`'s
+    /// day: read from the daily rollup, never from the usage rows. (For an operation at the
+    /// present, as every charge and reservation is, that is exactly the month to date.)
     static func monthToDate(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
         let day = time.milliseconds - time.milliseconds % DailyRollup.dayMilliseconds
         let nanos = try db.value(
-            Int64.self,
-            """
-            SELECT coalesce((SELECT sum(cost_nanos) FROM usage_daily WHERE account_id = ?1 AND day_ms >= ?2 AND day_ms < ?3), 0)
-                 + coalesce((SELECT sum(cost_nanos) FROM usage WHERE account_id = ?1 AND occurred_at_ms >= ?3 AND occurred_at_ms <= ?4), 0)
-            """, [accountID, time.startOfMonth.milliseconds, day, time.milliseconds])
+            Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms <= ?",
+            [accountID, time.startOfMonth.milliseconds, day])
         return Money(nanos: nanos ?? 0)
     }
 }

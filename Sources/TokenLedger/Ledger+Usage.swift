@@ -14,7 +14,9 @@ public struct UsageTotal: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// Usage of `account` with times in `[from, to)`, added up by model and tier, costliest first.
+    /// Usage of `account` on the UTC days from `from`'s to the one before `to`'s (times in
+    /// `[from, to)` when both are midnights, as month bounds are), added up by model and tier,
+    /// costliest first. Read from the daily rollup.
     public func usageTotals(account: String, from: Timestamp, to: Timestamp) throws -> [UsageTotal] {
         try read { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
@@ -23,9 +25,13 @@ extension Ledger {
                 sql: """
                     SELECT model, service_tier, sum(requests) AS requests, sum(input_tokens) AS input, sum(cached_tokens) AS cached,
                            sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_nanos) AS cost
-                    FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?
+                    FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms < ?
                     GROUP BY model, service_tier ORDER BY cost DESC, model, service_tier
-                    """, arguments: [found.id, from.milliseconds, to.milliseconds]
+                    """,
+                arguments: [
+                    found.id, from.milliseconds - from.milliseconds % DailyRollup.dayMilliseconds,
+                    to.milliseconds - to.milliseconds % DailyRollup.dayMilliseconds,
+                ]
             ).map { row in
                 UsageTotal(
                     model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, requests: row["requests"], inputTokens: row["input"],
