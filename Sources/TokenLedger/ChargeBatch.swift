@@ -25,6 +25,11 @@ final class ChargeBatch {
     private var accounts: [BatchAccount] = []
     private var models: [ExactText: [PricePoint]] = [:]
     private var entries: [Int64: PriceEntry] = [:]
+    /// The account, model and price entry of the last charge: an import's rows mostly repeat
+    /// them, and comparing is cheaper than hashing.
+    private var lastAccount: (name: ExactText, index: Int)?
+    private var lastModel: (name: ExactText, points: [PricePoint])?
+    private var lastEntry: (id: Int64, entry: PriceEntry)?
     /// Balance changes of the system accounts not yet written, by account id.
     private var systemDeltas: [Int64: Int64] = [:]
     /// Usage not yet added to `usage_daily`.
@@ -81,9 +86,10 @@ final class ChargeBatch {
             return try retried(request, usage: usage, requestID: requestID)
         }
         // After this point the operation must succeed.
-        if plan.allocations.count > 1 { try recordFurther(Array(plan.allocations.dropFirst()), usageID: db.lastInsertedRowID) }
+        if !plan.further.isEmpty { try recordFurther(plan.further, usageID: db.lastInsertedRowID) }
         try writeOff(plan.expired, account: plan.index)
-        take(plan.allocations, account: plan.index)
+        if let first = plan.first { take(first, account: plan.index) }
+        for allocation in plan.further { take(allocation, account: plan.index) }
         if plan.cost.total.nanos > 0 {
             accounts[plan.index].account.balance -= plan.cost.total
             accounts[plan.index].isChanged = true
@@ -107,7 +113,9 @@ final class ChargeBatch {
         /// Lots expired by the charge's time, written off first.
         var expired: [Lot]
         var balanceAfter: Money
-        var allocations: [Allocation]
+        /// The lot that pays it (all of it, for nearly every charge), then any further lots.
+        var first: Allocation?
+        var further: [Allocation]
         var uncovered: Money
     }
 
@@ -126,20 +134,22 @@ final class ChargeBatch {
             throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + allowance)
         }
         guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
-        let (allocations, uncovered) = Self.allocate(cost.total, from: lots, at: request.at)
+        let (first, further, uncovered) = Self.allocate(cost.total, from: lots, at: request.at)
         return Plan(
-            index: index, entryID: entryID, entry: entry, cost: cost, expired: expired, balanceAfter: balanceAfter, allocations: allocations,
+            index: index, entryID: entryID, entry: entry, cost: cost, expired: expired, balanceAfter: balanceAfter, first: first, further: further,
             uncovered: uncovered)
     }
 
-    /// ``Credits/allocate(_:from:at:)`` over lots kept in spending order, without its sorting
-    /// when the first live lot pays it all (nearly every charge).
-    private static func allocate(_ amount: Money, from lots: [Lot], at time: Timestamp) -> (allocations: [Allocation], uncovered: Money) {
-        guard amount.nanos > 0 else { return ([], .zero) }
-        if let first = lots.first(where: { $0.isLive(at: time) }), first.remaining >= amount {
-            return ([Allocation(lotID: first.id, amount: amount)], .zero)
+    /// ``Credits/allocate(_:from:at:)`` over lots kept in spending order, as its first
+    /// allocation and the rest: without sorting or an array when the first live lot pays it all
+    /// (nearly every charge).
+    private static func allocate(_ amount: Money, from lots: [Lot], at time: Timestamp) -> (first: Allocation?, further: [Allocation], uncovered: Money) {
+        guard amount.nanos > 0 else { return (nil, [], .zero) }
+        if let lot = lots.first(where: { $0.isLive(at: time) }), lot.remaining >= amount {
+            return (Allocation(lotID: lot.id, amount: amount), [], .zero)
         }
-        return Credits.allocate(amount, from: lots, at: time)
+        let (allocations, uncovered) = Credits.allocate(amount, from: lots, at: time)
+        return (allocations.first, Array(allocations.dropFirst()), uncovered)
     }
 
     /// The answer to a request id already recorded: its receipt, or `id_conflict`.
@@ -152,7 +162,7 @@ final class ChargeBatch {
     /// Inserts the usage row of a charge, with the first lot it drew from; false when its
     /// request id was already recorded (nothing inserted).
     private func insertUsage(_ request: ChargeRequest, usage: TokenUsage, requestID: String, accountID: Int64, plan: Plan) throws -> Bool {
-        let (entryID, cost, balanceAfter, first) = (plan.entryID, plan.cost, plan.balanceAfter, plan.allocations.first)
+        let (entryID, cost, balanceAfter, first) = (plan.entryID, plan.cost, plan.balanceAfter, plan.first)
         let statement = usageStatement
         try statement.bind(requestID, at: 1)
         try statement.bind(accountID, at: 2)
@@ -213,7 +223,12 @@ final class ChargeBatch {
 
     /// The position of the customer account `name` in ``accounts``, read once per batch.
     private func accountIndex(named name: String) throws -> Int {
-        if let index = accountIndexes[ExactText(name)] { return index }
+        // Rows of an import name the same account: no hashing for a repeat.
+        if let last = lastAccount, last.name == ExactText(name) { return last.index }
+        if let index = accountIndexes[ExactText(name)] {
+            lastAccount = (ExactText(name), index)
+            return index
+        }
         let find = try DirectStatement(
             cachedIn: db,
             sql: "SELECT id, name, max_purchase_nanos, overdraft_allowance_nanos, balance_nanos, created_at_ms FROM account WHERE name = ? AND kind = 'customer'",
@@ -257,7 +272,11 @@ final class ChargeBatch {
             throw ChargeRefusal.noPriceAtTime(model: model, time: time, earliest: Timestamp(milliseconds: earliest.effectiveFromMilliseconds))
         }
         let id = points[low - 1].id
-        if let entry = entries[id] { return (id, entry) }
+        if let last = lastEntry, last.id == id { return last }
+        if let entry = entries[id] {
+            lastEntry = (id, entry)
+            return (id, entry)
+        }
         let entry: PriceEntry
         if let cached = prices.entry(id: id) {
             entry = cached
@@ -271,7 +290,11 @@ final class ChargeBatch {
 
     /// The ids and times of `model`'s price entries, oldest first, read once per batch.
     private func pricePoints(of model: String) throws -> [PricePoint] {
-        if let points = models[ExactText(model)] { return points }
+        if let last = lastModel, last.name == ExactText(model) { return last.points }
+        if let points = models[ExactText(model)] {
+            lastModel = (ExactText(model), points)
+            return points
+        }
         var points: [PricePoint] = []
         let query = try DirectStatement(
             cachedIn: db, sql: "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", parameterCount: 1)
@@ -292,21 +315,19 @@ final class ChargeBatch {
             try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, lot.id, lot.remaining.nanos])
             accounts[index].account.balance = balanceAfter
             accounts[index].isChanged = true
-            take([Allocation(lotID: lot.id, amount: lot.remaining)], account: index)
+            take(Allocation(lotID: lot.id, amount: lot.remaining), account: index)
         }
     }
 
-    /// Takes `allocations` from the account's lots in memory.
-    private func take(_ allocations: [Allocation], account index: Int) {
-        for allocation in allocations {
-            guard let lotIndex = accounts[index].lots.firstIndex(where: { $0.id == allocation.lotID }) else {
-                preconditionFailure("allocation from a lot the batch does not hold")
-            }
-            accounts[index].lots[lotIndex].remaining -= allocation.amount
-            precondition(accounts[index].lots[lotIndex].remaining.nanos >= 0)
-            accounts[index].changedLots.insert(allocation.lotID)
-            accounts[index].isChanged = true
+    /// Takes an allocation from the account's lots in memory.
+    private func take(_ allocation: Allocation, account index: Int) {
+        guard let lotIndex = accounts[index].lots.firstIndex(where: { $0.id == allocation.lotID }) else {
+            preconditionFailure("allocation from a lot the batch does not hold")
         }
+        accounts[index].lots[lotIndex].remaining -= allocation.amount
+        precondition(accounts[index].lots[lotIndex].remaining.nanos >= 0)
+        accounts[index].changedLots.insert(allocation.lotID)
+        accounts[index].isChanged = true
     }
 }
 

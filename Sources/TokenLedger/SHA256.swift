@@ -29,14 +29,20 @@ public enum SHA256 {
 
     /// The first `digits` (at most 64) lowercase hexadecimal digits of the digest of `bytes`.
     static func hexDigest(of bytes: UnsafeBufferPointer<UInt8>, digits: Int) -> String {
-        precondition((0...64).contains(digits))
-        return withState(of: bytes) { state in
-            String(unsafeUninitializedCapacity: digits) { text in
-                for index in 0..<digits {
-                    let nibble = (state[index / 8] >> UInt32(28 - (index % 8) * 4)) & 0xF
-                    text[index] = nibble < 10 ? UInt8(ascii: "0") + UInt8(nibble) : UInt8(ascii: "a") + UInt8(nibble - 10)
-                }
-                return digits
+        String(unsafeUninitializedCapacity: digits) { text in
+            writeHexDigest(of: bytes, into: UnsafeMutableBufferPointer(rebasing: text[0..<digits]))
+            return digits
+        }
+    }
+
+    /// Writes the first `text.count` (at most 64) lowercase hexadecimal digits of the digest of
+    /// `bytes` into `text`.
+    static func writeHexDigest(of bytes: UnsafeBufferPointer<UInt8>, into text: UnsafeMutableBufferPointer<UInt8>) {
+        precondition((0...64).contains(text.count))
+        withState(of: bytes) { state in
+            for index in 0..<text.count {
+                let nibble = (state[index / 8] >> UInt32(28 - (index % 8) * 4)) & 0xF
+                text[index] = nibble < 10 ? UInt8(ascii: "0") + UInt8(nibble) : UInt8(ascii: "a") + UInt8(nibble - 10)
             }
         }
     }

@@ -72,7 +72,6 @@ struct ImportIdentity {
         ImportIdentity.appendBinary(optional: request.user, to: &key)
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         ImportIdentity.appendVarint(UInt64(occurrence), to: &key)
-        let digest = key.withUnsafeBufferPointer { SHA256.hexDigest(of: $0, digits: 24) }
         let time = UInt64(request.at.milliseconds)
         return String(unsafeUninitializedCapacity: 41) { text in
             (text[0], text[1], text[2], text[3]) = (UInt8(ascii: "i"), UInt8(ascii: "m"), UInt8(ascii: "p"), UInt8(ascii: "_"))
@@ -81,11 +80,7 @@ struct ImportIdentity {
                 text[4 + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
             }
             text[16] = UInt8(ascii: "_")
-            var index = 17
-            for byte in digest.utf8 {
-                text[index] = byte
-                index += 1
-            }
+            key.withUnsafeBufferPointer { SHA256.writeHexDigest(of: $0, into: UnsafeMutableBufferPointer(rebasing: text[17..<41])) }
             return 41
         }
     }
