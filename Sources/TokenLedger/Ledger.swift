@@ -27,7 +27,7 @@ public final class Ledger: Sendable {
     public static let applicationID: Int32 = 1_416_315_236
 
     /// The page cache of each connection, in KiB.
-    static let pageCacheKibibytes = 16_384
+    static let pageCacheKibibytes = 8_192
 
     /// How long a write waits for another process's write before giving up.
     public static let busyTimeoutSeconds: Double = 10
@@ -66,7 +66,7 @@ public final class Ledger: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.label = "TokenLedger"
         configuration.prepareDatabase { db in
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): an import's
+            // 8 MiB of page cache per connection (SQLite's default is 2 MiB): an import's
             // indexes stay in memory instead of going back and forth to the file.
             try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKibibytes)")
         }

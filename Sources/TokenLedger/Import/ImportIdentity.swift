@@ -28,7 +28,7 @@ import TokenLedgerCore
 /// (the fields are hashed into the id) and keeps every id a function of the file's content.
 struct ImportIdentity {
     /// The distinct rows counted in memory before the counts move to a temporary table.
-    static let memoryLimit = 1_000_000
+    static let memoryLimit = 250_000
     static let prefix = "imp_"
 
     private let head: [UInt8]
