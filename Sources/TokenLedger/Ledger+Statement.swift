@@ -78,9 +78,10 @@ extension Ledger {
             let at = Timestamp(milliseconds: row["occurred_at_ms"])
             let day = CalendarDay(at)
             let usedWholeDays = dailyUsage.filter { $0.key < day }.values.reduce(.zero, +)
-            let usedToday = try db.value(
-                Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?",
-                [accountID, day.start.milliseconds, at.milliseconds]) ?? 0
+            let usedToday =
+                try db.value(
+                    Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?",
+                    [accountID, day.start.milliseconds, at.milliseconds]) ?? 0
             let before = opening + transferred - usedWholeDays - Money(nanos: usedToday)
             let amount = Money(nanos: row["amount_nanos"])
             let signed = row["credited"] ? amount : -amount

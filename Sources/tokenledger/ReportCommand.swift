@@ -107,7 +107,9 @@ enum ReportRendering {
             ("total", .object(sums(report.total))), ("total_cost_usd", .money(report.total.cost)),
         ])
         let csv = Table(
-            columns: ["month"] + report.keys.map(\.fieldName) + ["requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "cost_usd"],
+            columns: ["month"] + report.keys.map(\.fieldName) + [
+                "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "cost_usd",
+            ],
             rows: report.rows.map { row in
                 [report.monthText] + row.values.map { $0 ?? "" }
                     + [row.sums.requests, row.sums.inputTokens, row.sums.cachedTokens, row.sums.cacheWriteTokens, row.sums.outputTokens].map { String($0) }

@@ -113,8 +113,11 @@ enum StatementRendering {
         page.chart(chart)
         page.heading("Entries")
         let entries = entriesTable(statement)
-        if statement.entries.isEmpty { page.note("No purchases, grants, recharges or expiries this month.") }
-        else { page.table(columns: entries.columns, rows: entries.rows, rightAligned: entries.rightAligned) }
+        if statement.entries.isEmpty {
+            page.note("No purchases, grants, recharges or expiries this month.")
+        } else {
+            page.table(columns: entries.columns, rows: entries.rows, rightAligned: entries.rightAligned)
+        }
         page.heading("Lots at the end of the month")
         let lots = lotsTable(statement)
         if statement.lots.isEmpty { page.note("No lots.") } else { page.table(columns: lots.columns, rows: lots.rows, rightAligned: lots.rightAligned) }

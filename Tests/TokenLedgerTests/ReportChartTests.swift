@@ -39,11 +39,7 @@ struct ReportChartTests {
     func statementAndPage() throws {
         try withLedger { fixture in
             let ledger = fixture.ledger
-            try addCentModel(ledger)
-            try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
-            _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(10), at: utc(2026, 1, 2), id: "pay-1"))
-            _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 2), expiresAt: utc(2026, 1, 10), id: "promo"))
-            try chargeCents(ledger, "acme", 300, at: utc(2026, 1, 5))
+            try StatementTests.purchaseGrantAndCharge(ledger)
             let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 2, 1))
             let svg = ReportCharts.balance(statement)
             let counter = try #require(ElementCounter.parse(svg))

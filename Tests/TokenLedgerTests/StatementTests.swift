@@ -98,15 +98,20 @@ struct StatementTests {
         }
     }
 
+    /// acme: $10 bought and $5 granted (expiring on the 10th) on 2 January 2026, $3 charged on the 5th.
+    static func purchaseGrantAndCharge(_ ledger: Ledger) throws {
+        try addCentModel(ledger)
+        try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
+        _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(10), at: utc(2026, 1, 2), id: "pay-1"))
+        _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 2), expiresAt: utc(2026, 1, 10), id: "promo"))
+        try chargeCents(ledger, "acme", 300, at: utc(2026, 1, 5))
+    }
+
     @Test("a purchase, a grant that expires in the month and overdraft, by hand")
     func worked() throws {
         try withLedger { fixture in
             let ledger = fixture.ledger
-            try addCentModel(ledger)
-            try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
-            _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(10), at: utc(2026, 1, 2), id: "pay-1"))
-            _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 2), expiresAt: utc(2026, 1, 10), id: "promo"))
-            try chargeCents(ledger, "acme", 300, at: utc(2026, 1, 5))
+            try Self.purchaseGrantAndCharge(ledger)
             try chargeCents(ledger, "acme", 1_500, at: utc(2026, 1, 20))
             _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(20), at: utc(2026, 2, 3), id: "pay-2"))
             let january = try ledger.statement(of: "acme", month: utc(2026, 1, 15), now: utc(2026, 2, 10))
