@@ -24,7 +24,9 @@ public enum ReportCharts {
         let subtitle =
             "\(scope): \(report.total.cost.displayString) over \(report.total.requests.groupedThousands) requests; "
             + "each day's spend stacked by \(by) (UTC days)"
-        return StackedBarChart(title: "Daily spend, \(report.monthText)", subtitle: subtitle, days: days).rendered()
+        var chart = StackedBarChart(title: "Daily spend, \(report.monthText)", subtitle: subtitle, days: days)
+        chart.order = ranked.filter(kept.contains) + (kept.count < ranked.count ? [other] : [])
+        return chart.rendered()
     }
 
     /// Colours of the statement's marks.

@@ -30,8 +30,12 @@ public struct StackedBarChart: Sendable {
         self.days = days
     }
 
-    /// The keys, largest total first (ties by name), so the biggest sits at the bottom.
+    /// The stacking order, bottom first, when the caller sets one (an "other" on top); else ``keys``'s.
+    public var order: [String]?
+
+    /// The keys, largest total first (ties by name), so the biggest sits at the bottom, or ``order``.
     public var keys: [String] {
+        if let order { return order }
         var totals: [String: Int64] = [:]
         for day in days { for (key, value) in day.values { totals[key, default: 0] += value } }
         return totals.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key)
