@@ -22,6 +22,7 @@ let benchmarks: @Sendable () -> Void = {
     importBenchmarks()
     largeImportBenchmark()
     simulationBenchmarks()
+    reportBenchmarks()
 }
 
 /// Rows per iteration of the import benchmarks (ledger and raw).

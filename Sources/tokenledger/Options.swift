@@ -8,6 +8,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table
     case json
     case csv
+    case markdown
 }
 
 /// The options every command takes.
@@ -15,7 +16,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file (default: $TOKENLEDGER_DB, else ./tokenledger.sqlite).", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: "Output: table (for people), json (one object) or csv (RFC 4180 rows).")
+    @Option(name: .long, help: "Output: table (for people), json (one object), csv (RFC 4180 rows) or markdown (tables).")
     var format: OutputFormat = .table
 
     @Flag(name: .long, help: "Create and initialize the ledger file if it is missing.")

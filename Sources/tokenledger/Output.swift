@@ -50,6 +50,7 @@ indirect enum JSON {
             switch scalar {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
+            case "<": result += "&lt;"
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
@@ -88,6 +89,32 @@ struct Table {
 
     /// RFC 4180 CSV with the header.
     func csv() -> String { CSV.render(header: columns, rows: rows) }
+
+    /// A GitHub-flavoured Markdown table, numeric columns right-aligned.
+    func markdown() -> String { Markdown.table(header: columns, rows: rows, rightAligned: rightAligned) }
+}
+
+/// Markdown tables (GitHub-flavoured): `|`, backslash and `<` in a cell escaped (so a name cannot
+/// end the cell or open HTML), line breaks as `<br>`.
+enum Markdown {
+    static func table(header: [String], rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        let rule = header.indices.map { rightAligned.contains($0) ? "---:" : "---" }
+        return ([header.map(cell), rule] + rows.map { $0.map(cell) }).map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")
+    }
+
+    static func cell(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "|": result += "\\|"
+            case "\\": result += "\\\\"
+            case "<": result += "&lt;"
+            case "\n", "\r", "\r\n": result += "<br>"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
 }
 
 enum CSV {
@@ -120,11 +147,23 @@ struct Rendered {
     var json: JSON
     var table: String
     var csv: Table?
+    /// What `--format markdown` prints; else the CSV rows as a Markdown table, else the
+    /// object's fields as one.
+    var markdown: String? = nil
 
     func print(as format: OutputFormat) {
         switch format {
         case .json: Swift.print(json.rendered())
         case .table: Swift.print(table)
+        case .markdown:
+            if let markdown {
+                Swift.print(markdown)
+            } else if let csv {
+                Swift.print(csv.markdown())
+            } else if case .object(let fields) = json {
+                let scalars = fields.filter { if case .object = $0.1 { return false } else { return true } }
+                Swift.print(Markdown.table(header: ["field", "value"], rows: scalars.map { [$0.0, $0.1.cell] }))
+            }
         case .csv:
             if let csv {
                 Swift.print(csv.csv())

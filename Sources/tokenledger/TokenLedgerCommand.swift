@@ -17,7 +17,7 @@ struct TokenLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
             BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
-            ReconcileCommand.self, ExportCommand.self,
+            ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self,
         ])
 
     static func main() {

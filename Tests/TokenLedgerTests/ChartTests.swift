@@ -11,7 +11,7 @@ private let dollar = Money.nanosPerDollar
 #endif
 
 /// Parses SVG text and counts its elements by name, failing on any XML error.
-private final class ElementCounter: NSObject, XMLParserDelegate {
+final class ElementCounter: NSObject, XMLParserDelegate {
     var counts: [String: Int] = [:]
     var texts: [String] = []
     private var inText = false

@@ -112,6 +112,33 @@ struct CLITests {
             "prices set bad --input -1 --output 1",
             "verify",
         ]),
+        Scenario(name: "reports", commands: [
+            "init",
+            "account create acme --at 2026-01-01",
+            "account create beta --at 2026-01-01",
+            "purchase acme 20 --at 2026-01-02 --id pay-1",
+            "grant acme 5 --expires-at 2026-01-20 --at 2026-01-02 --id welcome",
+            "charge acme --model gpt-4o --input 1200 --cached 200 --output 300 --project search --api-key k-1 --id r-1 --at 2026-01-03T10:00:00Z",
+            "charge acme --model o3 --tier flex --input 10000 --output 2000 --project a|b --user u-7 --id r-2 --at 2026-01-15T11:00:00Z",
+            "charge beta --model gpt-4o-mini --input 5000 --output 700 --id r-3 --at 2026-01-31T23:59:59Z",
+            "charge acme --model gpt-4o --input 1000 --output 100 --id r-4 --at 2026-02-01T00:00:00Z",
+            "report monthly --month 2026-01",
+            "report monthly --account acme --month 2026-01 --by model,project",
+            "report monthly --month 2026-01 --by day --by user --format json",
+            "report monthly --month 2026-01 --by project,api-key --format csv",
+            "report monthly --month 2026-01 --by project --format markdown",
+            "report monthly --month 2026-03 --account beta",
+            "report monthly --month 2026-01 --by colour",
+            "report monthly --month 2026-01 --by model,model",
+            "report monthly --month 2026-13",
+            "report monthly --account nobody --month 2026-01",
+            "report monthly --month 2026-01 --chart $TMP/chart.png",
+            "statement acme --month 2026-01 --at 2026-02-10",
+            "statement acme --month 2026-02 --at 2026-02-10 --format json",
+            "statement beta --month 2026-01 --at 2026-02-10 --format csv",
+            "statement nobody --month 2026-01 --at 2026-02-10",
+            "verify",
+        ]),
         Scenario(name: "database-errors", commands: [
             "balance acme",
             "account list --db $TMP/missing.sqlite",
@@ -134,7 +161,7 @@ struct CLITests {
 
     @Test("every command has help text")
     func help() throws {
-        for command in ["", "init", "demo", "account create", "purchase", "grant", "charge", "balance", "prices list", "prices set", "expire", "verify"] {
+        for command in ["", "init", "demo", "account create", "purchase", "grant", "charge", "balance", "prices list", "prices set", "expire", "verify", "report monthly", "statement"] {
             let result = try CLI.run(command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0, "help for '\(command)'")
             #expect(result.stdout.contains("USAGE: tokenledger"), "help for '\(command)'")

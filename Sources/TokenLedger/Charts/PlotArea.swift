@@ -54,6 +54,25 @@ func drawHeading(_ title: String, subtitle: String?, in svg: inout SVGDocument) 
 /// About how wide `text` is at `size` pixels, for layouts that must fit it.
 func approximateWidth(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.6 }
 
+/// How many legend items fit on each line of `width` pixels from `x` (as ``drawLegend`` lays
+/// them out): the ranges of `names` on each line, at least one line.
+func legendLayout(_ names: [String], x: Double, width: Double) -> [Range<Int>] {
+    var lines: [Range<Int>] = []
+    var first = 0
+    var cursor = x
+    for (index, name) in names.enumerated() {
+        let advance = 14 + Double(name.count) * 6 + 16
+        if index > first, cursor + advance - 16 > x + width {
+            lines.append(first..<index)
+            first = index
+            cursor = x
+        }
+        cursor += advance
+    }
+    lines.append(first..<names.count)
+    return lines
+}
+
 /// A legend row: coloured swatches with their names, left to right from (x, y).
 func drawLegend(_ items: [(name: String, colour: String)], x: Double, y: Double, in svg: inout SVGDocument) {
     var cursor = x

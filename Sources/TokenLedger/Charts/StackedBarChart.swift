@@ -30,17 +30,24 @@ public struct StackedBarChart: Sendable {
         self.days = days
     }
 
-    /// The keys, largest total first (ties by name), so the biggest sits at the bottom.
+    /// The stacking order, bottom first, when the caller sets one (an "other" on top); else ``keys``'s.
+    public var order: [String]?
+
+    /// The keys, largest total first (ties by name), so the biggest sits at the bottom, or ``order``.
     public var keys: [String] {
+        if let order { return order }
         var totals: [String: Int64] = [:]
         for day in days { for (key, value) in day.values { totals[key, default: 0] += value } }
         return totals.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key)
     }
 
     public func rendered() -> String {
-        var svg = SVGDocument(width: width, height: height, title: title)
-        let top = drawHeading(title, subtitle: subtitle, in: &svg)
         let keys = self.keys
+        let legend = keys.enumerated().map { (name: $1, colour: Self.palette[$0 % Self.palette.count]) }
+        let legendLines = legendLayout(legend.map(\.name), x: 86, width: width - 102)
+        let extra = 16 * Double(legendLines.count - 1)
+        var svg = SVGDocument(width: width, height: height + extra, title: title)
+        let top = drawHeading(title, subtitle: subtitle, in: &svg)
         let sorted = days.sorted { $0.startMilliseconds < $1.startMilliseconds }
         let totals = sorted.map { day in day.values.values.filter { $0 > 0 }.reduce(0, +) }
         let ticks = ChartAxis.niceTicks(low: 0, high: max(totals.max() ?? 1, 1), count: 6)
@@ -63,7 +70,9 @@ public struct StackedBarChart: Sendable {
                 base += value
             }
         }
-        drawLegend(keys.enumerated().map { ($1, Self.palette[$0 % Self.palette.count]) }, x: plot.left, y: height - 18, in: &svg)
+        for (line, range) in legendLines.enumerated() {
+            drawLegend(Array(legend[range]), x: plot.left, y: height - 18 + 16 * Double(line), in: &svg)
+        }
         return svg.rendered()
     }
 }

@@ -1,0 +1,142 @@
+import GRDB
+import TokenLedgerCore
+
+extension Ledger {
+    /// The statement of `account` for the calendar month (UTC) of `month`: opening balance,
+    /// purchases, grants, recharges, adjustments, usage, expiry write-offs and closing balance,
+    /// with the month's entries, its lots and the balance at the end of each day.
+    ///
+    /// The opening and closing balances are each the sum of the account's whole journal before
+    /// the month's start and end (usage from the daily rollup, the rest from the transfers), so
+    /// `opening + purchases + grants + recharges + adjustments − usage − expired = closing`
+    /// holds exactly (``AccountStatement/balances``). Like ``balance(of:at:)`` it first writes off the
+    /// lots expired by `now` (or by the month's end, if earlier), so that a statement never
+    /// shows expired credit as live. Throws ``ChargeRefusal/unknownAccount(_:)``.
+    ///
+    /// Failed auto-recharges and alerts are not listed yet: they will be once the ledger
+    /// records them.
+    public func statement(of account: String, month: Timestamp, now: Timestamp) throws -> AccountStatement {
+        let start = month.startOfMonth, end = month.startOfNextMonth
+        return try write { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            _ = try Ledger.bringUpToDate(found, at: min(now, Timestamp(milliseconds: end.milliseconds - 1)), db: db)
+            let opening = try Ledger.balance(accountID: found.id, before: start, db: db)
+            let closing = try Ledger.balance(accountID: found.id, before: end, db: db)
+            let dailyUsage = try Ledger.dailyUsage(accountID: found.id, from: start, to: end, db: db)
+            let entries = try Ledger.statementEntries(accountID: found.id, from: start, to: end, opening: opening, dailyUsage: dailyUsage, db: db)
+            func total(_ kind: String) -> Money { entries.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
+            let lastDay = min(CalendarDay(Timestamp(milliseconds: end.milliseconds - 1)), max(CalendarDay(now), CalendarDay(start)))
+            return AccountStatement(
+                account: found.name, month: start, opening: opening, purchases: total("purchase"), grants: total("grant"),
+                recharges: total("recharge"), adjustments: total("adjustment"), usage: dailyUsage.values.reduce(.zero, +), expired: -total("expiry"),
+                closing: closing, entries: entries, lots: try Ledger.statementLots(accountID: found.id, from: start, to: end, db: db),
+                dailyClosing: Ledger.dailyClosing(opening: opening, entries: entries, dailyUsage: dailyUsage, from: CalendarDay(start), through: lastDay))
+        }
+    }
+
+    /// The account's balance just before `time` (a UTC midnight): every credit minus every
+    /// debit before it, usage from the daily rollup.
+    static func balance(accountID: Int64, before time: Timestamp, db: Database) throws -> Money {
+        precondition(time.milliseconds % DailyRollup.dayMilliseconds == 0, "a UTC midnight")
+        let nanos = try db.value(
+            Int64.self,
+            """
+            SELECT coalesce((SELECT sum(amount_nanos) FROM transfer WHERE credit_account_id = ?1 AND occurred_at_ms < ?2), 0)
+                 - coalesce((SELECT sum(amount_nanos) FROM transfer WHERE debit_account_id = ?1 AND occurred_at_ms < ?2), 0)
+                 - coalesce((SELECT sum(cost_nanos) FROM usage_daily WHERE account_id = ?1 AND day_ms < ?2), 0)
+            """, [accountID, time.milliseconds])
+        return Money(nanos: nanos ?? 0)
+    }
+
+    /// Usage cost per UTC day of `[from, to)`, from the daily rollup (days without usage absent).
+    static func dailyUsage(accountID: Int64, from: Timestamp, to: Timestamp, db: Database) throws -> [CalendarDay: Money] {
+        var result: [CalendarDay: Money] = [:]
+        for row in try db.rows(
+            "SELECT day_ms, sum(cost_nanos) FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms < ? GROUP BY day_ms",
+            [accountID, from.milliseconds, to.milliseconds])
+        {
+            result[CalendarDay(Timestamp(milliseconds: row[0]))] = Money(nanos: row[1])
+        }
+        return result
+    }
+
+    /// The account's transfers in `[from, to)` in time order, each with the balance just before
+    /// and after it: `opening`, plus the transfers before it, minus the usage before its time
+    /// (whole days from `dailyUsage`, its own day from the usage rows).
+    static func statementEntries(
+        accountID: Int64, from: Timestamp, to: Timestamp, opening: Money, dailyUsage: [CalendarDay: Money], db: Database
+    ) throws -> [StatementEntry] {
+        let rows = try db.rows(
+            """
+            SELECT kind, reference, amount_nanos, credit_account_id = ?1 AS credited, occurred_at_ms FROM transfer
+            WHERE (credit_account_id = ?1 OR debit_account_id = ?1) AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3
+            ORDER BY occurred_at_ms, id
+            """, [accountID, from.milliseconds, to.milliseconds])
+        var transferred = Money.zero
+        var entries: [StatementEntry] = []
+        for row in rows {
+            let at = Timestamp(milliseconds: row["occurred_at_ms"])
+            let day = CalendarDay(at)
+            let usedWholeDays = dailyUsage.filter { $0.key < day }.values.reduce(.zero, +)
+            let usedToday =
+                try db.value(
+                    Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?",
+                    [accountID, day.start.milliseconds, at.milliseconds]) ?? 0
+            let before = opening + transferred - usedWholeDays - Money(nanos: usedToday)
+            let amount = Money(nanos: row["amount_nanos"])
+            let signed = row["credited"] ? amount : -amount
+            transferred += signed
+            entries.append(
+                StatementEntry(kind: row["kind"], reference: row["reference"], amount: signed, at: at, balanceBefore: before, balanceAfter: before + signed))
+        }
+        return entries
+    }
+
+    /// The balance at the end of each day from `first` through `last`.
+    static func dailyClosing(
+        opening: Money, entries: [StatementEntry], dailyUsage: [CalendarDay: Money], from first: CalendarDay, through last: CalendarDay
+    ) -> [(day: CalendarDay, balance: Money)] {
+        var balance = opening
+        var result: [(day: CalendarDay, balance: Money)] = []
+        var next = entries.startIndex
+        var day = first
+        while day <= last {
+            while next < entries.endIndex, entries[next].at < day.end {
+                balance += entries[next].amount
+                next += 1
+            }
+            balance -= dailyUsage[day] ?? .zero
+            result.append((day, balance))
+            day = day.next
+        }
+        return result
+    }
+
+    /// The account's lots created before `to` that were live at some time in `[from, to)` or
+    /// still hold credit, with what remained of each at `to`: what remains now plus what was
+    /// drawn from it at or after `to` (by transfers and by charges). Soonest expiry first.
+    static func statementLots(accountID: Int64, from: Timestamp, to: Timestamp, db: Database) throws -> [StatementLot] {
+        // One pass over the charges at or after `to` (none for the current month), not one per lot.
+        let rows = try db.rows(
+            """
+            WITH drawn_by_usage AS MATERIALIZED (
+                SELECT lot_id, sum(lot_nanos) AS nanos FROM usage
+                WHERE account_id = ?1 AND occurred_at_ms >= ?3 AND lot_id IS NOT NULL GROUP BY lot_id)
+            SELECT l.kind, l.original_nanos, l.created_at_ms, l.expires_at_ms, l.remaining_nanos
+                 + coalesce((SELECT sum(x.amount_nanos) FROM allocation x JOIN transfer t ON t.id = x.transfer_id
+                             WHERE x.lot_id = l.id AND t.occurred_at_ms >= ?3), 0)
+                 + coalesce((SELECT nanos FROM drawn_by_usage d WHERE d.lot_id = l.id), 0)
+                 + coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
+                             WHERE x.lot_id = l.id AND u.occurred_at_ms >= ?3), 0) AS remaining_at_end
+            FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms < ?3 AND l.expires_at_ms > ?2
+            ORDER BY l.expires_at_ms, l.id
+            """, [accountID, from.milliseconds, to.milliseconds])
+        return rows.compactMap { row in
+            let lot = StatementLot(
+                kind: LotKind(rawValue: row["kind"])!, original: Money(nanos: row["original_nanos"]), remaining: Money(nanos: row["remaining_at_end"]),
+                createdAt: Timestamp(milliseconds: row["created_at_ms"]), expiresAt: Timestamp(milliseconds: row["expires_at_ms"]))
+            let touchedThisMonth = lot.createdAt >= from || lot.expiresAt <= to
+            return lot.remaining.nanos > 0 || touchedThisMonth ? lot : nil
+        }
+    }
+}

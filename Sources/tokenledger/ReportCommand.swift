@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+/// `tokenledger report`: usage reports.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Usage reports.",
+        subcommands: [Monthly.self])
+}
+
+extension ReportCommand {
+    /// `report monthly`: a month of usage grouped by model, project, API key, user or day.
+    struct Monthly: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "monthly",
+            abstract: "A calendar month (UTC) of usage: requests, tokens and cost per model, project, API key, user or day, with totals.",
+            discussion: """
+                --by takes one key or several (--by model,project): each row is one combination. The rows add up to the \
+                total exactly. Usage without a project, API key or user shows as (none) (null in JSON). CSV prints the \
+                rows only (the totals are their sums); table, markdown and json add the totals. --chart writes the \
+                daily spend stacked by the --by keys as SVG; --html writes one self-contained page with the chart and the table.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this account's usage (default: every account).") var account: String?
+        @Option(help: ArgumentHelp("The calendar month (UTC; default: this month).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp?
+        @Option(
+            parsing: .singleValue,
+            help: ArgumentHelp("What to group by: model, project, api-key, user or day; several with commas (default: model).", valueName: "keys"))
+        var by: [String] = []
+        @Option(help: ArgumentHelp("Write the daily spend as an SVG chart.", valueName: "file.svg")) var chart: String?
+        @Option(help: ArgumentHelp("Write a self-contained HTML page with the chart and the table.", valueName: "file.html")) var html: String?
+
+        func validate() throws {
+            _ = try keys()
+            if let chart, !chart.lowercased().hasSuffix(".svg") { throw ValidationError("--chart writes SVG: name a file ending in .svg") }
+        }
+
+        /// The `--by` keys in the order given.
+        func keys() throws -> [ReportKey] {
+            let names = by.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { $0.trimmingCharacters(in: .whitespaces) }
+            var keys: [ReportKey] = []
+            for name in names {
+                guard let key = ReportKey(rawValue: name) else {
+                    throw ValidationError("--by: '\(name)' is not a key (use model, project, api-key, user or day)")
+                }
+                guard !keys.contains(key) else { throw ValidationError("--by: '\(name)' is given twice") }
+                keys.append(key)
+            }
+            return keys.isEmpty ? [.model] : keys
+        }
+
+        func run() throws {
+            let ledger = try options.open()
+            let report = try ledger.monthlyReport(account: account, month: month ?? now(), by: try keys())
+            let svg = chart != nil || html != nil ? ReportCharts.dailySpend(report) : nil
+            if let chart, let svg { try writeOutput(svg, to: chart, what: "the chart") }
+            if let html, let svg { try writeOutput(ReportRendering.page(report, chart: svg), to: html, what: "the page") }
+            options.emit(ReportRendering.render(report))
+        }
+    }
+}
+
+/// Writes a chart or page the user asked for; a failure names the file.
+func writeOutput(_ text: String, to path: String, what: String) throws {
+    do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+        throw InputError(file: path, reason: "cannot write \(what): \(error.localizedDescription)")
+    }
+}
+
+/// How `report monthly` prints.
+enum ReportRendering {
+    static let sumColumns = ["requests", "input", "cached", "cache write", "output", "cost"]
+
+    /// The people's table: one row per group and a total row.
+    static func table(_ report: MonthlyReport) -> Table {
+        let keys = report.keys.map { $0.rawValue }
+        func cells(_ sums: UsageSums) -> [String] {
+            [sums.requests, sums.inputTokens, sums.cachedTokens, sums.cacheWriteTokens, sums.outputTokens].map(\.grouped) + [sums.cost.displayString]
+        }
+        var rows = report.rows.map { row in row.values.map { $0 ?? "(none)" } + cells(row.sums) }
+        rows.append(["total"] + Array(repeating: "", count: keys.count - 1) + cells(report.total))
+        return Table(columns: keys + sumColumns, rows: rows, rightAligned: Set(keys.count..<(keys.count + sumColumns.count)))
+    }
+
+    static func title(_ report: MonthlyReport) -> String {
+        let scope = report.account.map { "account \($0)" } ?? "all accounts"
+        return "Usage of \(scope), \(report.monthText), by \(report.keys.map(\.rawValue).joined(separator: ", ")): \(plural(report.rows.count, "row"))"
+    }
+
+    static func render(_ report: MonthlyReport) -> Rendered {
+        let month = JSON.string(report.monthText)
+        func sums(_ sums: UsageSums) -> [(String, JSON)] {
+            [
+                ("requests", .int(sums.requests)), ("input_tokens", .int(sums.inputTokens)), ("cached_tokens", .int(sums.cachedTokens)),
+                ("cache_write_tokens", .int(sums.cacheWriteTokens)), ("output_tokens", .int(sums.outputTokens)), ("cost_usd", .money(sums.cost)),
+            ]
+        }
+        let rows = report.rows.map { row in
+            JSON.object([("month", month)] + zip(report.keys, row.values).map { ($0.fieldName, JSON.optional($1)) } + sums(row.sums))
+        }
+        let json = JSON.object([
+            ("account", .optional(report.account)), ("month", month), ("by", .array(report.keys.map { .string($0.rawValue) })), ("rows", .array(rows)),
+            ("total", .object(sums(report.total))), ("total_cost_usd", .money(report.total.cost)),
+        ])
+        let csv = Table(
+            columns: ["month"] + report.keys.map(\.fieldName) + [
+                "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "cost_usd",
+            ],
+            rows: report.rows.map { row in
+                [report.monthText] + row.values.map { $0 ?? "" }
+                    + [row.sums.requests, row.sums.inputTokens, row.sums.cachedTokens, row.sums.cacheWriteTokens, row.sums.outputTokens].map { String($0) }
+                    + [row.sums.cost.decimalString]
+            })
+        let table = table(report)
+        return Rendered(
+            json: json, table: title(report) + "\n" + table.rendered(), csv: csv, markdown: "**\(Markdown.cell(title(report)))**\n\n" + table.markdown())
+    }
+
+    /// The `--html` page: key figures, the chart, the table.
+    static func page(_ report: MonthlyReport, chart: String) -> String {
+        let scope = report.account.map { "account \($0)" } ?? "all accounts"
+        var page = HTMLPage(title: "Usage of \(scope), \(report.monthText)")
+        let total = report.total
+        page.figures([
+            ("cost", total.cost.displayString), ("requests", total.requests.grouped), ("input tokens", total.inputTokens.grouped),
+            ("cached tokens", total.cachedTokens.grouped), ("output tokens", total.outputTokens.grouped),
+        ])
+        page.chart(chart)
+        page.heading("By \(report.keys.map(\.rawValue).joined(separator: ", "))")
+        page.note("UTC calendar month; rows add up to the total exactly. Costs are exact to the nanodollar.")
+        let table = table(report)
+        page.table(columns: table.columns, rows: table.rows, rightAligned: table.rightAligned, totalRow: true)
+        return page.rendered()
+    }
+}
