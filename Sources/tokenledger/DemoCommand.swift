@@ -65,6 +65,8 @@ struct DemoCommand: ParsableCommand {
         text += "\nThe ledger is in \(path). Look around (from a checkout, `swift run tokenledger` stands for `tokenledger`):\n"
         text += "  tokenledger --db \(path) balance \(Demo.account) --at 2025-11-01\n"
         text += "  tokenledger --db \(path) prices list --at 2025-10-01\n"
+        text += "  tokenledger --db \(path) report monthly --month 2025-10 --by model --html october.html\n"
+        text += "  tokenledger --db \(path) statement \(Demo.account) --month 2025-10 --chart october-balance.svg\n"
         text += "  tokenledger --db \(path) verify"
         return Rendered(
             json: .object([
