@@ -7,6 +7,7 @@ import PackageDescription
 let migrationFiles = [
     "v0001_initial.sql",
     "v0002_usage_entries.sql",
+    "v0003_controls.sql",
 ]
 
 /// Our own targets build with every warning treated as an error.

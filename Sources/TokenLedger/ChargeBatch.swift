@@ -19,10 +19,15 @@ import TokenLedgerCore
 /// All checks come before any write, so a refused request changes nothing, in the file or in
 /// memory.
 final class ChargeBatch {
-    private let db: Database
+    let db: Database
     private let prices: PriceCache
+    let paymentMethod: any PaymentMethod
     private var accountIndexes: [ExactText: Int] = [:]
-    private var accounts: [BatchAccount] = []
+    var accounts: [BatchAccount] = []
+    /// The usage-tier table, read once per batch when a charge first needs it.
+    var tierTable: [UsageTier]?
+    /// The minimum tier (its rank) each model needs, nil for none; read once per model.
+    var requiredRanks: [ExactText: Int?] = [:]
     private var models: [ExactText: [PricePoint]] = [:]
     private var entries: [Int64: PriceEntry] = [:]
     /// The account, model and price entry of the last charge: an import's rows mostly repeat
@@ -33,11 +38,14 @@ final class ChargeBatch {
     /// Balance changes of the system accounts not yet written, by account id.
     private var systemDeltas: [Int64: Int64] = [:]
     /// Usage not yet added to `usage_daily`.
-    private var rollup = DailyRollup()
+    var rollup = DailyRollup()
     private let recordedStatement: DirectStatement
     private let usageStatement: DirectStatement
     private var setBalance: DirectStatement {
-        get throws { try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = ? WHERE id = ?", parameterCount: 2) }
+        get throws {
+            try DirectStatement(
+                cachedIn: db, sql: "UPDATE account SET balance_nanos = ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?", parameterCount: 4)
+        }
     }
     private var addToBalance: DirectStatement {
         get throws { try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", parameterCount: 2) }
@@ -47,9 +55,10 @@ final class ChargeBatch {
     }
 
     /// A batch over `db`, which must be inside a write transaction for the batch's whole life.
-    init(db: Database, prices: PriceCache) throws {
+    init(db: Database, prices: PriceCache, paymentMethod: any PaymentMethod) throws {
         self.db = db
         self.prices = prices
+        self.paymentMethod = paymentMethod
         recordedStatement = try DirectStatement(cachedIn: db, sql: "SELECT 1 FROM usage WHERE request_id = ?", parameterCount: 1)
         usageStatement = try DirectStatement(
             cachedIn: db,
@@ -86,7 +95,8 @@ final class ChargeBatch {
             return try retried(request, usage: usage, requestID: requestID)
         }
         // After this point the operation must succeed.
-        if !plan.further.isEmpty { try recordFurther(plan.further, usageID: db.lastInsertedRowID) }
+        let usageID = db.lastInsertedRowID
+        if !plan.further.isEmpty { try recordFurther(plan.further, usageID: usageID) }
         try writeOff(plan.expired, account: plan.index)
         if let first = plan.first { take(first, account: plan.index) }
         for allocation in plan.further { take(allocation, account: plan.index) }
@@ -98,10 +108,12 @@ final class ChargeBatch {
         precondition(accounts[plan.index].account.balance == plan.balanceAfter)
         try rollup.add(request, usage: usage, accountID: accountID, band: plan.cost.band, cost: plan.cost.total, db: db)
         if rollup.count >= DailyRollup.flushThreshold { try rollup.flush(db: db) }
-        return ChargeReceipt(
+        var receipt = ChargeReceipt(
             id: requestID, account: accounts[plan.index].account.name, model: request.model, tier: request.tier, band: plan.cost.band,
             usage: usage, cost: plan.cost.total, balance: plan.balanceAfter, overdraft: plan.uncovered,
             priceEffectiveFrom: plan.entry.effectiveFrom, at: request.at, duplicate: false)
+        try applyControls(plan.controls, request: request, requestID: requestID, cost: plan.cost.total, usageID: usageID, account: plan.index, receipt: &receipt)
+        return receipt
     }
 
     /// What a charge will record, worked out from memory without changing anything.
@@ -117,6 +129,8 @@ final class ChargeBatch {
         var first: Allocation?
         var further: [Allocation]
         var uncovered: Money
+        /// What the account's limits, tier and recharge settings say about the charge.
+        var controls: ControlCheck
     }
 
     /// Checks a charge and works out what it records. Throws ``ChargeRefusal`` in check order.
@@ -129,15 +143,16 @@ final class ChargeBatch {
         let expired = lots.contains { $0.remaining.nanos > 0 && $0.expiresAt <= request.at } ? Credits.expired(lots, at: request.at) : []
         var balance = accounts[index].account.balance
         for lot in expired { balance -= lot.remaining }
-        let allowance = accounts[index].account.overdraftAllowance
-        if request.enforce, cost.total > balance + allowance {
-            throw ChargeRefusal.insufficientBalance(cost: cost.total, available: balance + allowance)
+        let controls = try checkControls(request, account: index)
+        if request.enforce {
+            let available = balance - (try openHolds(account: index, at: request.at)) + accounts[index].account.overdraftAllowance
+            if cost.total > available { throw ChargeRefusal.insufficientBalance(cost: cost.total, available: available) }
         }
         guard let balanceAfter = balance.adding(-cost.total) else { throw ChargeRefusal.balanceOverflow }
         let (first, further, uncovered) = Self.allocate(cost.total, from: lots, at: request.at)
         return Plan(
             index: index, entryID: entryID, entry: entry, cost: cost, expired: expired, balanceAfter: balanceAfter, first: first, further: further,
-            uncovered: uncovered)
+            uncovered: uncovered, controls: controls)
     }
 
     /// ``Credits/allocate(_:from:at:)`` over lots kept in spending order, as its first
@@ -199,8 +214,11 @@ final class ChargeBatch {
     func flush() throws {
         for index in accounts.indices where accounts[index].isChanged {
             let account = accounts[index].account
+            let usageMonth = accounts[index].controls.latestMonth
             try setBalance.bind(account.balance.nanos, at: 1)
-            try setBalance.bind(account.id, at: 2)
+            try setBalance.bind(usageMonth.startMilliseconds, at: 2)
+            try setBalance.bind(usageMonth.usageNanos, at: 3)
+            try setBalance.bind(account.id, at: 4)
             _ = try setBalance.step(in: db)
             for lotIndex in accounts[index].lots.indices where accounts[index].changedLots.contains(accounts[index].lots[lotIndex].id) {
                 let lot = accounts[index].lots[lotIndex]
@@ -221,8 +239,10 @@ final class ChargeBatch {
         try rollup.flush(db: db)
     }
 
-    /// The position of the customer account `name` in ``accounts``, read once per batch.
-    private func accountIndex(named name: String) throws -> Int {
+    /// The position of the customer account `name` in ``accounts``, read once per batch with
+    /// its controls (recharge settings, whether it has limits, its payments for the tier, its
+    /// latest month's usage).
+    func accountIndex(named name: String) throws -> Int {
         // Rows of an import name the same account: no hashing for a repeat.
         if let last = lastAccount, last.name == ExactText(name) { return last.index }
         if let index = accountIndexes[ExactText(name)] {
@@ -231,14 +251,30 @@ final class ChargeBatch {
         }
         let find = try DirectStatement(
             cachedIn: db,
-            sql: "SELECT id, name, max_purchase_nanos, overdraft_allowance_nanos, balance_nanos, created_at_ms FROM account WHERE name = ? AND kind = 'customer'",
+            sql: """
+                SELECT a.id, a.name, a.max_purchase_nanos, a.overdraft_allowance_nanos, a.balance_nanos, a.created_at_ms, a.usage_month_ms,
+                    a.usage_month_nanos, r.threshold_nanos, r.restore_to_nanos, r.monthly_cap_nanos,
+                    EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id)
+                FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id
+                WHERE a.name = ? AND a.kind = 'customer'
+                """,
             parameterCount: 1)
         try find.bind(name, at: 1)
         guard try find.nextRow(in: db) else { throw ChargeRefusal.unknownAccount(name) }
         let account = Account(
             id: find.int64(0), name: find.text(1), maximumPurchase: Money(nanos: find.int64(2)), overdraftAllowance: Money(nanos: find.int64(3)),
             balance: Money(nanos: find.int64(4)), createdAt: Timestamp(milliseconds: find.int64(5)))
+        var controls = BatchControls(latestMonth: MonthUsage(startMilliseconds: find.int64(6), usageNanos: find.int64(7)))
+        controls.recharge = find.isNull(8)
+            ? nil
+            : try? AutoRechargePolicy(
+                threshold: Money(nanos: find.int64(8)), restoreTo: Money(nanos: find.int64(9)),
+                monthlyCap: find.isNull(10) ? nil : Money(nanos: find.int64(10)), maximumPurchase: account.maximumPurchase)
+        let hasLimits = find.int64(11) != 0
         find.reset()
+        if hasLimits { try loadLimits(&controls, accountID: account.id) }
+        controls.payments = try payments(accountID: account.id)
+        controls.paidNanos = controls.payments.reduce(0) { $0 + $1.nanos }
         let lots = try DirectStatement(
             cachedIn: db,
             sql: "SELECT id, kind, original_nanos, remaining_nanos, created_at_ms, expires_at_ms FROM lot WHERE account_id = ? AND remaining_nanos > 0",
@@ -252,13 +288,13 @@ final class ChargeBatch {
                     remaining: Money(nanos: lots.int64(3)), createdAt: Timestamp(milliseconds: lots.int64(4)),
                     expiresAt: Timestamp(milliseconds: lots.int64(5))))
         }
-        accounts.append(BatchAccount(account: account, lots: live.sorted(by: Credits.spentBefore)))
+        accounts.append(BatchAccount(account: account, lots: live.sorted(by: Credits.spentBefore), controls: controls))
         accountIndexes[ExactText(name)] = accounts.count - 1
         return accounts.count - 1
     }
 
     /// The entry in force for `model` at `time`, as ``PriceStore/entryInForce(model:at:db:cache:)``.
-    private func entryInForce(model: String, at time: Timestamp) throws -> (id: Int64, entry: PriceEntry) {
+    func entryInForce(model: String, at time: Timestamp) throws -> (id: Int64, entry: PriceEntry) {
         let points = try pricePoints(of: model)
         // The last entry whose effective_from is not after `time` (entries sorted by it).
         var low = 0
@@ -333,11 +369,12 @@ final class ChargeBatch {
 
 /// An account as a batch holds it: its balance and live lots as they are now in the
 /// transaction, and what is not yet written.
-private struct BatchAccount {
+struct BatchAccount {
     var account: Account
     /// The lots that had credit when read, with their remainders now (some may be zero), in
     /// the order they are spent.
     var lots: [Lot]
+    var controls: BatchControls
     var changedLots: Set<Int64> = []
     var isChanged = false
 }

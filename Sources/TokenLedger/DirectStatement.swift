@@ -88,6 +88,9 @@ struct DirectStatement {
     /// The integer in column `index` (from 0) of the current row.
     func int64(_ index: Int32) -> Int64 { sqlite3_column_int64(statement.sqliteStatement, index) }
 
+    /// Whether column `index` (from 0) of the current row is NULL.
+    func isNull(_ index: Int32) -> Bool { sqlite3_column_type(statement.sqliteStatement, index) == SQLITE_NULL }
+
     /// The text in column `index` (from 0) of the current row, every byte of it.
     func text(_ index: Int32) -> String {
         guard let characters = sqlite3_column_text(statement.sqliteStatement, index) else { return "" }

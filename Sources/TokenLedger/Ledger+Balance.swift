@@ -7,8 +7,11 @@ public struct BalanceReport: Sendable, Hashable {
     public var at: Timestamp
     /// Credits minus debits: negative is overdraft owed.
     public var balance: Money
-    /// What can still be spent: the balance plus the overdraft allowance.
+    /// What can still be reserved or spent with `--enforce`: the balance minus open holds plus
+    /// the overdraft allowance.
     public var available: Money
+    /// The holds of reservations open at `at`.
+    public var reserved: Money
     public var overdraftAllowance: Money
     /// Lots with credit remaining, in the order they will be spent.
     public var lots: [Lot]
@@ -17,6 +20,14 @@ public struct BalanceReport: Sendable, Hashable {
     public var monthToDate: Money
     /// What was written off now because lots had expired by `at`.
     public var expiredNow: [ExpiryRecord]
+    /// The auto-recharge settings; nil when off.
+    public var recharge: AutoRechargePolicy?
+    /// The recharges attempted in `at`'s month up to `at`, failed ones included.
+    public var rechargeAttempts: [RechargeAttempt]
+    /// The limits set on the account and its projects.
+    public var limits: [LimitSetting]
+    /// The alerts recorded in `at`'s month.
+    public var alerts: [LimitAlert]
 }
 
 extension Ledger {
@@ -29,21 +40,29 @@ extension Ledger {
             let (current, expired) = (state.account, state.expired)
             let lots = state.lots.sorted(by: Credits.spentBefore)
             let monthToDate = try Ledger.monthToDate(accountID: found.id, at: time, db: db)
+            let reserved = try Ledger.releaseExpiredReservations(accountID: found.id, at: time, db: db)
             return BalanceReport(
-                account: current.name, at: time, balance: current.balance, available: current.balance + current.overdraftAllowance,
-                overdraftAllowance: current.overdraftAllowance, lots: lots, tier: try Ledger.tier(accountID: found.id, at: time, db: db),
-                monthToDate: monthToDate, expiredNow: expired)
+                account: current.name, at: time, balance: current.balance, available: current.balance - reserved + current.overdraftAllowance,
+                reserved: reserved, overdraftAllowance: current.overdraftAllowance, lots: lots,
+                tier: try Ledger.tier(accountID: found.id, at: time, db: db), monthToDate: monthToDate, expiredNow: expired,
+                recharge: try Ledger.rechargePolicy(of: found, db: db),
+                rechargeAttempts: try Ledger.rechargeAttempts(
+                    "r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms <= ?", [found.id, time.startOfMonth.milliseconds, time.milliseconds],
+                    db: db),
+                limits: try Ledger.limitSettings(of: found, db: db), alerts: try Ledger.alerts(accountID: found.id, month: time.startOfMonth, db: db))
         }
     }
 
-    /// The usage tier of an account at `time`, from its card payments up to then.
+    /// The usage tier of an account at `time`, from its card payments up to then and the
+    /// ledger's tier table.
     static func tier(accountID: Int64, at time: Timestamp, db: Database) throws -> UsageTier {
         let row = try db.row("""
                 SELECT coalesce(sum(amount_nanos), 0) AS paid, min(occurred_at_ms) AS first FROM transfer
                 WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') AND occurred_at_ms <= ?
                 """, [accountID, time.milliseconds])!
         let first: Int64? = row["first"]
-        return UsageTier.reached(paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time)
+        return UsageTier.reached(
+            paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time, table: try usageTiers(db: db))
     }
 
     /// Usage charged to an account in `time`'s calendar month (UTC), through the end of `time`'s

@@ -67,6 +67,14 @@ public struct ChargeReceipt: Sendable, Hashable {
     public var priceEffectiveFrom: Timestamp
     public var at: Timestamp
     public var duplicate: Bool
+    /// The auto-recharge the charge caused, if any (succeeded or failed).
+    public var recharge: RechargeAttempt? = nil
+    /// The limits the charge reached (`soft_limit`, `hard_limit`, `tier_limit`, with
+    /// `:project=NAME` for a project's; each recorded once a month), then flags of usage
+    /// recorded although an enforced charge would have been refused: `tier_too_low`,
+    /// `over_hard_limit` (or `over_hard_limit:project=NAME`), `over_tier_limit`. A retried
+    /// request id answers with the alerts it recorded (flags are not stored).
+    public var alerts: [String] = []
 }
 
 extension Ledger {
@@ -80,7 +88,7 @@ extension Ledger {
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try Ledger.validated(request)
         return try write { db in
-            let batch = try ChargeBatch(db: db, prices: self.priceCache)
+            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             let receipt = try batch.charge(request, usage: usage)
             try batch.flush()
             return receipt
@@ -103,7 +111,7 @@ extension Ledger {
         }
         let work = validated
         return try write { db in
-            let batch = try ChargeBatch(db: db, prices: self.priceCache)
+            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             var receipts: [ChargeReceipt] = []
             receipts.reserveCapacity(work.count)
             for (index, (request, usage)) in work.enumerated() {
@@ -182,12 +190,18 @@ extension Ledger {
                 """, [requestID])
         else { return nil }
         let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
-        let receipt = ChargeReceipt(
+        var receipt = ChargeReceipt(
             id: requestID, account: row["account_name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!,
             band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),
             balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"]),
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             duplicate: true)
+        let usageID: Int64 = row["id"]
+        receipt.recharge = try Ledger.rechargeAttempts("r.usage_id = ?", [usageID], db: db).first
+        receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in
+            let project: String = alert["project"]
+            return LimitAlert.code(alert["kind"], scope: project.isEmpty ? .account : .project(project))
+        }
         return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"], requests: row["requests"])
     }
 }

@@ -15,8 +15,9 @@ public struct JournalLine: Sendable, Hashable {
 extension Ledger {
     /// The journal entries touching `account` (transfers and charges) with times in
     /// `[from, to)`, in time order (transfers before charges of the same millisecond, then in the
-    /// order recorded). Charges are found by scanning the usage rows (for totals, read the
-    /// daily rollup instead); `kinds` without "usage" skips them.
+    /// order recorded; an auto-recharge right after the charge that caused it). Charges are
+    /// found by scanning the usage rows (for totals, read the daily rollup instead); `kinds`
+    /// without "usage" skips them.
     public func journal(account: String, from: Timestamp = .earliest, to: Timestamp = .latest, kinds: Set<String>? = nil) throws -> [JournalLine] {
         try read { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
@@ -26,7 +27,7 @@ extension Ledger {
                     SELECT kind, amount_nanos, credit_account_id = ?1 AS credited, occurred_at_ms, balance_after_nanos, reference
                     FROM journal WHERE (debit_account_id = ?1 OR credit_account_id = ?1) AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3
                       AND (?4 OR source = 'transfer')
-                    ORDER BY occurred_at_ms, source, id
+                    ORDER BY occurred_at_ms, (source = 'usage' OR after_usage_id IS NOT NULL), coalesce(after_usage_id, id), source = 'transfer'
                     """, arguments: [found.id, from.milliseconds, to.milliseconds, kinds?.contains("usage") ?? true]
             ).compactMap { row in
                 let kind: String = row["kind"]

@@ -22,6 +22,8 @@ public final class Ledger: Sendable {
     public let path: String
     let pool: DatabasePool
     let priceCache = PriceCache()
+    /// Takes the payments of auto-recharges.
+    let paymentMethod: any PaymentMethod
 
     /// SQLite's `application_id` for TokenLedger files ('TkLd').
     public static let applicationID: Int32 = 1_416_315_236
@@ -32,9 +34,10 @@ public final class Ledger: Sendable {
     /// How long a write waits for another process's write before giving up.
     public static let busyTimeoutSeconds: Double = 10
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabasePool, paymentMethod: any PaymentMethod) {
         self.path = path
         self.pool = pool
+        self.paymentMethod = paymentMethod
     }
 
     /// Opens the ledger at `path`, migrating an older schema to this version.
@@ -42,7 +45,8 @@ public final class Ledger: Sendable {
     /// With `create`, a missing file is created (readable and writable by its owner only) and
     /// migrated. Throws ``LedgerError``: `.missing` without `create`, `.notALedger` for another
     /// SQLite file or a file that is not SQLite, `.newerSchema` for a file from a newer version.
-    public static func open(at path: String, create: Bool = false) throws -> Ledger {
+    /// `paymentMethod` takes the payments of auto-recharges (by default every one succeeds).
+    public static func open(at path: String, create: Bool = false, paymentMethod: any PaymentMethod = AcceptingPaymentMethod()) throws -> Ledger {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
@@ -52,7 +56,7 @@ public final class Ledger: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration())
-            let ledger = Ledger(path: path, pool: pool)
+            let ledger = Ledger(path: path, pool: pool, paymentMethod: paymentMethod)
             try ledger.migrate()
             return ledger
         } catch let error as DatabaseError {

@@ -178,6 +178,10 @@ public enum ChargeRefusal: Refusal, Equatable {
     case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
     case noPriceForTier(model: String, tier: ServiceTier)
+    /// Enforced charges only: the model needs a higher usage tier than the account's.
+    case tierTooLow(TierShortfall)
+    /// Enforced charges only: month-to-date spend has reached a hard limit.
+    case hardLimit(LimitReached)
     case insufficientBalance(cost: Money, available: Money)
     case balanceOverflow
 
@@ -191,6 +195,8 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .noPriceAtTime: "no_price_at_time"
         case .contextWindowExceeded: "context_window_exceeded"
         case .noPriceForTier: "no_price_for_tier"
+        case .tierTooLow: "tier_too_low"
+        case .hardLimit: "hard_limit"
         case .insufficientBalance: "insufficient_balance"
         case .balanceOverflow: "balance_overflow"
         }
@@ -208,6 +214,8 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .contextWindowExceeded(let field, let tokens, let limit):
             "\(tokens) \(field) tokens exceed the model's limit of \(limit)"
         case .noPriceForTier(let model, let tier): "the price book has no \(tier.rawValue) prices for '\(model)'"
+        case .tierTooLow(let shortfall): shortfall.description
+        case .hardLimit(let reached): reached.description
         case .insufficientBalance(let cost, let available):
             "the charge of \(cost) exceeds the available balance of \(available)"
         case .balanceOverflow: "the balance would exceed what the ledger can hold"
@@ -267,5 +275,131 @@ public enum Identifier {
         if id.isEmpty { return "it is empty" }
         if id.unicodeScalars.count > maximumLength { return "it is longer than \(maximumLength) characters" }
         return nil
+    }
+}
+
+/// Why a reservation (a hold before a request is served) is refused, in check order.
+public enum ReservationRefusal: Refusal, Equatable {
+    case invalidUsage(InvalidUsage)
+    case invalidAttribution(field: String, reason: String)
+    case invalidExpiry(seconds: Int64)
+    case idConflict(String)
+    case unknownAccount(String)
+    case unknownModel(String)
+    case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
+    case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
+    case noPriceForTier(model: String, tier: ServiceTier)
+    case tierTooLow(TierShortfall)
+    case hardLimit(LimitReached)
+    case insufficientBalance(hold: Money, available: Money)
+
+    /// The longest a reservation may stay open, in seconds (a day).
+    public static let maximumExpirySeconds: Int64 = 86_400
+
+    public var code: String {
+        switch self {
+        case .invalidUsage: "invalid_usage"
+        case .invalidAttribution: "invalid_attribution"
+        case .invalidExpiry: "invalid_expiry"
+        case .idConflict: "id_conflict"
+        case .unknownAccount: "unknown_account"
+        case .unknownModel: "unknown_model"
+        case .noPriceAtTime: "no_price_at_time"
+        case .contextWindowExceeded: "context_window_exceeded"
+        case .noPriceForTier: "no_price_for_tier"
+        case .tierTooLow: "tier_too_low"
+        case .hardLimit: "hard_limit"
+        case .insufficientBalance: "insufficient_balance"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidUsage(let problem): "invalid token counts: \(problem)"
+        case .invalidAttribution(let field, let reason): "invalid \(field): \(reason)"
+        case .invalidExpiry(let seconds): "a reservation expires 1 to \(Self.maximumExpirySeconds) seconds after it is made (got \(seconds))"
+        case .idConflict(let id): "the id '\(id)' is already used by a reservation or a charge"
+        case .hardLimit(let reached): "\(reached.description), counting open holds and this one"
+        case .insufficientBalance(let hold, let available):
+            "the hold of \(hold) exceeds the available balance of \(available) (balance − open holds + overdraft allowance)"
+        default: ChargeRefusal(self)?.message ?? code
+        }
+    }
+
+    public var isBadInput: Bool {
+        switch self {
+        case .invalidUsage, .invalidAttribution, .invalidExpiry, .contextWindowExceeded: true
+        default: false
+        }
+    }
+
+    /// The reservation's refusal for a charge rule's refusal (pricing, account, model); nil for
+    /// a charge refusal that has no reservation counterpart.
+    public init?(_ refusal: ChargeRefusal) {
+        switch refusal {
+        case .invalidUsage(let problem): self = .invalidUsage(problem)
+        case .invalidAttribution(let field, let reason): self = .invalidAttribution(field: field, reason: reason)
+        case .idConflict(let id): self = .idConflict(id)
+        case .unknownAccount(let name): self = .unknownAccount(name)
+        case .unknownModel(let model): self = .unknownModel(model)
+        case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
+        case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
+        case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
+        case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
+        case .hardLimit(let reached): self = .hardLimit(reached)
+        case .insufficientBalance, .balanceOverflow: return nil
+        }
+    }
+}
+
+extension ChargeRefusal {
+    /// The charge refusal that words a reservation's shared refusal.
+    init?(_ refusal: ReservationRefusal) {
+        switch refusal {
+        case .unknownAccount(let name): self = .unknownAccount(name)
+        case .unknownModel(let model): self = .unknownModel(model)
+        case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
+        case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
+        case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
+        case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
+        default: return nil
+        }
+    }
+}
+
+/// Why settling or voiding a reservation is refused, in check order.
+public enum ReservationCloseRefusal: Refusal, Equatable {
+    case unknownReservation(String)
+    case alreadySettled(String)
+    case voided(String)
+    case expired(id: String, expiresAt: Timestamp)
+    /// Settling only: the usage is refused by a charge rule (bad token counts, context window,
+    /// a request id already used for other usage).
+    case charge(ChargeRefusal)
+
+    public var code: String {
+        switch self {
+        case .unknownReservation: "unknown_reservation"
+        case .alreadySettled: "reservation_settled"
+        case .voided: "reservation_voided"
+        case .expired: "reservation_expired"
+        case .charge(let refusal): refusal.code
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .unknownReservation(let id): "no reservation with the id '\(id)'"
+        case .alreadySettled(let id): "the reservation '\(id)' is already settled"
+        case .voided(let id): "the reservation '\(id)' was voided"
+        case .expired(let id, let expiresAt):
+            "the reservation '\(id)' expired at \(expiresAt) and its hold was released; record the usage with `charge`"
+        case .charge(let refusal): refusal.message
+        }
+    }
+
+    public var isBadInput: Bool {
+        if case .charge(let refusal) = self { return refusal.isBadInput }
+        return false
     }
 }

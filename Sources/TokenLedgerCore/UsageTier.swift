@@ -30,3 +30,69 @@ public struct UsageTier: Hashable, Sendable {
         return table.last { paid >= $0.minimumPaid && days >= $0.minimumDaysSinceFirstPayment } ?? table[0]
     }
 }
+
+extension UsageTier {
+    /// The longest tier name accepted.
+    public static let maximumNameLength = 32
+
+    /// The first problem with a tier table, if any: it must start with a tier needing no payment
+    /// and no days, have unique names of 1 to 32 characters, at most 100 tiers, and each tier must
+    /// need at least what the one below it needs (payment and days), with non-negative amounts.
+    public static func tableProblem(_ table: [UsageTier]) -> UsageTierRefusal? {
+        guard let first = table.first else { return .invalidTable("the table is empty") }
+        if table.count > 100 { return .invalidTable("at most 100 tiers") }
+        if first.minimumPaid != .zero || first.minimumDaysSinceFirstPayment != 0 {
+            return .invalidTable("the lowest tier ('\(first.name)') must need no payment and no days")
+        }
+        var names: Set<String> = []
+        for (index, tier) in table.enumerated() {
+            if tier.name.isEmpty || tier.name.unicodeScalars.count > maximumNameLength || tier.name.trimmingASCIIWhitespace() != tier.name {
+                return .invalidTable("tier names are 1 to \(maximumNameLength) characters without surrounding space (got '\(tier.name)')")
+            }
+            if !names.insert(tier.name).inserted { return .invalidTable("the tier '\(tier.name)' is listed twice") }
+            if tier.minimumPaid.nanos < 0 || tier.minimumPaid > Credits.ceiling || tier.monthlyUsageLimit.nanos < 0
+                || !(0...36_500).contains(tier.minimumDaysSinceFirstPayment)
+            {
+                return .invalidTable("the tier '\(tier.name)' has an amount or a number of days out of range")
+            }
+            if index > 0 {
+                let below = table[index - 1]
+                if tier.minimumPaid < below.minimumPaid || tier.minimumDaysSinceFirstPayment < below.minimumDaysSinceFirstPayment {
+                    return .invalidTable("the tier '\(tier.name)' needs less than the tier '\(below.name)' below it")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The position of the tier named `name` in `table` (0: the lowest), or nil.
+    public static func rank(of name: String, in table: [UsageTier]) -> Int? { table.firstIndex { $0.name == name } }
+}
+
+/// Why a usage-tier table or a model's minimum tier cannot be set.
+public enum UsageTierRefusal: Refusal, Equatable {
+    case invalidTable(String)
+    case unknownTier(String)
+    case requiredByModel(tier: String, model: String)
+
+    public var code: String {
+        switch self {
+        case .invalidTable: "invalid_tier_table"
+        case .unknownTier: "unknown_tier"
+        case .requiredByModel: "tier_in_use"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidTable(let reason): "invalid usage-tier table: \(reason)"
+        case .unknownTier(let name): "no usage tier named '\(name)'"
+        case .requiredByModel(let tier, let model): "the tier '\(tier)' is the minimum tier of '\(model)'; change that first"
+        }
+    }
+
+    public var isBadInput: Bool {
+        if case .requiredByModel = self { return false }
+        return true
+    }
+}

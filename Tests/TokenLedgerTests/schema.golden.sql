@@ -9,6 +9,15 @@ CREATE INDEX allocation_by_lot ON allocation(lot_id);
 -- index lot_by_account on lot
 CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 
+-- index recharge_attempt_by_account_time on recharge_attempt
+CREATE INDEX recharge_attempt_by_account_time ON recharge_attempt(account_id, occurred_at_ms);
+
+-- index reservation_open_by_account on reservation
+CREATE INDEX reservation_open_by_account ON reservation(account_id, expires_at_ms) WHERE status = 'open';
+
+-- index spend_alert_by_usage on spend_alert
+CREATE INDEX spend_alert_by_usage ON spend_alert(usage_id);
+
 -- index transfer_by_credit_account on transfer
 CREATE INDEX transfer_by_credit_account ON transfer(credit_account_id, occurred_at_ms);
 
@@ -27,7 +36,7 @@ CREATE TABLE account (
         CHECK (max_purchase_nanos BETWEEN 5000000000 AND 1000000000000000 AND max_purchase_nanos % 10000000 = 0),
     overdraft_allowance_nanos INTEGER NOT NULL DEFAULT 0
         CHECK (overdraft_allowance_nanos BETWEEN 0 AND 1000000000000000),
-    created_at_ms INTEGER NOT NULL,
+    created_at_ms INTEGER NOT NULL, usage_month_ms INTEGER NOT NULL DEFAULT 0 CHECK (usage_month_ms % 86400000 = 0), usage_month_nanos INTEGER NOT NULL DEFAULT 0 CHECK (usage_month_nanos >= 0),
     CHECK (kind = 'system' OR substr(name, 1, 1) <> '@')
 ) STRICT;
 
@@ -38,6 +47,16 @@ CREATE TABLE allocation (
     amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
     PRIMARY KEY (transfer_id, lot_id)
 ) STRICT, WITHOUT ROWID;
+
+-- table auto_recharge on auto_recharge
+CREATE TABLE auto_recharge (
+    account_id INTEGER PRIMARY KEY REFERENCES account(id),
+    threshold_nanos INTEGER NOT NULL CHECK (threshold_nanos > 0),
+    restore_to_nanos INTEGER NOT NULL CHECK (restore_to_nanos > threshold_nanos AND restore_to_nanos <= 1000000000000000),
+    -- the most recharges may add in one calendar month; NULL: no cap
+    monthly_cap_nanos INTEGER CHECK (monthly_cap_nanos > 0 AND monthly_cap_nanos % 10000000 = 0),
+    updated_at_ms INTEGER NOT NULL
+) STRICT;
 
 -- table grdb_migrations on grdb_migrations
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -54,6 +73,12 @@ CREATE TABLE lot (
     created_at_ms INTEGER NOT NULL,
     expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > created_at_ms)
 ) STRICT;
+
+-- table model_requirement on model_requirement
+CREATE TABLE model_requirement (
+    model TEXT PRIMARY KEY CHECK (length(model) BETWEEN 1 AND 256),
+    minimum_tier TEXT NOT NULL REFERENCES usage_tier(name)
+) STRICT, WITHOUT ROWID;
 
 -- table price_entry on price_entry
 CREATE TABLE price_entry (
@@ -79,10 +104,80 @@ CREATE TABLE price_rate (
     PRIMARY KEY (price_entry_id, service_tier, band)
 ) STRICT, WITHOUT ROWID;
 
+-- table recharge_attempt on recharge_attempt
+CREATE TABLE recharge_attempt (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    usage_id INTEGER NOT NULL UNIQUE REFERENCES usage(id),
+    amount_nanos INTEGER NOT NULL CHECK (amount_nanos >= 5000000000 AND amount_nanos % 10000000 = 0),
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    -- the recharge transfer (with its lot) when the payment succeeded
+    transfer_id INTEGER UNIQUE REFERENCES transfer(id),
+    -- why the payment failed, as the payment method said
+    failure TEXT CHECK (failure IS NULL OR length(failure) BETWEEN 1 AND 1024),
+    occurred_at_ms INTEGER NOT NULL,
+    CHECK ((status = 'succeeded') = (transfer_id IS NOT NULL)),
+    CHECK ((status = 'failed') = (failure IS NOT NULL))
+) STRICT;
+
+-- table reservation on reservation
+CREATE TABLE reservation (
+    id INTEGER PRIMARY KEY,
+    -- the caller's id (or a generated one); also the request id of the charge that settles it
+    reference TEXT NOT NULL UNIQUE CHECK (length(reference) BETWEEN 1 AND 256),
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    model TEXT NOT NULL CHECK (length(model) BETWEEN 1 AND 256),
+    service_tier TEXT NOT NULL CHECK (service_tier IN ('default', 'flex', 'batch', 'priority')),
+    project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
+    api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
+    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256),
+    input_tokens INTEGER NOT NULL CHECK (input_tokens BETWEEN 0 AND 100000000000),
+    max_output_tokens INTEGER NOT NULL CHECK (max_output_tokens BETWEEN 0 AND 100000000000),
+    hold_nanos INTEGER NOT NULL CHECK (hold_nanos >= 0),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > created_at_ms),
+    status TEXT NOT NULL CHECK (status IN ('open', 'settled', 'voided', 'expired')),
+    -- when it was settled or voided, or its expiry
+    closed_at_ms INTEGER,
+    -- the charge that settled it
+    usage_id INTEGER UNIQUE REFERENCES usage(id),
+    CHECK ((status = 'open') = (closed_at_ms IS NULL)),
+    CHECK ((status = 'settled') = (usage_id IS NOT NULL))
+) STRICT;
+
 -- table setting on setting
 CREATE TABLE setting (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- table spend_alert on spend_alert
+CREATE TABLE spend_alert (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    project TEXT NOT NULL CHECK (length(project) <= 256),
+    kind TEXT NOT NULL CHECK (kind IN ('soft_limit', 'hard_limit', 'tier_limit')),
+    -- the first instant of the calendar month (UTC)
+    month_ms INTEGER NOT NULL CHECK (month_ms % 86400000 = 0),
+    limit_nanos INTEGER NOT NULL CHECK (limit_nanos > 0),
+    -- month-to-date spend right after the charge that reached the limit
+    spend_nanos INTEGER NOT NULL CHECK (spend_nanos >= limit_nanos),
+    usage_id INTEGER NOT NULL REFERENCES usage(id),
+    occurred_at_ms INTEGER NOT NULL,
+    UNIQUE (account_id, month_ms, kind, project)
+) STRICT;
+
+-- table spend_limit on spend_limit
+CREATE TABLE spend_limit (
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    project TEXT NOT NULL CHECK (length(project) <= 256),
+    -- the first charge that brings month-to-date spend to it records an alert
+    soft_nanos INTEGER CHECK (soft_nanos > 0 AND soft_nanos <= 1000000000000000),
+    -- reservations and enforced charges are refused once month-to-date spend reaches it
+    hard_nanos INTEGER CHECK (hard_nanos > 0 AND hard_nanos <= 1000000000000000),
+    CHECK (soft_nanos IS NOT NULL OR hard_nanos IS NOT NULL),
+    CHECK (soft_nanos IS NULL OR hard_nanos IS NULL OR soft_nanos <= hard_nanos),
+    PRIMARY KEY (account_id, project)
 ) STRICT, WITHOUT ROWID;
 
 -- table transfer on transfer
@@ -162,6 +257,24 @@ CREATE TABLE usage_daily (
     PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user)
 ) STRICT, WITHOUT ROWID;
 
+-- table usage_tier on usage_tier
+CREATE TABLE usage_tier (
+    rank INTEGER PRIMARY KEY CHECK (rank BETWEEN 0 AND 99),
+    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 32),
+    minimum_paid_nanos INTEGER NOT NULL CHECK (minimum_paid_nanos BETWEEN 0 AND 1000000000000000),
+    minimum_days INTEGER NOT NULL CHECK (minimum_days BETWEEN 0 AND 36500),
+    monthly_usage_limit_nanos INTEGER NOT NULL CHECK (monthly_usage_limit_nanos BETWEEN 0 AND 1000000000000000000),
+    CHECK (rank > 0 OR (minimum_paid_nanos = 0 AND minimum_days = 0))
+) STRICT;
+
+-- trigger recharge_attempt_is_append_only_delete on recharge_attempt
+CREATE TRIGGER recharge_attempt_is_append_only_delete BEFORE DELETE ON recharge_attempt
+BEGIN SELECT RAISE(ABORT, 'recharge attempts are never deleted'); END;
+
+-- trigger recharge_attempt_is_append_only_update on recharge_attempt
+CREATE TRIGGER recharge_attempt_is_append_only_update BEFORE UPDATE ON recharge_attempt
+BEGIN SELECT RAISE(ABORT, 'recharge attempts are never updated'); END;
+
 -- trigger transfer_is_append_only_delete on transfer
 CREATE TRIGGER transfer_is_append_only_delete BEFORE DELETE ON transfer
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: transfers are never deleted'); END;
@@ -192,10 +305,10 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: usage is never updated');
 
 -- view journal on journal
 CREATE VIEW journal AS
-SELECT 'transfer' AS source, id, reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms,
-       balance_after_nanos
-FROM transfer
+SELECT 'transfer' AS source, t.id, t.reference, t.kind, t.debit_account_id, t.credit_account_id, t.amount_nanos, t.occurred_at_ms,
+       t.balance_after_nanos, r.usage_id AS after_usage_id
+FROM transfer t LEFT JOIN recharge_attempt r ON r.transfer_id = t.id
 UNION ALL
-SELECT 'usage', id, request_id, 'usage', account_id, 3, cost_nanos, occurred_at_ms, balance_after_nanos
+SELECT 'usage', id, request_id, 'usage', account_id, 3, cost_nanos, occurred_at_ms, balance_after_nanos, NULL
 FROM usage WHERE cost_nanos > 0;
 

@@ -1,0 +1,300 @@
+import GRDB
+import TokenLedgerCore
+
+/// A hold to make before serving one request: the most it can cost, from its input tokens and
+/// the most output it may produce.
+public struct ReservationRequest: Sendable {
+    public var account: String
+    public var model: String
+    /// The service tier the request asks for (its prices set the hold).
+    public var tier: ServiceTier
+    public var inputTokens: Int64
+    public var maxOutputTokens: Int64
+    public var project: String?
+    public var apiKey: String?
+    public var user: String?
+    /// The reservation id (generated when nil); also the request id of the charge that settles it.
+    public var id: String?
+    public var at: Timestamp
+    /// How long the hold lasts unless settled or voided (1 second to a day).
+    public var expiresInSeconds: Int64
+
+    /// Holds last 10 minutes unless told otherwise.
+    public static let defaultExpirySeconds: Int64 = 600
+
+    public init(
+        account: String, model: String, tier: ServiceTier = .default, input: Int64, maxOutput: Int64, project: String? = nil, apiKey: String? = nil,
+        user: String? = nil, id: String? = nil, at: Timestamp, expiresInSeconds: Int64 = ReservationRequest.defaultExpirySeconds
+    ) {
+        self.account = account
+        self.model = model
+        self.tier = tier
+        self.inputTokens = input
+        self.maxOutputTokens = maxOutput
+        self.project = project
+        self.apiKey = apiKey
+        self.user = user
+        self.id = id
+        self.at = at
+        self.expiresInSeconds = expiresInSeconds
+    }
+}
+
+/// A reservation as recorded.
+public struct Reservation: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable {
+        case open, settled, voided, expired
+    }
+
+    public var id: String
+    public var account: String
+    public var model: String
+    public var tier: ServiceTier
+    public var inputTokens: Int64
+    public var maxOutputTokens: Int64
+    /// The most the request can cost: what the reservation holds while open.
+    public var hold: Money
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp
+    public var status: Status
+    /// The account's available balance right after the reservation was made (a new
+    /// reservation) or as it was then (a retried one).
+    public var available: Money
+    /// True when the id had already been reserved with the same request: nothing was written.
+    public var duplicate: Bool
+}
+
+/// The actual usage of a reserved request.
+public struct SettleRequest: Sendable {
+    public var id: String
+    public var inputTokens: Int64
+    public var cachedTokens: Int64
+    public var cacheWriteTokens: Int64
+    public var outputTokens: Int64
+    public var at: Timestamp
+
+    public init(id: String, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp) {
+        self.id = id
+        self.inputTokens = input
+        self.cachedTokens = cached
+        self.cacheWriteTokens = cacheWrite
+        self.outputTokens = output
+        self.at = at
+    }
+}
+
+/// What settling a reservation recorded: its charge, and how its cost compares with the hold.
+public struct SettleReceipt: Sendable, Hashable {
+    public var reservation: Reservation
+    /// The charge of the actual usage (request id: the reservation's id).
+    public var charge: ChargeReceipt
+    /// The part of the hold the usage did not need, released.
+    public var released: Money
+    /// The part of the cost beyond the hold (usage that happened is recorded all the same).
+    public var beyondHold: Money
+}
+
+extension Ledger {
+    /// Holds the most a request can cost before a gateway serves it, so that concurrent
+    /// requests can never spend the same credit twice.
+    ///
+    /// The hold is the cost of the input tokens and the maximum output at the price in force,
+    /// in the asked tier, with no cached tokens. Refuses ``ReservationRefusal`` in check order;
+    /// among them `tier_too_low`, `hard_limit` (month-to-date spend plus open holds plus this
+    /// one would pass a hard limit, the tier's monthly limit included) and
+    /// `insufficient_balance` (the hold exceeds balance − open holds + overdraft allowance).
+    /// Expired reservations are released first. The same id with the same request returns
+    /// the reservation with `duplicate` set.
+    ///
+    /// ```swift
+    /// let hold = try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o", input: 1_200, maxOutput: 800, at: now))
+    /// let answer = try await provider.complete(prompt, maxTokens: 800)
+    /// try ledger.settle(SettleRequest(id: hold.id, input: answer.usage.input, output: answer.usage.output, at: now))
+    /// ```
+    public func reserve(_ request: ReservationRequest) throws -> Reservation {
+        let usage = try Ledger.validated(request)
+        let id = request.id ?? Ledger.generatedID("rsv")
+        return try write { db in
+            if let existing = try Ledger.existingReservation(reference: id, db: db) {
+                guard existing.matches(request) else { throw ReservationRefusal.idConflict(id) }
+                return existing.reservation
+            }
+            if try db.row("SELECT 1 FROM usage WHERE request_id = ?", [id]) != nil { throw ReservationRefusal.idConflict(id) }
+            guard let account = try Account.find(named: request.account, db: db) else { throw ReservationRefusal.unknownAccount(request.account) }
+            _ = try Ledger.bringUpToDate(account, at: request.at, db: db)
+            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
+            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
+            let (hold, index) = try Ledger.checkHold(request, usage: usage, held: held, batch: batch)
+            let available = batch.accounts[index].account.balance - held + batch.accounts[index].account.overdraftAllowance
+            guard hold <= available else { throw ReservationRefusal.insufficientBalance(hold: hold, available: available) }
+            // After this point the operation must succeed.
+            let expiresAt = Timestamp(milliseconds: request.at.milliseconds + request.expiresInSeconds * 1_000)
+            try db.run("""
+                    INSERT INTO reservation (reference, account_id, model, service_tier, project, api_key, end_user, input_tokens, max_output_tokens,
+                        hold_nanos, created_at_ms, expires_at_ms, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                    """, [id, account.id, request.model, request.tier.rawValue, request.project, request.apiKey, request.user, request.inputTokens,
+                          request.maxOutputTokens, hold.nanos, request.at.milliseconds, expiresAt.milliseconds])
+            return Reservation(
+                id: id, account: account.name, model: request.model, tier: request.tier, inputTokens: request.inputTokens,
+                maxOutputTokens: request.maxOutputTokens, hold: hold, createdAt: request.at, expiresAt: expiresAt, status: .open,
+                available: available - hold, duplicate: false)
+        }
+    }
+
+    /// The checks of a reservation that need the account, its price and its controls: returns
+    /// the hold and the account's place in `batch`. Throws ``ReservationRefusal`` in check order.
+    private static func checkHold(_ request: ReservationRequest, usage: TokenUsage, held: Money, batch: ChargeBatch) throws -> (Money, Int) {
+        let charge = ChargeRequest(
+            account: request.account, model: request.model, tier: request.tier, input: request.inputTokens, output: request.maxOutputTokens,
+            project: request.project, apiKey: request.apiKey, user: request.user, at: request.at, enforce: true)
+        do {
+            let index = try batch.accountIndex(named: request.account)
+            let (_, entry) = try batch.entryInForce(model: request.model, at: request.at)
+            let cost: Cost
+            do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
+            let check = try batch.checkControls(charge, account: index)
+            let spent = try batch.usage(account: index, month: check.month)
+            let committed = spent + held.nanos + cost.total.nanos
+            let controls = batch.accounts[index].controls
+            var limits: [LimitReached] = []
+            if let hard = controls.accountLimits.hard { limits.append(LimitReached(scope: .account, limit: hard, monthToDate: Money(nanos: spent + held.nanos))) }
+            if let project = request.project, let hard = check.projectLimits?.hard {
+                let projectSpent = controls.projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: check.month.startMilliseconds)] ?? 0
+                if projectSpent + held.nanos + cost.total.nanos > hard.nanos {
+                    throw ReservationRefusal.hardLimit(LimitReached(scope: .project(project), limit: hard, monthToDate: Money(nanos: projectSpent + held.nanos)))
+                }
+            }
+            limits.append(LimitReached(scope: .account, tier: check.tierName, limit: check.tierLimit, monthToDate: Money(nanos: spent + held.nanos)))
+            if let passed = limits.first(where: { committed > $0.limit.nanos }) { throw ReservationRefusal.hardLimit(passed) }
+            return (cost.total, index)
+        } catch let refusal as ChargeRefusal {
+            throw ReservationRefusal(refusal) ?? refusal
+        }
+    }
+
+    /// Charges the actual usage of a reserved request and releases its hold. The usage may cost
+    /// more than the hold: it happened, so it is recorded (see ``SettleReceipt/beyondHold``).
+    ///
+    /// Refuses ``ReservationCloseRefusal``: an unknown reservation, one already settled, voided
+    /// or expired, and usage a charge rule refuses (bad token counts, context window).
+    public func settle(_ request: SettleRequest) throws -> SettleReceipt {
+        let usage: TokenUsage
+        do throws(InvalidUsage) {
+            usage = try TokenUsage.validated(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+        } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
+        return try write { db in
+            let (rowID, recorded) = try Ledger.openReservation(request.id, at: request.at, db: db)
+            let row = try db.row("SELECT project, api_key, end_user FROM reservation WHERE id = ?", [rowID])!
+            let charge = ChargeRequest(
+                account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
+                cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: row["project"], apiKey: row["api_key"], user: row["end_user"],
+                requestID: recorded.id, at: request.at)
+            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
+            let receipt: ChargeReceipt
+            do {
+                receipt = try batch.charge(charge, usage: usage)
+            } catch let refusal as ChargeRefusal {
+                throw ReservationCloseRefusal.charge(refusal)
+            }
+            if receipt.duplicate { throw ReservationCloseRefusal.charge(.idConflict(recorded.id)) }
+            try batch.flush()
+            try db.run(
+                "UPDATE reservation SET status = 'settled', closed_at_ms = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?) WHERE id = ?",
+                [request.at.milliseconds, recorded.id, rowID])
+            var reservation = recorded
+            reservation.status = .settled
+            return SettleReceipt(
+                reservation: reservation, charge: receipt, released: Money(nanos: max(0, recorded.hold.nanos - receipt.cost.nanos)),
+                beyondHold: Money(nanos: max(0, receipt.cost.nanos - recorded.hold.nanos)))
+        }
+    }
+
+    /// Releases a reservation's whole hold without charging anything (the request was not
+    /// served). Refuses ``ReservationCloseRefusal``: unknown, already settled, voided or expired.
+    public func void(reservation id: String, at time: Timestamp) throws -> Reservation {
+        try write { db in
+            let (rowID, recorded) = try Ledger.openReservation(id, at: time, db: db)
+            try db.run("UPDATE reservation SET status = 'voided', closed_at_ms = ? WHERE id = ?", [time.milliseconds, rowID])
+            var reservation = recorded
+            reservation.status = .voided
+            return reservation
+        }
+    }
+
+    /// The reservation `id`, if any.
+    public func reservation(id: String) throws -> Reservation? {
+        try read { db in try Ledger.existingReservation(reference: id, db: db)?.reservation }
+    }
+
+    /// The open reservation `id` at `time`, or the refusal of closing it.
+    private static func openReservation(_ id: String, at time: Timestamp, db: Database) throws -> (Int64, Reservation) {
+        guard let existing = try existingReservation(reference: id, db: db) else { throw ReservationCloseRefusal.unknownReservation(id) }
+        var reservation = existing.reservation
+        reservation.duplicate = false
+        switch reservation.status {
+        case .settled: throw ReservationCloseRefusal.alreadySettled(id)
+        case .voided: throw ReservationCloseRefusal.voided(id)
+        case .expired: throw ReservationCloseRefusal.expired(id: id, expiresAt: reservation.expiresAt)
+        case .open:
+            if reservation.expiresAt <= time { throw ReservationCloseRefusal.expired(id: id, expiresAt: reservation.expiresAt) }
+        }
+        return (existing.rowID, reservation)
+    }
+
+    /// Marks the account's reservations expired by `time` as expired (each at its expiry) and
+    /// returns the holds still open.
+    static func releaseExpiredReservations(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
+        try db.run(
+            "UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms WHERE account_id = ? AND status = 'open' AND expires_at_ms <= ?",
+            [accountID, time.milliseconds])
+        let held = try db.value(Int64.self, "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open'", [accountID])
+        return Money(nanos: held ?? 0)
+    }
+
+    /// A recorded reservation and what it was made with, to compare with a retry.
+    struct RecordedReservation {
+        var rowID: Int64
+        var reservation: Reservation
+        var project: String?
+        var apiKey: String?
+        var user: String?
+
+        func matches(_ request: ReservationRequest) -> Bool {
+            reservation.account == request.account && reservation.model == request.model && reservation.tier == request.tier
+                && reservation.inputTokens == request.inputTokens && reservation.maxOutputTokens == request.maxOutputTokens
+                && project == request.project && apiKey == request.apiKey && user == request.user
+        }
+    }
+
+    static func existingReservation(reference: String, db: Database) throws -> RecordedReservation? {
+        guard let row = try db.row("SELECT r.*, a.name FROM reservation r JOIN account a ON a.id = r.account_id WHERE r.reference = ?", [reference])
+        else { return nil }
+        let reservation = Reservation(
+            id: reference, account: row["name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, inputTokens: row["input_tokens"],
+            maxOutputTokens: row["max_output_tokens"], hold: Money(nanos: row["hold_nanos"]), createdAt: Timestamp(milliseconds: row["created_at_ms"]),
+            expiresAt: Timestamp(milliseconds: row["expires_at_ms"]), status: Reservation.Status(rawValue: row["status"])!, available: .zero,
+            duplicate: true)
+        return RecordedReservation(rowID: row["id"], reservation: reservation, project: row["project"], apiKey: row["api_key"], user: row["end_user"])
+    }
+
+    /// The token counts of a reservation, once they and its attribution are valid.
+    static func validated(_ request: ReservationRequest) throws -> TokenUsage {
+        let usage: TokenUsage
+        do throws(InvalidUsage) {
+            usage = try TokenUsage.validated(input: request.inputTokens, cached: 0, cacheWrite: 0, output: request.maxOutputTokens)
+        } catch { throw ReservationRefusal.invalidUsage(error) }
+        do {
+            try checkAttribution(
+                ChargeRequest(
+                    account: request.account, model: request.model, input: 0, output: 0, project: request.project, apiKey: request.apiKey,
+                    user: request.user, requestID: request.id, at: request.at))
+        } catch let refusal as ChargeRefusal {
+            throw ReservationRefusal(refusal) ?? refusal
+        }
+        guard (1...ReservationRefusal.maximumExpirySeconds).contains(request.expiresInSeconds) else {
+            throw ReservationRefusal.invalidExpiry(seconds: request.expiresInSeconds)
+        }
+        return usage
+    }
+}

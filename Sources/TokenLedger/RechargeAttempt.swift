@@ -1,0 +1,110 @@
+import GRDB
+import TokenLedgerCore
+
+/// An auto-recharge the ledger attempted after a charge: its amount and whether the payment
+/// succeeded. A succeeded recharge is a purchase (a lot that expires a year later, counted
+/// towards the usage tier); a failed one added nothing.
+public struct RechargeAttempt: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable {
+        case succeeded
+        case failed
+    }
+
+    public var account: String
+    public var amount: Money
+    public var status: Status
+    /// Why the payment failed, as the payment method said; nil when it succeeded.
+    public var failure: String?
+    public var at: Timestamp
+    /// The account's balance right after the recharge (unchanged when it failed).
+    public var balance: Money
+    /// The part of the recharge that repaid overdraft.
+    public var repaid: Money
+    /// The request id of the charge that caused it.
+    public var requestID: String
+}
+
+/// An account's auto-recharge settings (``AutoRechargePolicy``) as the ledger stores them.
+public struct AutoRechargeSettings: Sendable, Hashable {
+    public var account: String
+    /// Nil: auto-recharge is off.
+    public var policy: AutoRechargePolicy?
+}
+
+extension Ledger {
+    /// Turns auto-recharge on for `account` with `threshold`, `restoreTo` and an optional
+    /// `monthlyCap`, replacing earlier settings; or off, with `policy` nil.
+    ///
+    /// Refuses ``AutoRechargeRefusal`` (threshold not positive, restore-to not above it or above
+    /// the account's purchase maximum, monthly cap not positive whole cents) and
+    /// ``ChargeRefusal/unknownAccount(_:)``.
+    @discardableResult
+    public func setAutoRecharge(
+        account: String, threshold: Money, restoreTo: Money, monthlyCap: Money? = nil, at time: Timestamp
+    ) throws -> AutoRechargeSettings {
+        try write { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            let policy = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, maximumPurchase: found.maximumPurchase)
+            try db.run("""
+                    INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, restore_to_nanos = excluded.restore_to_nanos,
+                        monthly_cap_nanos = excluded.monthly_cap_nanos, updated_at_ms = excluded.updated_at_ms
+                    """, [found.id, threshold.nanos, restoreTo.nanos, monthlyCap?.nanos, time.milliseconds])
+            return AutoRechargeSettings(account: found.name, policy: policy)
+        }
+    }
+
+    /// Turns auto-recharge off for `account`. Refuses ``ChargeRefusal/unknownAccount(_:)``.
+    @discardableResult
+    public func turnOffAutoRecharge(account: String) throws -> AutoRechargeSettings {
+        try write { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            try db.run("DELETE FROM auto_recharge WHERE account_id = ?", [found.id])
+            return AutoRechargeSettings(account: found.name, policy: nil)
+        }
+    }
+
+    /// The auto-recharge settings of `account`. Refuses ``ChargeRefusal/unknownAccount(_:)``.
+    public func autoRecharge(account: String) throws -> AutoRechargeSettings {
+        try read { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            return AutoRechargeSettings(account: found.name, policy: try Ledger.rechargePolicy(of: found, db: db))
+        }
+    }
+
+    static func rechargePolicy(of account: Account, db: Database) throws -> AutoRechargePolicy? {
+        guard let row = try db.row("SELECT * FROM auto_recharge WHERE account_id = ?", [account.id]) else { return nil }
+        return try? AutoRechargePolicy(
+            threshold: Money(nanos: row["threshold_nanos"]), restoreTo: Money(nanos: row["restore_to_nanos"]),
+            monthlyCap: (row["monthly_cap_nanos"] as Int64?).map(Money.init(nanos:)), maximumPurchase: account.maximumPurchase)
+    }
+
+    /// The recharges attempted for `account` (succeeded and failed) with times in `[from, to)`,
+    /// in time order: for statements, which list failed recharges beside the recharges in the
+    /// journal. Refuses ``ChargeRefusal/unknownAccount(_:)``.
+    public func rechargeAttempts(account: String, from: Timestamp = .earliest, to: Timestamp = .latest) throws -> [RechargeAttempt] {
+        try read { db in
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            return try Ledger.rechargeAttempts(
+                "r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [found.id, from.milliseconds, to.milliseconds], db: db)
+        }
+    }
+
+    static func rechargeAttempts(_ condition: String, _ arguments: StatementArguments, db: Database) throws -> [RechargeAttempt] {
+        try db.rows("""
+                SELECT a.name, r.amount_nanos, r.status, r.failure, r.occurred_at_ms, u.request_id, u.balance_after_nanos,
+                       t.balance_after_nanos AS recharged_balance,
+                       coalesce((SELECT x.amount_nanos FROM allocation x WHERE x.transfer_id = t.id), 0) AS repaid
+                FROM recharge_attempt r JOIN account a ON a.id = r.account_id JOIN usage u ON u.id = r.usage_id
+                LEFT JOIN transfer t ON t.id = r.transfer_id
+                WHERE \(condition) ORDER BY r.occurred_at_ms, r.id
+                """, arguments
+        ).map { row in
+            let recharged: Int64? = row["recharged_balance"]
+            return RechargeAttempt(
+                account: row["name"], amount: Money(nanos: row["amount_nanos"]), status: RechargeAttempt.Status(rawValue: row["status"])!,
+                failure: row["failure"], at: Timestamp(milliseconds: row["occurred_at_ms"]),
+                balance: Money(nanos: recharged ?? row["balance_after_nanos"]), repaid: Money(nanos: row["repaid"]), requestID: row["request_id"])
+        }
+    }
+}
