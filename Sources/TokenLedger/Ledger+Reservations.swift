@@ -58,7 +58,7 @@ public struct Reservation: Sendable, Hashable {
     public var expiresAt: Timestamp
     public var status: Status
     /// The account's available balance right after the reservation was made (a new
-    /// reservation) or as it was then (a retried one).
+    /// reservation) or now (a retried one).
     public var available: Money
     /// True when the id had already been reserved with the same request: nothing was written.
     public var duplicate: Bool
@@ -117,7 +117,14 @@ extension Ledger {
         return try write { db in
             if let existing = try Ledger.existingReservation(reference: id, db: db) {
                 guard existing.matches(request) else { throw ReservationRefusal.idConflict(id) }
-                return existing.reservation
+                var reservation = existing.reservation
+                if reservation.status == .open, reservation.expiresAt <= request.at { reservation.status = .expired }
+                let account = try Account.find(named: reservation.account, db: db)!
+                let held = try db.value(
+                    Int64.self, "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
+                    [account.id, request.at.milliseconds]) ?? 0
+                reservation.available = account.balance - Money(nanos: held) + account.overdraftAllowance
+                return reservation
             }
             if try db.row("SELECT 1 FROM usage WHERE request_id = ?", [id]) != nil { throw ReservationRefusal.idConflict(id) }
             guard let account = try Account.find(named: request.account, db: db) else { throw ReservationRefusal.unknownAccount(request.account) }

@@ -130,7 +130,17 @@ public final class Ledger: Sendable {
         try read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
     }
 
+    /// How many times a write tries to begin when other processes keep the file's write lock
+    /// past the busy timeout (each try waits up to ``busyTimeoutSeconds``).
+    static let beginAttempts = 3
+
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction; a thrown error rolls everything back.
+    ///
+    /// Several processes may write one file: `BEGIN IMMEDIATE` takes the write lock before
+    /// anything is read, so every check runs on data no other writer can change before the
+    /// commit; it waits for the lock up to the busy timeout, and tries again (nothing has run
+    /// yet, so that is safe) up to ``beginAttempts`` times before `database is locked` reaches
+    /// the caller.
     ///
     /// The BEGIN, COMMIT and ROLLBACK statements are the connection's cached ones: preparing
     /// them anew for every transaction, as `DatabasePool.write` does, cost a tenth of a
@@ -138,7 +148,7 @@ public final class Ledger: Sendable {
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         do {
             return try pool.writeWithoutTransaction { db in
-                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                try Ledger.begin(db)
                 let result: T
                 do {
                     result = try body(db)
@@ -151,6 +161,17 @@ public final class Ledger: Sendable {
             }
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// `BEGIN IMMEDIATE`, tried again while another process holds the write lock.
+    private static func begin(_ db: Database) throws {
+        for attempt in 1...beginAttempts {
+            do {
+                return try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < beginAttempts {
+                continue
+            }
         }
     }
 

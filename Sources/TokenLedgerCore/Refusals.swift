@@ -319,7 +319,8 @@ public enum ReservationRefusal: Refusal, Equatable {
         case .invalidAttribution(let field, let reason): "invalid \(field): \(reason)"
         case .invalidExpiry(let seconds): "a reservation expires 1 to \(Self.maximumExpirySeconds) seconds after it is made (got \(seconds))"
         case .idConflict(let id): "the id '\(id)' is already used by a reservation or a charge"
-        case .hardLimit(let reached): "\(reached.description), counting open holds and this one"
+        case .hardLimit(let reached):
+            "month-to-date spend and open holds of \(reached.monthToDate) leave no room for this hold under \(reached.limitDescription)"
         case .insufficientBalance(let hold, let available):
             "the hold of \(hold) exceeds the available balance of \(available) (balance − open holds + overdraft allowance)"
         default: ChargeRefusal(self)?.message ?? code

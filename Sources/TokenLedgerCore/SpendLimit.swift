@@ -137,10 +137,12 @@ public struct LimitReached: Hashable, Sendable, CustomStringConvertible {
         self.monthToDate = monthToDate
     }
 
-    public var description: String {
-        let what = tier.map { "usage tier \($0)'s monthly usage limit of" } ?? "the hard limit of \(scope) of"
-        return "month-to-date spend of \(monthToDate) has reached \(what) \(limit)"
+    /// The limit, in words: "the hard limit of the account of $15.00".
+    public var limitDescription: String {
+        (tier.map { "usage tier \($0)'s monthly usage limit of" } ?? "the hard limit of \(scope) of") + " \(limit)"
     }
+
+    public var description: String { "month-to-date spend of \(monthToDate) has reached \(limitDescription)" }
 }
 
 /// A model that needs a higher usage tier than the account has reached.

@@ -48,6 +48,8 @@ struct ChargeCommand: ParsableCommand {
             ("priced at", "entry effective from \(receipt.priceEffectiveFrom.iso8601)"),
         ]
         if receipt.overdraft.nanos > 0 { lines.append(("overdraft", "\(receipt.overdraft) of it beyond the credit; the next top-up repays it")) }
+        if let recharge = receipt.recharge { lines.append(("recharge", RechargeRender.line(recharge))) }
+        if !receipt.alerts.isEmpty { lines.append(("alerts", receipt.alerts.joined(separator: ", "))) }
         let title = receipt.duplicate
             ? "Already recorded (same request id and usage): nothing written."
             : "Charged \(receipt.account) \(receipt.cost) at \(receipt.at.iso8601)."
@@ -57,8 +59,9 @@ struct ChargeCommand: ParsableCommand {
                 ("tier", .string(receipt.tier.rawValue)), ("input_tokens", .int(usage.inputTokens)), ("cached_tokens", .int(usage.cachedTokens)),
                 ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
                 ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
-                ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)), ("recharge", .null),
-                ("alerts", .array([])), ("duplicate", .bool(receipt.duplicate)),
+                ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
+                ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map(JSON.string))),
+                ("duplicate", .bool(receipt.duplicate)),
             ]),
             table: title + "\n" + keyValueLines(lines))
     }
@@ -87,9 +90,17 @@ struct BalanceCommand: ParsableCommand {
             }, rightAligned: [1, 2])
         var text = "Balance of \(report.account) at \(report.at.iso8601)\n" + keyValueLines([
             ("balance", report.balance.displayString + (report.balance.nanos < 0 ? " (overdraft owed)" : "")),
-            ("available", report.available.displayString), ("month to date", report.monthToDate.displayString),
+            ("available", report.available.displayString + (report.reserved.nanos > 0 ? " (\(report.reserved) held by open reservations)" : "")),
+            ("month to date", report.monthToDate.displayString),
             ("usage tier", "\(report.tier.name) (monthly usage limit \(report.tier.monthlyUsageLimit))"),
-        ])
+            ("auto-recharge", report.recharge.map(\.description) ?? "off"),
+        ] + report.limits.map { ("limits of \($0.scope)", LimitRender.describe($0.limits)) })
+        for attempt in report.rechargeAttempts {
+            text += "\nrecharge at \(attempt.at.iso8601): " + RechargeRender.line(attempt)
+        }
+        for alert in report.alerts {
+            text += "\nalert at \(alert.at.iso8601): \(alert.code), month-to-date \(alert.monthToDate) reached \(alert.limit) (request \(alert.requestID))"
+        }
         for expiry in report.expiredNow {
             text += "\nwritten off: \(expiry.amount) of an expired \(expiry.lotKind.rawValue) lot (expired \(expiry.expiredAt.iso8601))"
         }
@@ -104,8 +115,13 @@ struct BalanceCommand: ParsableCommand {
                         ("created_at", .time(lot.createdAt)), ("expires_at", .time(lot.expiresAt)),
                     ])
                 })),
-                ("tier", .string(report.tier.name)), ("month_to_date_usd", .money(report.monthToDate)),
+                ("tier", .string(report.tier.name)), ("monthly_usage_limit_usd", .money(report.tier.monthlyUsageLimit)),
+                ("month_to_date_usd", .money(report.monthToDate)), ("reserved_usd", .money(report.reserved)),
                 ("expired_now_usd", .money(report.expiredNow.reduce(Money.zero) { $0 + $1.amount })),
+                ("auto_recharge", report.recharge.map(RechargeRender.json) ?? .null),
+                ("recharges", .array(report.rechargeAttempts.map(RechargeRender.json))),
+                ("limits", .array(report.limits.map(LimitRender.json))),
+                ("alerts", .array(report.alerts.map(LimitRender.json))),
             ]),
             table: text,
             csv: Table(

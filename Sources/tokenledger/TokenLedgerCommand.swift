@@ -17,7 +17,8 @@ struct TokenLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
             BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
-            ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self,
+            ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
+            ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, StressCommand.self,
         ])
 
     static func main() {
