@@ -22,6 +22,11 @@ extension Ledger {
     ///   overdraft, with no lot left unspent while overdraft is owed;
     /// - every usage costs what its price entry says for its tokens;
     /// - the daily rollup equals the usage rows added up;
+    /// - recharges are purchases: each recharge transfer comes from @payments with a purchase lot
+    ///   and one succeeded attempt of its amount, caused by a charge of its account;
+    /// - each account's latest month's usage equals its usage rows in that month, with none later;
+    /// - settled reservations are charged under their id to their account; alerts are of their
+    ///   account's charges and reached their limit;
     /// - SQLite's own integrity and foreign-key checks pass.
     public func verify() throws -> VerifyReport {
         try read { db in
@@ -34,6 +39,7 @@ extension Ledger {
             problems += try Ledger.checkOverdraft(db)
             problems += try Ledger.checkUsage(db)
             problems += try Ledger.checkRollup(db)
+            problems += try Ledger.checkControls(db)
             return VerifyReport(
                 transfers: try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0,
                 accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE kind = 'customer'") ?? 0,
@@ -202,5 +208,44 @@ extension Ledger {
             let day = Timestamp(milliseconds: row[2]).dateString
             return "usage_daily: \(row[0] as String) account \(row[1] as Int64), day \(day), model '\(row[3] as String)'"
         }
+    }
+
+    /// The controls' records against the journal (see ``verify()``).
+    private static func checkControls(_ db: Database) throws -> [String] {
+        let checks: [(String, String)] = [
+            ("recharge transfer %@: not from @payments with a purchase lot and one succeeded attempt of its amount", """
+                SELECT t.id AS x FROM transfer t LEFT JOIN lot l ON l.transfer_id = t.id LEFT JOIN recharge_attempt r ON r.transfer_id = t.id
+                WHERE t.kind = 'recharge' AND (t.debit_account_id <> 1 OR l.kind IS NOT 'purchase' OR r.status IS NOT 'succeeded'
+                    OR r.amount_nanos <> t.amount_nanos OR r.account_id <> t.credit_account_id OR l.account_id <> t.credit_account_id)
+                """),
+            ("recharge attempt %@: its transfer is not a recharge, or its charge is another account's", """
+                SELECT r.id AS x FROM recharge_attempt r JOIN usage u ON u.id = r.usage_id LEFT JOIN transfer t ON t.id = r.transfer_id
+                WHERE u.account_id <> r.account_id OR (r.transfer_id IS NOT NULL AND t.kind IS NOT 'recharge')
+                """),
+            ("account %@: its latest month's usage differs from its usage rows, or usage is recorded after that month", """
+                SELECT a.name AS x FROM account a WHERE a.kind = 'customer' AND (
+                    a.usage_month_nanos <> coalesce((SELECT sum(cost_nanos) FROM usage u WHERE u.account_id = a.id AND u.occurred_at_ms >= a.usage_month_ms
+                        AND u.occurred_at_ms < CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000), 0)
+                    OR EXISTS (SELECT 1 FROM usage u WHERE u.account_id = a.id
+                        AND u.occurred_at_ms >= CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000)
+                    OR (a.usage_month_ms > 0 AND a.usage_month_ms <> CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000))
+                """),
+            ("reservation '%@': settled, but not by a charge of its account under its id", """
+                SELECT r.reference AS x FROM reservation r LEFT JOIN usage u ON u.id = r.usage_id
+                WHERE r.status = 'settled' AND (u.account_id IS NOT r.account_id OR u.request_id IS NOT r.reference)
+                """),
+            ("alert %@: not reached, or not of a charge of its account in its month", """
+                SELECT s.id AS x FROM spend_alert s JOIN usage u ON u.id = s.usage_id
+                WHERE s.spend_nanos < s.limit_nanos OR u.account_id <> s.account_id OR u.occurred_at_ms < s.month_ms
+                    OR s.month_ms <> CAST(strftime('%s', u.occurred_at_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000
+                """),
+        ]
+        var problems: [String] = []
+        for (problem, sql) in checks {
+            problems += try String.fetchAll(db, sql: "SELECT CAST(x AS TEXT) FROM (\(sql)) LIMIT 20").map {
+                problem.replacingOccurrences(of: "%@", with: $0)
+            }
+        }
+        return problems
     }
 }

@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+import Testing
+import TokenLedger
+import TokenLedgerCore
+
+@Suite("Reservations: hold, settle, void, expire")
+struct ReservationTests {
+    static let start = utc(2026, 1, 2)
+
+    func reserve(_ ledger: Ledger, _ id: String?, input: Int64 = 100, maxOutput: Int64 = 100, at: Timestamp = start, expiresIn: Int64 = 600) throws -> Reservation {
+        try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: input, maxOutput: maxOutput, id: id, at: at, expiresInSeconds: expiresIn))
+    }
+
+    @Test("a hold lowers the available balance; settling charges the actual usage, even beyond the hold, and releases the rest")
+    func holdAndSettle() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            let first = try reserve(ledger, "r1")
+            #expect(first.hold == .usd(2) && first.available == .usd(8) && first.status == .open)
+            #expect(try ledger.balance(of: "acme", at: Self.start).available == .usd(8))
+            // Enforced charges count open holds too.
+            #expect(outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 900, output: 0, at: Self.start, enforce: true)) }
+                == "insufficient_balance")
+            #expect(outcome { _ = try reserve(ledger, "r2", input: 400, maxOutput: 401) } == "insufficient_balance")
+            let settled = try ledger.settle(SettleRequest(id: "r1", input: 100, output: 30, at: Self.start.plus(minutes: 1)))
+            #expect(settled.charge.cost == .usd(1, 30) && settled.released == Money(cents: 70) && settled.beyondHold == .zero)
+            #expect(settled.charge.id == "r1")
+            #expect(try ledger.balance(of: "acme", at: Self.start.plus(minutes: 2)).available == Money(cents: 870))
+            _ = try reserve(ledger, "r3")
+            let beyond = try ledger.settle(SettleRequest(id: "r3", input: 100, output: 300, at: Self.start.plus(minutes: 3)))
+            #expect(beyond.beyondHold == .usd(2) && beyond.charge.cost == .usd(4))
+            #expect(try ledger.reservation(id: "r3")?.status == .settled)
+            #expect(try ledger.verify().ok)
+        }
+    }
+
+    @Test("settling twice, settling a voided or expired reservation, voiding twice, unknown ids: refused, nothing written")
+    func closing() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            _ = try reserve(ledger, "s")
+            _ = try ledger.settle(SettleRequest(id: "s", input: 1, output: 1, at: Self.start))
+            let settle = { (id: String, at: Timestamp) in outcome { _ = try ledger.settle(SettleRequest(id: id, input: 1, output: 1, at: at)) } }
+            #expect(settle("s", Self.start) == "reservation_settled")
+            _ = try reserve(ledger, "v")
+            #expect(outcome { _ = try ledger.void(reservation: "v", at: Self.start) } == "ok")
+            #expect(settle("v", Self.start) == "reservation_voided")
+            #expect(outcome { _ = try ledger.void(reservation: "v", at: Self.start) } == "reservation_voided")
+            #expect(outcome { _ = try ledger.void(reservation: "s", at: Self.start) } == "reservation_settled")
+            _ = try reserve(ledger, "e", expiresIn: 60)
+            #expect(settle("e", Self.start.plus(minutes: 1)) == "reservation_expired")
+            #expect(outcome { _ = try ledger.void(reservation: "e", at: Self.start.plus(minutes: 2)) } == "reservation_expired")
+            #expect(settle("nope", Self.start) == "unknown_reservation")
+            #expect(outcome { _ = try ledger.settle(SettleRequest(id: "e", input: 1, cached: 2, output: 1, at: Self.start)) } == "invalid_usage")
+            #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 1)
+        }
+    }
+
+    @Test("an expired reservation releases its hold at the next operation that sees it")
+    func expiry() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(5))
+            _ = try reserve(ledger, "a", input: 200, maxOutput: 200, expiresIn: 30)
+            #expect(outcome { _ = try reserve(ledger, "b", input: 100, maxOutput: 100, at: Self.start.plus(milliseconds: 29_999)) } == "insufficient_balance")
+            #expect(try reserve(ledger, "b", input: 100, maxOutput: 100, at: Self.start.plus(milliseconds: 30_000)).available == .usd(3))
+            #expect(try ledger.reservation(id: "a")?.status == .expired)
+        }
+    }
+
+    @Test("reservations are refused in check order; a retried id returns the reservation")
+    func refusals() throws {
+        try withLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            let reserve = { (request: ReservationRequest) in outcome { _ = try ledger.reserve(request) } }
+            let base = ReservationRequest(account: "acme", model: "gpt-4", input: 1_000, maxOutput: 500, id: "x", at: Self.start)
+            var request = base
+            request.inputTokens = -1
+            #expect(reserve(request) == "invalid_usage")
+            request = base
+            request.project = ""
+            #expect(reserve(request) == "invalid_attribution")
+            request = base
+            request.expiresInSeconds = 0
+            #expect(reserve(request) == "invalid_expiry")
+            request = base
+            request.account = "nobody"
+            #expect(reserve(request) == "unknown_account")
+            request = base
+            request.model = "gpt-9"
+            #expect(reserve(request) == "unknown_model")
+            request = base
+            request.inputTokens = 9_000
+            #expect(reserve(request) == "context_window_exceeded")
+            request = base
+            request.tier = .priority
+            #expect(reserve(request) == "no_price_for_tier")
+            #expect(reserve(base) == "ok")
+            #expect(try ledger.reserve(base).duplicate)
+            request = base
+            request.maxOutputTokens = 501
+            #expect(reserve(request) == "id_conflict")
+            _ = try ledger.charge(ChargeRequest(account: "acme", model: "gpt-4", input: 1, output: 1, requestID: "taken", at: Self.start))
+            request = base
+            request.id = "taken"
+            #expect(reserve(request) == "id_conflict")
+        }
+    }
+
+    @Test("a hard limit refuses the next reservation, counting open holds")
+    func hardLimit() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
+            try ledger.setLimits(account: "acme", hard: .usd(5))
+            _ = try reserve(ledger, "a", input: 100, maxOutput: 100)
+            _ = try reserve(ledger, "b", input: 100, maxOutput: 100)
+            #expect(outcome { _ = try reserve(ledger, "c", input: 100, maxOutput: 2) } == "hard_limit")
+            _ = try ledger.settle(SettleRequest(id: "a", input: 100, output: 100, at: Self.start))
+            _ = try ledger.void(reservation: "b", at: Self.start)
+            _ = try reserve(ledger, "d", input: 100, maxOutput: 100)
+            _ = try ledger.settle(SettleRequest(id: "d", input: 100, output: 100, at: Self.start))
+            #expect(outcome { _ = try reserve(ledger, "e", input: 1, maxOutput: 0) } == "ok")
+            _ = try ledger.void(reservation: "e", at: Self.start)
+            _ = try chargeCents(ledger, "acme", 100, at: Self.start)
+            #expect(outcome { _ = try reserve(ledger, "f", input: 0, maxOutput: 0) } == "hard_limit")
+        }
+    }
+
+    @Test("threads reserving at once through two handles never hold more than the balance")
+    func concurrentThreads() throws {
+        try withCentLedger { fixture in
+            try makeAccount(fixture.ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            let handles = [fixture.ledger, try Ledger.open(at: fixture.path)]
+            let admitted = Mutex(0)
+            DispatchQueue.concurrentPerform(iterations: 60) { index in
+                let ledger = handles[index % 2]
+                if (try? ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 25, maxOutput: 25, id: "t\(index)", at: Self.start))) != nil {
+                    admitted.withLock { $0 += 1 }
+                    _ = try? ledger.settle(SettleRequest(id: "t\(index)", input: 25, output: 25, at: Self.start))
+                }
+            }
+            #expect(admitted.withLock { $0 } == 20)
+            #expect(try fixture.ledger.account(named: "acme")?.balance == .zero)
+            #expect(try fixture.ledger.verify().ok)
+        }
+    }
+}
