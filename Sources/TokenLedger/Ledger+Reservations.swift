@@ -57,8 +57,8 @@ public struct Reservation: Sendable, Hashable {
     public var createdAt: Timestamp
     public var expiresAt: Timestamp
     public var status: Status
-    /// The account's available balance right after the reservation was made (a new
-    /// reservation) or now (a retried one).
+    /// The account's available balance right after the reservation was made or voided, or now
+    /// (a retried one).
     public var available: Money
     /// True when the id had already been reserved with the same request: nothing was written.
     public var duplicate: Bool
@@ -225,6 +225,9 @@ extension Ledger {
             try db.run("UPDATE reservation SET status = 'voided', closed_at_ms = ? WHERE id = ?", [time.milliseconds, rowID])
             var reservation = recorded
             reservation.status = .voided
+            let account = try Account.find(named: recorded.account, db: db)!
+            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: time, db: db)
+            reservation.available = account.balance - held + account.overdraftAllowance
             return reservation
         }
     }

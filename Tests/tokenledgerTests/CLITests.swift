@@ -139,6 +139,42 @@ struct CLITests {
             "statement nobody --month 2026-01 --at 2026-02-10",
             "verify",
         ]),
+        Scenario(name: "controls", commands: [
+            "init",
+            "account create acme --at 2026-01-01",
+            "purchase acme 10 --at 2026-01-01 --id pay-1",
+            "prices set cent --input 10000 --output 10000 --effective-from 2025-01-01",
+            "recharge acme --threshold 5 --restore-to 20 --monthly-cap 30 --at 2026-01-01",
+            "recharge acme",
+            "recharge acme --threshold 5 --restore-to 200",
+            "recharge acme --threshold 5",
+            "charge acme --model cent --input 300 --output 0 --id c1 --at 2026-01-02",
+            "charge acme --model cent --input 300 --output 0 --id c2 --at 2026-01-02T01:00:00Z --format json",
+            "charge acme --model cent --input 1500 --output 0 --id c3 --at 2026-01-02T02:00:00Z",
+            "limit acme --soft 25 --hard 30",
+            "limit acme --project search --hard 1",
+            "limit acme --soft 40",
+            "limit acme",
+            "charge acme --model cent --input 500 --output 0 --id c4 --at 2026-01-03 --format json",
+            "reserve acme --model cent --input 100 --max-output 100 --id r1 --at 2026-01-03T01:00:00Z",
+            "reserve acme --model cent --input 100 --max-output 100 --id r2 --project search --at 2026-01-03T01:00:00Z",
+            "settle r1 --input 100 --output 150 --at 2026-01-03T01:01:00Z --format json",
+            "settle r1 --input 100 --output 150 --at 2026-01-03T01:01:00Z",
+            "reserve acme --model cent --input 50 --max-output 50 --id r3 --at 2026-01-03T02:00:00Z",
+            "void r3 --at 2026-01-03T02:01:00Z",
+            "settle r3 --input 1 --output 1 --at 2026-01-03T02:02:00Z",
+            "charge acme --model cent --input 200 --output 0 --id c5 --at 2026-01-03T03:00:00Z",
+            "reserve acme --model cent --input 1 --max-output 1 --id r4 --at 2026-01-03T04:00:00Z",
+            "charge acme --model cent --input 1 --output 0 --id c6 --enforce --at 2026-01-03T04:00:00Z",
+            "charge acme --model cent --input 100 --output 0 --id c7 --at 2026-01-03T05:00:00Z --format json",
+            "reserve acme --model cent --input 200000000000 --max-output 1 --at 2026-01-03T05:00:00Z",
+            "tiers --require cent --tier 4",
+            "reserve acme --model cent --input 1 --max-output 1 --at 2026-02-01",
+            "balance acme --at 2026-01-04",
+            "balance acme --at 2026-01-04 --format json",
+            "recharge acme --off",
+            "verify",
+        ]),
         Scenario(name: "database-errors", commands: [
             "balance acme",
             "account list --db $TMP/missing.sqlite",
@@ -161,7 +197,10 @@ struct CLITests {
 
     @Test("every command has help text")
     func help() throws {
-        for command in ["", "init", "demo", "account create", "purchase", "grant", "charge", "balance", "prices list", "prices set", "expire", "verify", "report monthly", "statement"] {
+        for command in [
+            "", "init", "demo", "account create", "purchase", "grant", "charge", "balance", "prices list", "prices set", "expire", "verify",
+            "report monthly", "statement", "recharge", "limit", "reserve", "settle", "void", "tiers",
+        ] {
             let result = try CLI.run(command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0, "help for '\(command)'")
             #expect(result.stdout.contains("USAGE: tokenledger"), "help for '\(command)'")

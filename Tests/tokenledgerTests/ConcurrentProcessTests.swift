@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Several `tokenledger` processes reserving and settling against one ledger file at once.
+///
+/// Each worker is one process running 1,000 reserve/settle cycles in a loop (the hidden
+/// `stress-reserve` command), so the test measures the ledger's locking rather than process
+/// start-up: 4 × 1,000 cycles take seconds.
+@Suite("Processes at once")
+struct ConcurrentProcessTests {
+    @Test("4 processes × 1,000 reserve/settle cycles: the books balance, nothing is double-spent, admitted = what the balance allows")
+    func fourProcesses() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-procs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("ledger.sqlite").path
+        for command in [
+            ["init"], ["account", "create", "acme", "--at", "2026-01-01"], ["purchase", "acme", "50", "--at", "2026-01-01"],
+            ["prices", "set", "cent", "--input", "10000", "--output", "10000", "--effective-from", "2025-01-01"],
+        ] {
+            #expect(try CLI.run(command + ["--db", database]).status == 0)
+        }
+        // Each cycle holds and settles 30 tokens at a cent each: $50 allows 166 of the 4,000.
+        let workers = (1...4).map { worker in
+            let process = Process()
+            process.executableURL = CLI.executable
+            process.arguments = [
+                "stress-reserve", "acme", "--model", "cent", "--input", "10", "--output", "20", "--cycles", "1000", "--worker", "w\(worker)",
+                "--at", "2026-01-02", "--db", database, "--format", "json",
+            ]
+            let output = Pipe(), errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            return (process, output, errors)
+        }
+        for (process, _, _) in workers { try process.run() }
+        var admitted: Int64 = 0
+        var refused: Int64 = 0
+        for (process, output, errors) in workers {
+            let stdout = output.fileHandleForReading.readDataToEndOfFile()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(stderr)")
+            #expect(stderr.isEmpty, "\(stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])
+            admitted += (json["admitted"] as? NSNumber)?.int64Value ?? -1
+            let codes = json["refused"] as? [String: NSNumber] ?? [:]
+            #expect(Set(codes.keys).isSubset(of: ["insufficient_balance"]), "\(codes)")
+            refused += codes.values.reduce(0) { $0 + $1.int64Value }
+        }
+        #expect(admitted == 166)
+        #expect(admitted + refused == 4_000)
+        let balance = try CLI.run(["balance", "acme", "--at", "2026-01-03", "--db", database, "--format", "json"])
+        #expect(balance.stdout.contains("\"balance_usd\": \"0.200000000\""))
+        #expect(balance.stdout.contains("\"reserved_usd\": \"0.000000000\""))
+        #expect(balance.stdout.contains("\"month_to_date_usd\": \"49.800000000\""))
+        let verify = try CLI.run(["verify", "--db", database, "--format", "json"])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("\"charges\": 166"))
+    }
+}
