@@ -52,12 +52,49 @@ struct SimulationLedgerTests {
         }
     }
 
-    /// The Azure trace imported into a new account that bought `startBalance` at `time`: the
-    /// import's summary and the account's journal.
-    static func imported(startBalance: Money, at time: Timestamp, options: UsageImportOptions) throws -> (UsageImportSummary, [JournalLine]) {
+    @Test("auto-recharge: the same recharges, to the nanodollar, as the ledger's import with the same policy", arguments: [
+        (Money.usd(5), Money.usd(25), Money?.none), (Money.usd(10), Money.usd(40), Money?.some(.usd(70))),
+    ])
+    func recharge(threshold: Money, restoreTo: Money, monthlyCap: Money?) throws {
+        let scenario = Self.scenarios[0]
+        let options = SimulationTraceOptions(model: scenario.model, timeScale: try TimeScale(parsing: scenario.timeScale), start: scenario.start)
+        let loaded = try TraceLoader.load(file: azureTracePath, format: .azureTrace, options: options, prices: .standard)
+        let policy = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, maximumPurchase: .usd(100))
+        let result = Simulator.run(loaded.trace, policy: SimulationPolicy(startBalance: restoreTo, recharge: policy, maximumPurchase: .usd(100)))
+        #expect(result.blocked == 0)
+        #expect(result.recharges >= 3, "cost \(result.cost)")
+        // With a cap, it binds: the month's recharges add up to it exactly.
+        if let monthlyCap { #expect(result.recharged == monthlyCap) }
+        let first = try #require(result.firstAt)
+        let (summary, journal) = try Self.imported(
+            startBalance: restoreTo, at: first, maximumPurchase: .usd(100), recharge: policy,
+            options: UsageImportOptions(account: "sim", model: scenario.model, timeScale: options.timeScale, start: scenario.start))
+        let recharges = journal.filter { $0.kind == "recharge" }
+        #expect(recharges.count == result.recharges)
+        #expect(recharges.reduce(Money.zero) { $0 + $1.amount } == result.recharged)
+        #expect(summary.cost == result.cost)
+        #expect(summary.balance == result.finalBalance)
+        #expect(journal.map(\.balanceAfter).min() == result.minimumBalance)
+        for month in result.months {
+            let inMonth = recharges.filter { month.start <= $0.at && $0.at < month.start.startOfNextMonth }
+            #expect(inMonth.reduce(Money.zero) { $0 + $1.amount } == month.recharged, "\(month.label)")
+            let closing = journal.last { $0.at < month.start.startOfNextMonth }?.balanceAfter
+            #expect(month.closingBalance == closing, "\(month.label)")
+        }
+    }
+
+    /// The Azure trace imported into a new account that bought `startBalance` at `time` (with
+    /// auto-recharge by `recharge` when given): the import's summary and the account's journal.
+    static func imported(
+        startBalance: Money, at time: Timestamp, maximumPurchase: Money = Credits.ceiling, recharge: AutoRechargePolicy? = nil, options: UsageImportOptions
+    ) throws -> (UsageImportSummary, [JournalLine]) {
         try withLedger { fixture in
-            try makeAccount(fixture.ledger, "sim", at: utc(2020, 1, 1), maximumPurchase: Credits.ceiling)
+            try makeAccount(fixture.ledger, "sim", at: utc(2020, 1, 1), maximumPurchase: maximumPurchase)
             _ = try fixture.ledger.purchase(PurchaseRequest(account: "sim", amount: startBalance, at: time, id: "start-balance"))
+            if let recharge {
+                try fixture.ledger.setAutoRecharge(
+                    account: "sim", threshold: recharge.threshold, restoreTo: recharge.restoreTo, monthlyCap: recharge.monthlyCap, at: time)
+            }
             let summary = try fixture.ledger.importUsage(file: azureTracePath, format: .azureTrace, options: options)
             return (summary, try fixture.ledger.journal(account: "sim"))
         }
