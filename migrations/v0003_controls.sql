@@ -16,7 +16,7 @@
 -- that caused it.
 
 -- The calendar month (UTC) of the account's latest usage, and that month's usage so far. Usage
--- in earlier months is read from usage_daily; no usage is recorded in a later month.
+-- in earlier months is read from usage_daily; no usage that cost something is in a later month.
 ALTER TABLE account ADD COLUMN usage_month_ms INTEGER NOT NULL DEFAULT 0 CHECK (usage_month_ms % 86400000 = 0);
 ALTER TABLE account ADD COLUMN usage_month_nanos INTEGER NOT NULL DEFAULT 0 CHECK (usage_month_nanos >= 0);
 

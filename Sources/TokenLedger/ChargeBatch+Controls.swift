@@ -90,7 +90,7 @@ struct ControlCheck {
 extension ChargeBatch {
     /// Checks a charge against the account's usage tier and hard limits: an enforced charge is
     /// refused (``ChargeRefusal/tierTooLow(_:)``, then ``ChargeRefusal/hardLimit(_:)``), a plain
-    /// one is flagged. Changes nothing in the file (it may write the rollup held in memory).
+    /// one is flagged. Changes nothing in the file.
     func checkControls(_ request: ChargeRequest, account index: Int) throws -> ControlCheck {
         if !accounts[index].controls.month.contains(request.at) { accounts[index].controls.month = MonthWindow(of: request.at) }
         let month = accounts[index].controls.month
@@ -243,16 +243,18 @@ extension ChargeBatch {
 
     // MARK: Reading what the controls need, once per batch
 
-    /// The account's usage in `month`: in memory for its latest month, else from the rollup.
+    /// The account's usage in `month`: in memory for its latest month, else from the rollup
+    /// (what is written and what the batch holds).
     func usage(account index: Int, month: MonthWindow) throws -> Int64 {
         let latest = accounts[index].controls.latestMonth
         if month.startMilliseconds == latest.startMilliseconds { return latest.usageNanos }
         if month.startMilliseconds > latest.startMilliseconds { return 0 }
         if let known = accounts[index].controls.earlierMonths[month.startMilliseconds] { return known }
-        try rollup.flush(db: db)
-        let nanos = try db.value(
+        let accountID = accounts[index].account.id
+        let written = try db.value(
             Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms < ?",
-            [accounts[index].account.id, month.startMilliseconds, month.endMilliseconds]) ?? 0
+            [accountID, month.startMilliseconds, month.endMilliseconds])
+        let nanos = (written ?? 0) + rollup.heldCost(accountID: accountID, from: month.startMilliseconds, to: month.endMilliseconds)
         accounts[index].controls.earlierMonths[month.startMilliseconds] = nanos
         return nanos
     }
@@ -277,10 +279,11 @@ extension ChargeBatch {
     private func projectUsage(account index: Int, project: String, month: MonthWindow) throws -> Int64 {
         let key = ProjectMonth(project: ExactText(project), monthMilliseconds: month.startMilliseconds)
         if let known = accounts[index].controls.projectUsage[key] { return known }
-        try rollup.flush(db: db)
-        let nanos = try db.value(
+        let accountID = accounts[index].account.id
+        let written = try db.value(
             Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms < ? AND project = ?",
-            [accounts[index].account.id, month.startMilliseconds, month.endMilliseconds, project]) ?? 0
+            [accountID, month.startMilliseconds, month.endMilliseconds, project])
+        let nanos = (written ?? 0) + rollup.heldCost(accountID: accountID, from: month.startMilliseconds, to: month.endMilliseconds, project: project)
         accounts[index].controls.projectUsage[key] = nanos
         return nanos
     }

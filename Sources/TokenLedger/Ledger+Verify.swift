@@ -24,7 +24,8 @@ extension Ledger {
     /// - the daily rollup equals the usage rows added up;
     /// - recharges are purchases: each recharge transfer comes from @payments with a purchase lot
     ///   and one succeeded attempt of its amount, caused by a charge of its account;
-    /// - each account's latest month's usage equals its usage rows in that month, with none later;
+    /// - each account's latest month's usage equals its usage rows in that month, with none costing
+    ///   anything later;
     /// - settled reservations are charged under their id to their account; alerts are of their
     ///   account's charges and reached their limit;
     /// - SQLite's own integrity and foreign-key checks pass.
@@ -222,11 +223,11 @@ extension Ledger {
                 SELECT r.id AS x FROM recharge_attempt r JOIN usage u ON u.id = r.usage_id LEFT JOIN transfer t ON t.id = r.transfer_id
                 WHERE u.account_id <> r.account_id OR (r.transfer_id IS NOT NULL AND t.kind IS NOT 'recharge')
                 """),
-            ("account %@: its latest month's usage differs from its usage rows, or usage is recorded after that month", """
+            ("account %@: its latest month's usage differs from its usage rows, or usage that cost something is recorded after that month", """
                 SELECT a.name AS x FROM account a WHERE a.kind = 'customer' AND (
                     a.usage_month_nanos <> coalesce((SELECT sum(cost_nanos) FROM usage u WHERE u.account_id = a.id AND u.occurred_at_ms >= a.usage_month_ms
                         AND u.occurred_at_ms < CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000), 0)
-                    OR EXISTS (SELECT 1 FROM usage u WHERE u.account_id = a.id
+                    OR EXISTS (SELECT 1 FROM usage u WHERE u.account_id = a.id AND u.cost_nanos > 0
                         AND u.occurred_at_ms >= CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000)
                     OR (a.usage_month_ms > 0 AND a.usage_month_ms <> CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000))
                 """),

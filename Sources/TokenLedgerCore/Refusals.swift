@@ -298,25 +298,14 @@ public enum ReservationRefusal: Refusal, Equatable {
 
     public var code: String {
         switch self {
-        case .invalidUsage: "invalid_usage"
-        case .invalidAttribution: "invalid_attribution"
         case .invalidExpiry: "invalid_expiry"
-        case .idConflict: "id_conflict"
-        case .unknownAccount: "unknown_account"
-        case .unknownModel: "unknown_model"
-        case .noPriceAtTime: "no_price_at_time"
-        case .contextWindowExceeded: "context_window_exceeded"
-        case .noPriceForTier: "no_price_for_tier"
-        case .tierTooLow: "tier_too_low"
-        case .hardLimit: "hard_limit"
         case .insufficientBalance: "insufficient_balance"
+        default: ChargeRefusal(self)?.code ?? "refused"
         }
     }
 
     public var message: String {
         switch self {
-        case .invalidUsage(let problem): "invalid token counts: \(problem)"
-        case .invalidAttribution(let field, let reason): "invalid \(field): \(reason)"
         case .invalidExpiry(let seconds): "a reservation expires 1 to \(Self.maximumExpirySeconds) seconds after it is made (got \(seconds))"
         case .idConflict(let id): "the id '\(id)' is already used by a reservation or a charge"
         case .hardLimit(let reached):
@@ -354,9 +343,13 @@ public enum ReservationRefusal: Refusal, Equatable {
 }
 
 extension ChargeRefusal {
-    /// The charge refusal that words a reservation's shared refusal.
+    /// The charge refusal that names and words a reservation's shared refusal.
     init?(_ refusal: ReservationRefusal) {
         switch refusal {
+        case .invalidUsage(let problem): self = .invalidUsage(problem)
+        case .invalidAttribution(let field, let reason): self = .invalidAttribution(field: field, reason: reason)
+        case .idConflict(let id): self = .idConflict(id)
+        case .hardLimit(let reached): self = .hardLimit(reached)
         case .unknownAccount(let name): self = .unknownAccount(name)
         case .unknownModel(let model): self = .unknownModel(model)
         case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
