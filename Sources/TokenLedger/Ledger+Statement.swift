@@ -13,8 +13,8 @@ extension Ledger {
     /// lots expired by `now` (or by the month's end, if earlier), so that a statement never
     /// shows expired credit as live. Throws ``ChargeRefusal/unknownAccount(_:)``.
     ///
-    /// Failed auto-recharges and alerts are not listed yet: they will be once the ledger
-    /// records them.
+    /// It also lists the month's failed auto-recharges (from ``rechargeAttempts(account:from:to:)``)
+    /// and the alerts of limits reached (``alerts(account:month:)``).
     public func statement(of account: String, month: Timestamp, now: Timestamp) throws -> AccountStatement {
         let start = month.startOfMonth, end = month.startOfNextMonth
         return try write { db in
@@ -26,11 +26,17 @@ extension Ledger {
             let entries = try Ledger.statementEntries(accountID: found.id, from: start, to: end, opening: opening, dailyUsage: dailyUsage, db: db)
             func total(_ kind: String) -> Money { entries.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
             let lastDay = min(CalendarDay(Timestamp(milliseconds: end.milliseconds - 1)), max(CalendarDay(now), CalendarDay(start)))
-            return AccountStatement(
+            var statement = AccountStatement(
                 account: found.name, month: start, opening: opening, purchases: total("purchase"), grants: total("grant"),
                 recharges: total("recharge"), adjustments: total("adjustment"), usage: dailyUsage.values.reduce(.zero, +), expired: -total("expiry"),
                 closing: closing, entries: entries, lots: try Ledger.statementLots(accountID: found.id, from: start, to: end, db: db),
                 dailyClosing: Ledger.dailyClosing(opening: opening, entries: entries, dailyUsage: dailyUsage, from: CalendarDay(start), through: lastDay))
+            statement.failedRecharges = try Ledger.rechargeAttempts(
+                "r.account_id = ? AND r.status = 'failed' AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [found.id, start.milliseconds, end.milliseconds],
+                db: db
+            ).map { FailedRecharge(at: $0.at, amount: $0.amount, failure: $0.failure ?? "", requestID: $0.requestID) }
+            statement.alerts = try Ledger.alerts(accountID: found.id, month: start, db: db)
+            return statement
         }
     }
 
@@ -68,9 +74,11 @@ extension Ledger {
     ) throws -> [StatementEntry] {
         let rows = try db.rows(
             """
-            SELECT kind, reference, amount_nanos, credit_account_id = ?1 AS credited, occurred_at_ms FROM transfer
-            WHERE (credit_account_id = ?1 OR debit_account_id = ?1) AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3
-            ORDER BY occurred_at_ms, id
+            SELECT t.kind, t.reference, t.amount_nanos, t.credit_account_id = ?1 AS credited, t.occurred_at_ms,
+                   coalesce((SELECT r.usage_id FROM recharge_attempt r WHERE r.transfer_id = t.id), 0) AS after_usage_id
+            FROM transfer t
+            WHERE (t.credit_account_id = ?1 OR t.debit_account_id = ?1) AND t.occurred_at_ms >= ?2 AND t.occurred_at_ms < ?3
+            ORDER BY t.occurred_at_ms, t.id
             """, [accountID, from.milliseconds, to.milliseconds])
         var transferred = Money.zero
         var entries: [StatementEntry] = []
@@ -80,8 +88,13 @@ extension Ledger {
             let usedWholeDays = dailyUsage.filter { $0.key < day }.values.reduce(.zero, +)
             let usedToday =
                 try db.value(
-                    Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage WHERE account_id = ? AND occurred_at_ms >= ? AND occurred_at_ms < ?",
-                    [accountID, day.start.milliseconds, at.milliseconds]) ?? 0
+                    Int64.self,
+                    // A recharge comes right after the charge that caused it, in the same millisecond.
+                    """
+                    SELECT coalesce(sum(cost_nanos), 0) FROM usage
+                    WHERE account_id = ? AND occurred_at_ms >= ? AND (occurred_at_ms < ? OR (occurred_at_ms = ? AND id <= ?))
+                    """,
+                    [accountID, day.start.milliseconds, at.milliseconds, at.milliseconds, row["after_usage_id"] as Int64]) ?? 0
             let before = opening + transferred - usedWholeDays - Money(nanos: usedToday)
             let amount = Money(nanos: row["amount_nanos"])
             let signed = row["credited"] ? amount : -amount

@@ -66,6 +66,10 @@ public struct AccountStatement: Sendable {
     /// The balance at the end of each day of the month, in order, up to the statement's day
     /// for the current month.
     public var dailyClosing: [(day: CalendarDay, balance: Money)]
+    /// Auto-recharges whose payment failed in the month (they added nothing).
+    public var failedRecharges: [FailedRecharge] = []
+    /// The limits month-to-date spend reached in the month.
+    public var alerts: [LimitAlert] = []
 
     public init(
         account: String, month: Timestamp, opening: Money, purchases: Money, grants: Money, recharges: Money, adjustments: Money,
@@ -94,4 +98,21 @@ public struct AccountStatement: Sendable {
 
     /// True when opening + credits + adjustments − usage − expired = closing, exactly.
     public var balances: Bool { opening + credits + adjustments - usage - expired == closing }
+}
+
+/// An auto-recharge whose payment failed: it added nothing.
+public struct FailedRecharge: Sendable, Hashable {
+    public var at: Timestamp
+    public var amount: Money
+    /// Why, as the payment method said.
+    public var failure: String
+    /// The request id of the charge that caused it.
+    public var requestID: String
+
+    public init(at: Timestamp, amount: Money, failure: String, requestID: String) {
+        self.at = at
+        self.amount = amount
+        self.failure = failure
+        self.requestID = requestID
+    }
 }

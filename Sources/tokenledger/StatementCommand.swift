@@ -84,6 +84,12 @@ enum StatementRendering {
         text += "\n\nEntries (purchases, grants, recharges, expiries)\n"
         text += statement.entries.isEmpty ? "none" : entriesTable(statement).rendered()
         text += "\n\nLots at the end of the month\n" + (statement.lots.isEmpty ? "none" : lotsTable(statement).rendered())
+        for failed in statement.failedRecharges {
+            text += "\nfailed recharge at \(failed.at.iso8601): \(failed.amount) (\(failed.failure)), nothing added"
+        }
+        for alert in statement.alerts {
+            text += "\nalert at \(alert.at.iso8601): \(alert.code), month-to-date \(alert.monthToDate) reached \(alert.limit)"
+        }
         let entries = statement.entries.map { entry in
             JSON.object([
                 ("at", .time(entry.at)), ("kind", .string(entry.kind)), ("id", .optional(entry.reference)), ("amount_usd", .money(entry.amount)),
@@ -98,7 +104,14 @@ enum StatementRendering {
         }
         let json = JSON.object(
             [("account", .string(statement.account)), ("month", .string(statement.monthText))] + figures.map { ($0.field, JSON.money($0.amount)) }
-                + [("entries", .array(entries)), ("lots", .array(lots))])
+                + [("entries", .array(entries)), ("lots", .array(lots)),
+                   ("failed_recharges", .array(statement.failedRecharges.map { failed in
+                       .object([
+                           ("at", .time(failed.at)), ("amount_usd", .money(failed.amount)), ("failure", .string(failed.failure)),
+                           ("request_id", .string(failed.requestID)),
+                       ])
+                   })),
+                   ("alerts", .array(statement.alerts.map(LimitRender.json)))])
         let csv = Table(
             columns: ["account", "month"] + figures.map(\.field),
             rows: [[statement.account, statement.monthText] + figures.map(\.amount.decimalString)])

@@ -31,6 +31,11 @@ struct AutoRechargeLedgerTests {
             let retried = try chargeCents(ledger, "acme", 300, at: utc(2026, 1, 5), id: "c2")
             #expect(retried.duplicate && retried.recharge?.amount == .usd(16))
             #expect(try ledger.rechargeAttempts(account: "acme").count == 1)
+            // The statement shows it, right after the charge that caused it.
+            let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 1, 5))
+            #expect(statement.recharges == .usd(16) && statement.balances)
+            let entry = try #require(statement.entries.first { $0.kind == "recharge" })
+            #expect(entry.balanceBefore == .usd(4) && entry.balanceAfter == .usd(20))
             #expect(try ledger.verify().ok)
         }
     }
@@ -104,6 +109,8 @@ struct AutoRechargeLedgerTests {
             #expect(attempts.map(\.amount) == [.usd(16), .usd(17)])
             #expect(try ledger.balance(of: "acme", at: utc(2026, 1, 4)).rechargeAttempts.count == 2)
             #expect(try chargeCents(ledger, "acme", 600, at: utc(2026, 1, 2), id: "c1").recharge?.status == .failed)
+            let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 1, 5))
+            #expect(statement.failedRecharges.map(\.failure) == ["card declined", "card declined"] && statement.recharges == .zero)
             #expect(try ledger.verify().ok)
         }
     }

@@ -172,6 +172,7 @@ struct CLITests {
             "reserve acme --model cent --input 1 --max-output 1 --at 2026-02-01",
             "balance acme --at 2026-01-04",
             "balance acme --at 2026-01-04 --format json",
+            "statement acme --month 2026-01 --at 2026-01-04",
             "recharge acme --off",
             "verify",
         ]),
