@@ -42,8 +42,8 @@ struct BatchControls {
                 first = first ?? payment.milliseconds
             }
         }
-        let tier = UsageTier.reached(paid: Money(nanos: paid), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time, table: table)
-        return (tier, UsageTier.rank(of: tier.name, in: table) ?? 0)
+        let rank = UsageTier.reachedRank(paid: Money(nanos: paid), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time, table: table)
+        return (table[rank], rank)
     }
 }
 
@@ -131,11 +131,13 @@ extension ChargeBatch {
         let after = addUsage(cost.nanos, account: index, month: month)
         let limits = accounts[index].controls.accountLimits
         var alerts: [String] = []
-        let candidates: [(LimitAlertKind, Money?)] = [(.softLimit, limits.soft), (.hardLimit, limits.hard), (.tierLimit, check.tierLimit)]
-        for (kind, limit) in candidates {
-            guard let limit, after >= limit.nanos else { continue }
-            if let code = try recordAlert(kind, scope: .account, limit: limit, spent: after, month: month, usageID: usageID, account: index, at: request.at) {
-                alerts.append(code)
+        // The common case (no limit reached) without building a list per charge.
+        if after >= (limits.soft?.nanos ?? .max) || after >= (limits.hard?.nanos ?? .max) || after >= check.tierLimit.nanos {
+            for (kind, limit) in [(LimitAlertKind.softLimit, limits.soft), (.hardLimit, limits.hard), (.tierLimit, check.tierLimit)] {
+                guard let limit, after >= limit.nanos else { continue }
+                if let code = try recordAlert(kind, scope: .account, limit: limit, spent: after, month: month, usageID: usageID, account: index, at: request.at) {
+                    alerts.append(code)
+                }
             }
         }
         if let project = request.project, let projectLimits = check.projectLimits {
@@ -150,7 +152,7 @@ extension ChargeBatch {
                 }
             }
         }
-        receipt.alerts = alerts + check.flags
+        if !alerts.isEmpty || !check.flags.isEmpty { receipt.alerts = alerts + check.flags }
         if let policy = accounts[index].controls.recharge, accounts[index].account.balance < policy.threshold {
             receipt.recharge = try recharge(policy, account: index, month: month, usageID: usageID, requestID: requestID, at: request.at)
         }
@@ -322,7 +324,12 @@ extension ChargeBatch {
 
     /// The rank of the minimum tier `model` needs, or nil; read once per model.
     func requiredRank(model: String) throws -> Int? {
-        if let known = requiredRanks[ExactText(model)] { return known }
+        // Rows of an import name the same model: no hashing for a repeat.
+        if let last = lastRequirement, last.model == ExactText(model) { return last.rank }
+        if let known = requiredRanks[ExactText(model)] {
+            lastRequirement = (ExactText(model), known)
+            return known
+        }
         let query = try DirectStatement(
             cachedIn: db, sql: "SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", parameterCount: 1)
         try query.bind(model, at: 1)

@@ -28,6 +28,7 @@ final class ChargeBatch {
     var tierTable: [UsageTier]?
     /// The minimum tier (its rank) each model needs, nil for none; read once per model.
     var requiredRanks: [ExactText: Int?] = [:]
+    var lastRequirement: (model: ExactText, rank: Int?)?
     private var models: [ExactText: [PricePoint]] = [:]
     private var entries: [Int64: PriceEntry] = [:]
     /// The account, model and price entry of the last charge: an import's rows mostly repeat

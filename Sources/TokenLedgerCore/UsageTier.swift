@@ -26,8 +26,13 @@ public struct UsageTier: Hashable, Sendable {
     /// The highest tier of `table` reached with `paid` in total and the first payment at
     /// `firstPayment` (nil: never paid), at `time`.
     public static func reached(paid: Money, firstPayment: Timestamp?, at time: Timestamp, table: [UsageTier] = defaultTable) -> UsageTier {
+        table[reachedRank(paid: paid, firstPayment: firstPayment, at: time, table: table)]
+    }
+
+    /// The position in `table` of the tier ``reached(paid:firstPayment:at:table:)`` gives.
+    public static func reachedRank(paid: Money, firstPayment: Timestamp?, at time: Timestamp, table: [UsageTier] = defaultTable) -> Int {
         let days = firstPayment.map { Int(max(0, time.milliseconds - $0.milliseconds) / 86_400_000) } ?? 0
-        return table.last { paid >= $0.minimumPaid && days >= $0.minimumDaysSinceFirstPayment } ?? table[0]
+        return table.lastIndex { paid >= $0.minimumPaid && days >= $0.minimumDaysSinceFirstPayment } ?? 0
     }
 }
 
