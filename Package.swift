@@ -62,8 +62,17 @@ let package = Package(
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
         .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
-        // Runs the built `tokenledger` on temporary ledgers; compares with Expected/*.txt.
-        .testTarget(name: "tokenledgerTests", dependencies: ["tokenledger"], exclude: ["Expected"]),
+        // The fuzz targets (Fuzz/README.md): libFuzzer's entry point when `scripts/fuzz` builds it
+        // with `-sanitize=fuzzer -D FUZZING`, else a replayer of saved inputs for the tests.
+        // An executable of its own because libFuzzer brings its own `main`.
+        .executableTarget(name: "TokenLedgerFuzz", dependencies: ["TokenLedger"], path: "Fuzz/TokenLedgerFuzz", swiftSettings: strict),
+        // Runs the built `tokenledger` (and `TokenLedgerFuzz`) on temporary ledgers; compares
+        // with Expected/*.txt. GRDB to hold a lock and read files as another process would.
+        .testTarget(
+            name: "tokenledgerTests",
+            dependencies: ["tokenledger", "TokenLedgerFuzz", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Expected"]
+        ),
         // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).
         .executableTarget(
             name: "TokenLedgerBenchmarks",

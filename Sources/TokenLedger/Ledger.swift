@@ -34,6 +34,29 @@ public final class Ledger: Sendable {
     /// How long a write waits for another process's write before giving up.
     public static let busyTimeoutSeconds: Double = 10
 
+    /// How a ledger file is opened: how long to wait for a lock and how large the file may grow.
+    ///
+    /// The defaults suit every use; tests shorten the wait and cap the size to reach the
+    /// `locked` and `disk_full` errors quickly (the CLI reads them from
+    /// `TOKENLEDGER_BUSY_TIMEOUT_MS` and `TOKENLEDGER_MAX_PAGE_COUNT`).
+    public struct Options: Sendable, Hashable {
+        /// How long an operation waits for another process's write, in milliseconds.
+        public var busyTimeoutMilliseconds: Int
+        /// The most pages (4 KiB each) the file may hold; a write past it fails as `disk_full`.
+        /// `nil`: SQLite's own limit. A cap below the file's size is raised to it by SQLite.
+        public var maximumPageCount: Int?
+
+        public init(busyTimeoutMilliseconds: Int = Int(Ledger.busyTimeoutSeconds * 1000), maximumPageCount: Int? = nil) {
+            precondition(busyTimeoutMilliseconds >= 0, "a negative busy timeout")
+            precondition(maximumPageCount.map { $0 > 0 } ?? true, "a page cap must be positive")
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.maximumPageCount = maximumPageCount
+        }
+
+        /// The defaults: a 10 s busy timeout and no cap.
+        public static let standard = Options()
+    }
+
     private init(path: String, pool: DatabasePool, paymentMethod: any PaymentMethod) {
         self.path = path
         self.pool = pool
@@ -44,18 +67,22 @@ public final class Ledger: Sendable {
     ///
     /// With `create`, a missing file is created (readable and writable by its owner only) and
     /// migrated. Throws ``LedgerError``: `.missing` without `create`, `.notALedger` for another
-    /// SQLite file or a file that is not SQLite, `.newerSchema` for a file from a newer version.
+    /// SQLite file or a file that is not SQLite, `.newerSchema` for a file from a newer version,
+    /// `.corrupt` for a file shorter than its header says, `.locked`, `.readOnly`, `.diskFull`.
+    /// A file that fails to open is left as it was.
     /// `paymentMethod` takes the payments of auto-recharges (by default every one succeeds).
-    public static func open(at path: String, create: Bool = false, paymentMethod: any PaymentMethod = AcceptingPaymentMethod()) throws -> Ledger {
+    public static func open(
+        at path: String, create: Bool = false, options: Options = .standard, paymentMethod: any PaymentMethod = AcceptingPaymentMethod()
+    ) throws -> Ledger {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
             try createOwnerOnlyFile(at: path)
         } else {
-            try inspect(path: path, create: create)
+            try inspect(path: path, create: create, options: options)
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration())
+            let pool = try DatabasePool(path: path, configuration: configuration(options))
             let ledger = Ledger(path: path, pool: pool, paymentMethod: paymentMethod)
             try ledger.migrate()
             return ledger
@@ -64,24 +91,28 @@ public final class Ledger: Sendable {
         }
     }
 
-    static func configuration() -> Configuration {
+    static func configuration(_ options: Options = .standard) -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        configuration.busyMode = .timeout(Double(options.busyTimeoutMilliseconds) / 1000)
         configuration.foreignKeysEnabled = true
         configuration.label = "TokenLedger"
         configuration.prepareDatabase { db in
             // 8 MiB of page cache per connection (SQLite's default is 2 MiB): an import's
             // indexes stay in memory instead of going back and forth to the file.
             try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKibibytes)")
+            if let maximumPageCount = options.maximumPageCount {
+                try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)")
+            }
         }
         return configuration
     }
 
     /// Looks at an existing file read-only, so that a file that is not a ledger is left as it was.
-    private static func inspect(path: String, create: Bool) throws {
+    private static func inspect(path: String, create: Bool, options: Options) throws {
+        try checkLength(path: path)
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        configuration.busyMode = .timeout(Double(options.busyTimeoutMilliseconds) / 1000)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             let (applicationID, objects) = try queue.read { db in
@@ -100,6 +131,28 @@ public final class Ledger: Sendable {
                 throw LedgerError(.notALedger, path: path, detail: "it is not a SQLite database")
             }
             throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// Refuses a SQLite file shorter than its header says (a truncated copy) as `.corrupt`,
+    /// before SQLite reads zeros in place of the missing pages. Only without a write-ahead log:
+    /// a checkpoint cut short leaves the file short and its log whole, and SQLite recovers it.
+    private static func checkLength(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 100), header.count == 100,
+              header.starts(with: Data("SQLite format 3\u{0}".utf8)),
+              let length = try? handle.seekToEnd()
+        else { return }
+        let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+        guard log == 0 else { return }
+        let bytes = [UInt8](header)
+        // The header's page count is valid only while its change counter matches (SQLite's file format, 1.3.7).
+        guard bytes[24..<28] == bytes[92..<96] else { return }
+        let pageSize = bytes[16] == 0 && bytes[17] == 1 ? 65_536 : Int(bytes[16]) << 8 | Int(bytes[17])
+        let pages = Int(bytes[28]) << 24 | Int(bytes[29]) << 16 | Int(bytes[30]) << 8 | Int(bytes[31])
+        if UInt64(pageSize * pages) > length {
+            throw LedgerError(.corrupt, path: path, detail: "the file is truncated: \(length) bytes where its header says \(pageSize * pages)")
         }
     }
 

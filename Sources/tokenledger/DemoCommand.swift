@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         CommandState.format = options.format
         let path = options.db ?? "tokenledger-demo.sqlite"
-        let ledger = try Ledger.open(at: path, create: true)
+        let ledger = try openLedger(at: path, create: true)
         try ledger.loadDefaultPrices()
         let progress = Progress(label: "charging requests")
         let summary = try Demo.run(on: ledger) { done, total in progress.update(done, total) }

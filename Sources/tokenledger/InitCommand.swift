@@ -14,7 +14,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         CommandState.format = options.format
         let existed = FileManager.default.fileExists(atPath: options.path)
-        let ledger = try Ledger.open(at: options.path, create: true)
+        let ledger = try openLedger(at: options.path, create: true)
         let added = try ledger.loadDefaultPrices()
         let schema = try ledger.schemaVersion().last ?? ""
         let verb = existed ? "Ledger ready" : "Created ledger"

@@ -33,12 +33,33 @@ struct GlobalOptions: ParsableArguments {
     func open() throws -> Ledger {
         CommandState.format = format
         let existed = FileManager.default.fileExists(atPath: path)
-        let ledger = try Ledger.open(at: path, create: create)
+        let ledger = try openLedger(at: path, create: create)
         if create && !existed { try ledger.loadDefaultPrices() }
         return ledger
     }
 
     func emit(_ rendered: Rendered) { rendered.print(as: format) }
+}
+
+/// Opens the ledger at `path` with the options the environment sets (for tests, documented in
+/// the README): `TOKENLEDGER_BUSY_TIMEOUT_MS` (how long to wait for a lock, default 10000) and
+/// `TOKENLEDGER_MAX_PAGE_COUNT` (a cap on the file's size in 4 KiB pages).
+func openLedger(at path: String, create: Bool = false) throws -> Ledger {
+    let environment = ProcessInfo.processInfo.environment
+    var options = Ledger.Options.standard
+    if let text = environment["TOKENLEDGER_BUSY_TIMEOUT_MS"], !text.isEmpty {
+        guard let milliseconds = Int(text), (0...3_600_000).contains(milliseconds) else {
+            throw InputError(field: "TOKENLEDGER_BUSY_TIMEOUT_MS", reason: "'\(text)' is not a number of milliseconds from 0 to 3600000")
+        }
+        options.busyTimeoutMilliseconds = milliseconds
+    }
+    if let text = environment["TOKENLEDGER_MAX_PAGE_COUNT"], !text.isEmpty {
+        guard let pages = Int(text), (1...Int(Int32.max)).contains(pages) else {
+            throw InputError(field: "TOKENLEDGER_MAX_PAGE_COUNT", reason: "'\(text)' is not a positive number of pages")
+        }
+        options.maximumPageCount = pages
+    }
+    return try Ledger.open(at: path, create: create, options: options)
 }
 
 /// Process-wide state the error reporter needs: the output format of the running command.

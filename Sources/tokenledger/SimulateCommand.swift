@@ -139,7 +139,7 @@ struct SimulateCommand: ParsableCommand {
 
     /// The trace read, placed, priced and tiled.
     func loadTrace() throws -> LoadedTrace {
-        let prices = usesLedgerPrices ? try Ledger.open(at: global.path).priceBook() : PriceBook.standard
+        let prices = usesLedgerPrices ? try openLedger(at: global.path).priceBook() : PriceBook.standard
         let options = SimulationTraceOptions(
             model: model, timeScale: try timeScale.map(TimeScale.init(parsing:)) ?? .identity, start: start, repeats: repetitions)
         let progress = Progress(label: "reading \(trace) (bytes)")
