@@ -73,19 +73,33 @@ final class ScratchFile: @unchecked Sendable {
 }
 
 #if FUZZING
-/// The target in force, named by `TOKENLEDGER_FUZZ_TARGET`.
-private let target: FuzzTarget = {
-    let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
-    guard let target = FuzzTarget(rawValue: name) else {
-        fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return target
-}()
+/// libFuzzer's driver (in its runtime, linked by `-sanitize=fuzzer`). Called from our own `main`
+/// because SwiftPM links an executable's `main` to the module's entry point, not libFuzzer's.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    target.run(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
+/// The target in force, named by `TOKENLEDGER_FUZZ_TARGET`.
+nonisolated(unsafe) private var target = FuzzTarget.money
+
+/// Runs libFuzzer on the target named by `TOKENLEDGER_FUZZ_TARGET`, with libFuzzer's arguments.
+@main
+enum Fuzz {
+    static func main() {
+        let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
+        guard let named = FuzzTarget(rawValue: name) else {
+            fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        target = named
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv) { start, count in
+            target.run(UnsafeRawBufferPointer(start: start, count: count))
+            return 0
+        })
+    }
 }
 #else
 /// Replays inputs: `TokenLedgerFuzz TARGET PATH...`, each path a file or a folder of files.

@@ -29,10 +29,16 @@ extension Ledger {
     /// - settled reservations are charged under their id to their account; alerts are of their
     ///   account's charges and reached their limit;
     /// - SQLite's own integrity and foreign-key checks pass.
+    ///
+    /// Throws ``LedgerError`` `.corrupt` when SQLite's integrity check finds the file damaged.
     public func verify() throws -> VerifyReport {
         try read { db in
             var problems: [String] = []
-            problems += try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }.map { "integrity: \($0)" }
+            // A damaged file is an operating error (`.corrupt`, exit 4), not a problem of the books.
+            let damage = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            if !damage.isEmpty {
+                throw LedgerError(.corrupt, path: path, detail: "SQLite's integrity check: " + damage.prefix(3).joined(separator: "; "))
+            }
             let foreignKeyProblems = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
             problems += foreignKeyProblems.map { "foreign key: \($0)" }
             problems += try Ledger.checkBalances(db)

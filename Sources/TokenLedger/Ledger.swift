@@ -74,7 +74,9 @@ public final class Ledger: Sendable {
     public static func open(
         at path: String, create: Bool = false, options: Options = .standard, paymentMethod: any PaymentMethod = AcceptingPaymentMethod()
     ) throws -> Ledger {
-        let exists = FileManager.default.fileExists(atPath: path)
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if isDirectory.boolValue { throw LedgerError(.notALedger, path: path, detail: "it is a directory") }
         if !exists {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
             try createOwnerOnlyFile(at: path)
@@ -115,12 +117,20 @@ public final class Ledger: Sendable {
         configuration.busyMode = .timeout(Double(options.busyTimeoutMilliseconds) / 1000)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            let (applicationID, objects) = try queue.read { db in
+            let (applicationID, objects, applied) = try queue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0,
+                 try db.tableExists("grdb_migrations") ? try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : [])
             }
             try queue.close()
-            if applicationID == Ledger.applicationID { return }
+            if applicationID == Ledger.applicationID {
+                // A newer schema is refused here, before the file is opened for writing.
+                let unknown = applied.subtracting(SchemaMigrations.all.map(\.identifier)).sorted()
+                guard unknown.isEmpty else {
+                    throw LedgerError(.newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
+                }
+                return
+            }
             if objects == 0 {
                 if create { return }
                 throw LedgerError(.missing, path: path, detail: "the file is empty")
@@ -169,12 +179,7 @@ public final class Ledger: Sendable {
         for migration in SchemaMigrations.all {
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
         }
-        let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
-        if superseded {
-            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-            let unknown = applied.subtracting(SchemaMigrations.all.map(\.identifier)).sorted()
-            throw LedgerError(.newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
-        }
+        // A newer schema was refused by `inspect` before the file was opened.
         try migrator.migrate(pool)
     }
 

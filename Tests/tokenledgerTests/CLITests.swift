@@ -244,12 +244,15 @@ enum CLI {
         return directory.appendingPathComponent("tokenledger")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the binary with `arguments`, and `environment` added to this process's (less
+    /// `TOKENLEDGER_DB`); `prefix` runs it through another program (`setpriv …`).
+    static func run(_ arguments: [String], environment added: [String: String] = [:], prefix: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = prefix.isEmpty ? executable : URL(fileURLWithPath: prefix[0])
+        process.arguments = prefix.isEmpty ? arguments : Array(prefix.dropFirst()) + [executable.path] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TOKENLEDGER_DB"] = nil
+        environment.merge(added) { $1 }
         process.environment = environment
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
