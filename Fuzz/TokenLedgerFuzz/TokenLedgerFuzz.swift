@@ -54,7 +54,8 @@ enum FuzzTarget: String, CaseIterable {
     private static func usage(_ format: UsageImportFormat, _ path: String) {
         guard var rows = try? UsageImport.rows(of: path, format: format) else { return }
         var count = 0
-        while (try? rows.next()) as UsageRowResult?? != nil {
+        // `try?` flattens: nil at the end of the file and at an error that stops the reading.
+        while (try? rows.next()) != nil {
             count += 1
             precondition(count <= 1 << 20, "more rows than bytes")
         }
@@ -82,23 +83,29 @@ private func runFuzzerDriver(
 ) -> CInt
 
 /// The target in force, named by `TOKENLEDGER_FUZZ_TARGET`.
-nonisolated(unsafe) private var target = FuzzTarget.money
+private let target: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
+    guard let target = FuzzTarget(rawValue: name) else {
+        fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return target
+}()
 
-/// Runs libFuzzer on the target named by `TOKENLEDGER_FUZZ_TARGET`, with libFuzzer's arguments.
+/// libFuzzer's entry point: one input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    target.run(UnsafeRawBufferPointer(start: start, count: count))
+    return 0
+}
+
+/// Runs libFuzzer's driver with libFuzzer's arguments.
 @main
 enum Fuzz {
     static func main() {
-        let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
-        guard let named = FuzzTarget(rawValue: name) else {
-            fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        target = named
+        _ = target
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv) { start, count in
-            target.run(UnsafeRawBufferPointer(start: start, count: count))
-            return 0
-        })
+        exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
     }
 }
 #else
