@@ -42,7 +42,7 @@ struct CrashTests {
             loop += " --db '\(database)' >/dev/null\n"
         }
         return [
-            Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 700),
+            Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 400),
             Workload(name: "charges", script: loop, maximumDelayMilliseconds: 1_500),
         ]
     }

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Names made to break things (quotes, semicolons, SQL, Unicode, control characters, the
+/// longest allowed) for accounts, models, projects, API keys, users and ids: stored and printed
+/// byte for byte, never interpreted as SQL, escaped in CSV; one character past a limit refused.
+@Suite("CLI: hostile names")
+struct HostileNameTests {
+    static let names = [
+        "Robert'); DROP TABLE account;--",
+        "a \"quoted\", name; with, commas",
+        "名前 🚀 e\u{301} \u{202E}reversed",
+        "x' OR '1'='1",
+        String(repeating: "長", count: 256),
+    ]
+
+    /// Control characters: allowed in attribution (a provider may send them), never in account names.
+    static let attribution = ["tab\there", "line\nbreak\r\nand CR", "nul-free \u{1B}[31mred\u{1B}[0m"]
+
+    @Test("stored and printed faithfully in JSON and CSV, never run as SQL", arguments: names)
+    func faithful(_ name: String) throws {
+        let folder = try ScratchFolder("hostile")
+        let database = folder.path("ledger.sqlite")
+        try CLI.succeed(["init"], database: database)
+        try CLI.succeed(["account", "create", name, "--at", "2026-01-01"], database: database)
+        try CLI.succeed(["purchase", name, "10", "--at", "2026-01-01", "--id", name], database: database)
+        try CLI.succeed(["prices", "set", name, "--input", "1", "--output", "2", "--effective-from", "2025-01-01"], database: database)
+        for (index, label) in ([name] + Self.attribution).enumerated() {
+            try CLI.succeed(
+                ["charge", name, "--model", name, "--input", "1000", "--output", "10", "--project", label, "--api-key", label, "--user", label,
+                 "--id", "\(index)-\(name.prefix(200))", "--at", "2026-01-02"], database: database)
+        }
+        let balance = try JSONSerialization.jsonObject(with: Data(try CLI.succeed(["balance", name, "--format", "json"], database: database).utf8))
+        #expect((balance as? [String: Any])?["account"] as? String == name)
+        let accounts = try CSV.rows(try CLI.succeed(["account", "list", "--format", "csv"], database: database))
+        #expect(accounts.count == 2 && accounts[1].first == name, "\(accounts)")
+        let focus = try CSV.rows(try CLI.succeed(["export", "focus", "--month", "2026-01"], database: database))
+        let header = try #require(focus.first)
+        let project = try #require(header.firstIndex(of: "SubAccountId")), model = try #require(header.firstIndex(of: "x_Model"))
+        #expect(Set(focus.dropFirst().map { $0[project] }) == Set([name] + Self.attribution))
+        #expect(Set(focus.dropFirst().map { $0[model] }) == [name])
+        #expect(focus.dropFirst().allSatisfy { $0.count == header.count })
+
+        let queue = try DatabaseQueue(path: database)
+        defer { try? queue.close() }
+        let stored = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT project, api_key, end_user FROM usage ORDER BY id").map { [$0[0], $0[1], $0[2]] as [String] }
+        }
+        #expect(stored == ([name] + Self.attribution).map { [$0, $0, $0] })
+        #expect(try CLI.succeed(["verify"], database: database).hasPrefix("OK"))
+    }
+
+    @Test("one character past each length limit is refused, and nothing is written")
+    func limits() throws {
+        let folder = try ScratchFolder("hostile")
+        let database = folder.path("ledger.sqlite")
+        try CLI.succeed(["init"], database: database)
+        try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
+        let long = String(repeating: "é", count: 257)
+        let attempts: [[String]] = [
+            ["account", "create", long, "--at", "2026-01-02"],
+            ["account", "create", "bad\u{7}bell", "--at", "2026-01-02"],
+            ["purchase", "acme", "10", "--id", long, "--at", "2026-01-02"],
+            ["prices", "set", long, "--input", "1", "--output", "1", "--effective-from", "2026-01-02"],
+            ["charge", "acme", "--model", "gpt-4o", "--input", "1", "--output", "1", "--project", long, "--at", "2026-01-02"],
+            ["charge", "acme", "--model", "gpt-4o", "--input", "1", "--output", "1", "--api-key", long, "--at", "2026-01-02"],
+            ["charge", "acme", "--model", "gpt-4o", "--input", "1", "--output", "1", "--user", long, "--at", "2026-01-02"],
+            ["charge", "acme", "--model", "gpt-4o", "--input", "1", "--output", "1", "--id", long, "--at", "2026-01-02"],
+        ]
+        let before = try CLI.succeed(["verify", "--format", "json"], database: database)
+        for attempt in attempts {
+            let result = try CLI.run(attempt + ["--db", database])
+            #expect([1, 2].contains(result.status), "\(attempt.prefix(3)): \(result.status) \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error"), "\(attempt.prefix(3)): \(result.stderr)")
+        }
+        #expect(try CLI.succeed(["verify", "--format", "json"], database: database) == before)
+    }
+}
+
+/// A strict RFC 4180 reader for the tests: quoted fields, doubled quotes, line breaks inside quotes.
+enum CSV {
+    struct Malformed: Error {}
+
+    static func rows(_ text: String) throws -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false, afterQuote = false
+        var iterator = Array(text.unicodeScalars).makeIterator()
+        while let scalar = iterator.next() {
+            if quoted {
+                if scalar == "\"" { quoted = false; afterQuote = true } else { field.unicodeScalars.append(scalar) }
+                continue
+            }
+            switch scalar {
+            case "\"":
+                if afterQuote { field += "\"" } else if !field.isEmpty { throw Malformed() }
+                quoted = true
+                afterQuote = false
+            case ",": row.append(field); field = ""; afterQuote = false
+            case "\r": continue
+            case "\n": row.append(field); rows.append(row); row = []; field = ""; afterQuote = false
+            default:
+                if afterQuote { throw Malformed() }
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        if quoted { throw Malformed() }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+}
