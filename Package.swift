@@ -70,7 +70,7 @@ let package = Package(
         // with Expected/*.txt. GRDB to hold a lock and read files as another process would.
         .testTarget(
             name: "tokenledgerTests",
-            dependencies: ["tokenledger", "TokenLedgerFuzz", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["tokenledger", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Expected"]
         ),
         // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerCore
 
 /// The crash test: imports and loops of charges through the CLI, killed with SIGKILL at seeded
 /// random moments (at least ``minimumKills`` times), `verify` after every kill, then each run
@@ -10,18 +11,6 @@ struct CrashTests {
     static let minimumKills = 100
     static let importRows = 3_000
     static let charges = 60
-
-    /// A small seeded generator (SplitMix64), so a failing run can be repeated.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// One piece of work, run by a shell as its own process group (so one kill stops it all).
     struct Workload {
@@ -75,7 +64,7 @@ struct CrashTests {
     @Test("at least 100 SIGKILLs, then runs to completion: verify passes, books equal an uninterrupted run's")
     func killedAndRerun() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["TOKENLEDGER_CRASH_SEED"] ?? "") ?? 20_261_001
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix64(seed: seed)
         let folder = try ScratchFolder("crash")
         let killed = folder.path("killed.sqlite"), reference = folder.path("reference.sqlite")
         try Self.setUp(killed)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TokenLedgerCore
 
 /// What the CLI does when the ledger file cannot be used: disk full, read-only, locked,
 /// truncated or damaged, from a newer version, not a ledger. Each is a clear message and exit
@@ -155,7 +156,7 @@ struct FaultCLITests {
             return ("corrupt", "is damaged: the file is truncated")
         case .garbledPages:
             // Every page but the first (the schema), so that opening the file meets the damage.
-            var random = CrashTests.SeededGenerator(state: 7)
+            var random = SplitMix64(seed: 7)
             bytes.replaceSubrange(4096..<bytes.count, with: Data((4096..<bytes.count).map { _ in UInt8.random(in: 0...255, using: &random) }))
             try bytes.write(to: url)
             return ("corrupt", "is damaged")
