@@ -50,7 +50,9 @@ indirect enum JSON {
             switch scalar {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
-            case "<": result += "&lt;"
+            // `<` as a JSON escape, so that JSON placed in an HTML page cannot close its script
+            // tag, and decodes to the same text (an HTML entity would not).
+            case "<": result += "\\u003c"
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"

@@ -12,6 +12,7 @@ struct HostileNameTests {
         "a \"quoted\", name; with, commas",
         "名前 🚀 e\u{301} \u{202E}reversed",
         "x' OR '1'='1",
+        "pipe | <script>alert(1)</script> \\ back",
         String(repeating: "長", count: 256),
     ]
 
@@ -42,6 +43,8 @@ struct HostileNameTests {
         #expect(Set(focus.dropFirst().map { $0[model] }) == [name])
         #expect(focus.dropFirst().allSatisfy { $0.count == header.count })
 
+        try Self.expectReports(database: database, names: Set([name] + Self.attribution))
+
         let queue = try DatabaseQueue(path: database)
         defer { try? queue.close() }
         let stored = try queue.read { db in
@@ -49,6 +52,22 @@ struct HostileNameTests {
         }
         #expect(stored == ([name] + Self.attribution).map { [$0, $0, $0] })
         #expect(try CLI.succeed(["verify"], database: database).hasPrefix("OK"))
+    }
+
+    /// The monthly report by project, API key and user: in CSV the names read back exactly; in
+    /// Markdown every row keeps its cells (no name ends a cell, a line or opens HTML).
+    static func expectReports(database: String, names: Set<String>) throws {
+        let arguments = ["report", "monthly", "--month", "2026-01", "--by", "project,api-key,user"]
+        let csv = try CSV.rows(try CLI.succeed(arguments + ["--format", "csv"], database: database))
+        let header = try #require(csv.first)
+        for key in ["project", "api_key", "user"] {
+            let column = try #require(header.firstIndex(of: key), "\(header)")
+            #expect(Set(csv.dropFirst().map { $0[column] }) == names, "\(key)")
+        }
+        let lines = try CLI.succeed(arguments + ["--format", "markdown"], database: database).split(separator: "\n").filter { $0.hasPrefix("|") }
+        let cells = lines.map { line in line.replacingOccurrences(of: "\\\\", with: "").replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count }
+        #expect(lines.count >= names.count + 2 && Set(cells).count == 1, "\(lines)")
+        #expect(lines.allSatisfy { !$0.contains("<script") })
     }
 
     @Test("one character past each length limit is refused, and nothing is written")
