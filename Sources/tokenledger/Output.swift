@@ -75,7 +75,11 @@ struct Table {
     var rows: [[String]]
     var rightAligned: Set<Int> = []
 
+    /// The table for a terminal: control characters in a cell (a name may hold them) shown as
+    /// `\u{1B}` rather than sent to the terminal, where they could move the cursor or change
+    /// colours. JSON and CSV keep the text as it is.
     func rendered() -> String {
+        let rows = self.rows.map { $0.map(Table.visible) }
         var widths = columns.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
@@ -88,6 +92,22 @@ struct Table {
         }
         return ([line(columns)] + rows.map(line)).joined(separator: "\n")
     }
+
+    /// `text` with its control characters (C0, DEL, C1) written as `\u{…}` escapes.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
 
     /// RFC 4180 CSV with the header.
     func csv() -> String { CSV.render(header: columns, rows: rows) }

@@ -44,6 +44,11 @@ struct HostileNameTests {
         #expect(focus.dropFirst().allSatisfy { $0.count == header.count })
 
         try Self.expectReports(database: database, names: Set([name] + Self.attribution))
+        // For a terminal, control characters are shown escaped, never sent: no escape code can
+        // move the cursor or change colours, no line break splits a row.
+        let table = try CLI.succeed(["report", "monthly", "--month", "2026-01", "--by", "project"], database: database)
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D || $0.value == 0x09 }, "\(table)")
+        #expect(table.contains("nul-free \\u{1B}[31mred\\u{1B}[0m") && table.contains("line\\u{A}break\\u{D}\\u{A}and CR"), "\(table)")
 
         let queue = try DatabaseQueue(path: database)
         defer { try? queue.close() }
