@@ -91,7 +91,7 @@ enum PriceStore {
 /// Price entries already read, by id. Entries are never updated once written (a price change
 /// is a new entry), so an entry read once stays right for the life of the process.
 final class PriceCache: Sendable {
-    private let entries = Mutex<[Int64: PriceEntry]>([:])
+    private let entries = Locked<[Int64: PriceEntry]>([:])
 
     func entry(id: Int64) -> PriceEntry? { entries.withLock { $0[id] } }
     func store(_ entry: PriceEntry, id: Int64) { entries.withLock { $0[id] = entry } }

@@ -12,7 +12,7 @@ struct ConcurrencyTests {
             try addCentModel(fixture.ledger)
             try makeAccount(fixture.ledger, "acme", at: utc(2025, 1, 1), purchase: .usd(10))
             let handles = [fixture.ledger, try Ledger.open(at: fixture.path)]
-            let outcomes = Mutex<[String]>([])
+            let outcomes = Locked<[String]>([])
             // 40 charges of $0.50 against $10: exactly 20 fit.
             DispatchQueue.concurrentPerform(iterations: 40) { index in
                 let ledger = handles[index % handles.count]
@@ -37,7 +37,7 @@ struct ConcurrencyTests {
             try addCentModel(fixture.ledger)
             try makeAccount(fixture.ledger, "acme", at: utc(2025, 1, 1), purchase: .usd(10))
             let handles = [fixture.ledger, try Ledger.open(at: fixture.path)]
-            let receipts = Mutex<[ChargeFields]>([])
+            let receipts = Locked<[ChargeFields]>([])
             DispatchQueue.concurrentPerform(iterations: 20) { index in
                 let request = ChargeRequest(account: "acme", model: centModel, input: 123, output: 0, requestID: "same", at: utc(2025, 1, 2))
                 if let receipt = try? handles[index % handles.count].charge(request) {

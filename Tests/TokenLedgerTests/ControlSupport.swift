@@ -10,7 +10,7 @@ struct FailingPaymentMethod: PaymentMethod {
 /// A payment method that fails every other payment (the first fails), and counts the payments
 /// it was asked for.
 final class FlakyPaymentMethod: PaymentMethod {
-    private let asked = Mutex<[RechargePayment]>([])
+    private let asked = Locked<[RechargePayment]>([])
 
     var payments: [RechargePayment] { asked.withLock { $0 } }
 

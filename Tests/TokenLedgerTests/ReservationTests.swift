@@ -136,7 +136,7 @@ struct ReservationTests {
         try withCentLedger { fixture in
             try makeAccount(fixture.ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             let handles = [fixture.ledger, try Ledger.open(at: fixture.path)]
-            let admitted = Mutex(0)
+            let admitted = Locked(0)
             DispatchQueue.concurrentPerform(iterations: 60) { index in
                 let ledger = handles[index % 2]
                 if (try? ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 25, maxOutput: 25, id: "t\(index)", at: Self.start))) != nil {

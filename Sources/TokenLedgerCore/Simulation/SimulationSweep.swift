@@ -186,7 +186,7 @@ public enum SimulationSweep {
         _ trace: SimulationTrace, spec: SweepSpec, points: [SweepPoint], skipped: [SkippedSweepPoint] = [],
         progress: @Sendable (Int) -> Void = { _ in }
     ) -> SweepResult {
-        let results = Mutex([SimulationResult?](repeating: nil, count: points.count))
+        let results = Locked([SimulationResult?](repeating: nil, count: points.count))
         let done = Atomic(0)
         DispatchQueue.concurrentPerform(iterations: points.count) { index in
             let result = Simulator.run(trace, policy: points[index].policy)
