@@ -8,6 +8,7 @@ let migrationFiles = [
     "v0001_initial.sql",
     "v0002_usage_entries.sql",
     "v0003_controls.sql",
+    "v0004_usage_tail.sql",
 ]
 
 /// Our own targets build with every warning treated as an error.

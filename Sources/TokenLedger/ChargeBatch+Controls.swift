@@ -216,6 +216,7 @@ extension ChargeBatch {
     /// Writes a succeeded recharge as ``Ledger/credit(_:kind:transferKind:from:amount:at:expiresAt:reference:db:)``
     /// writes a purchase (transfer, lot, repayment of overdraft) and adds the lot to the batch's.
     private func creditRecharge(_ amount: Money, account index: Int, at time: Timestamp, attempt: inout RechargeAttempt) throws -> Int64 {
+        mustFlush = true
         let account = accounts[index].account
         guard let balanceAfter = account.balance.adding(amount) else { preconditionFailure("a balance below a threshold plus a purchase fits") }
         let repaid = Credits.repayment(of: amount, balance: account.balance)

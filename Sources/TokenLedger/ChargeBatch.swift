@@ -40,6 +40,17 @@ final class ChargeBatch {
     private var systemDeltas: [Int64: Int64] = [:]
     /// Usage not yet added to `usage_daily`.
     var rollup = DailyRollup()
+    /// Charges recorded since the last ``flush()``: the tail (``UsageTail``) when the batch is
+    /// kept between transactions.
+    private(set) var pendingCharges = 0
+    /// Whether a charge since the last ``flush()`` wrote more than its usage row (an expiry
+    /// write-off, a second lot, a recharge, part of the rollup): its transaction must flush, as
+    /// the tail holds plain charges only.
+    var mustFlush: Bool {
+        get { wroteMore || rollup.wrote }
+        set { wroteMore = newValue }
+    }
+    private var wroteMore = false
     private let recordedStatement: DirectStatement
     private let usageStatement: DirectStatement
     private var setBalance: DirectStatement {
@@ -97,6 +108,7 @@ final class ChargeBatch {
         }
         // After this point the operation must succeed.
         let usageID = db.lastInsertedRowID
+        pendingCharges += 1
         if !plan.further.isEmpty { try recordFurther(plan.further, usageID: usageID) }
         try writeOff(plan.expired, account: plan.index)
         if let first = plan.first { take(first, account: plan.index) }
@@ -204,14 +216,16 @@ final class ChargeBatch {
 
     /// Records the lots a charge drew from after its first.
     private func recordFurther(_ allocations: [Allocation], usageID: Int64) throws {
+        mustFlush = true
         for allocation in allocations {
             try db.run("INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [usageID, allocation.lotID, allocation.amount.nanos])
         }
     }
 
-    /// Writes the balances, lot remainders and rollup kept in memory. Run it before the
-    /// transaction ends and before anything reads accounts, lots or `usage_daily`; the batch
-    /// can go on after it.
+    /// Writes the balances, lot remainders and rollup kept in memory, and marks every usage row
+    /// folded (``UsageTail``). Run it before the transaction ends (unless the batch is kept with
+    /// a tail) and before anything reads accounts, lots or `usage_daily`; the batch can go on
+    /// after it.
     func flush() throws {
         for index in accounts.indices where accounts[index].isChanged {
             let account = accounts[index].account
@@ -238,6 +252,11 @@ final class ChargeBatch {
         }
         systemDeltas.removeAll(keepingCapacity: true)
         try rollup.flush(db: db)
+        // No row since the last flush: the mark is right (and a retried charge writes nothing).
+        if pendingCharges > 0 { try UsageTail.markFolded(db) }
+        pendingCharges = 0
+        mustFlush = false
+        rollup.wrote = false
     }
 
     /// The position of the customer account `name` in ``accounts``, read once per batch with
@@ -345,6 +364,7 @@ final class ChargeBatch {
     /// ``Ledger/bringUpToDate(_:at:db:)`` does: an expiry transfer and its allocation each.
     private func writeOff(_ expired: [Lot], account index: Int) throws {
         for lot in expired {
+            mustFlush = true
             let balanceAfter = accounts[index].account.balance - lot.remaining
             let transferID = try Ledger.record(
                 "expiry", reference: nil, debit: accounts[index].account.id, credit: SystemAccount.expired.rawValue, amount: lot.remaining,

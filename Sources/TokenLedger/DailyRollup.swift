@@ -15,6 +15,9 @@ struct DailyRollup {
     private var sums: [Key: Sums] = [:]
     private var current: (key: Key, sums: Sums)?
 
+    /// Whether ``flush(db:)`` has written sums since this was last set to false.
+    var wrote = false
+
     /// How many keys are held.
     var count: Int { sums.count + (current == nil ? 0 : 1) }
 
@@ -76,6 +79,7 @@ struct DailyRollup {
             try merge(current.key, current.sums, db: db)
         }
         guard !sums.isEmpty else { return }
+        wrote = true
         let statement = try DirectStatement(
             cachedIn: db,
             sql: """

@@ -87,12 +87,32 @@ extension Ledger {
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try Ledger.validated(request)
-        return try write { db in
-            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
-            let receipt = try batch.charge(request, usage: usage)
-            try batch.flush()
-            return receipt
-        }
+        // The batch of the previous charge, kept when nothing else has written since: this
+        // charge then commits its usage row only (see `ChargeState` and `UsageTail`).
+        return try transaction { db -> (ChargeReceipt, Unchecked<ChargeBatch>) in
+            let kept = try self.chargeState.take(for: db)
+            let batch: ChargeBatch
+            if let kept {
+                batch = kept.batch
+            } else {
+                if try UsageTail.exists(db) { try UsageTail.fold(db) }
+                batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
+            }
+            let receipt: ChargeReceipt
+            do {
+                receipt = try batch.charge(request, usage: usage)
+            } catch let refusal as ChargeRefusal {
+                // Refused before anything was written or changed in memory: a kept batch stays right.
+                if let kept { self.chargeState.restore(kept) }
+                throw refusal
+            }
+            // A new batch writes its figures (a one-off charge leaves no tail); a kept one when
+            // the charge did more than insert its row, or the tail is long enough.
+            if kept == nil || batch.mustFlush || batch.pendingCharges >= ChargeState.pendingLimit { try batch.flush() }
+            return (receipt, Unchecked(batch))
+        } committed: { db, outcome in
+            try self.chargeState.keep(outcome.1.value, db: db)
+        }.0
     }
 
     /// Records many charges in one transaction: all of them, or, when any is refused or fails,

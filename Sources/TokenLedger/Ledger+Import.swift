@@ -24,7 +24,7 @@ extension Ledger {
     ) throws -> UsageImportSummary {
         try options.check(for: source)
         do {
-            return try pool.write { db in
+            return try write { db in
                 guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
                 var run = ImportRun(
                     source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache, paymentMethod: paymentMethod), idScheme: try ImportIdentity.scheme(db: db))

@@ -22,6 +22,8 @@ public final class Ledger: Sendable {
     public let path: String
     let pool: DatabasePool
     let priceCache = PriceCache()
+    /// The charge batch kept between one-charge transactions.
+    let chargeState = ChargeState()
     /// Takes the payments of auto-recharges.
     let paymentMethod: any PaymentMethod
 
@@ -203,7 +205,21 @@ public final class Ledger: Sendable {
     /// The BEGIN, COMMIT and ROLLBACK statements are the connection's cached ones: preparing
     /// them anew for every transaction, as `DatabasePool.write` does, cost a tenth of a
     /// one-charge transaction.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try transaction { db in
+            // The body may change what a kept charge batch holds; the tail is folded from the file.
+            self.chargeState.drop()
+            if try UsageTail.exists(db) { try UsageTail.fold(db) }
+            return try body(db)
+        }
+    }
+
+    /// `BEGIN IMMEDIATE`, `body`, `COMMIT` (or `ROLLBACK` when it throws), then `committed` with
+    /// the result, still on the writer: the bare transaction ``write(_:)`` and the charge path
+    /// build on.
+    func transaction<T>(
+        _ body: (Database) throws -> T, committed: (Database, T) throws -> Void = { _, _ in }
+    ) throws -> T {
         do {
             return try pool.writeWithoutTransaction { db in
                 try Ledger.begin(db)
@@ -215,6 +231,7 @@ public final class Ledger: Sendable {
                     if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
                     throw error
                 }
+                try committed(db, result)
                 return result
             }
         } catch let error as DatabaseError {
@@ -233,13 +250,34 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Runs `body` on a consistent snapshot.
+    /// Runs `body` on a consistent snapshot with every charge folded in (``UsageTail``): when
+    /// charges wait to be folded, it folds them and runs `body` inside that write transaction.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        let outcome: ReadOutcome<T>
         do {
-            return try pool.read(body)
+            outcome = try pool.read { db in try UsageTail.exists(db) ? .tail : .done(try body(db)) }
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
         }
+        switch outcome {
+        case .done(let result): return result
+        case .tail: return try foldingRead(body)
+        }
+    }
+
+    /// `body` after folding the tail, in a write transaction: from the kept charge batch's
+    /// memory when it is still right (and it stays kept), else from the file.
+    private func foldingRead<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try transaction { db -> (T, Unchecked<ChargeBatch>?) in
+            if let kept = try self.chargeState.take(for: db) {
+                try kept.batch.flush()
+                return (try body(db), Unchecked(kept.batch))
+            }
+            if try UsageTail.exists(db) { try UsageTail.fold(db) }
+            return (try body(db), nil)
+        } committed: { db, outcome in
+            if let batch = outcome.1 { try self.chargeState.keep(batch.value, db: db) }
+        }.0
     }
 
     /// Loads the default price book (entries not yet present); returns how many were added.
@@ -262,4 +300,17 @@ public final class Ledger: Sendable {
         let hex = String(value, radix: 16)
         return prefix + "_" + String(repeating: "0", count: 16 - hex.count) + hex
     }
+}
+
+/// What a snapshot read found: the result, or a tail to fold first.
+private enum ReadOutcome<T: Sendable>: Sendable {
+    case done(T)
+    case tail
+}
+
+/// A value handed from one writer transaction to the code that runs right after its commit, on
+/// the same writer: never shared between threads.
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

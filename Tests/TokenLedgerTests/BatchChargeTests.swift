@@ -25,8 +25,13 @@ struct BatchChargeTests {
                     #expect(receipts == expected)
                     start = end
                 }
-                #expect(try batched.raw.dump() == single.raw.dump())
+                // One charge at a time through one ledger leaves its last charges unfolded (the
+                // tail); batches never do. Any read folds the tail in: then the files are equal.
+                #expect(try single.raw.int("SELECT (SELECT max(id) FROM usage) - (SELECT usage_id FROM usage_fold)") > 0)
+                #expect(try batched.raw.int("SELECT (SELECT max(id) FROM usage) - (SELECT usage_id FROM usage_fold)") == 0)
                 #expect(try batched.ledger.verify().ok)
+                #expect(try single.ledger.verify().ok)
+                #expect(try batched.raw.dump() == single.raw.dump())
             }
         }
     }

@@ -257,6 +257,12 @@ CREATE TABLE usage_daily (
     PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user)
 ) STRICT, WITHOUT ROWID;
 
+-- table usage_fold on usage_fold
+CREATE TABLE usage_fold (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    usage_id INTEGER NOT NULL CHECK (usage_id >= 0)
+) STRICT;
+
 -- table usage_tier on usage_tier
 CREATE TABLE usage_tier (
     rank INTEGER PRIMARY KEY CHECK (rank BETWEEN 0 AND 99),

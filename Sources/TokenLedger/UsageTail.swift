@@ -1,0 +1,171 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TokenLedgerCore
+
+/// The usage rows not yet folded into balances, lot remainders, month usage and `usage_daily`
+/// (schema v0004: every row after `usage_fold.usage_id`).
+///
+/// Why there is a tail: a process charging one request after another keeps its accounts in
+/// memory (``ChargeState``) and commits only the usage row, two pages instead of five; it
+/// writes the figures every ``ChargeState/pendingLimit`` charges. Every other transaction that
+/// reads or writes those figures folds the tail in first, in the same transaction, so the tail
+/// is invisible to everything but this type; after a crash the next transaction folds it.
+enum UsageTail {
+    /// Whether usage rows wait to be folded.
+    static func exists(_ db: Database) throws -> Bool {
+        let query = try DirectStatement(
+            cachedIn: db, sql: "SELECT (SELECT coalesce(max(id), 0) FROM usage) > (SELECT usage_id FROM usage_fold)", parameterCount: 0)
+        _ = try query.nextRow(in: db)
+        let exists = query.int64(0) != 0
+        query.reset()
+        return exists
+    }
+
+    /// Marks every usage row recorded so far as folded (a ``ChargeBatch`` that wrote the figures
+    /// of all of them from memory).
+    static func markFolded(_ db: Database) throws {
+        let update = try DirectStatement(
+            cachedIn: db, sql: "UPDATE usage_fold SET usage_id = (SELECT coalesce(max(id), 0) FROM usage) WHERE id = 1", parameterCount: 0)
+        _ = try update.step(in: db)
+    }
+
+    /// Folds the tail in: for each usage row after the mark, in id order, what recording it as a
+    /// charge writes besides the row itself. Its account's balance goes down by its cost and
+    /// @usage's up; the lots it drew from (inline and in `usage_allocation`) go down; its cost is
+    /// added to the account's latest month (or starts a later month); it is added to
+    /// `usage_daily`. Then the mark moves to the last row. Nothing when there is no tail.
+    static func fold(_ db: Database) throws {
+        let mark = try Int64.fetchOne(db, sql: "SELECT usage_id FROM usage_fold") ?? 0
+        let rows = try DirectStatement(
+            cachedIn: db,
+            sql: """
+                SELECT id, account_id, model, service_tier, band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests,
+                    cost_nanos, occurred_at_ms, lot_id, lot_nanos, project, api_key, end_user
+                FROM usage WHERE id > ? ORDER BY id
+                """,
+            parameterCount: 1)
+        try rows.bind(mark, at: 1)
+        var last = mark
+        var spent: [Int64: Int64] = [:]
+        var drawn: [Int64: Int64] = [:]
+        var costs: [Int64: [(milliseconds: Int64, nanos: Int64)]] = [:]
+        var total: Int64 = 0
+        var rollup = DailyRollup()
+        while try rows.nextRow(in: db) {
+            last = rows.int64(0)
+            let accountID = rows.int64(1)
+            guard let tier = ServiceTier(rawValue: rows.text(3)), let band = PriceBand(rawValue: rows.text(4)) else {
+                rows.reset()
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage row \(last) has an unknown tier or band")
+            }
+            let cost = rows.int64(10)
+            let milliseconds = rows.int64(11)
+            let request = ChargeRequest(
+                account: "", model: rows.text(2), tier: tier, input: rows.int64(5), cached: rows.int64(6), cacheWrite: rows.int64(7),
+                output: rows.int64(8), project: rows.isNull(14) ? nil : rows.text(14), apiKey: rows.isNull(15) ? nil : rows.text(15),
+                user: rows.isNull(16) ? nil : rows.text(16), at: Timestamp(milliseconds: milliseconds), requests: rows.int64(9))
+            let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+            try rollup.add(request, usage: usage, accountID: accountID, band: band, cost: Money(nanos: cost), db: db)
+            spent[accountID, default: 0] += cost
+            total += cost
+            if !rows.isNull(12) { drawn[rows.int64(12), default: 0] += rows.int64(13) }
+            costs[accountID, default: []].append((milliseconds, cost))
+        }
+        guard last > mark else { return }
+        for row in try Row.fetchAll(db, sql: "SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id > ?", arguments: [mark]) {
+            drawn[row[0], default: 0] += row[1] as Int64
+        }
+        for (accountID, nanos) in spent.sorted(by: { $0.key < $1.key }) {
+            guard let stored = try Row.fetchOne(db, sql: "SELECT usage_month_ms, usage_month_nanos FROM account WHERE id = ?", arguments: [accountID])
+            else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage of a missing account \(accountID)") }
+            var month = MonthUsage(startMilliseconds: stored[0], usageNanos: stored[1])
+            for (milliseconds, cost) in costs[accountID] ?? [] {
+                let start = Timestamp(milliseconds: milliseconds).startOfMonth.milliseconds
+                if start == month.startMilliseconds {
+                    month.usageNanos += cost
+                } else if start > month.startMilliseconds {
+                    month = MonthUsage(startMilliseconds: start, usageNanos: cost)
+                }
+            }
+            try db.execute(
+                sql: "UPDATE account SET balance_nanos = balance_nanos - ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?",
+                arguments: [nanos, month.startMilliseconds, month.usageNanos, accountID])
+        }
+        if total != 0 {
+            try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", arguments: [total, SystemAccount.usage.rawValue])
+        }
+        for (lotID, nanos) in drawn.sorted(by: { $0.key < $1.key }) {
+            try db.execute(sql: "UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", arguments: [nanos, lotID])
+        }
+        try rollup.flush(db: db)
+        try db.execute(sql: "UPDATE usage_fold SET usage_id = ? WHERE id = 1", arguments: [last])
+    }
+}
+
+/// The ``ChargeBatch`` a ledger keeps between one-charge transactions, so that a process
+/// charging one request after another reads its accounts, lots, prices and controls once and
+/// commits only the usage rows (the tail, see ``UsageTail``), writing the figures every
+/// ``pendingLimit`` charges.
+///
+/// The batch is right only while nothing else has changed the file: no other connection has
+/// committed (`PRAGMA data_version` is unchanged) and this connection has changed no row outside
+/// the batch (`sqlite3_total_changes64` is what it was after the batch's last commit). Every
+/// other write drops it and folds the tail from the file instead.
+///
+/// `@unchecked Sendable`: the batch (and the connection it holds) is only used inside the
+/// pool's writer, one transaction at a time; the lock guards the hand-over.
+final class ChargeState: @unchecked Sendable {
+    /// The most charges left unfolded before a one-charge transaction writes the figures.
+    static let pendingLimit = 1_024
+
+    struct Kept {
+        let batch: ChargeBatch
+        let dataVersion: Int64
+        let changes: Int64
+    }
+
+    private let lock = NSLock()
+    private var kept: Kept?
+
+    /// Takes the kept batch out if it is still right for `db`, inside a transaction that has
+    /// begun; nil (and the batch forgotten) when there is none or the file has changed.
+    func take(for db: Database) throws -> Kept? {
+        lock.lock()
+        let kept = self.kept
+        self.kept = nil
+        lock.unlock()
+        guard let kept, kept.batch.db === db, sqlite3_total_changes64(db.sqliteConnection) == kept.changes,
+              try Self.dataVersion(db) == kept.dataVersion
+        else { return nil }
+        return kept
+    }
+
+    /// Keeps `batch` after its transaction committed (the stamps are read now).
+    func keep(_ batch: ChargeBatch, db: Database) throws {
+        let kept = Kept(batch: batch, dataVersion: try Self.dataVersion(db), changes: sqlite3_total_changes64(db.sqliteConnection))
+        restore(kept)
+    }
+
+    /// Puts back a batch taken by a transaction that changed nothing and rolled back.
+    func restore(_ kept: Kept) {
+        lock.lock()
+        self.kept = kept
+        lock.unlock()
+    }
+
+    /// Forgets the batch (a write that may change what it holds).
+    func drop() {
+        lock.lock()
+        kept = nil
+        lock.unlock()
+    }
+
+    private static func dataVersion(_ db: Database) throws -> Int64 {
+        let query = try DirectStatement(cachedIn: db, sql: "PRAGMA data_version", parameterCount: 0)
+        _ = try query.nextRow(in: db)
+        let version = query.int64(0)
+        query.reset()
+        return version
+    }
+}
