@@ -86,10 +86,14 @@ public final class Ledger: Sendable {
             try inspect(path: path, create: create, options: options)
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration(options))
-            let ledger = Ledger(path: path, pool: pool, paymentMethod: paymentMethod)
-            try ledger.migrate()
-            return ledger
+            var pool = try DatabasePool(path: path, configuration: configuration(options))
+            if try migrate(pool) {
+                // A connection keeps the table definitions it parsed before a migration rewrote
+                // one in place (v0004 does): new connections read them all afresh.
+                try pool.close()
+                pool = try DatabasePool(path: path, configuration: configuration(options))
+            }
+            return Ledger(path: path, pool: pool, paymentMethod: paymentMethod)
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
         }
@@ -176,13 +180,16 @@ public final class Ledger: Sendable {
         close(descriptor)
     }
 
-    private func migrate() throws {
+    /// Migrates the file to this version's schema; whether it applied any migration.
+    private static func migrate(_ pool: DatabasePool) throws -> Bool {
         var migrator = DatabaseMigrator()
         for migration in SchemaMigrations.all {
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
         }
         // A newer schema was refused by `inspect` before the file was opened.
+        if try pool.read(migrator.hasCompletedMigrations) { return false }
         try migrator.migrate(pool)
+        return true
     }
 
     /// The schema migrations applied to this file, oldest first.

@@ -205,7 +205,7 @@ CREATE TABLE "usage" (
     account_id INTEGER NOT NULL REFERENCES account(id),
     price_entry_id INTEGER NOT NULL REFERENCES price_entry(id),
     model TEXT NOT NULL,
-    service_tier TEXT NOT NULL CHECK (service_tier IN ('default', 'flex', 'batch', 'priority')),
+    service_tier TEXT NOT NULL CHECK (service_tier = 'default' OR service_tier = 'flex' OR service_tier = 'batch' OR service_tier = 'priority'),
     band TEXT NOT NULL CHECK (band IN ('standard', 'long_context')),
     input_tokens INTEGER NOT NULL CHECK (input_tokens BETWEEN 0 AND 100000000000),
     cached_tokens INTEGER NOT NULL CHECK (cached_tokens BETWEEN 0 AND 100000000000),

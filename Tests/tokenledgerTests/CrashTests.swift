@@ -11,6 +11,7 @@ struct CrashTests {
     static let minimumKills = 100
     static let importRows = 3_000
     static let charges = 60
+    static let gatewayCharges = 2_000
 
     /// One piece of work, run by a shell as its own process group (so one kill stops it all).
     struct Workload {
@@ -33,6 +34,12 @@ struct CrashTests {
         return [
             Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 400),
             Workload(name: "charges", script: loop, maximumDelayMilliseconds: 1_500),
+            // One process charging one request per transaction: after its first, each commits
+            // only its usage row, and a kill leaves that tail for the next command to fold in.
+            Workload(
+                name: "gateway",
+                script: "exec '\(binary)' stress-charge acme --model gpt-4o-mini --input 700 --output 90 --count \(gatewayCharges) --worker gw --at 2026-01-21T00:00:00Z --db '\(database)' >/dev/null",
+                maximumDelayMilliseconds: 600),
         ]
     }
 
@@ -96,7 +103,7 @@ struct CrashTests {
             }
         }
         let expected = try Self.books(reference)
-        #expect(expected[0].contains("\"charges\": \(Self.importRows + Self.charges)"), "\(expected[0])")
+        #expect(expected[0].contains("\"charges\": \(Self.importRows + Self.charges + Self.gatewayCharges)"), "\(expected[0])")
         #expect(try Self.books(killed) == expected, "seed \(seed)")
     }
 }
