@@ -89,7 +89,7 @@ extension Ledger {
         let usage = try Ledger.validated(request)
         // The batch of the previous charge, kept when nothing else has written since: this
         // charge then commits its usage row only (see `ChargeState` and `UsageTail`).
-        return try transaction { db -> (ChargeReceipt, Unchecked<ChargeBatch>) in
+        return try transaction { db -> (ChargeReceipt, ChargeState.Kept) in
             let kept = try self.chargeState.take(for: db)
             let batch: ChargeBatch
             if let kept {
@@ -103,15 +103,15 @@ extension Ledger {
                 receipt = try batch.charge(request, usage: usage)
             } catch let refusal as ChargeRefusal {
                 // Refused before anything was written or changed in memory: a kept batch stays right.
-                if let kept { self.chargeState.restore(kept) }
+                if let kept { self.chargeState.keep(kept) }
                 throw refusal
             }
             // A new batch writes its figures (a one-off charge leaves no tail); a kept one when
             // the charge did more than insert its row, or the tail is long enough.
             if kept == nil || batch.mustFlush || batch.pendingCharges >= ChargeState.pendingLimit { try batch.flush() }
-            return (receipt, Unchecked(batch))
-        } committed: { db, outcome in
-            try self.chargeState.keep(outcome.1.value, db: db)
+            return (receipt, try self.chargeState.stamped(batch, db: db))
+        } committed: { _, outcome in
+            self.chargeState.keep(outcome.1)
         }.0
     }
 

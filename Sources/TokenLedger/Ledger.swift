@@ -275,15 +275,15 @@ public final class Ledger: Sendable {
     /// `body` after folding the tail, in a write transaction: from the kept charge batch's
     /// memory when it is still right (and it stays kept), else from the file.
     private func foldingRead<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        try transaction { db -> (T, Unchecked<ChargeBatch>?) in
+        try transaction { db -> (T, ChargeState.Kept?) in
             if let kept = try self.chargeState.take(for: db) {
                 try kept.batch.flush()
-                return (try body(db), Unchecked(kept.batch))
+                return (try body(db), try self.chargeState.stamped(kept.batch, db: db))
             }
             if try UsageTail.exists(db) { try UsageTail.fold(db) }
             return (try body(db), nil)
-        } committed: { db, outcome in
-            if let batch = outcome.1 { try self.chargeState.keep(batch.value, db: db) }
+        } committed: { _, outcome in
+            if let kept = outcome.1 { self.chargeState.keep(kept) }
         }.0
     }
 
@@ -313,11 +313,4 @@ public final class Ledger: Sendable {
 private enum ReadOutcome<T: Sendable>: Sendable {
     case done(T)
     case tail
-}
-
-/// A value handed from one writer transaction to the code that runs right after its commit, on
-/// the same writer: never shared between threads.
-struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

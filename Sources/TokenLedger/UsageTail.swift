@@ -119,7 +119,7 @@ final class ChargeState: @unchecked Sendable {
     /// The most charges left unfolded before a one-charge transaction writes the figures.
     static let pendingLimit = 1_024
 
-    struct Kept {
+    struct Kept: @unchecked Sendable {
         let batch: ChargeBatch
         let dataVersion: Int64
         let changes: Int64
@@ -141,14 +141,16 @@ final class ChargeState: @unchecked Sendable {
         return kept
     }
 
-    /// Keeps `batch` after its transaction committed (the stamps are read now).
-    func keep(_ batch: ChargeBatch, db: Database) throws {
-        let kept = Kept(batch: batch, dataVersion: try Self.dataVersion(db), changes: sqlite3_total_changes64(db.sqliteConnection))
-        restore(kept)
+    /// What `batch` is kept with, read at the end of its transaction, before `COMMIT`: the
+    /// commit changes neither (this connection's own commits leave `data_version` as it is), and
+    /// reading `data_version` after it would begin a read transaction of its own.
+    func stamped(_ batch: ChargeBatch, db: Database) throws -> Kept {
+        Kept(batch: batch, dataVersion: try Self.dataVersion(db), changes: sqlite3_total_changes64(db.sqliteConnection))
     }
 
-    /// Puts back a batch taken by a transaction that changed nothing and rolled back.
-    func restore(_ kept: Kept) {
+    /// Keeps a batch (``stamped(_:db:)`` in its transaction) once the transaction has committed,
+    /// or puts back one taken by a transaction that changed nothing and rolled back.
+    func keep(_ kept: Kept) {
         lock.lock()
         self.kept = kept
         lock.unlock()
