@@ -229,4 +229,54 @@ struct UpgradeTests {
             #expect(try ledger.verify().ok)
         }
     }
+
+    static let v0003CSV = """
+        time,model,input_tokens,cached_tokens,output_tokens,project
+        2026-01-22T00:00:00Z,gpt-4o-mini,1000,0,100,p
+        2026-01-22T00:01:00Z,gpt-4o-mini,2000,500,100,p
+        2026-01-22T00:01:00Z,gpt-4o-mini,2000,500,100,p
+
+        """
+
+    @Test("a v0003 ledger with controls migrates to the usage tail keeping every balance, lot, recharge, reservation and limit")
+    func v0003Books() throws {
+        try withScratchDirectory { directory in
+            let path = directory.url.appendingPathComponent("old.sqlite").path()
+            try Self.loadFixture("v0003_books", at: path)
+            let ledger = try Ledger.open(at: path)
+            #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers())
+            let report = try ledger.verify()
+            #expect(report.ok, "\(report.problems)")
+            #expect((report.transfers, report.accounts, report.usages) == (13, 2, 9))
+            // What the v0003 binary answered for `balance --at 2026-02-15` and `statement --month 2026-01`.
+            let acme = try ledger.balance(of: "acme", at: utc(2026, 2, 15))
+            #expect((acme.balance, acme.available, acme.monthToDate) == (Money(nanos: 19_995_707_500), Money(nanos: 24_995_707_500), .zero))
+            #expect(acme.lots.map(\.remaining) == [Money(nanos: 8_485_707_500), Money(nanos: 11_510_000_000)])
+            let beta = try ledger.balance(of: "beta", at: utc(2026, 2, 15))
+            #expect((beta.balance, beta.monthToDate) == (Money(nanos: 4_588_750_000), Money(nanos: 1_250_000)))
+            let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 2, 15))
+            #expect((statement.recharges, statement.usage, statement.closing) == (Money(nanos: 11_510_000_000), Money(nanos: 12_514_292_500), Money(nanos: 19_995_707_500)))
+            #expect(try ledger.reservation(id: "res-1")?.status == .settled)
+            #expect(try ledger.limits(account: "acme").count == 2)
+            // Retries are retries; the imported file is recognized.
+            let retried = try ledger.charge(
+                ChargeRequest(account: "acme", model: "pricey", input: 12_000, output: 500, apiKey: "k1", user: "u1", requestID: "r-big", at: utc(2026, 1, 3)))
+            #expect(retried.duplicate)
+            let csv = directory.url.appendingPathComponent("usage.csv")
+            try Self.v0003CSV.write(to: csv, atomically: true, encoding: .utf8)
+            let again = try ledger.importUsage(file: csv.path(), format: .csv, options: UsageImportOptions(account: "acme"))
+            #expect((again.charged, again.duplicates) == (0, 3))
+            // v0004 rewrote usage's tier CHECK in place; the rule still holds, and new charges fold.
+            let raw = try RawDatabase(path: path)
+            #expect(try raw.int("SELECT instr(sql, 'service_tier = ''default'' OR') > 0 FROM sqlite_master WHERE name = 'usage'") == 1)
+            let refused = #expect(throws: DatabaseError.self) {
+                try raw.execute("INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1")
+            }
+            #expect(refused?.message?.contains("CHECK constraint failed: service_tier = 'default' OR") == true, "\(String(describing: refused))")
+            for number in 0..<3 {
+                _ = try ledger.charge(ChargeRequest(account: "beta", model: "gpt-4o", input: 100, output: 100, requestID: "new-\(number)", at: utc(2026, 2, 3)))
+            }
+            #expect(try ledger.verify().ok)
+        }
+    }
 }
