@@ -89,7 +89,7 @@ extension Ledger {
         let usage = try Ledger.validated(request)
         // The batch of the previous charge, kept when nothing else has written since: this
         // charge then commits its usage row only (see `ChargeState` and `UsageTail`).
-        return try transaction { db -> (ChargeReceipt, ChargeState.Kept) in
+        return try transaction { db -> (ChargeReceipt, ChargeState.Kept?) in
             let kept = try self.chargeState.take(for: db)
             let batch: ChargeBatch
             if let kept {
@@ -108,10 +108,11 @@ extension Ledger {
             }
             // A new batch writes its figures (a one-off charge leaves no tail); a kept one when
             // the charge did more than insert its row, or the tail is long enough.
-            if kept == nil || batch.mustFlush || batch.pendingCharges >= ChargeState.pendingLimit { try batch.flush() }
-            return (receipt, try self.chargeState.stamped(batch, db: db))
+            let full = batch.accounts.count > ChargeState.accountLimit
+            if kept == nil || full || batch.mustFlush || batch.pendingCharges >= ChargeState.pendingLimit { try batch.flush() }
+            return (receipt, full ? nil : try self.chargeState.stamped(batch, db: db))
         } committed: { _, outcome in
-            self.chargeState.keep(outcome.1)
+            if let kept = outcome.1 { self.chargeState.keep(kept) }
         }.0
     }
 

@@ -118,6 +118,9 @@ enum UsageTail {
 final class ChargeState: @unchecked Sendable {
     /// The most charges left unfolded before a one-charge transaction writes the figures.
     static let pendingLimit = 1_024
+    /// The most accounts a kept batch holds: a gateway charging more accounts than this starts
+    /// a new batch (after writing the figures), so its memory stays bounded.
+    static let accountLimit = 4_096
 
     struct Kept: @unchecked Sendable {
         let batch: ChargeBatch

@@ -132,6 +132,24 @@ struct UsageTailTests {
         }
     }
 
+    @Test("a batch holding more than accountLimit accounts is folded and not kept (memory stays bounded)")
+    func accountsAreBounded() throws {
+        try withLedger { fixture in
+            let names = (0...4_096).map { "a\($0)" }
+            for name in names { try fixture.ledger.createAccount(NewAccount(name: name, at: Self.start)) }
+            for (number, name) in names.enumerated().dropLast() { _ = try fixture.ledger.charge(Self.request(number, account: name, input: 10)) }
+            // 4,096 accounts kept: the first charge folded, the other 4,095 are the tail.
+            #expect(try fixture.raw.int(Self.tailSQL) == 4_095 % 1_024)
+            _ = try fixture.ledger.charge(Self.request(4_096, account: names.last!, input: 10))
+            #expect(try fixture.raw.int(Self.tailSQL) == 0)
+            // The next charge starts a new batch (and writes its figures), the one after adds to its tail.
+            _ = try fixture.ledger.charge(Self.request(4_097, account: "a0", input: 10))
+            _ = try fixture.ledger.charge(Self.request(4_098, account: "a1", input: 10))
+            #expect(try fixture.raw.int(Self.tailSQL) == 1)
+            #expect(try fixture.ledger.verify().ok)
+        }
+    }
+
     @Test("a charge that recharges, writes off an expired lot or spans two lots is folded with its tail")
     func eventsFold() throws {
         try withLedger { fixture in
