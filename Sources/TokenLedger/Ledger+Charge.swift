@@ -95,7 +95,7 @@ extension Ledger {
             if let kept {
                 batch = kept.batch
             } else {
-                if try UsageTail.exists(db) { try UsageTail.fold(db) }
+                try UsageTail.fold(db)
                 batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             }
             let receipt: ChargeReceipt

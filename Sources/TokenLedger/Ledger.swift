@@ -216,7 +216,7 @@ public final class Ledger: Sendable {
         try transaction { db in
             // The body may change what a kept charge batch holds; the tail is folded from the file.
             self.chargeState.drop()
-            if try UsageTail.exists(db) { try UsageTail.fold(db) }
+            try UsageTail.fold(db)
             return try body(db)
         }
     }
@@ -280,7 +280,7 @@ public final class Ledger: Sendable {
                 try kept.batch.flush()
                 return (try body(db), try self.chargeState.stamped(kept.batch, db: db))
             }
-            if try UsageTail.exists(db) { try UsageTail.fold(db) }
+            try UsageTail.fold(db)
             return (try body(db), nil)
         } committed: { _, outcome in
             if let kept = outcome.1 { self.chargeState.keep(kept) }

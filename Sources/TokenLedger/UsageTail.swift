@@ -34,8 +34,10 @@ enum UsageTail {
     /// charge writes besides the row itself. Its account's balance goes down by its cost and
     /// @usage's up; the lots it drew from (inline and in `usage_allocation`) go down; its cost is
     /// added to the account's latest month (or starts a later month); it is added to
-    /// `usage_daily`. Then the mark moves to the last row. Nothing when there is no tail.
+    /// `usage_daily`. Then the mark moves to the last row. Nothing when there is no tail (the
+    /// common case, one indexed look).
     static func fold(_ db: Database) throws {
+        guard try exists(db) else { return }
         let mark = try Int64.fetchOne(db, sql: "SELECT usage_id FROM usage_fold") ?? 0
         let rows = try DirectStatement(
             cachedIn: db,
@@ -47,7 +49,6 @@ enum UsageTail {
             parameterCount: 1)
         try rows.bind(mark, at: 1)
         var last = mark
-        var spent: [Int64: Int64] = [:]
         var drawn: [Int64: Int64] = [:]
         var costs: [Int64: [(milliseconds: Int64, nanos: Int64)]] = [:]
         var total: Int64 = 0
@@ -67,7 +68,6 @@ enum UsageTail {
                 user: rows.isNull(16) ? nil : rows.text(16), at: Timestamp(milliseconds: milliseconds), requests: rows.int64(9))
             let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
             try rollup.add(request, usage: usage, accountID: accountID, band: band, cost: Money(nanos: cost), db: db)
-            spent[accountID, default: 0] += cost
             total += cost
             if !rows.isNull(12) { drawn[rows.int64(12), default: 0] += rows.int64(13) }
             costs[accountID, default: []].append((milliseconds, cost))
@@ -76,11 +76,11 @@ enum UsageTail {
         for row in try Row.fetchAll(db, sql: "SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id > ?", arguments: [mark]) {
             drawn[row[0], default: 0] += row[1] as Int64
         }
-        for (accountID, nanos) in spent.sorted(by: { $0.key < $1.key }) {
+        for (accountID, charges) in costs.sorted(by: { $0.key < $1.key }) {
             guard let stored = try Row.fetchOne(db, sql: "SELECT usage_month_ms, usage_month_nanos FROM account WHERE id = ?", arguments: [accountID])
             else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage of a missing account \(accountID)") }
             var month = MonthUsage(startMilliseconds: stored[0], usageNanos: stored[1])
-            for (milliseconds, cost) in costs[accountID] ?? [] {
+            for (milliseconds, cost) in charges {
                 let start = Timestamp(milliseconds: milliseconds).startOfMonth.milliseconds
                 if start == month.startMilliseconds {
                     month.usageNanos += cost
@@ -90,7 +90,7 @@ enum UsageTail {
             }
             try db.execute(
                 sql: "UPDATE account SET balance_nanos = balance_nanos - ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?",
-                arguments: [nanos, month.startMilliseconds, month.usageNanos, accountID])
+                arguments: [charges.reduce(0) { $0 + $1.nanos }, month.startMilliseconds, month.usageNanos, accountID])
         }
         if total != 0 {
             try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", arguments: [total, SystemAccount.usage.rawValue])
