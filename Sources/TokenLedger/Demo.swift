@@ -83,7 +83,7 @@ public enum Demo {
         let overdraft = -min(receipts.last!.balance, .zero)
         events.append(Event(label: "card top-up", receipt: try ledger.purchase(PurchaseRequest(
             account: account, amount: secondTopUp, at: secondTopUpAt, id: "demo-top-up-2"))))
-        let expired = try ledger.journal(account: account, kinds: ["expiry"]).reduce(Money.zero) { $0 - $1.amount }
+        let expired = try ledger.journal(account: account, kinds: [.expiry]).reduce(Money.zero) { $0 - $1.amount }
         let usage = try ledger.usageTotals(account: account, from: start, to: start.startOfNextMonth)
         let example = receipts.first { $0.model == "gpt-4o" } ?? receipts[0]
         let entry = try ledger.prices(model: example.model, at: example.at)[0].entry

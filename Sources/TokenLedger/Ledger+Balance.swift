@@ -42,27 +42,33 @@ extension Ledger {
             let monthToDate = try Ledger.monthToDate(accountID: found.id, at: time, db: db)
             let reserved = try Ledger.releaseExpiredReservations(accountID: found.id, at: time, db: db)
             return BalanceReport(
-                account: current.name, at: time, balance: current.balance, available: current.balance - reserved + current.overdraftAllowance,
+                account: current.name, at: time, balance: current.balance, available: Credits.available(balance: current.balance, holds: reserved, overdraftAllowance: current.overdraftAllowance),
                 reserved: reserved, overdraftAllowance: current.overdraftAllowance, lots: lots,
                 tier: try Ledger.tier(accountID: found.id, at: time, db: db), monthToDate: monthToDate, expiredNow: expired,
                 recharge: try Ledger.rechargePolicy(of: found, db: db),
                 rechargeAttempts: try Ledger.rechargeAttempts(
-                    "r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms <= ?", [found.id, time.startOfMonth.milliseconds, time.milliseconds],
-                    db: db),
+                    .account(found.id, fromMilliseconds: time.startOfMonth.milliseconds, beforeMilliseconds: time.milliseconds + 1), db: db),
                 limits: try Ledger.limitSettings(of: found, db: db), alerts: try Ledger.alerts(accountID: found.id, month: time.startOfMonth, db: db))
         }
     }
 
     /// The usage tier of an account at `time`, from its card payments up to then and the
-    /// ledger's tier table.
+    /// ledger's tier table (``PaymentHistory/tierRank(at:table:)``, as charges find it).
     static func tier(accountID: Int64, at time: Timestamp, db: Database) throws -> UsageTier {
-        let row = try db.row("""
-                SELECT coalesce(sum(amount_nanos), 0) AS paid, min(occurred_at_ms) AS first FROM transfer
-                WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') AND occurred_at_ms <= ?
-                """, [accountID, time.milliseconds])!
-        let first: Int64? = row["first"]
-        return UsageTier.reached(
-            paid: Money(nanos: row["paid"]), firstPayment: first.map(Timestamp.init(milliseconds:)), at: time, table: try usageTiers(db: db))
+        let table = try usageTiers(db: db)
+        return table[try payments(accountID: accountID, db: db).tierRank(at: time, table: table)]
+    }
+
+    /// An account's card payments: its purchases and recharges.
+    static func payments(accountID: Int64, db: Database) throws -> PaymentHistory {
+        let query = try DirectStatement(
+            cachedIn: db,
+            sql: "SELECT occurred_at_ms, amount_nanos FROM transfer WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') ORDER BY occurred_at_ms",
+            parameterCount: 1)
+        try query.bind(accountID, at: 1)
+        var payments: [(milliseconds: Int64, nanos: Int64)] = []
+        while try query.nextRow(in: db) { payments.append((query.int64(0), query.int64(1))) }
+        return PaymentHistory(payments)
     }
 
     /// Usage charged to an account in `time`'s calendar month (UTC), through the end of `time`'s
@@ -70,9 +76,15 @@ extension Ledger {
     /// present, as every charge and reservation is, that is exactly the month to date.)
     static func monthToDate(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
         let day = time.milliseconds - time.milliseconds % DailyRollup.dayMilliseconds
-        let nanos = try db.value(
-            Int64.self, "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms <= ?",
-            [accountID, time.startOfMonth.milliseconds, day])
-        return Money(nanos: nanos ?? 0)
+        return Money(nanos: try rollupCost(accountID: accountID, fromDay: time.startOfMonth.milliseconds, beforeDay: day + DailyRollup.dayMilliseconds, project: nil, db: db))
+    }
+
+    /// The cost in the daily rollup of an account's usage (of one project when given) on the
+    /// days in `[fromDay, beforeDay)`.
+    static func rollupCost(accountID: Int64, fromDay: Int64, beforeDay: Int64, project: String?, db: Database) throws -> Int64 {
+        try db.value(
+            Int64.self,
+            "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ?1 AND day_ms >= ?2 AND day_ms < ?3 AND (?4 IS NULL OR project = ?4)",
+            [accountID, fromDay, beforeDay, project]) ?? 0
     }
 }

@@ -1,56 +1,6 @@
 import GRDB
 import TokenLedgerCore
 
-/// One request's usage to charge.
-public struct ChargeRequest: Sendable {
-    public var account: String
-    public var model: String
-    /// The tier the provider reports it used (billed as reported, not as requested).
-    public var tier: ServiceTier
-    public var inputTokens: Int64
-    public var cachedTokens: Int64
-    public var cacheWriteTokens: Int64
-    public var outputTokens: Int64
-    public var project: String?
-    public var apiKey: String?
-    public var user: String?
-    /// The request id: the idempotency key. Generated when nil.
-    public var requestID: String?
-    public var at: Timestamp
-    /// Refuse rather than go below the overdraft allowance (a gateway asking before it serves).
-    public var enforce: Bool
-    /// How many requests the usage stands for: 1 for one request, more for an aggregated row
-    /// (a Usage API bucket's `num_model_requests`). From 1 to ``maximumRequests``.
-    public var requests: Int64 = 1
-
-    public init(
-        account: String, model: String, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
-        output: Int64, project: String? = nil, apiKey: String? = nil, user: String? = nil, requestID: String? = nil,
-        at: Timestamp, enforce: Bool = false, requests: Int64 = 1
-    ) {
-        self.account = account
-        self.model = model
-        self.tier = tier
-        self.inputTokens = input
-        self.cachedTokens = cached
-        self.cacheWriteTokens = cacheWrite
-        self.outputTokens = output
-        self.project = project
-        self.apiKey = apiKey
-        self.user = user
-        self.requestID = requestID
-        self.at = at
-        self.enforce = enforce
-        self.requests = requests
-    }
-
-    /// The most requests one charge may stand for.
-    public static let maximumRequests: Int64 = 1_000_000_000
-
-    /// The longest project, API key, user or request id accepted.
-    public static let maximumAttributionLength = 256
-}
-
 /// What a charge recorded (or, for a retried request id, had recorded).
 public struct ChargeReceipt: Sendable, Hashable {
     public var id: String
@@ -74,7 +24,7 @@ public struct ChargeReceipt: Sendable, Hashable {
     /// recorded although an enforced charge would have been refused: `tier_too_low`,
     /// `over_hard_limit` (or `over_hard_limit:project=NAME`), `over_tier_limit`. A retried
     /// request id answers with the alerts it recorded (flags are not stored).
-    public var alerts: [String] = []
+    public var alerts: [ChargeAlert] = []
 }
 
 extension Ledger {
@@ -86,7 +36,7 @@ extension Ledger {
     /// request id with the same usage returns the original receipt with `duplicate` set; with
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
-        let usage = try Ledger.validated(request)
+        let usage = try request.validatedUsage()
         // The batch of the previous charge, kept when nothing else has written since: this
         // charge then commits its usage row only (see `ChargeState` and `UsageTail`).
         return try transaction { db -> (ChargeReceipt, ChargeState.Kept?) in
@@ -124,10 +74,10 @@ extension Ledger {
         var validated: [(ChargeRequest, TokenUsage)] = []
         validated.reserveCapacity(requests.count)
         for (index, request) in requests.enumerated() {
-            do {
-                validated.append((request, try Ledger.validated(request)))
-            } catch let refusal as ChargeRefusal {
-                throw BatchRefusal(index: index, refusal: refusal)
+            do throws(ChargeRefusal) {
+                validated.append((request, try request.validatedUsage()))
+            } catch {
+                throw BatchRefusal(index: index, refusal: error)
             }
         }
         let work = validated
@@ -147,59 +97,8 @@ extension Ledger {
         }
     }
 
-    /// The usage of a request, once its counts and attribution are known to be valid.
-    static func validated(_ request: ChargeRequest) throws -> TokenUsage {
-        let usage: TokenUsage
-        do throws(InvalidUsage) {
-            usage = try TokenUsage.validated(
-                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
-        } catch { throw ChargeRefusal.invalidUsage(error) }
-        try checkAttribution(request)
-        guard (1...ChargeRequest.maximumRequests).contains(request.requests) else {
-            throw ChargeRefusal.invalidAttribution(field: "requests", reason: "must be from 1 to \(ChargeRequest.maximumRequests) (got \(request.requests))")
-        }
-        return usage
-    }
-
-    private static func checkAttribution(_ field: String, _ value: String?) throws {
-        guard let value else { return }
-        if value.isEmpty { throw ChargeRefusal.invalidAttribution(field: field, reason: "it is empty") }
-        if !fits(value, ChargeRequest.maximumAttributionLength) {
-            throw ChargeRefusal.invalidAttribution(field: field, reason: "it is longer than \(ChargeRequest.maximumAttributionLength) characters")
-        }
-    }
-
-    /// Whether `text` has at most `maximum` characters (Unicode scalars, as SQLite's `length`
-    /// counts them); no counting when its bytes are already few enough.
-    private static func fits(_ text: String, _ maximum: Int) -> Bool {
-        text.utf8.count <= maximum || text.unicodeScalars.count <= maximum
-    }
-
-    static func checkAttribution(_ request: ChargeRequest) throws {
-        try checkAttribution("project", request.project)
-        try checkAttribution("api_key", request.apiKey)
-        try checkAttribution("user", request.user)
-        try checkAttribution("id", request.requestID)
-        if request.model.isEmpty || !fits(request.model, PriceEntry.maximumModelNameLength) {
-            throw ChargeRefusal.invalidAttribution(field: "model", reason: "it must be 1 to \(PriceEntry.maximumModelNameLength) characters")
-        }
-    }
-
-    /// A charge already recorded under `requestID`: its content, to compare with a retry.
-    struct RecordedCharge {
-        var receipt: ChargeReceipt
-        var project: String?
-        var apiKey: String?
-        var user: String?
-        var requests: Int64
-
-        func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {
-            receipt.account == request.account && receipt.model == request.model && receipt.tier == request.tier
-                && receipt.usage == usage && project == request.project && apiKey == request.apiKey && user == request.user
-                && requests == request.requests
-        }
-    }
-
+    /// The charge recorded under `requestID`, with what it was recorded with (to compare with
+    /// a retry) and its receipt as it was given.
     static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
         guard let row = try db.row("""
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
@@ -218,10 +117,11 @@ extension Ledger {
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             duplicate: true)
         let usageID: Int64 = row["id"]
-        receipt.recharge = try Ledger.rechargeAttempts("r.usage_id = ?", [usageID], db: db).first
+        receipt.recharge = try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first
         receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in
             let project: String = alert["project"]
-            return LimitAlert.code(alert["kind"], scope: project.isEmpty ? .account : .project(project))
+            guard let kind = LimitAlertKind(rawValue: alert["kind"]) else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "spend_alert holds an unknown kind") }
+            return ChargeAlert.limitReached(kind, project.isEmpty ? .account : .project(project))
         }
         return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"], requests: row["requests"])
     }

@@ -75,8 +75,7 @@ extension Ledger {
                 throw PurchaseRefusal.aboveMaximum(amount: request.amount, maximum: account.maximumPurchase)
             }
             return try Ledger.credit(
-                account, kind: .purchase, transferKind: "purchase", from: .payments, amount: request.amount, at: request.at,
-                expiresAt: Credits.purchaseExpiry(from: request.at), reference: id, db: db
+                account, kind: .purchase, amount: request.amount, at: request.at, expiresAt: Credits.purchaseExpiry(from: request.at), reference: id, db: db
             ) ?? { throw PurchaseRefusal.balanceOverflow }()
         }
     }
@@ -99,10 +98,8 @@ extension Ledger {
             guard let account = try Account.find(named: request.account, db: db) else {
                 throw GrantRefusal.unknownAccount(request.account)
             }
-            return try Ledger.credit(
-                account, kind: .grant, transferKind: "grant", from: .grants, amount: request.amount, at: request.at,
-                expiresAt: expiresAt, reference: id, db: db
-            ) ?? { throw GrantRefusal.balanceOverflow }()
+            return try Ledger.credit(account, kind: .grant, amount: request.amount, at: request.at, expiresAt: expiresAt, reference: id, db: db)
+                ?? { throw GrantRefusal.balanceOverflow }()
         }
     }
 
@@ -116,25 +113,19 @@ extension Ledger {
         }
     }
 
-    /// Adds a lot of credit to `account`: one transfer from a system account, the lot, and the
-    /// repayment of overdraft if the balance was negative. Nil when the balance would overflow.
+    /// Adds a lot of credit to `account` as ``Credits/credit(_:kind:to:at:expiresAt:)`` decides
+    /// it, once the lots expired by then are written off: one transfer from `@payments` or
+    /// `@grants`, the lot, and the repayment of overdraft if the balance was negative. Nil (and
+    /// nothing more written) when the balance would overflow.
     static func credit(
-        _ account: Account, kind: LotKind, transferKind: String, from source: SystemAccount, amount: Money, at time: Timestamp,
-        expiresAt: Timestamp, reference: String, db: Database
+        _ account: Account, kind: TransferKind, amount: Money, at time: Timestamp, expiresAt: Timestamp, reference: String, db: Database
     ) throws -> CreditReceipt? {
         let balance = try bringUpToDate(account, at: time, db: db).account.balance
-        guard let balanceAfter = balance.adding(amount) else { return nil }
+        guard let credit = Credits.credit(amount, kind: kind, to: balance, at: time, expiresAt: expiresAt) else { return nil }
         // After this point the operation must succeed.
-        let repaid = Credits.repayment(of: amount, balance: balance)
-        let transferID = try record(
-            transferKind, reference: reference, debit: source.rawValue, credit: account.id, amount: amount, at: time,
-            balanceAfter: balanceAfter, db: db)
-        try db.run("INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", [account.id, kind.rawValue, transferID, amount.nanos, (amount - repaid).nanos, time.milliseconds, expiresAt.milliseconds])
-        if repaid.nanos > 0 {
-            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, db.lastInsertedRowID, repaid.nanos])
-        }
+        _ = try EffectsWriter(db: db).insertCredit(credit, accountID: account.id, reference: reference)
         return CreditReceipt(
-            id: reference, kind: kind, account: account.name, amount: amount, balance: balanceAfter, repaid: repaid, at: time,
+            id: reference, kind: credit.lotKind, account: account.name, amount: amount, balance: credit.balanceAfter, repaid: credit.repaid, at: time,
             expiresAt: expiresAt, duplicate: false)
     }
 
@@ -176,17 +167,12 @@ extension Ledger {
     /// account starts here, inside its transaction.
     static func bringUpToDate(_ account: Account, at time: Timestamp, db: Database) throws -> CurrentState {
         var state = CurrentState(account: account, lots: try liveLots(accountID: account.id, db: db), expired: [])
-        let expired = Credits.expired(state.lots, at: time)
-        guard !expired.isEmpty else { return state }
-        for lot in expired {
-            state.account.balance -= lot.remaining
-            let transferID = try record(
-                "expiry", reference: nil, debit: account.id, credit: SystemAccount.expired.rawValue, amount: lot.remaining,
-                at: lot.expiresAt, balanceAfter: state.account.balance, db: db)
-            try spend([Allocation(lotID: lot.id, amount: lot.remaining)], transferID: transferID, db: db)
-            state.expired.append(ExpiryRecord(account: account.name, lotKind: lot.kind, amount: lot.remaining, expiredAt: lot.expiresAt))
-        }
-        let expiredIDs = Set(expired.map(\.id))
+        guard Credits.hasExpired(state.lots, at: time) else { return state }
+        let writeOffs = Credits.writeOffs(of: state.lots, balance: account.balance, at: time)
+        try EffectsWriter(db: db).insertWriteOffs(writeOffs, accountID: account.id)
+        state.account.balance = writeOffs.last?.balanceAfter ?? account.balance
+        state.expired = writeOffs.map { ExpiryRecord(account: account.name, lotKind: $0.lotKind, amount: $0.amount, expiredAt: $0.expiredAt) }
+        let expiredIDs = Set(writeOffs.map(\.lotID))
         state.lots.removeAll { expiredIDs.contains($0.id) }
         return state
     }
@@ -194,14 +180,6 @@ extension Ledger {
     /// The account's lots with credit remaining, in no particular order.
     static func liveLots(accountID: Int64, db: Database) throws -> [Lot] {
         try db.rows("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", [accountID]).map(Lot.init(row:))
-    }
-
-    /// Records `allocations` of a debit transfer and takes them from their lots.
-    static func spend(_ allocations: [Allocation], transferID: Int64, db: Database) throws {
-        for allocation in allocations {
-            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, allocation.lotID, allocation.amount.nanos])
-            try db.run("UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", [allocation.amount.nanos, allocation.lotID])
-        }
     }
 }
 

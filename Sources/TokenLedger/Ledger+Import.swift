@@ -101,7 +101,7 @@ struct ImportRun {
             account: options.account, model: model, tier: row.tier, input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens,
             output: row.outputTokens, project: row.project, apiKey: row.apiKey, user: row.user, requestID: row.requestID, at: at, requests: row.requests)
         let usage: TokenUsage
-        do { usage = try Ledger.validated(request) } catch let refusal as ChargeRefusal { return try reject(refusal, row: row) }
+        do throws(ChargeRefusal) { usage = try request.validatedUsage() } catch { return try reject(error, row: row) }
         if request.requestID == nil { request.requestID = try identity.id(for: request, db: db) }
         let receipt: ChargeReceipt
         do {

@@ -40,6 +40,15 @@ public struct ReservationRequest: Sendable {
     }
 }
 
+extension ReservationRequest {
+    /// The charge whose checks a reservation runs: its input and maximum output, no cached tokens.
+    func charge(enforce: Bool) -> ChargeRequest {
+        ChargeRequest(
+            account: account, model: model, tier: tier, input: inputTokens, output: maxOutputTokens, project: project, apiKey: apiKey, user: user,
+            requestID: id, at: at, enforce: enforce)
+    }
+}
+
 /// A reservation as recorded.
 public struct Reservation: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable {
@@ -120,10 +129,9 @@ extension Ledger {
                 var reservation = existing.reservation
                 if reservation.status == .open, reservation.expiresAt <= request.at { reservation.status = .expired }
                 let account = try Account.find(named: reservation.account, db: db)!
-                let held = try db.value(
-                    Int64.self, "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
-                    [account.id, request.at.milliseconds]) ?? 0
-                reservation.available = account.balance - Money(nanos: held) + account.overdraftAllowance
+                let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
+                let held = try batch.openHolds(accountID: account.id, at: request.at)
+                reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
                 return reservation
             }
             if try db.row("SELECT 1 FROM usage WHERE request_id = ?", [id]) != nil { throw ReservationRefusal.idConflict(id) }
@@ -131,9 +139,12 @@ extension Ledger {
             _ = try Ledger.bringUpToDate(account, at: request.at, db: db)
             let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
             let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
-            let (hold, index) = try Ledger.checkHold(request, usage: usage, held: held, batch: batch)
-            let available = batch.accounts[index].account.balance - held + batch.accounts[index].account.overdraftAllowance
-            guard hold <= available else { throw ReservationRefusal.insufficientBalance(hold: hold, available: available) }
+            let charge = request.charge(enforce: true)
+            var snapshot = try batch.snapshot(for: charge)
+            snapshot.openHolds = held
+            let hold = try Charging.decideHold(charge, usage: usage, snapshot: snapshot)
+            guard let figures = snapshot.account else { preconditionFailure("a hold decided without its account") }
+            let available = figures.available(holding: held)
             // After this point the operation must succeed.
             let expiresAt = Timestamp(milliseconds: request.at.milliseconds + request.expiresInSeconds * 1_000)
             try db.run("""
@@ -146,37 +157,6 @@ extension Ledger {
                 id: id, account: account.name, model: request.model, tier: request.tier, inputTokens: request.inputTokens,
                 maxOutputTokens: request.maxOutputTokens, hold: hold, createdAt: request.at, expiresAt: expiresAt, status: .open,
                 available: available - hold, duplicate: false)
-        }
-    }
-
-    /// The checks of a reservation that need the account, its price and its controls: returns
-    /// the hold and the account's place in `batch`. Throws ``ReservationRefusal`` in check order.
-    private static func checkHold(_ request: ReservationRequest, usage: TokenUsage, held: Money, batch: ChargeBatch) throws -> (Money, Int) {
-        let charge = ChargeRequest(
-            account: request.account, model: request.model, tier: request.tier, input: request.inputTokens, output: request.maxOutputTokens,
-            project: request.project, apiKey: request.apiKey, user: request.user, at: request.at, enforce: true)
-        do {
-            let index = try batch.accountIndex(named: request.account)
-            let (_, entry) = try batch.entryInForce(model: request.model, at: request.at)
-            let cost: Cost
-            do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier) } catch { throw ChargeRefusal(error, model: request.model) }
-            let check = try batch.checkControls(charge, account: index)
-            let spent = try batch.usage(account: index, month: check.month)
-            let committed = spent + held.nanos + cost.total.nanos
-            let controls = batch.accounts[index].controls
-            var limits: [LimitReached] = []
-            if let hard = controls.accountLimits.hard { limits.append(LimitReached(scope: .account, limit: hard, monthToDate: Money(nanos: spent + held.nanos))) }
-            if let project = request.project, let hard = check.projectLimits?.hard {
-                let projectSpent = controls.projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: check.month.startMilliseconds)] ?? 0
-                if projectSpent + held.nanos + cost.total.nanos > hard.nanos {
-                    throw ReservationRefusal.hardLimit(LimitReached(scope: .project(project), limit: hard, monthToDate: Money(nanos: projectSpent + held.nanos)))
-                }
-            }
-            limits.append(LimitReached(scope: .account, tier: check.tierName, limit: check.tierLimit, monthToDate: Money(nanos: spent + held.nanos)))
-            if let passed = limits.first(where: { committed > $0.limit.nanos }) { throw ReservationRefusal.hardLimit(passed) }
-            return (cost.total, index)
-        } catch let refusal as ChargeRefusal {
-            throw ReservationRefusal(refusal) ?? refusal
         }
     }
 
@@ -227,7 +207,7 @@ extension Ledger {
             reservation.status = .voided
             let account = try Account.find(named: recorded.account, db: db)!
             let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: time, db: db)
-            reservation.available = account.balance - held + account.overdraftAllowance
+            reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
             return reservation
         }
     }
@@ -294,13 +274,9 @@ extension Ledger {
         do throws(InvalidUsage) {
             usage = try TokenUsage.validated(input: request.inputTokens, cached: 0, cacheWrite: 0, output: request.maxOutputTokens)
         } catch { throw ReservationRefusal.invalidUsage(error) }
-        do {
-            try checkAttribution(
-                ChargeRequest(
-                    account: request.account, model: request.model, input: 0, output: 0, project: request.project, apiKey: request.apiKey,
-                    user: request.user, requestID: request.id, at: request.at))
-        } catch let refusal as ChargeRefusal {
-            throw ReservationRefusal(refusal) ?? refusal
+        if let refusal = request.charge(enforce: true).attributionProblem() {
+            guard let mapped = ReservationRefusal(refusal) else { preconditionFailure("attribution refusals are a reservation's too") }
+            throw mapped
         }
         guard (1...ReservationRefusal.maximumExpirySeconds).contains(request.expiresInSeconds) else {
             throw ReservationRefusal.invalidExpiry(seconds: request.expiresInSeconds)

@@ -24,17 +24,16 @@ extension Ledger {
             let closing = try Ledger.balance(accountID: found.id, before: end, db: db)
             let dailyUsage = try Ledger.dailyUsage(accountID: found.id, from: start, to: end, db: db)
             let entries = try Ledger.statementEntries(accountID: found.id, from: start, to: end, opening: opening, dailyUsage: dailyUsage, db: db)
-            func total(_ kind: String) -> Money { entries.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
+            func total(_ kind: TransferKind) -> Money { entries.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
             let lastDay = min(CalendarDay(Timestamp(milliseconds: end.milliseconds - 1)), max(CalendarDay(now), CalendarDay(start)))
             var statement = AccountStatement(
-                account: found.name, month: start, opening: opening, purchases: total("purchase"), grants: total("grant"),
-                recharges: total("recharge"), adjustments: total("adjustment"), usage: dailyUsage.values.reduce(.zero, +), expired: -total("expiry"),
+                account: found.name, month: start, opening: opening, purchases: total(.purchase), grants: total(.grant),
+                recharges: total(.recharge), adjustments: total(.adjustment), usage: dailyUsage.values.reduce(.zero, +), expired: -total(.expiry),
                 closing: closing, entries: entries, lots: try Ledger.statementLots(accountID: found.id, from: start, to: end, db: db),
                 dailyClosing: Ledger.dailyClosing(opening: opening, entries: entries, dailyUsage: dailyUsage, from: CalendarDay(start), through: lastDay))
             statement.failedRecharges = try Ledger.rechargeAttempts(
-                "r.account_id = ? AND r.status = 'failed' AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [found.id, start.milliseconds, end.milliseconds],
-                db: db
-            ).map { FailedRecharge(at: $0.at, amount: $0.amount, failure: $0.failure ?? "", requestID: $0.requestID) }
+                .account(found.id, fromMilliseconds: start.milliseconds, beforeMilliseconds: end.milliseconds), db: db
+            ).filter { $0.status == .failed }.map { FailedRecharge(at: $0.at, amount: $0.amount, failure: $0.failure ?? "", requestID: $0.requestID) }
             statement.alerts = try Ledger.alerts(accountID: found.id, month: start, db: db)
             return statement
         }
@@ -100,7 +99,7 @@ extension Ledger {
             let signed = row["credited"] ? amount : -amount
             transferred += signed
             entries.append(
-                StatementEntry(kind: row["kind"], reference: row["reference"], amount: signed, at: at, balanceBefore: before, balanceAfter: before + signed))
+                StatementEntry(kind: try Ledger.transferKind(row["kind"]), reference: row["reference"], amount: signed, at: at, balanceBefore: before, balanceAfter: before + signed))
         }
         return entries
     }

@@ -85,13 +85,33 @@ extension Ledger {
     public func rechargeAttempts(account: String, from: Timestamp = .earliest, to: Timestamp = .latest) throws -> [RechargeAttempt] {
         try read { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            return try Ledger.rechargeAttempts(
-                "r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [found.id, from.milliseconds, to.milliseconds], db: db)
+            return try Ledger.rechargeAttempts(.account(found.id, fromMilliseconds: from.milliseconds, beforeMilliseconds: to.milliseconds), db: db)
         }
     }
 
-    static func rechargeAttempts(_ condition: String, _ arguments: StatementArguments, db: Database) throws -> [RechargeAttempt] {
-        try db.rows("""
+    /// Which recharge attempts to read.
+    enum RechargeAttemptFilter {
+        /// The attempt caused by one charge (its usage row).
+        case causedBy(usageID: Int64)
+        /// An account's attempts with times in `[from, before)`.
+        case account(Int64, fromMilliseconds: Int64, beforeMilliseconds: Int64)
+    }
+
+    /// What succeeded recharges added to an account with times in `[from, to)`.
+    static func rechargedNanos(accountID: Int64, from: Int64, to: Int64, db: Database) throws -> Int64 {
+        try db.value(
+            Int64.self,
+            "SELECT coalesce(sum(amount_nanos), 0) FROM recharge_attempt WHERE account_id = ? AND status = 'succeeded' AND occurred_at_ms >= ? AND occurred_at_ms < ?",
+            [accountID, from, to]) ?? 0
+    }
+
+    static func rechargeAttempts(_ filter: RechargeAttemptFilter, db: Database) throws -> [RechargeAttempt] {
+        let (condition, arguments): (String, StatementArguments) =
+            switch filter {
+            case .causedBy(let usageID): ("r.usage_id = ?", [usageID])
+            case .account(let id, let from, let before): ("r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [id, from, before])
+            }
+        return try db.rows("""
                 SELECT a.name, r.amount_nanos, r.status, r.failure, r.occurred_at_ms, u.request_id, u.balance_after_nanos,
                        t.balance_after_nanos AS recharged_balance,
                        coalesce((SELECT x.amount_nanos FROM allocation x WHERE x.transfer_id = t.id), 0) AS repaid

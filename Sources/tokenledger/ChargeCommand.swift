@@ -49,7 +49,7 @@ struct ChargeCommand: ParsableCommand {
         ]
         if receipt.overdraft.nanos > 0 { lines.append(("overdraft", "\(receipt.overdraft) of it beyond the credit; the next top-up repays it")) }
         if let recharge = receipt.recharge { lines.append(("recharge", RechargeRender.line(recharge))) }
-        if !receipt.alerts.isEmpty { lines.append(("alerts", receipt.alerts.joined(separator: ", "))) }
+        if !receipt.alerts.isEmpty { lines.append(("alerts", receipt.alerts.map(\.code).joined(separator: ", "))) }
         let title = receipt.duplicate
             ? "Already recorded (same request id and usage): nothing written."
             : "Charged \(receipt.account) \(receipt.cost) at \(receipt.at.iso8601)."
@@ -60,7 +60,7 @@ struct ChargeCommand: ParsableCommand {
                 ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
                 ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
                 ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
-                ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map(JSON.string))),
+                ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),
                 ("duplicate", .bool(receipt.duplicate)),
             ]),
             table: title + "\n" + keyValueLines(lines))

@@ -63,7 +63,7 @@ enum StatementRendering {
             columns: ["time", "kind", "id", "amount", "balance after"],
             rows: statement.entries.map { entry in
                 [
-                    entry.at.iso8601, entry.kind, entry.reference ?? "", (entry.amount.nanos > 0 ? "+" : "") + entry.amount.displayString,
+                    entry.at.iso8601, entry.kind.rawValue, entry.reference ?? "", (entry.amount.nanos > 0 ? "+" : "") + entry.amount.displayString,
                     entry.balanceAfter.displayString,
                 ]
             }, rightAligned: [3, 4])
@@ -92,7 +92,7 @@ enum StatementRendering {
         }
         let entries = statement.entries.map { entry in
             JSON.object([
-                ("at", .time(entry.at)), ("kind", .string(entry.kind)), ("id", .optional(entry.reference)), ("amount_usd", .money(entry.amount)),
+                ("at", .time(entry.at)), ("kind", .string(entry.kind.rawValue)), ("id", .optional(entry.reference)), ("amount_usd", .money(entry.amount)),
                 ("balance_after_usd", .money(entry.balanceAfter)),
             ])
         }

@@ -18,7 +18,7 @@ struct AutoRechargeLedgerTests {
             #expect(try chargeCents(ledger, "acme", 300, at: utc(2026, 1, 2, 2), id: "c3").recharge == nil)
             #expect(try ledger.account(named: "acme")?.balance == .usd(17))
             let journal = try ledger.journal(account: "acme")
-            #expect(journal.map(\.kind) == ["purchase", "usage", "usage", "recharge", "usage"])
+            #expect(journal.map(\.kind) == [.purchase, .usage, .usage, .recharge, .usage])
             #expect(journal.map(\.balanceAfter) == [.usd(10), .usd(7), .usd(4), .usd(20), .usd(17)])
             let attempts = try ledger.rechargeAttempts(account: "acme")
             #expect(attempts.map(\.requestID) == ["c2"])
@@ -34,7 +34,7 @@ struct AutoRechargeLedgerTests {
             // The statement shows it, right after the charge that caused it.
             let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 1, 5))
             #expect(statement.recharges == .usd(16) && statement.balances)
-            let entry = try #require(statement.entries.first { $0.kind == "recharge" })
+            let entry = try #require(statement.entries.first { $0.kind == .recharge })
             #expect(entry.balanceBefore == .usd(4) && entry.balanceAfter == .usd(20))
             #expect(try ledger.verify().ok)
         }

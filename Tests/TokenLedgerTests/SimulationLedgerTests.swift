@@ -43,7 +43,7 @@ struct SimulationLedgerTests {
         #expect(journal.map(\.balanceAfter).min() == result.minimumBalance)
         #expect(Self.averageBalance(journal, from: first, to: last) == result.averageBalance)
         var costByMonth: [String: Money] = [:]
-        for line in journal where line.kind == "usage" { costByMonth[String(line.at.dateString.prefix(7)), default: .zero] -= line.amount }
+        for line in journal where line.kind == .usage { costByMonth[String(line.at.dateString.prefix(7)), default: .zero] -= line.amount }
         let simulatedMonths = result.months.filter { $0.cost.nanos > 0 }.map { "\($0.label) \($0.cost)" }
         #expect(simulatedMonths == costByMonth.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })
         for month in result.months {
@@ -69,7 +69,7 @@ struct SimulationLedgerTests {
         let (summary, journal) = try Self.imported(
             startBalance: restoreTo, at: first, maximumPurchase: .usd(100), recharge: policy,
             options: UsageImportOptions(account: "sim", model: scenario.model, timeScale: options.timeScale, start: scenario.start))
-        let recharges = journal.filter { $0.kind == "recharge" }
+        let recharges = journal.filter { $0.kind == .recharge }
         #expect(recharges.count == result.recharges)
         #expect(recharges.reduce(Money.zero) { $0 + $1.amount } == result.recharged)
         #expect(summary.cost == result.cost)

@@ -82,13 +82,13 @@ struct StatementTests {
     /// The statement's lines equal the month's journal entries added up by kind.
     func checkAgainstJournal(_ statement: AccountStatement, _ ledger: Ledger) throws {
         let lines = try ledger.journal(account: statement.account, from: statement.month, to: statement.month.startOfNextMonth)
-        func total(_ kind: String) -> Money { lines.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
-        #expect(statement.purchases == total("purchase"))
-        #expect(statement.grants == total("grant"))
-        #expect(statement.recharges == total("recharge"))
-        #expect(statement.usage == -total("usage"))
-        #expect(statement.expired == -total("expiry"))
-        #expect(statement.entries.count == lines.filter { $0.kind != "usage" }.count)
+        func total(_ kind: TransferKind) -> Money { lines.filter { $0.kind == kind }.reduce(.zero) { $0 + $1.amount } }
+        #expect(statement.purchases == total(.purchase))
+        #expect(statement.grants == total(.grant))
+        #expect(statement.recharges == total(.recharge))
+        #expect(statement.usage == -total(.usage))
+        #expect(statement.expired == -total(.expiry))
+        #expect(statement.entries.count == lines.filter { $0.kind != .usage }.count)
         for (entry, previous) in zip(statement.entries.dropFirst(), statement.entries) {
             #expect(entry.at >= previous.at)
             #expect(entry.balanceAfter == entry.balanceBefore + entry.amount)
@@ -120,7 +120,7 @@ struct StatementTests {
             #expect(january.expired == .usd(2))
             #expect(january.closing == -.usd(5))
             #expect(january.balances)
-            #expect(january.entries.map(\.kind) == ["purchase", "grant", "expiry"])
+            #expect(january.entries.map(\.kind) == [.purchase, .grant, .expiry])
             #expect(january.entries[2].balanceBefore == .usd(12) && january.entries[2].balanceAfter == .usd(10))
             #expect(january.lots.map(\.remaining) == [.zero, .zero])
             #expect(january.dailyClosing.count == 31 && january.dailyClosing[4].balance == .usd(12))

@@ -30,9 +30,9 @@ public enum ReportCharts {
     }
 
     /// Colours of the statement's marks.
-    static let creditColours: [String: (name: String, colour: String, up: Bool)] = [
-        "purchase": ("purchase", "#2ca02c", true), "recharge": ("auto-recharge", "#17becf", true), "grant": ("grant", "#9467bd", true),
-        "expiry": ("expired credit", "#d62728", false), "adjustment": ("adjustment", "#8c564b", true),
+    static let creditColours: [TransferKind: (name: String, colour: String, up: Bool)] = [
+        .purchase: ("purchase", "#2ca02c", true), .recharge: ("auto-recharge", "#17becf", true), .grant: ("grant", "#9467bd", true),
+        .expiry: ("expired credit", "#d62728", false), .adjustment: ("adjustment", "#8c564b", true),
     ]
 
     /// The balance through the statement's month: a line through each day's closing balance and
@@ -54,9 +54,9 @@ public enum ReportCharts {
             subtitle: "opening \(statement.opening.displayString), credits \(statement.credits.displayString), usage \(statement.usage.displayString), "
                 + "expired \(statement.expired.displayString), closing \(statement.closing.displayString)")
         chart.series = [TimeSeriesChart.Series(name: "balance", colour: "#1f77b4", points: points, steps: false)]
-        var kinds: [String] = []
+        var kinds: [TransferKind] = []
         for entry in statement.entries {
-            let style = creditColours[entry.kind] ?? (entry.kind, "#7f7f7f", entry.amount.nanos >= 0)
+            let style = creditColours[entry.kind] ?? (entry.kind.rawValue, "#7f7f7f", entry.amount.nanos >= 0)
             if !kinds.contains(entry.kind) { kinds.append(entry.kind) }
             let verb = entry.amount.nanos >= 0 ? "+" : ""
             chart.markers.append(
@@ -65,7 +65,7 @@ public enum ReportCharts {
                     title: "\(entry.at.iso8601): \(style.name) \(verb)\(entry.amount.displayString), balance \(entry.balanceAfter.displayString)"))
         }
         chart.markerLegend = kinds.map { kind in
-            let style = creditColours[kind] ?? (kind, "#7f7f7f", true)
+            let style = creditColours[kind] ?? (kind.rawValue, "#7f7f7f", true)
             return (style.name, style.colour)
         }
         return chart.rendered()

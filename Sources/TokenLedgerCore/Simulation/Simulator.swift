@@ -4,7 +4,7 @@
 /// order; a request is **blocked** (not charged) when the balance is zero or below, or when
 /// month-to-date spend has reached the hard limit; otherwise it is charged its cost (the balance
 /// may go below zero, as the ledger's overdraft), its lots spent earliest-expiring first; then
-/// ``AutoRechargePolicy/rechargeAmount(balance:rechargedThisMonth:maximumPurchase:)`` decides a
+/// ``Charging/rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)`` decides a
 /// recharge exactly as after a ledger charge, a purchase that repays overdraft first and
 /// expires a year later, unless its payment fails. Lots expire a year after purchase, what
 /// remains of them written off at that instant.
@@ -185,25 +185,29 @@ struct PolicyRun<Observer: SimulationObserver> {
         nextEvent = min(nextMonthStart, frontExpiry)
     }
 
-    /// The auto-recharge after a charge at `time`, when the policy calls for one.
+    /// The auto-recharge after a charge at `time`, when the policy calls for one: the ledger's
+    /// own decision (``Charging/rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)``)
+    /// and credit (``Credits/credit(_:kind:to:at:expiresAt:)``).
     mutating func recharge(atMilliseconds time: Int64) {
-        guard let policy = policy.recharge,
-            let amount = policy.rechargeAmount(
-                balance: Money(nanos: balance), rechargedThisMonth: Money(nanos: rechargedThisMonth), maximumPurchase: self.policy.maximumPurchase)
+        guard let amount = Charging.rechargeDue(
+                balance: Money(nanos: balance), policy: policy.recharge, rechargedThisMonth: Money(nanos: rechargedThisMonth),
+                maximumPurchase: self.policy.maximumPurchase)
         else { return }
         if self.policy.paymentFailureRate.fails(draw: generator.next()) {
             month.failedRecharges += 1
             observer.recharged(amountNanos: amount.nanos, succeeded: false, balanceNanos: balance, atMilliseconds: time)
             return
         }
-        let repaid = Credits.repayment(of: amount, balance: Money(nanos: balance)).nanos
-        balance += amount.nanos
+        let at = Timestamp(milliseconds: time)
+        guard let credit = Credits.credit(amount, kind: .recharge, to: Money(nanos: balance), at: at, expiresAt: Credits.purchaseExpiry(from: at))
+        else { preconditionFailure("a balance below a threshold plus a purchase fits") }
+        balance = credit.balanceAfter.nanos
         rechargedThisMonth += amount.nanos
         month.recharges += 1
         month.recharged.nanos += amount.nanos
-        let remaining = amount.nanos - repaid
+        let remaining = credit.lotRemaining.nanos
         if remaining > 0 {
-            let expiry = Credits.purchaseExpiry(from: Timestamp(milliseconds: time)).milliseconds
+            let expiry = credit.expiresAt.milliseconds
             if frontExpiry == .max {
                 (frontExpiry, frontRemaining) = (expiry, remaining)
                 nextEvent = min(nextMonthStart, frontExpiry)

@@ -33,13 +33,20 @@ public struct PriceBook: Sendable {
     /// ``ChargeRefusal/noPriceAtTime(model:time:earliest:)`` before its first price.
     public func entryIndex(model: String, at time: Timestamp) throws(ChargeRefusal) -> Int {
         guard let range = ranges[model] else { throw .unknownModel(model) }
-        var low = range.lowerBound
-        var high = range.upperBound
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].effectiveFrom <= time { low = middle + 1 } else { high = middle }
+        guard let offset = PriceHistory.indexInForce(at: time, count: range.count, effectiveFrom: { entries[range.lowerBound + $0].effectiveFrom.milliseconds })
+        else { throw .noPriceAtTime(model: model, time: time, earliest: entries[range.lowerBound].effectiveFrom) }
+        return range.lowerBound + offset
+    }
+
+    /// The entry in force for `model` at `time`, as a store's snapshot holds it (the key is the
+    /// entry's position in ``entries``).
+    public func lookup(model: String, at time: Timestamp) -> PriceLookup {
+        do throws(ChargeRefusal) {
+            let index = try entryIndex(model: model, at: time)
+            return .inForce(id: Int64(index), entry: entries[index])
+        } catch {
+            if case .noPriceAtTime(_, _, let earliest) = error { return .notYetInForce(earliest: earliest) }
+            return .unknownModel
         }
-        guard low > range.lowerBound else { throw .noPriceAtTime(model: model, time: time, earliest: entries[range.lowerBound].effectiveFrom) }
-        return low - 1
     }
 }

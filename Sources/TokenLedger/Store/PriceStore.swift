@@ -4,24 +4,6 @@ import TokenLedgerCore
 
 /// Reading and writing price entries: one `price_entry` row and a `price_rate` row per tier and band.
 enum PriceStore {
-    /// The entry in force for `model` at `time`: the latest `effective_from` not after it.
-    /// Throws ``ChargeRefusal`` `.unknownModel` or `.noPriceAtTime`.
-    static func entryInForce(model: String, at time: Timestamp, db: Database, cache: PriceCache) throws -> (id: Int64, entry: PriceEntry) {
-        if let id = try db.value(
-            Int64.self, "SELECT id FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
-            [model, time.milliseconds])
-        {
-            if let cached = cache.entry(id: id) { return (id, cached) }
-            let entry = try entry(row: try db.row("SELECT * FROM price_entry WHERE id = ?", [id])!, db: db)
-            cache.store(entry, id: id)
-            return (id, entry)
-        }
-        guard let earliest = try db.value(Int64.self, "SELECT min(effective_from_ms) FROM price_entry WHERE model = ?", [model]) else {
-            throw ChargeRefusal.unknownModel(model)
-        }
-        throw ChargeRefusal.noPriceAtTime(model: model, time: time, earliest: Timestamp(milliseconds: earliest))
-    }
-
     /// Builds an entry from its `price_entry` row and its rates.
     static func entry(row: Row, db: Database) throws -> PriceEntry {
         var rates: [RateKey: TokenRates] = [:]
@@ -37,17 +19,24 @@ enum PriceStore {
             longContextThresholdTokens: row["long_context_threshold_tokens"])
     }
 
-    /// Entries of `model` (or all models), each with its source: those in force at `time`, or
-    /// every entry when `time` is nil.
+    /// Entries of `model` (or all models), each with its source: those in force at `time` (one
+    /// per model, by ``PriceHistory/indexInForce(at:)``), or every entry when `time` is nil.
     static func entries(model: String?, at time: Timestamp?, db: Database) throws -> [(entry: PriceEntry, source: String)] {
-        // With no time, ?2 is the latest instant: every entry counts, not only those in force.
-        let sql = """
-            SELECT * FROM price_entry p WHERE (?1 IS NULL OR model = ?1)
-              AND (?3 OR effective_from_ms = (SELECT max(effective_from_ms) FROM price_entry q WHERE q.model = p.model AND q.effective_from_ms <= ?2))
-            ORDER BY model, effective_from_ms
-            """
-        let arguments: StatementArguments = [model, (time ?? .latest).milliseconds, time == nil]
-        return try db.rows(sql, arguments).map { (try entry(row: $0, db: db), $0["source"]) }
+        let rows = try db.rows("SELECT * FROM price_entry WHERE ?1 IS NULL OR model = ?1 ORDER BY model, effective_from_ms", [model])
+        guard let time else { return try rows.map { (try entry(row: $0, db: db), $0["source"]) } }
+        var inForce: [Row] = []
+        var start = 0
+        while start < rows.count {
+            let name: String = rows[start]["model"]
+            var end = start + 1
+            while end < rows.count, rows[end]["model"] as String == name { end += 1 }
+            let models = rows[start..<end]
+            if let index = PriceHistory.indexInForce(at: time, count: models.count, effectiveFrom: { models[start + $0]["effective_from_ms"] }) {
+                inForce.append(rows[start + index])
+            }
+            start = end
+        }
+        return try inForce.map { (try entry(row: $0, db: db), $0["source"]) }
     }
 
     /// The entry in force for `model` at `time`, or nil when the model has none then.
@@ -56,11 +45,7 @@ enum PriceStore {
     /// back, an entry it inserted must never be remembered under an id that another entry could
     /// reuse.
     static func entryInForceIfAny(model: String, at time: Timestamp, db: Database) throws -> PriceEntry? {
-        guard let row = try db.row(
-            "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms <= ? ORDER BY effective_from_ms DESC LIMIT 1",
-            [model, time.milliseconds])
-        else { return nil }
-        return try entry(row: row, db: db)
+        try entries(model: model, at: time, db: db).first?.entry
     }
 
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
@@ -93,8 +78,14 @@ enum PriceStore {
 final class PriceCache: Sendable {
     private let entries = Locked<[Int64: PriceEntry]>([:])
 
-    func entry(id: Int64) -> PriceEntry? { entries.withLock { $0[id] } }
-    func store(_ entry: PriceEntry, id: Int64) { entries.withLock { $0[id] = entry } }
+    /// The entry `id`, read from the file the first time.
+    func entry(id: Int64, db: Database) throws -> PriceEntry {
+        if let cached = entries.withLock({ $0[id] }) { return cached }
+        guard let row = try db.row("SELECT * FROM price_entry WHERE id = ?", [id]) else { preconditionFailure("a price entry vanished") }
+        let entry = try PriceStore.entry(row: row, db: db)
+        entries.withLock { $0[id] = entry }
+        return entry
+    }
 }
 
 /// A price entry with where it came from (`default`, `manual`, `litellm`).

@@ -85,3 +85,48 @@ public enum Credits {
     /// When credit purchased at `time` expires.
     public static func purchaseExpiry(from time: Timestamp) -> Timestamp { time.addingYears(purchaseLifetimeYears) }
 }
+
+extension Credits {
+    /// What an enforced charge may spend or a reservation hold: the balance, less the holds of
+    /// open reservations, plus the overdraft allowance.
+    @inlinable
+    public static func available(balance: Money, holds: Money, overdraftAllowance: Money) -> Money { balance - holds + overdraftAllowance }
+
+    /// A credit of `amount` to an account at `balance`: it repays overdraft first, and the rest
+    /// is a new lot of `kind` (grant for grants, purchase for purchases and recharges) that
+    /// expires at `expiresAt`. Nil when the balance would overflow.
+    public static func credit(_ amount: Money, kind: TransferKind, to balance: Money, at time: Timestamp, expiresAt: Timestamp) -> CreditEffects? {
+        precondition(amount.nanos > 0 && (kind == .purchase || kind == .grant || kind == .recharge))
+        guard let balanceAfter = balance.adding(amount) else { return nil }
+        let repaid = repayment(of: amount, balance: balance)
+        return CreditEffects(
+            transferKind: kind, lotKind: kind == .grant ? .grant : .purchase, amount: amount, at: time, expiresAt: expiresAt, repaid: repaid,
+            lotRemaining: amount - repaid, balanceAfter: balanceAfter)
+    }
+
+    /// The write-offs of what remains in `lots` expired by `time`, in the order of their expiry,
+    /// each with the balance after it, starting from `balance`.
+    public static func writeOffs(of lots: [Lot], balance: Money, at time: Timestamp) -> [WriteOff] {
+        var balance = balance
+        return expired(lots, at: time).map { lot in
+            balance -= lot.remaining
+            return WriteOff(lotID: lot.id, lotKind: lot.kind, amount: lot.remaining, expiredAt: lot.expiresAt, balanceAfter: balance)
+        }
+    }
+
+    /// Whether any of `lots` has credit left that expired by `time` (no work for nearly every charge).
+    @inlinable
+    public static func hasExpired(_ lots: [Lot], at time: Timestamp) -> Bool { lots.contains { $0.remaining.nanos > 0 && $0.expiresAt <= time } }
+
+    /// ``allocate(_:from:at:)`` over lots already in spending order, as its first allocation and
+    /// the rest: without sorting or an array when the first live lot pays it all (nearly every
+    /// charge).
+    public static func draw(_ amount: Money, from lots: [Lot], at time: Timestamp) -> (first: Allocation?, further: [Allocation], uncovered: Money) {
+        guard amount.nanos > 0 else { return (nil, [], .zero) }
+        if let lot = lots.first(where: { $0.isLive(at: time) }), lot.remaining >= amount {
+            return (Allocation(lotID: lot.id, amount: amount), [], .zero)
+        }
+        let (allocations, uncovered) = allocate(amount, from: lots, at: time)
+        return (allocations.first, Array(allocations.dropFirst()), uncovered)
+    }
+}

@@ -49,10 +49,8 @@ enum UsageTail {
             parameterCount: 1)
         try rows.bind(mark, at: 1)
         var last = mark
-        var drawn: [Int64: Int64] = [:]
-        var costs: [Int64: [(milliseconds: Int64, nanos: Int64)]] = [:]
-        var total: Int64 = 0
-        var rollup = DailyRollup()
+        var figures = PendingFigures()
+        var counters: [Int64: MonthCounter] = [:]
         while try rows.nextRow(in: db) {
             last = rows.int64(0)
             let accountID = rows.int64(1)
@@ -60,46 +58,34 @@ enum UsageTail {
                 rows.reset()
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage row \(last) has an unknown tier or band")
             }
-            let cost = rows.int64(10)
-            let milliseconds = rows.int64(11)
+            let cost = Money(nanos: rows.int64(10))
+            let at = Timestamp(milliseconds: rows.int64(11))
             let request = ChargeRequest(
                 account: "", model: rows.text(2), tier: tier, input: rows.int64(5), cached: rows.int64(6), cacheWrite: rows.int64(7),
                 output: rows.int64(8), project: rows.isNull(14) ? nil : rows.text(14), apiKey: rows.isNull(15) ? nil : rows.text(15),
-                user: rows.isNull(16) ? nil : rows.text(16), at: Timestamp(milliseconds: milliseconds), requests: rows.int64(9))
+                user: rows.isNull(16) ? nil : rows.text(16), at: at, requests: rows.int64(9))
             let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
-            try rollup.add(request, usage: usage, accountID: accountID, band: band, cost: Money(nanos: cost), db: db)
-            total += cost
-            if !rows.isNull(12) { drawn[rows.int64(12), default: 0] += rows.int64(13) }
-            costs[accountID, default: []].append((milliseconds, cost))
+            let draws = rows.isNull(12) ? [] : [Allocation(lotID: rows.int64(12), amount: Money(nanos: rows.int64(13)))]
+            try figures.add(request, usage: usage, accountID: accountID, band: band, cost: cost, draws: draws, db: db)
+            if counters[accountID] == nil { counters[accountID] = try storedCounter(accountID: accountID, db: db) }
+            counters[accountID] = counters[accountID]!.adding(cost.nanos, monthStart: at.startOfMonth.milliseconds)
         }
         guard last > mark else { return }
-        for row in try Row.fetchAll(db, sql: "SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id > ?", arguments: [mark]) {
-            drawn[row[0], default: 0] += row[1] as Int64
+        // Draws on further lots: a charge with any is never left in a tail, but a file is read as it is.
+        let further = try Row.fetchAll(db, sql: "SELECT u.account_id, x.lot_id, x.amount_nanos FROM usage_allocation x JOIN usage u ON u.id = x.usage_id WHERE x.usage_id > ?", arguments: [mark])
+        for row in further {
+            try figures.addDraws([Allocation(lotID: row[1], amount: Money(nanos: row[2]))])
         }
-        for (accountID, charges) in costs.sorted(by: { $0.key < $1.key }) {
-            guard let stored = try Row.fetchOne(db, sql: "SELECT usage_month_ms, usage_month_nanos FROM account WHERE id = ?", arguments: [accountID])
-            else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage of a missing account \(accountID)") }
-            var month = MonthUsage(startMilliseconds: stored[0], usageNanos: stored[1])
-            for (milliseconds, cost) in charges {
-                let start = Timestamp(milliseconds: milliseconds).startOfMonth.milliseconds
-                if start == month.startMilliseconds {
-                    month.usageNanos += cost
-                } else if start > month.startMilliseconds {
-                    month = MonthUsage(startMilliseconds: start, usageNanos: cost)
-                }
-            }
-            try db.execute(
-                sql: "UPDATE account SET balance_nanos = balance_nanos - ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?",
-                arguments: [charges.reduce(0) { $0 + $1.nanos }, month.startMilliseconds, month.usageNanos, accountID])
-        }
-        if total != 0 {
-            try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", arguments: [total, SystemAccount.usage.rawValue])
-        }
-        for (lotID, nanos) in drawn.sorted(by: { $0.key < $1.key }) {
-            try db.execute(sql: "UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", arguments: [nanos, lotID])
-        }
-        try rollup.flush(db: db)
+        for (accountID, counter) in counters { figures.setCounter(counter, accountID: accountID) }
+        try figures.write(db: db)
         try db.execute(sql: "UPDATE usage_fold SET usage_id = ? WHERE id = 1", arguments: [last])
+    }
+
+    /// The month counter stored with an account.
+    private static func storedCounter(accountID: Int64, db: Database) throws -> MonthCounter {
+        guard let stored = try Row.fetchOne(db, sql: "SELECT usage_month_ms, usage_month_nanos FROM account WHERE id = ?", arguments: [accountID])
+        else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage of a missing account \(accountID)") }
+        return MonthCounter(startMilliseconds: stored[0], usageNanos: stored[1])
     }
 }
 

@@ -1,7 +1,7 @@
 /// One movement listed on a statement: a purchase, grant, recharge, expiry write-off or adjustment.
 public struct StatementEntry: Sendable, Hashable {
-    /// The transfer's kind: `purchase`, `grant`, `recharge`, `expiry` or `adjustment`.
-    public var kind: String
+    /// The transfer's kind: purchase, grant, recharge, expiry or adjustment.
+    public var kind: TransferKind
     /// The caller's id for credits; nil for expiry write-offs.
     public var reference: String?
     /// Positive when the account was credited, negative when debited.
@@ -11,7 +11,7 @@ public struct StatementEntry: Sendable, Hashable {
     public var balanceBefore: Money
     public var balanceAfter: Money
 
-    public init(kind: String, reference: String?, amount: Money, at: Timestamp, balanceBefore: Money, balanceAfter: Money) {
+    public init(kind: TransferKind, reference: String?, amount: Money, at: Timestamp, balanceBefore: Money, balanceAfter: Money) {
         self.kind = kind
         self.reference = reference
         self.amount = amount

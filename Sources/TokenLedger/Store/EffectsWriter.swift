@@ -1,0 +1,137 @@
+import GRDB
+import TokenLedgerCore
+
+/// Writes the journal rows that decisions call for: usage rows, transfers with their lots and
+/// allocations, alerts and recharge attempts. The one writer of effects in the SQLite store:
+/// charges, imports, settles, purchases, grants, expiry and recharges all write through it.
+///
+/// Transfers update both accounts' stored balances and their lots at once; a usage row's
+/// figures are written later, by ``PendingFigures``.
+struct EffectsWriter {
+    let db: Database
+
+    /// Inserts a charge's usage row, with the first lot it drew from; nil when `requestID` was
+    /// already recorded (nothing inserted), else the row's key.
+    func insertUsage(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64? {
+        let statement = try DirectStatement(
+            cachedIn: db,
+            sql: """
+                INSERT INTO usage (request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens,
+                    cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
+                    api_key, end_user)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (request_id) DO NOTHING
+                """, parameterCount: 19)
+        try statement.bind(requestID, at: 1)
+        try statement.bind(effects.accountID, at: 2)
+        try statement.bind(effects.priceEntryID, at: 3)
+        try statement.bind(request.model, at: 4)
+        try statement.bind(request.tier.rawValue, at: 5)
+        try statement.bind(effects.band.rawValue, at: 6)
+        try statement.bind(usage.inputTokens, at: 7)
+        try statement.bind(usage.cachedTokens, at: 8)
+        try statement.bind(usage.cacheWriteTokens, at: 9)
+        try statement.bind(usage.outputTokens, at: 10)
+        try statement.bind(request.requests, at: 11)
+        try statement.bind(effects.cost.nanos, at: 12)
+        try statement.bind(request.at.milliseconds, at: 13)
+        try statement.bind(effects.balanceAfter.nanos, at: 14)
+        try statement.bind(effects.firstDraw?.lotID, at: 15)
+        try statement.bind(effects.firstDraw?.amount.nanos, at: 16)
+        try statement.bind(request.project, at: 17)
+        try statement.bind(request.apiKey, at: 18)
+        try statement.bind(request.user, at: 19)
+        return try statement.step(in: db) ? db.lastInsertedRowID : nil
+    }
+
+    /// Records the lots a charge drew from after its first.
+    func insertFurtherDraws(_ draws: [Allocation], usageID: Int64) throws {
+        for draw in draws {
+            try db.run("INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [usageID, draw.lotID, draw.amount.nanos])
+        }
+    }
+
+    /// Appends a transfer to the journal and moves `amount` between the two accounts' stored
+    /// balances; returns its key.
+    func insertTransfer(
+        _ kind: TransferKind, reference: String?, debit: Int64, credit: Int64, amount: Money, at time: Timestamp, balanceAfter: Money
+    ) throws -> Int64 {
+        precondition(amount.nanos > 0 && debit != credit)
+        try db.run("""
+                INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [reference, kind.rawValue, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
+        let id = db.lastInsertedRowID
+        let post = try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", parameterCount: 2)
+        for (account, delta) in [(debit, -amount.nanos), (credit, amount.nanos)] {
+            try post.bind(delta, at: 1)
+            try post.bind(account, at: 2)
+            _ = try post.step(in: db)
+        }
+        return id
+    }
+
+    /// Writes off expired lots of an account: an expiry transfer to `@expired` each, allocated
+    /// from its lot.
+    func insertWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
+        for writeOff in writeOffs {
+            let transferID = try insertTransfer(
+                .expiry, reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, amount: writeOff.amount, at: writeOff.expiredAt,
+                balanceAfter: writeOff.balanceAfter)
+            try insertAllocation(Allocation(lotID: writeOff.lotID, amount: writeOff.amount), transferID: transferID)
+        }
+    }
+
+    /// Records a credit (purchase, grant or recharge): its transfer from the system account it
+    /// comes from, its lot, and the lot's repayment of overdraft. Returns the transfer's and the
+    /// lot's keys.
+    func insertCredit(_ credit: CreditEffects, accountID: Int64, reference: String?) throws -> (transferID: Int64, lotID: Int64) {
+        let source: SystemAccount = credit.transferKind == .grant ? .grants : .payments
+        let transferID = try insertTransfer(
+            credit.transferKind, reference: reference, debit: source.rawValue, credit: accountID, amount: credit.amount, at: credit.at,
+            balanceAfter: credit.balanceAfter)
+        try db.run(
+            "INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [accountID, credit.lotKind.rawValue, transferID, credit.amount.nanos, credit.lotRemaining.nanos, credit.at.milliseconds, credit.expiresAt.milliseconds])
+        let lotID = db.lastInsertedRowID
+        if credit.repaid.nanos > 0 {
+            try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, lotID, credit.repaid.nanos])
+        }
+        return (transferID, lotID)
+    }
+
+    /// Allocates part of a debit transfer to a lot and takes it from the lot.
+    private func insertAllocation(_ allocation: Allocation, transferID: Int64) throws {
+        try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, allocation.lotID, allocation.amount.nanos])
+        try db.run("UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", [allocation.amount.nanos, allocation.lotID])
+    }
+
+    /// Records a limit reached, unless it already was this month; true when this call did.
+    func insertAlert(_ alert: SpendAlert, accountID: Int64, usageID: Int64, at time: Timestamp) throws -> Bool {
+        let insert = try DirectStatement(
+            cachedIn: db,
+            sql: """
+                INSERT INTO spend_alert (account_id, project, kind, month_ms, limit_nanos, spend_nanos, usage_id, occurred_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, month_ms, kind, project) DO NOTHING
+                """, parameterCount: 8)
+        try insert.bind(accountID, at: 1)
+        try insert.bind(alert.scope.project ?? "", at: 2)
+        try insert.bind(alert.kind.rawValue, at: 3)
+        try insert.bind(alert.month.startMilliseconds, at: 4)
+        try insert.bind(alert.limit.nanos, at: 5)
+        try insert.bind(alert.monthToDate.nanos, at: 6)
+        try insert.bind(usageID, at: 7)
+        try insert.bind(time.milliseconds, at: 8)
+        return try insert.step(in: db)
+    }
+
+    /// Records an auto-recharge attempt (and, when it succeeded, its credit as a purchase).
+    /// Returns the new lot's key when there is one.
+    func insertRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws -> Int64? {
+        let written = try credit.map { try insertCredit($0, accountID: accountID, reference: nil) }
+        try db.run(
+            "INSERT INTO recharge_attempt (account_id, usage_id, amount_nanos, status, transfer_id, failure, occurred_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [accountID, usageID, attempt.amount.nanos, attempt.status.rawValue, written?.transferID, attempt.failure, attempt.at.milliseconds])
+        return written?.lotID
+    }
+}

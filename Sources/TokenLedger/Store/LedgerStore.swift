@@ -1,0 +1,50 @@
+import TokenLedgerCore
+
+/// The seam between the ledger's operations and where the books are kept: a store loads what a
+/// decision needs (``ChargeSnapshot``) and applies what the decision says (``ChargeEffects``,
+/// ``CreditEffects``), inside one transaction of its own; it decides nothing.
+///
+/// Why a protocol: the rules live in the core (``Charging``, ``Credits``) and the flow of an
+/// operation in ``ChargeOperation``; a second store (another database) implements this and
+/// inherits every rule and every step. The SQLite store is ``ChargeBatch``, which also keeps its
+/// snapshots between transactions (the kept batch, see ``ChargeState``).
+///
+/// Every method runs inside the store's current write transaction; a refusal thrown by the
+/// caller after any of them rolls the transaction back.
+protocol ChargeStore: AnyObject {
+    /// The snapshot a decision on `request` needs: the account (nil when unknown), the price
+    /// entry in force, the usage tiers, the month's figures (and open holds for an enforced
+    /// charge).
+    func snapshot(for request: ChargeRequest) throws -> ChargeSnapshot
+
+    /// The charge already recorded under `requestID`, to answer a retry.
+    func recordedCharge(requestID: String) throws -> RecordedCharge?
+
+    /// Records an accepted charge: its usage row (the entry debiting the account and crediting
+    /// `@usage`), its write-offs and its draws on lots, and the figures it changes (balances,
+    /// lots, the month's usage, the daily rollup). Returns the usage row's key, or nil (and
+    /// writes nothing) when `requestID` was already recorded.
+    func record(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64?
+
+    /// Records a limit reached as an alert unless it was this month; true when this call did.
+    func recordAlert(_ alert: SpendAlert, accountID: Int64, usageID: Int64, at time: Timestamp) throws -> Bool
+
+    /// Records an auto-recharge attempt caused by the charge `usageID`: on success the credit's
+    /// transfer and lot (as a purchase), and the attempt either way.
+    func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws
+}
+
+/// A charge already recorded under a request id: its content, to compare with a retry.
+struct RecordedCharge {
+    var receipt: ChargeReceipt
+    var project: String?
+    var apiKey: String?
+    var user: String?
+    var requests: Int64
+
+    /// Whether a retry asks for the same charge.
+    func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {
+        receipt.account == request.account && receipt.model == request.model && receipt.tier == request.tier && receipt.usage == usage
+            && project == request.project && apiKey == request.apiKey && user == request.user && requests == request.requests
+    }
+}

@@ -1,0 +1,90 @@
+/// One request's usage to charge.
+public struct ChargeRequest: Sendable {
+    public var account: String
+    public var model: String
+    /// The tier the provider reports it used (billed as reported, not as requested).
+    public var tier: ServiceTier
+    public var inputTokens: Int64
+    public var cachedTokens: Int64
+    public var cacheWriteTokens: Int64
+    public var outputTokens: Int64
+    public var project: String?
+    public var apiKey: String?
+    public var user: String?
+    /// The request id: the idempotency key. Generated when nil.
+    public var requestID: String?
+    public var at: Timestamp
+    /// Refuse rather than go below the overdraft allowance (a gateway asking before it serves).
+    public var enforce: Bool
+    /// How many requests the usage stands for: 1 for one request, more for an aggregated row
+    /// (a Usage API bucket's `num_model_requests`). From 1 to ``maximumRequests``.
+    public var requests: Int64 = 1
+
+    public init(
+        account: String, model: String, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
+        output: Int64, project: String? = nil, apiKey: String? = nil, user: String? = nil, requestID: String? = nil,
+        at: Timestamp, enforce: Bool = false, requests: Int64 = 1
+    ) {
+        self.account = account
+        self.model = model
+        self.tier = tier
+        self.inputTokens = input
+        self.cachedTokens = cached
+        self.cacheWriteTokens = cacheWrite
+        self.outputTokens = output
+        self.project = project
+        self.apiKey = apiKey
+        self.user = user
+        self.requestID = requestID
+        self.at = at
+        self.enforce = enforce
+        self.requests = requests
+    }
+
+    /// The most requests one charge may stand for.
+    public static let maximumRequests: Int64 = 1_000_000_000
+
+    /// The longest project, API key, user or request id accepted.
+    public static let maximumAttributionLength = 256
+}
+
+
+extension ChargeRequest {
+    /// The request's usage, once its token counts, attribution and request count are valid.
+    ///
+    /// Refuses, in this order: ``ChargeRefusal/invalidUsage(_:)`` (negative counts, cached
+    /// and cache-write tokens beyond the input), ``ChargeRefusal/invalidAttribution(field:reason:)``
+    /// (an empty or over-long project, API key, user, id or model; a request count out of range).
+    public func validatedUsage() throws(ChargeRefusal) -> TokenUsage {
+        let usage: TokenUsage
+        do throws(InvalidUsage) {
+            usage = try TokenUsage.validated(input: inputTokens, cached: cachedTokens, cacheWrite: cacheWriteTokens, output: outputTokens)
+        } catch { throw .invalidUsage(error) }
+        if let refusal = attributionProblem() { throw refusal }
+        guard (1...Self.maximumRequests).contains(requests) else {
+            throw .invalidAttribution(field: "requests", reason: "must be from 1 to \(Self.maximumRequests) (got \(requests))")
+        }
+        return usage
+    }
+
+    /// The first problem with the request's attribution (project, API key, user, id, model).
+    public func attributionProblem() -> ChargeRefusal? {
+        for (field, value) in [("project", project), ("api_key", apiKey), ("user", user), ("id", requestID)] {
+            guard let value else { continue }
+            if value.isEmpty { return .invalidAttribution(field: field, reason: "it is empty") }
+            if !Self.fits(value, Self.maximumAttributionLength) {
+                return .invalidAttribution(field: field, reason: "it is longer than \(Self.maximumAttributionLength) characters")
+            }
+        }
+        if model.isEmpty || !Self.fits(model, PriceEntry.maximumModelNameLength) {
+            return .invalidAttribution(field: "model", reason: "it must be 1 to \(PriceEntry.maximumModelNameLength) characters")
+        }
+        return nil
+    }
+
+    /// Whether `text` has at most `maximum` characters (Unicode scalars, as SQLite's `length`
+    /// counts them); no counting when its bytes are already few enough.
+    private static func fits(_ text: String, _ maximum: Int) -> Bool {
+        text.utf8.count <= maximum || text.unicodeScalars.count <= maximum
+    }
+}
