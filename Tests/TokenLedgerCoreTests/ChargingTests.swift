@@ -2,9 +2,9 @@ import Testing
 import TokenLedgerCore
 
 /// A model whose output costs one cent a token (and input nothing), from 2025 on, with a
-/// 1,000-token output window.
+/// 10,000-token output window.
 private let centEntry = PriceEntry(
-    model: "cent", effectiveFrom: utc(2025, 1, 1), rates: [RateKey(.default): TokenRates(input: 0, output: 10_000 * dollar)], maxOutputTokens: 1_000)
+    model: "cent", effectiveFrom: utc(2025, 1, 1), rates: [RateKey(.default): TokenRates(input: 0, output: 10_000 * dollar)], maxOutputTokens: 10_000)
 private let now = utc(2026, 3, 10, 12)
 private let march = MonthWindow(of: now)
 
@@ -32,7 +32,27 @@ private func request(_ output: Int64, enforce: Bool = false, project: String? = 
 }
 
 private func decide(_ request: ChargeRequest, _ snapshot: ChargeSnapshot) -> Result<ChargeEffects, ChargeRefusal> {
-    Result { () throws(ChargeRefusal) in try Charging.decide(request, usage: try request.validatedUsage(), snapshot: snapshot) }
+    do throws(ChargeRefusal) {
+        return .success(try Charging.decide(request, usage: try request.validatedUsage(), snapshot: snapshot))
+    } catch {
+        return .failure(error)
+    }
+}
+
+private func decideHold(_ output: Int64, _ snapshot: ChargeSnapshot) -> Result<Money, ReservationRefusal> {
+    do throws(ReservationRefusal) {
+        return .success(try Charging.decideHold(request(output), usage: TokenUsage(input: 0, output: output), snapshot: snapshot))
+    } catch {
+        return .failure(error)
+    }
+}
+
+extension Result {
+    /// The error, or nil for a success.
+    var refusal: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }
 
 @Suite("The charge decision")
@@ -51,7 +71,7 @@ struct ChargingTests {
         }),
         ("tier_too_low", { _, snapshot in snapshot.requiredTierRank = 3 }),
         ("no_price_for_tier", { request, _ in request.tier = .priority }),
-        ("context_window_exceeded", { request, _ in request.outputTokens = 1_001 }),
+        ("context_window_exceeded", { request, _ in request.outputTokens = 10_001 }),
         ("no_price_at_time", { _, snapshot in snapshot.price = .notYetInForce(earliest: utc(2027, 1, 1)) }),
         ("unknown_model", { _, snapshot in snapshot.price = .unknownModel }),
         ("unknown_account", { _, snapshot in snapshot.account = nil }),
@@ -65,7 +85,11 @@ struct ChargingTests {
         // The usage is valid; only the snapshot and the tier change, so decide on the usage as it is.
         let usage = TokenUsage(input: request.inputTokens, output: request.outputTokens)
         var refused: String?
-        do throws(ChargeRefusal) { _ = try Charging.decide(request, usage: usage, snapshot: snapshot) } catch { refused = error.code }
+        do throws(ChargeRefusal) {
+            _ = try Charging.decide(request, usage: usage, snapshot: snapshot)
+        } catch {
+            refused = error.code
+        }
         #expect(refused == Self.steps[last].code)
     }
 
@@ -98,11 +122,9 @@ struct ChargingTests {
         snapshot.openHolds = cents(200)
         snapshot.account?.overdraftAllowance = cents(100)
         #expect(try decide(request(1_100, enforce: true), snapshot).get().balanceAfter == cents(100))
-        #expect(throws: ChargeRefusal.insufficientBalance(cost: cents(1_101), available: cents(1_100))) {
-            () throws(ChargeRefusal) in _ = try decide(request(1_101, enforce: true), snapshot).get()
-        }
+        #expect(decide(request(1_101, enforce: true), snapshot).refusal == .insufficientBalance(cost: cents(1_101), available: cents(1_100)))
         // A plain charge is recorded all the same: usage that happened is never dropped.
-        #expect(try decide(request(1_101), snapshot).get().uncovered == cents(1))
+        #expect(try decide(request(1_301), snapshot).get().uncovered == cents(101))
     }
 
     @Test("Limits reached with the charge are alerts; limits already reached flag a plain charge, in order")
@@ -122,7 +144,7 @@ struct ChargingTests {
         let flagged = try decide(request(1, project: "search"), snapshot).get()
         #expect(flagged.flags.map(\.code) == ["tier_too_low", "over_hard_limit", "over_hard_limit:project=search"])
         #expect(flagged.limitsReached.map(\.alert.code) == ["soft_limit", "hard_limit", "soft_limit:project=search", "hard_limit:project=search"])
-        #expect(throws: ChargeRefusal.self) { () throws(ChargeRefusal) in _ = try decide(request(1, enforce: true, project: "search"), snapshot).get() }
+        #expect(decide(request(1, enforce: true, project: "search"), snapshot).refusal?.code == "tier_too_low")
         // The usage tier's monthly limit ($100 at tier 1) is a hard limit too.
         var tier = self.snapshotWithTierLimitReached()
         #expect(try decide(request(1), tier).get().flags == [.overTierLimit])
@@ -154,17 +176,12 @@ struct ChargingTests {
         snapshot.account?.limits = SpendLimits(hard: cents(1_000))
         snapshot.monthToDate = cents(600)
         snapshot.openHolds = cents(300)
-        let hold = { (output: Int64) throws(ReservationRefusal) -> Money in
-            try Charging.decideHold(request(output), usage: TokenUsage(input: 0, output: output), snapshot: snapshot)
-        }
-        #expect(try hold(100) == cents(100))
-        #expect(throws: ReservationRefusal.hardLimit(LimitReached(scope: .account, limit: cents(1_000), monthToDate: cents(900)))) { () throws(ReservationRefusal) in
-            _ = try hold(101)
-        }
+        #expect(try decideHold(100, snapshot).get() == cents(100))
+        #expect(decideHold(101, snapshot).refusal == .hardLimit(LimitReached(scope: .account, limit: cents(1_000), monthToDate: cents(900))))
         snapshot.account?.limits = SpendLimits()
-        #expect(throws: ReservationRefusal.insufficientBalance(hold: cents(901), available: cents(900))) { () throws(ReservationRefusal) in _ = try hold(901) }
+        #expect(decideHold(901, snapshot).refusal == .insufficientBalance(hold: cents(901), available: cents(900)))
         snapshot.requiredTierRank = 3
-        #expect(throws: ReservationRefusal.self) { () throws(ReservationRefusal) in _ = try hold(1) }
+        #expect(decideHold(1, snapshot).refusal?.code == "tier_too_low")
     }
 
     @Test("A credit repays overdraft first; the rest is the lot; a grant is a grant lot")

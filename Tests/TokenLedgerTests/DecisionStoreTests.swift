@@ -23,7 +23,7 @@ struct DecisionStoreTests {
             let ledger = fixture.ledger
             let start = utc(2026, 1, 1)
             try makeAccount(ledger, "acme", at: start, purchase: .usd(20))
-            _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: start, expiresAt: utc(2026, 1, 20), id: "promo"))
+            _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: start, expiresAt: utc(2026, 1, 1, 9), id: "promo"))
             try ledger.setAutoRecharge(account: "acme", threshold: .usd(5), restoreTo: .usd(15), monthlyCap: .usd(40), at: start)
             try ledger.setLimits(account: "acme", soft: .usd(20), hard: .usd(45))
             let opening = try ledger.balance(of: "acme", at: start)
@@ -36,6 +36,7 @@ struct DecisionStoreTests {
             let entry = try #require(try ledger.prices(model: centModel, at: start).first?.entry)
             var generator = SplitMix64(seed: seed)
             var time = start
+            var seen = (recharges: 0, refusals: 0, alerts: 0, writeOffs: 0)
             for number in 0..<400 {
                 time = time.plus(minutes: Int64(generator.next() % 360))
                 let request = ChargeRequest(
@@ -44,16 +45,22 @@ struct DecisionStoreTests {
                 let expected = Self.decide(request, on: &books, entry: entry)
                 switch (expected, Result { try ledger.charge(request) }) {
                 case (.success(let effects), .success(let receipt)):
+                    seen.recharges += receipt.recharge == nil ? 0 : 1
+                    seen.alerts += receipt.alerts.count
+                    seen.writeOffs += effects.writeOffs.count
                     #expect(receipt.cost == effects.cost && receipt.balance == effects.balanceAfter && receipt.overdraft == effects.uncovered, "\(number)")
                     #expect(receipt.alerts.map(\.code) == Self.alerts(effects, &books) + effects.flags.map(\.code), "\(number)")
                     #expect(receipt.recharge?.amount == effects.rechargeDue, "\(number)")
                     if let recharge = receipt.recharge { #expect(recharge.balance == books.figures.balance, "\(number)") }
                 case (.failure(let expected), .failure(let refusal as ChargeRefusal)):
                     #expect(refusal == expected, "\(number)")
+                    seen.refusals += 1
                 case (let expected, let actual):
                     Issue.record("request \(number): expected \(expected), got \(actual)")
                 }
             }
+            // The run reaches every kind of effect.
+            #expect(seen.recharges > 0 && seen.refusals > 0 && seen.alerts > 0 && seen.writeOffs == 1, "\(seen)")
             let closing = try ledger.balance(of: "acme", at: time)
             #expect(closing.balance == books.figures.balance)
             books.figures.dropSpentLots()
@@ -70,7 +77,11 @@ struct DecisionStoreTests {
             account: books.figures, price: .inForce(id: 1, entry: entry), month: month, monthToDate: books.monthToDate[month.startMilliseconds] ?? .zero,
             rechargedThisMonth: books.recharged[month.startMilliseconds] ?? .zero)
         let effects: ChargeEffects
-        do throws(ChargeRefusal) { effects = try Charging.decide(request, usage: try request.validatedUsage(), snapshot: snapshot) } catch { return .failure(error) }
+        do throws(ChargeRefusal) {
+            effects = try Charging.decide(request, usage: try request.validatedUsage(), snapshot: snapshot)
+        } catch {
+            return .failure(error)
+        }
         books.figures.apply(effects)
         books.monthToDate[month.startMilliseconds] = effects.monthToDateAfter
         if let amount = effects.rechargeDue,

@@ -45,6 +45,14 @@ public struct WriteOff: Hashable, Sendable {
     public var expiredAt: Timestamp
     /// The account's balance right after the write-off.
     public var balanceAfter: Money
+
+    public init(lotID: Int64, lotKind: LotKind, amount: Money, expiredAt: Timestamp, balanceAfter: Money) {
+        self.lotID = lotID
+        self.lotKind = lotKind
+        self.amount = amount
+        self.expiredAt = expiredAt
+        self.balanceAfter = balanceAfter
+    }
 }
 
 /// A limit that month-to-date spend reached with a charge: the alert to record, once a month.
