@@ -95,25 +95,4 @@ extension Ledger {
     public func account(named name: String) throws -> Account? {
         try read { db in try Account.find(named: name, db: db) }
     }
-
-    /// Applies `delta` to an account's stored balance; the caller records the transfer.
-    static func post(_ delta: Money, to accountID: Int64, db: Database) throws {
-        try db.run("UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", [delta.nanos, accountID])
-    }
-
-    /// Appends a transfer to the journal and updates both accounts' balances.
-    static func record(
-        _ kind: String, reference: String?, debit: Int64, credit: Int64, amount: Money, at time: Timestamp,
-        balanceAfter: Money, db: Database
-    ) throws -> Int64 {
-        precondition(amount.nanos > 0 && debit != credit)
-        try db.run("""
-                INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [reference, kind, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
-        let id = db.lastInsertedRowID
-        try post(-amount, to: debit, db: db)
-        try post(amount, to: credit, db: db)
-        return id
-    }
 }
