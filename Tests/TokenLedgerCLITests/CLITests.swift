@@ -235,13 +235,20 @@ enum CLI {
         var stderr: String
     }
 
-    /// The `tokenledger` executable built beside this test bundle.
+    /// The `tokenledger` executable (the product of the `TokenLedgerCLI` target) built beside
+    /// this test bundle: the nearest folder above it holding an executable file of that name.
     static var executable: URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("tokenledger").path), directory.path != "/" {
+        while !isExecutableFile(directory.appendingPathComponent("tokenledger")), directory.path != "/" {
             directory = directory.deletingLastPathComponent()
         }
         return directory.appendingPathComponent("tokenledger")
+    }
+
+    private static func isExecutableFile(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: url.path)
     }
 
     /// Runs the binary with `arguments`, and `environment` added to this process's (less
