@@ -8,9 +8,9 @@ extension AccountCommand {
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The account's name (1 to 256 characters; not starting with '@').") var name: String
-        @Option(help: "The largest single card payment, in USD (default $100, at least $5).", transform: Parse.money)
+        @Option(parsing: .unconditional, help: "The largest single card payment, in USD (at least $5).")
         var maxPurchase: Money = Credits.defaultMaximumPurchase
-        @Option(help: "How far below zero `charge --enforce` may go, in USD (default 0).", transform: Parse.money)
+        @Option(parsing: .unconditional, help: "How far below zero `charge --enforce` may go, in USD.")
         var overdraft: Money = .zero
         @Option(help: "When the account was opened (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 

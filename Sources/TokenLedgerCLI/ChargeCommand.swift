@@ -15,10 +15,10 @@ struct ChargeCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
     @Option(help: "The model, as named in the price book.") var model: String
-    @Option(help: "Input tokens (including cached and cache-write tokens).") var input: Int64
-    @Option(help: "Output tokens (including reasoning tokens).") var output: Int64
-    @Option(help: "Input tokens read from the cache.") var cached: Int64 = 0
-    @Option(help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
     @Option(help: "The service tier the provider used: default, flex, batch or priority.", transform: Parse.tier)
     var tier: ServiceTier = .default
     @Option(help: "The project to attribute the usage to.") var project: String?

@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        CommandState.format = options.format
+        try options.useOutputFormat()
         let path = options.db ?? "tokenledger-demo.sqlite"
         let ledger = try openLedger(at: path, create: true)
         try ledger.loadDefaultPrices()

@@ -10,7 +10,7 @@ struct GrantCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
-    @Argument(help: "The amount in USD.", transform: Parse.money) var amount: Money
+    @Argument(help: "The amount in USD (12, 12.50, $12.50; at most 9 decimals).") var amount: Money
     @Option(help: "When the credit expires (ISO 8601, UTC; default one year after --at).", transform: Parse.time) var expiresAt: Timestamp?
     @Option(help: "When it was granted (default now).", transform: Parse.time) var at: Timestamp?
     @Option(help: "An idempotency key (generated when omitted).") var id: String?

@@ -12,7 +12,7 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        CommandState.format = options.format
+        try options.useOutputFormat()
         let existed = FileManager.default.fileExists(atPath: options.path)
         let ledger = try openLedger(at: options.path, create: true)
         let added = try ledger.loadDefaultPrices()

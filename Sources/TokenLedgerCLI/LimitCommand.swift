@@ -16,8 +16,8 @@ struct LimitCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
     @Option(help: "Limit one project rather than the whole account.") var project: String?
-    @Option(help: "The soft limit (USD a month).", transform: Parse.money) var soft: Money?
-    @Option(help: "The hard limit (USD a month).", transform: Parse.money) var hard: Money?
+    @Option(parsing: .unconditional, help: "The soft limit (USD a month).") var soft: Money?
+    @Option(parsing: .unconditional, help: "The hard limit (USD a month).") var hard: Money?
     @Flag(help: "Remove the limits of the account (or --project) before setting the ones given.") var clear = false
 
     func run() throws {

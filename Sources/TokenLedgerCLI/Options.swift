@@ -11,16 +11,36 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case markdown
 }
 
-/// The options every command takes.
+/// The options every command takes: `--db`, `--format`, `--create`.
+///
+/// They may stand before the command's name or after it: `tokenledger --db books.sqlite balance
+/// acme` is `tokenledger balance acme --db books.sqlite`. The root command declares this group
+/// too, so the parser reads these options wherever they stand, and every command's
+/// `@OptionGroup` of this type receives the values the root read.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The ledger file (default: $TOKENLEDGER_DB, else ./tokenledger.sqlite).", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: "Output: table (for people), json (one object), csv (RFC 4180 rows) or markdown (tables).")
-    var format: OutputFormat = .table
+    /// Every `--format` given, in order: the output format, once. Given twice (deprecated), the
+    /// first names the input file's format, as `--input-format` does (`--format litellm --format json`).
+    @Option(
+        name: .customLong("format"),
+        help: ArgumentHelp("Output: table (for people), json (one object), csv (RFC 4180 rows) or markdown (tables).", valueName: "format"))
+    var formats: [FormatName] = []
 
     @Flag(name: .long, help: "Create and initialize the ledger file if it is missing.")
     var create = false
+
+    func validate() throws {
+        guard formats.count <= 2, formats.count < 2 || (formats[0].isInputFormat && formats[1].outputFormat != nil) else {
+            throw ValidationError(
+                "--format names the output format (table, json, csv or markdown), once; given twice (deprecated), "
+                    + "the first names the input file's format: use --input-format for it")
+        }
+    }
+
+    /// The output format: the last `--format`, when it names one; else table.
+    var format: OutputFormat { formats.last?.outputFormat ?? .table }
 
     /// The ledger path in force.
     var path: String {
@@ -29,9 +49,36 @@ struct GlobalOptions: ParsableArguments {
         return "tokenledger.sqlite"
     }
 
+    /// For a command that reads a file in one of the formats `accepted`: the file's format given
+    /// the deprecated way, as the first `--format` (`--format csv --format json` in `import usage`),
+    /// with these options left holding the output format only; nil and these options unchanged
+    /// when the first `--format` names none of them.
+    func splittingDeprecatedInputFormat(among accepted: [String]) -> (name: String?, options: GlobalOptions) {
+        guard let first = formats.first, accepted.contains(first.name) else { return (nil, self) }
+        var rest = self
+        rest.formats.removeFirst()
+        return (first.name, rest)
+    }
+
+    /// Checks that `--format` names the output format only (a command that reads a file takes
+    /// its format out first, with `splittingDeprecatedInputFormat`), and makes it the format of
+    /// error messages too.
+    func useOutputFormat() throws {
+        if formats.count == 2 {
+            throw InputError(
+                field: "--format",
+                reason: "given twice, but this command reads no file whose format a first --format could name; "
+                    + "--format names the output format (table, json, csv or markdown), once")
+        }
+        if let only = formats.first, only.outputFormat == nil {
+            throw InputError(field: "--format", reason: "'\(only.name)' is not an output format (table, json, csv or markdown)")
+        }
+        CommandState.format = format
+    }
+
     /// Opens the ledger (creating it with the default prices when `--create` is given).
     func open() throws -> Ledger {
-        CommandState.format = format
+        try useOutputFormat()
         let existed = FileManager.default.fileExists(atPath: path)
         let ledger = try openLedger(at: path, create: create)
         if create && !existed { try ledger.loadDefaultPrices() }
@@ -39,6 +86,31 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func emit(_ rendered: Rendered) { rendered.print(as: format) }
+}
+
+/// A value of `--format`: an output format or, the deprecated way, an input file's format
+/// (a usage file's, `import usage`, or a price catalog's, `prices import` and `prices diff`).
+struct FormatName: ExpressibleByArgument, Equatable {
+    /// Every input format `--format` may name (deprecated; `--input-format` names them now).
+    static let inputFormats = UsageImportFormat.allCases.map(\.rawValue) + CatalogFormat.allCases.map(\.rawValue)
+
+    let name: String
+
+    init?(argument: String) {
+        guard OutputFormat(rawValue: argument) != nil || Self.inputFormats.contains(argument) else { return nil }
+        name = argument
+    }
+
+    /// The names help and error messages offer: the output formats.
+    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+
+    var outputFormat: OutputFormat? { OutputFormat(rawValue: name) }
+    var isInputFormat: Bool { Self.inputFormats.contains(name) }
+}
+
+/// Writes that a deprecated spelling was used, and its replacement, on standard error.
+func warnDeprecated(_ old: String, use replacement: String) {
+    FileHandle.standardError.write(Data("warning: \(old) is deprecated; use \(replacement)\n".utf8))
 }
 
 /// Opens the ledger at `path` with the options the environment sets (for tests, documented in
@@ -69,10 +141,6 @@ enum CommandState {
 
 /// Parsers for the values people type, with messages that say why a value is wrong.
 enum Parse {
-    static func money(_ text: String) throws -> Money {
-        do { return try Money(parsing: text) } catch { throw ValidationError(error.description) }
-    }
-
     static func time(_ text: String) throws -> Timestamp {
         do { return try Timestamp(parsing: text) } catch { throw ValidationError(error.description) }
     }
@@ -83,9 +151,6 @@ enum Parse {
         }
         return tier
     }
-
-    /// A price typed in dollars per million tokens, as nanodollars per million.
-    static func pricePerMillion(_ text: String) throws -> Int64 { try money(text).nanos }
 
     /// `2026-01` as 00:00 UTC on its first day.
     static func month(_ text: String) throws -> Timestamp {

@@ -10,18 +10,18 @@ extension PricesCommand {
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The model.") var model: String
-        @Option(help: "Input price, USD per million tokens.", transform: Parse.pricePerMillion) var input: Int64
-        @Option(help: "Output price, USD per million tokens.", transform: Parse.pricePerMillion) var output: Int64
-        @Option(help: "Cached input price, USD per million tokens.", transform: Parse.pricePerMillion) var cached: Int64?
-        @Option(help: "Cache write price, USD per million tokens.", transform: Parse.pricePerMillion) var cacheWrite: Int64?
-        @Option(help: "Flex input price (default: half of input).", transform: Parse.pricePerMillion) var flexInput: Int64?
-        @Option(help: "Flex output price (default: half of output).", transform: Parse.pricePerMillion) var flexOutput: Int64?
-        @Option(help: "Batch input price (default: half of input).", transform: Parse.pricePerMillion) var batchInput: Int64?
-        @Option(help: "Batch output price (default: half of output).", transform: Parse.pricePerMillion) var batchOutput: Int64?
-        @Option(help: "Priority input price (priority is refused without it).", transform: Parse.pricePerMillion) var priorityInput: Int64?
-        @Option(help: "Priority output price.", transform: Parse.pricePerMillion) var priorityOutput: Int64?
-        @Option(help: "The largest input a request may have, in tokens.") var maxInputTokens: Int64?
-        @Option(help: "The largest output a request may have, in tokens.") var maxOutputTokens: Int64?
+        @Option(parsing: .unconditional, help: "Input price, USD per million tokens.") var input: Money
+        @Option(parsing: .unconditional, help: "Output price, USD per million tokens.") var output: Money
+        @Option(parsing: .unconditional, help: "Cached input price, USD per million tokens.") var cached: Money?
+        @Option(parsing: .unconditional, help: "Cache write price, USD per million tokens.") var cacheWrite: Money?
+        @Option(parsing: .unconditional, help: "Flex input price (default: half of input).") var flexInput: Money?
+        @Option(parsing: .unconditional, help: "Flex output price (default: half of output).") var flexOutput: Money?
+        @Option(parsing: .unconditional, help: "Batch input price (default: half of input).") var batchInput: Money?
+        @Option(parsing: .unconditional, help: "Batch output price (default: half of output).") var batchOutput: Money?
+        @Option(parsing: .unconditional, help: "Priority input price (priority is refused without it).") var priorityInput: Money?
+        @Option(parsing: .unconditional, help: "Priority output price.") var priorityOutput: Money?
+        @Option(parsing: .unconditional, help: "The largest input a request may have, in tokens.") var maxInputTokens: Int64?
+        @Option(parsing: .unconditional, help: "The largest output a request may have, in tokens.") var maxOutputTokens: Int64?
         @Option(help: "When the price takes effect (ISO 8601, UTC; default now).", transform: Parse.time) var effectiveFrom: Timestamp?
 
         func validate() throws {
@@ -31,10 +31,11 @@ extension PricesCommand {
         }
 
         func run() throws {
-            var rates = [RateKey(.default): TokenRates(input: input, cachedInput: cached, cacheWrite: cacheWrite, output: output)]
-            if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput, output: flexOutput) }
-            if batchInput != nil || batchOutput != nil { rates[RateKey(.batch)] = TokenRates(input: batchInput, output: batchOutput) }
-            if let priorityInput, let priorityOutput { rates[RateKey(.priority)] = TokenRates(input: priorityInput, output: priorityOutput) }
+            // Prices are typed in dollars per million tokens: as nanodollars, the price book's unit.
+            var rates = [RateKey(.default): TokenRates(input: input.nanos, cachedInput: cached?.nanos, cacheWrite: cacheWrite?.nanos, output: output.nanos)]
+            if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput?.nanos, output: flexOutput?.nanos) }
+            if batchInput != nil || batchOutput != nil { rates[RateKey(.batch)] = TokenRates(input: batchInput?.nanos, output: batchOutput?.nanos) }
+            if let priorityInput, let priorityOutput { rates[RateKey(.priority)] = TokenRates(input: priorityInput.nanos, output: priorityOutput.nanos) }
             let entry = PriceEntry(
                 model: model, effectiveFrom: effectiveFrom ?? now(), rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens)
             let added = try options.open().setPrice(entry)

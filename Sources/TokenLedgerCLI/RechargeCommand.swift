@@ -15,9 +15,9 @@ struct RechargeCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
-    @Option(help: "Recharge when the balance falls below this (USD).", transform: Parse.money) var threshold: Money?
-    @Option(help: "The balance a recharge brings back (USD, within the account's maximum purchase).", transform: Parse.money) var restoreTo: Money?
-    @Option(help: "The most recharges may add in one calendar month (USD, whole cents).", transform: Parse.money) var monthlyCap: Money?
+    @Option(parsing: .unconditional, help: "Recharge when the balance falls below this (USD).") var threshold: Money?
+    @Option(parsing: .unconditional, help: "The balance a recharge brings back (USD, within the account's maximum purchase).") var restoreTo: Money?
+    @Option(parsing: .unconditional, help: "The most recharges may add in one calendar month (USD, whole cents).") var monthlyCap: Money?
     @Flag(help: "Turn auto-recharge off.") var off = false
     @Option(help: "When the settings change (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 

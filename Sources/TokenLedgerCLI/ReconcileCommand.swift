@@ -31,7 +31,8 @@ struct ReconcileCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The provider's usage report, to compare token counts.", valueName: "file"))
     var usage: [String] = []
     @Option(help: "The account whose usage is compared (default: every account).") var account: String?
-    @Option(help: ArgumentHelp("The largest difference still a match, in USD (default 0.000001).", valueName: "usd")) var tolerance: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("The largest difference still a match, in USD (default 0.000001).", valueName: "usd"))
+    var tolerance: Money?
     @Option(help: "Compare whole days (day) or each day's line items (line-item).") var by: ReconciliationGranularity = .day
 
     func validate() throws {
@@ -41,9 +42,8 @@ struct ReconcileCommand: ParsableCommand {
 
     func toleranceAmount() throws -> Money {
         guard let tolerance else { return Reconciliation.defaultTolerance }
-        let amount = try Parse.money(tolerance)
-        guard amount >= .zero else { throw ValidationError("--tolerance must not be negative") }
-        return amount
+        guard tolerance >= .zero else { throw ValidationError("--tolerance must not be negative") }
+        return tolerance
     }
 
     func run() throws {

@@ -16,14 +16,14 @@ struct ReserveCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
     @Option(help: "The model.") var model: String
-    @Option(help: "Input tokens of the request.") var input: Int64
-    @Option(help: "The most output tokens the request may produce.") var maxOutput: Int64
+    @Option(parsing: .unconditional, help: "Input tokens of the request.") var input: Int64
+    @Option(parsing: .unconditional, help: "The most output tokens the request may produce.") var maxOutput: Int64
     @Option(help: "The service tier: default, flex, batch or priority.", transform: Parse.tier) var tier: ServiceTier = .default
     @Option(help: "The project to attribute the usage to.") var project: String?
     @Option(help: "The API key that makes the request.") var apiKey: String?
     @Option(help: "The end user the request is made for.") var user: String?
     @Option(help: "The reservation id (generated when omitted); the settled charge's request id.") var id: String?
-    @Option(help: "Seconds until an unsettled hold is released (1 to 86400).") var expiresIn: Int64 = ReservationRequest.defaultExpirySeconds
+    @Option(parsing: .unconditional, help: "Seconds until an unsettled hold is released (1 to 86400).") var expiresIn: Int64 = ReservationRequest.defaultExpirySeconds
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {

@@ -10,10 +10,10 @@ struct SettleCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The reservation id.") var id: String
-    @Option(help: "Input tokens (including cached and cache-write tokens).") var input: Int64
-    @Option(help: "Output tokens (including reasoning tokens).") var output: Int64
-    @Option(help: "Input tokens read from the cache.") var cached: Int64 = 0
-    @Option(help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {

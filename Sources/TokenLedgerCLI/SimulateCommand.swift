@@ -10,7 +10,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate an auto-recharge policy, or a sweep of policies, over a usage trace.",
         discussion: """
-            The trace is read as `import usage` reads it (--trace-format, default azure-trace; --model, --start, \
+            The trace is read as `import usage` reads it (--input-format, default azure-trace; --model, --start, \
             --time-scale) and repeated end to end with --repeat. Each request is priced at the price in force at its time: \
             by the ledger's prices when --db (or $TOKENLEDGER_DB) names a ledger, else by the bundled default price book. \
             Nothing is written.
@@ -29,23 +29,23 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The usage file or trace.", valueName: "file")) var trace: String
     @Option(help: "The model of rows that name none (required for traces).") var model: String?
     @Option(
-        name: .customLong("trace-format"),
-        help: ArgumentHelp("The trace's format: " + UsageImportFormat.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "format"))
-    var traceFormat = UsageImportFormat.azureTrace.rawValue
+        name: [.customLong("input-format"), .customLong("trace-format")],
+        help: ArgumentHelp("The trace's format, as `import usage --input-format` names it (also --trace-format).", valueName: "format"))
+    var inputFormat = UsageImportFormat.azureTrace
     @Option(name: .customLong("time-scale"), help: "Multiply each request's offset from the first by this positive decimal (720: an hour becomes a month).")
     var timeScale: String?
     @Option(help: "Place the first request at this time (ISO 8601, UTC).", transform: Parse.time) var start: Timestamp?
     @Option(name: .customLong("repeat"), help: "Tile the trace this many times end to end.") var repetitions = 1
     @Option(
-        name: .customLong("start-balance"),
-        help: "The balance bought at the first request (default: restore-to, else $100; in a sweep, each policy's restore-to).", transform: Parse.money)
+        name: .customLong("start-balance"), parsing: .unconditional,
+        help: "The balance bought at the first request (default: restore-to, else $100; in a sweep, each policy's restore-to).")
     var startBalance: Money?
-    @Option(help: "Recharge when the balance falls below this (USD).", transform: Parse.money) var threshold: Money?
-    @Option(name: .customLong("restore-to"), help: "The balance a recharge brings back (USD).", transform: Parse.money) var restoreTo: Money?
-    @Option(name: .customLong("monthly-cap"), help: "The most recharges may add in a calendar month (USD).", transform: Parse.money) var monthlyCap: Money?
-    @Option(name: .customLong("max-purchase"), help: "The account's largest payment, which caps each recharge (default $100).", transform: Parse.money)
+    @Option(parsing: .unconditional, help: "Recharge when the balance falls below this (USD).") var threshold: Money?
+    @Option(name: .customLong("restore-to"), parsing: .unconditional, help: "The balance a recharge brings back (USD).") var restoreTo: Money?
+    @Option(name: .customLong("monthly-cap"), parsing: .unconditional, help: "The most recharges may add in a calendar month (USD).") var monthlyCap: Money?
+    @Option(name: .customLong("max-purchase"), parsing: .unconditional, help: "The account's largest payment, which caps each recharge (default $100).")
     var maxPurchase: Money?
-    @Option(name: .customLong("hard-limit"), help: "Block requests once month-to-date spend reaches this (USD).", transform: Parse.money) var hardLimit: Money?
+    @Option(name: .customLong("hard-limit"), parsing: .unconditional, help: "Block requests once month-to-date spend reaches this (USD).") var hardLimit: Money?
     @Flag(name: .customLong("no-recharge"), help: "Simulate without auto-recharge.") var noRecharge = false
     @Option(name: .customLong("payment-failure-rate"), help: "The probability that a recharge's payment fails (0.05 or 5%).") var paymentFailureRate: String?
     @Option(help: "The seed of the payment failures' generator: the same seed fails the same payments.") var seed: UInt64 = 1
@@ -65,9 +65,6 @@ struct SimulateCommand: ParsableCommand {
         }
         if monthlyCap != nil, threshold == nil, sweep == nil { throw ValidationError("--monthly-cap needs --threshold and --restore-to") }
         if paymentFailureRate != nil, threshold == nil, sweep == nil { throw ValidationError("--payment-failure-rate needs a recharge policy") }
-        guard UsageImportFormat(rawValue: traceFormat) != nil else {
-            throw ValidationError("--trace-format must be one of " + UsageImportFormat.allCases.map(\.rawValue).joined(separator: ", "))
-        }
         guard SweepMetric(rawValue: chartMetric) != nil else {
             throw ValidationError("--chart-metric must be one of " + SweepMetric.allCases.map(\.rawValue).joined(separator: ", "))
         }
@@ -75,7 +72,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        CommandState.format = global.format
+        try global.useOutputFormat()
         let base = try basePolicy()
         let spec = try sweep.map { text in
             do { return try SweepSpec(parsing: text) } catch { throw InputError(field: "--sweep", reason: "\(error)") }
@@ -143,7 +140,7 @@ struct SimulateCommand: ParsableCommand {
         let options = SimulationTraceOptions(
             model: model, timeScale: try timeScale.map(TimeScale.init(parsing:)) ?? .identity, start: start, repeats: repetitions)
         let progress = Progress(label: "reading \(trace) (bytes)")
-        return try TraceLoader.load(file: trace, format: UsageImportFormat(rawValue: traceFormat)!, options: options, prices: prices) { step in
+        return try TraceLoader.load(file: trace, format: inputFormat, options: options, prices: prices) { step in
             progress.update(Int(step.bytesRead), Int(step.totalBytes))
         }
     }

@@ -15,8 +15,8 @@ struct StressChargeCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
     @Option(help: "The model.") var model: String
-    @Option(help: "Input tokens of the first request (each next one has 37 more, modulo 5,000).") var input: Int64
-    @Option(help: "Output tokens of each request.") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens of the first request (each next one has 37 more, modulo 5,000).") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens of each request.") var output: Int64
     @Option(help: "How many requests.") var count: Int = 1_000
     @Option(help: "A name for this worker, prefixed to its request ids.") var worker: String
     @Option(help: "The time of the first request (ISO 8601, UTC); each next one is a second later.", transform: Parse.time) var at: Timestamp

@@ -14,8 +14,8 @@ struct StressReserveCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The account.") var account: String
     @Option(help: "The model.") var model: String
-    @Option(help: "Input tokens of each request.") var input: Int64
-    @Option(help: "Output tokens of each request (also its maximum: settled at the hold).") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens of each request.") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens of each request (also its maximum: settled at the hold).") var output: Int64
     @Option(help: "How many cycles.") var cycles: Int = 1_000
     @Option(help: "A name for this worker, prefixed to its reservation ids.") var worker: String
     @Option(help: "The time of every operation (ISO 8601, UTC).", transform: Parse.time) var at: Timestamp

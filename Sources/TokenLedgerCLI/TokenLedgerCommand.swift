@@ -21,9 +21,14 @@ struct TokenLedgerCommand: ParsableCommand {
             ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, StressReserveCommand.self, StressChargeCommand.self,
         ])
 
+    /// The global options, read here so that they may come before the subcommand's name
+    /// (`tokenledger --db books.sqlite balance acme`); each subcommand's group of the same type
+    /// receives them.
+    @OptionGroup var options: GlobalOptions
+
     static func main() {
         do {
-            let arguments = movingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            let arguments = Array(CommandLine.arguments.dropFirst())
             if let first = arguments.first, !first.hasPrefix("-"), first != "help",
                !configuration.subcommands.contains(where: { $0._commandName == first })
             {
@@ -35,33 +40,6 @@ struct TokenLedgerCommand: ParsableCommand {
             Foundation.exit(Failure.report(error))
         }
     }
-}
-
-/// The global options (`--db`, `--format`, `--create`) may come before the subcommand, as in
-/// `tokenledger --db books.sqlite balance acme`; each subcommand parses them, so move them after it.
-func movingGlobalOptions(_ arguments: [String]) -> [String] {
-    var leading: [String] = []
-    var index = 0
-    while index < arguments.count {
-        let argument = arguments[index]
-        if argument == "--create" {
-            leading.append(argument)
-            index += 1
-        } else if argument == "--db" || argument == "--format", index + 1 < arguments.count {
-            leading += [argument, arguments[index + 1]]
-            index += 2
-        } else if argument.hasPrefix("--db=") || argument.hasPrefix("--format=") {
-            leading.append(argument)
-            index += 1
-        } else {
-            break
-        }
-    }
-    guard !leading.isEmpty, index < arguments.count else { return arguments }
-    var rest = Array(arguments[index...])
-    let terminator = rest.firstIndex(of: "--") ?? rest.endIndex
-    rest.insert(contentsOf: leading, at: terminator)
-    return rest
 }
 
 /// Turns any error into its message and exit code (CLI.md): 1 bad input, 2 refused by a rule,

@@ -32,7 +32,7 @@ struct CrashTests {
             loop += " --db '\(database)' >/dev/null\n"
         }
         return [
-            Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 400),
+            Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --input-format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 400),
             Workload(name: "charges", script: loop, maximumDelayMilliseconds: 1_500),
             // One process charging one request per transaction: after its first, each commits
             // only its usage row, and a kill leaves that tail for the next command to fold in.

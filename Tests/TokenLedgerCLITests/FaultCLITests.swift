@@ -70,7 +70,7 @@ struct FaultCLITests {
         let pages = (FileManager.default.contents(atPath: database)?.count ?? 0) / 4096
         let cap = ["TOKENLEDGER_MAX_PAGE_COUNT": "\(pages + 4)"]
         try Self.expectRefused(
-            ["import", "usage", usage, "--account", "acme", "--format", "csv"], database: database, code: "disk_full", words: "the disk is full", unchanged: .rows,
+            ["import", "usage", usage, "--account", "acme", "--input-format", "csv"], database: database, code: "disk_full", words: "the disk is full", unchanged: .rows,
             environment: cap)
         #expect(try CLI.succeed(["balance", "acme", "--at", "2026-03-01", "--format", "json"], database: database) == balance)
         #expect(try CLI.succeed(["verify"], database: database).contains("OK"))
@@ -125,7 +125,7 @@ struct FaultCLITests {
     func damaged(_ damage: Damage) throws {
         let folder = try ScratchFolder("faults")
         let database = try Self.makeLedger(in: folder)
-        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--format", "csv"], database: database)
+        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
         var bytes = try #require(FileManager.default.contents(atPath: database))
         let (code, words) = try Self.damage(damage, database: database, bytes: &bytes)
         for command in [["balance", "acme"], ["verify"], ["purchase", "acme", "10", "--id", "pay-2"], ["account", "list"], ["init"]] {
@@ -137,7 +137,7 @@ struct FaultCLITests {
     func damageFoundByVerify() throws {
         let folder = try ScratchFolder("faults")
         let database = try Self.makeLedger(in: folder)
-        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--format", "csv"], database: database)
+        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
         var bytes = try #require(FileManager.default.contents(atPath: database))
         let pages = bytes.count / 4096
         bytes.replaceSubrange(4096 * (pages / 3)..<4096 * (pages - 1), with: Data(count: 4096 * (pages - 1 - pages / 3)))

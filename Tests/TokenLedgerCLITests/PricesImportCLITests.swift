@@ -81,6 +81,8 @@ struct PricesImportCLITests {
         "prices diff $TMP/catalog-v2.json --at 2026-03-01 --format csv",
         "prices import $TMP/catalog-v2.json --format litellm --effective-from 2026-03-01 --format json",
         "prices import $TMP/catalog-v2.json --effective-from 2026-03-01 --format csv",
+        "prices import $TMP/catalog-v2.json --input-format litellm --effective-from 2026-03-01 --format csv",
+        "prices diff $TMP/catalog-v2.json --format litellm --at 2026-03-01 --format csv",
         "prices list --model acme-llm --at 2026-03-15",
         "account create acme --at 2026-01-01",
         "charge acme --model acme-llm --input 100000 --output 1000 --id before --at 2026-02-28T23:59:59Z",
@@ -93,6 +95,7 @@ struct PricesImportCLITests {
         "prices diff $TMP/bad.json",
         "prices import $TMP/missing.json",
         "prices import $TMP/catalog.json --format yaml",
+        "prices import $TMP/catalog.json --input-format yaml",
         "prices import $TMP/catalog.json --format json --format csv",
         "verify",
     ]

@@ -40,7 +40,7 @@ struct ReconcileCLITests {
         "purchase acme 20 --at 2026-01-01 --id pay-1",
         "prices set gpt-4o-2024-08-06 --input 2.50 --cached 1.25 --output 10 --effective-from 2024-08-06",
         "prices set gpt-4o-mini-2024-07-18 --input 0.15 --cached 0.075 --output 0.60 --effective-from 2024-07-18",
-        "import usage $TMP/usage.csv --account acme --format openai-usage-export",
+        "import usage $TMP/usage.csv --account acme --input-format openai-usage-export",
         "reconcile --costs $TMP/costs.csv --account acme",
         "reconcile --costs $TMP/costs.csv --account acme --by line-item --format csv",
         "charge acme --model gpt-4o-2024-08-06 --input 1000 --output 100 --id req-late --at 2026-01-05T23:59:30Z",
