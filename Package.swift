@@ -20,7 +20,7 @@ let package = Package(
     products: [
         .library(name: "TokenLedger", targets: ["TokenLedger"]),
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
-        .executable(name: "tokenledger", targets: ["tokenledger"]),
+        .executable(name: "tokenledger", targets: ["TokenLedgerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -52,9 +52,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The command line: parse, call the library, render.
+        // The command line (the `tokenledger` executable): parse, call the library, render.
         .executableTarget(
-            name: "tokenledger",
+            name: "TokenLedgerCLI",
             dependencies: [
                 "TokenLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -70,8 +70,8 @@ let package = Package(
         // Runs the built `tokenledger` (and `TokenLedgerFuzz`) on temporary ledgers; compares
         // with Expected/*.txt. GRDB to hold a lock and read files as another process would.
         .testTarget(
-            name: "tokenledgerTests",
-            dependencies: ["tokenledger", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "TokenLedgerCLITests",
+            dependencies: ["TokenLedgerCLI", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Expected"]
         ),
         // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).

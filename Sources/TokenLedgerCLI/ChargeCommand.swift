@@ -1,0 +1,68 @@
+import ArgumentParser
+import TokenLedger
+import TokenLedgerCore
+
+struct ChargeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charge",
+        abstract: "Record one request's usage, priced with the price in force at its time.",
+        discussion: """
+            Input tokens include cached and cache-write tokens; output tokens include reasoning tokens. \
+            Grants are spent before purchases, the earliest-expiring lot first; usage beyond the balance \
+            is recorded as overdraft (or refused with --enforce). The request id makes retries safe.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The account.") var account: String
+    @Option(help: "The model, as named in the price book.") var model: String
+    @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(help: "The service tier the provider used: default, flex, batch or priority.", transform: Parse.tier)
+    var tier: ServiceTier = .default
+    @Option(help: "The project to attribute the usage to.") var project: String?
+    @Option(help: "The API key that made the request.") var apiKey: String?
+    @Option(help: "The end user the request was made for.") var user: String?
+    @Option(help: "The request id: the idempotency key (generated when omitted).") var id: String?
+    @Option(help: "When the request happened (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
+    @Flag(help: "Refuse the charge rather than go past the balance and overdraft allowance.") var enforce = false
+
+    func run() throws {
+        let ledger = try options.open()
+        let receipt = try ledger.charge(ChargeRequest(
+            account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
+            project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce))
+        options.emit(Self.render(receipt))
+    }
+
+    static func render(_ receipt: ChargeReceipt) -> Rendered {
+        let usage = receipt.usage
+        var tokens = "\(usage.inputTokens.grouped) input"
+        if usage.cachedTokens > 0 { tokens += " (\(usage.cachedTokens.grouped) cached)" }
+        if usage.cacheWriteTokens > 0 { tokens += " (\(usage.cacheWriteTokens.grouped) cache write)" }
+        tokens += ", \(usage.outputTokens.grouped) output"
+        var lines: [(String, String)] = [
+            ("id", receipt.id), ("model", "\(receipt.model) (\(receipt.tier.rawValue) tier)"), ("tokens", tokens),
+            ("cost", receipt.cost.displayString), ("balance", receipt.balance.displayString),
+            ("priced at", "entry effective from \(receipt.priceEffectiveFrom.iso8601)"),
+        ]
+        if receipt.overdraft.nanos > 0 { lines.append(("overdraft", "\(receipt.overdraft) of it beyond the credit; the next top-up repays it")) }
+        if let recharge = receipt.recharge { lines.append(("recharge", RechargeRender.line(recharge))) }
+        if !receipt.alerts.isEmpty { lines.append(("alerts", receipt.alerts.map(\.code).joined(separator: ", "))) }
+        let title = receipt.duplicate
+            ? "Already recorded (same request id and usage): nothing written."
+            : "Charged \(receipt.account) \(receipt.cost) at \(receipt.at.iso8601)."
+        return Rendered(
+            json: .object([
+                ("id", .string(receipt.id)), ("account", .string(receipt.account)), ("model", .string(receipt.model)),
+                ("tier", .string(receipt.tier.rawValue)), ("input_tokens", .int(usage.inputTokens)), ("cached_tokens", .int(usage.cachedTokens)),
+                ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
+                ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
+                ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
+                ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),
+                ("duplicate", .bool(receipt.duplicate)),
+            ]),
+            table: title + "\n" + keyValueLines(lines))
+    }
+}

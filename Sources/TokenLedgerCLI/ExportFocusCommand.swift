@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+extension ExportCommand {
+    /// `export focus`: a month of usage as a FinOps FOCUS cost-and-usage CSV.
+    struct Focus: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "focus",
+            abstract: "A month of usage and costs as a FinOps FOCUS (1.1) CSV.",
+            discussion: """
+                One Usage row per UTC day, account, project (SubAccountId), model, tier, price band, price and token class. \
+                BilledCost and EffectiveCost are the recorded charges split by token class (they add up to the ledger's \
+                charges exactly); ListCost and ContractedCost are PricingQuantity × ListUnitPrice exactly, prices per \
+                1000000 Tokens. Money is exact decimal text. The CSV is printed whatever --format says, except json, which \
+                prints the same rows as objects.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: ArgumentHelp("The calendar month (UTC).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp
+        @Option(help: "Only this account's usage (default: every account).") var account: String?
+        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = "OpenAI"
+
+        func run() throws {
+            let groups = try options.open().focusUsage(account: account, from: month, to: month.startOfNextMonth)
+            let rows = FocusReport.rows(groups, periodStart: month, periodEnd: month.startOfNextMonth, provider: provider)
+            let table = Table(columns: FocusReport.columns, rows: rows.map { $0.map { $0 ?? "" } })
+            let objects = rows.map { row in JSON.object(zip(FocusReport.columns, row).map { ($0, JSON.optional($1)) }) }
+            options.emit(
+                Rendered(
+                    json: .object([
+                        ("month", .string(String(month.dateString.prefix(7)))), ("columns", .array(FocusReport.columns.map(JSON.string))),
+                        ("rows", .array(objects)),
+                    ]),
+                    table: table.csv(), csv: table))
+        }
+    }
+}

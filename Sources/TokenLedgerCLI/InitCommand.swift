@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the ledger file (or upgrade it) and load the default price book.",
+        discussion: "Safe to run again: an existing ledger keeps everything, and only missing default prices are added.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try options.useOutputFormat()
+        let existed = FileManager.default.fileExists(atPath: options.path)
+        let ledger = try openLedger(at: options.path, create: true)
+        let added = try ledger.loadDefaultPrices()
+        let schema = try ledger.schemaVersion().last ?? ""
+        let verb = existed ? "Ledger ready" : "Created ledger"
+        options.emit(Rendered(
+            json: .object([
+                ("path", .string(options.path)), ("created", .bool(!existed)), ("schema", .string(schema)),
+                ("default_prices_added", .int(Int64(added))),
+            ]),
+            table: "\(verb) at \(options.path) (schema \(schema)); \(added) default price entries added."))
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+extension ReconciliationGranularity: ExpressibleByArgument {}
+
+/// `tokenledger reconcile`: the provider's bill against the ledger, day by day or line item by line item.
+struct ReconcileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Reconcile the provider's cost data with the ledger's usage, per UTC day or line item.",
+        discussion: """
+            --costs takes the provider's cost data: Costs API pages (JSON, one or several files) or the dashboard's cost \
+            export (CSV or tab-separated). The ledger side is the usage recorded on the days the costs cover, for --account \
+            or for every account. Each row gets a status: match (within --tolerance, default $0.000001), mismatch, \
+            missing_in_ledger, missing_at_provider, or shifted (ledger usage the provider billed on the neighbouring day; the \
+            note names the requests). With --by line-item, each day is split by model and token class, as the provider's line \
+            items are; line items that name no model's tokens are listed as 'other'.
+
+            --usage takes the provider's usage report (Usage API pages or the usage export) and compares its token counts \
+            with the ledger's on every row that does not reconcile: the same tokens mean the prices differ, different tokens \
+            mean usage is missing or extra. Nothing is written.
+
+            Exit 0 when every row matches or is explained, 3 otherwise (so it can run from cron), 1 for a bad file.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The provider's cost data files.", valueName: "file"))
+    var costs: [String]
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("The provider's usage report, to compare token counts.", valueName: "file"))
+    var usage: [String] = []
+    @Option(help: "The account whose usage is compared (default: every account).") var account: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("The largest difference still a match, in USD (default 0.000001).", valueName: "usd"))
+    var tolerance: Money?
+    @Option(help: "Compare whole days (day) or each day's line items (line-item).") var by: ReconciliationGranularity = .day
+
+    func validate() throws {
+        if costs.isEmpty { throw ValidationError("--costs needs at least one file") }
+        _ = try toleranceAmount()
+    }
+
+    func toleranceAmount() throws -> Money {
+        guard let tolerance else { return Reconciliation.defaultTolerance }
+        guard tolerance >= .zero else { throw ValidationError("--tolerance must not be negative") }
+        return tolerance
+    }
+
+    func run() throws {
+        let request = ReconcileRequest(costFiles: costs, usageFiles: usage, account: account, tolerance: try toleranceAmount(), granularity: by)
+        let report = try options.open().reconcile(request)
+        options.emit(ReconcileRendering.render(report, request: request))
+        if !report.summary.isReconciled { throw Failure.ProblemsFound() }
+    }
+}
+
+/// How `reconcile` prints its report.
+enum ReconcileRendering {
+    static func render(_ report: ReconciliationReport, request: ReconcileRequest) -> Rendered {
+        let byLineItem = report.granularity == .lineItem
+        let summary = report.summary
+        let unexplained = summary.providerOver - summary.ledgerOver
+        let rows = report.rows.map { row in
+            JSON.object(
+                [("date", .string(row.day.description))] + (byLineItem ? [("line_item", .string(row.item?.description ?? ""))] : []) + [
+                    ("provider_usd", .money(row.provider)), ("ledger_usd", .money(row.ledger)), ("diff_usd", .money(row.difference)),
+                    ("shifted_usd", .money(row.shifted)), ("unexplained_usd", .money(row.unexplained)), ("status", .string(row.status.rawValue)),
+                    ("note", .string(row.note)),
+                ])
+        }
+        let json = JSON.object([
+            ("account", .optional(request.account)), ("by", .string(report.granularity.rawValue)), ("tolerance_usd", .money(report.tolerance)),
+            ("from", report.rows.first.map { .string($0.day.description) } ?? .null),
+            ("to", report.rows.last.map { .string($0.day.description) } ?? .null),
+            ("rows", .array(rows)), ("matched", .int(Int64(summary.matched))), ("mismatched", .int(Int64(summary.mismatched))),
+            ("ok", .bool(summary.isReconciled)), ("provider_total_usd", .money(summary.providerTotal)),
+            ("ledger_total_usd", .money(summary.ledgerTotal)), ("matched_usd", .money(summary.matchedAmount)),
+            ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
+            ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(unexplained)),
+        ])
+        let columns =
+            ["date"] + (byLineItem ? ["line_item"] : []) + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note"]
+        let csvRows = report.rows.map { row in
+            [row.day.description] + (byLineItem ? [row.item?.description ?? ""] : [])
+                + [row.provider, row.ledger, row.difference, row.shifted, row.unexplained].map(\.decimalString) + [row.status.rawValue, row.note]
+        }
+        return Rendered(json: json, table: table(report, request: request), csv: Table(columns: columns, rows: csvRows))
+    }
+
+    private static func table(_ report: ReconciliationReport, request: ReconcileRequest) -> String {
+        let byLineItem = report.granularity == .lineItem
+        let summary = report.summary
+        let scope = request.account.map { "account \($0)" } ?? "every account"
+        var lines = [
+            "Reconciled \(request.costFiles.joined(separator: ", ")) against the ledger (\(scope)), by \(report.granularity.rawValue), "
+                + "tolerance \(report.tolerance.displayString).",
+            "",
+        ]
+        let table = Table(
+            columns: ["date"] + (byLineItem ? ["line item"] : []) + ["provider", "ledger", "difference", "status", "note"],
+            rows: report.rows.map { row in
+                [row.day.description] + (byLineItem ? [row.item?.description ?? ""] : [])
+                    + [row.provider.displayString, row.ledger.displayString, row.difference.displayString, row.status.rawValue, row.note]
+            },
+            rightAligned: byLineItem ? [2, 3, 4] : [1, 2, 3])
+        lines.append(table.rendered())
+        lines.append("")
+        var pairs: [(String, String)] = [
+            (
+                "matched",
+                "\(summary.matched) of \(plural(report.rows.count, "row")): \(summary.matchedAmount.displayString) of the provider's \(summary.providerTotal.displayString)"
+            ),
+            ("totals", "provider \(summary.providerTotal.displayString), ledger \(summary.ledgerTotal.displayString)"),
+        ]
+        if summary.shiftedAmount != .zero { pairs.append(("shifted", "\(summary.shiftedAmount.displayString) billed by the provider on the neighbouring day")) }
+        pairs.append(("unexplained", unexplainedText(summary)))
+        lines.append(keyValueLines(pairs))
+        lines.append(
+            summary.isReconciled
+                ? "OK: every row matches or is explained."
+                : "MISMATCHES: \(plural(summary.mismatched, "row")) \(summary.mismatched == 1 ? "does" : "do") not reconcile.")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func unexplainedText(_ summary: ReconciliationSummary) -> String {
+        var parts: [String] = []
+        if summary.providerOver != .zero { parts.append("the provider billed \(summary.providerOver.displayString) more than the ledger recorded") }
+        if summary.ledgerOver != .zero { parts.append("the ledger recorded \(summary.ledgerOver.displayString) more than the provider billed") }
+        return parts.isEmpty ? "none" : parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import TokenLedger
+import TokenLedgerCore
+
+struct SettleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settle",
+        abstract: "Charge a reserved request's actual usage and release the rest of its hold.",
+        discussion: "Usage beyond the hold is recorded all the same. Settling twice, or a voided or expired reservation, is refused (exit 2).")
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The reservation id.") var id: String
+    @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
+    @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
+    @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
+
+    func run() throws {
+        let receipt = try options.open().settle(SettleRequest(id: id, input: input, cached: cached, cacheWrite: cacheWrite, output: output, at: at ?? now()))
+        let charge = ChargeCommand.render(receipt.charge)
+        guard case .object(let fields) = charge.json else { preconditionFailure("a charge renders as an object") }
+        var table = "Settled \(id): charged \(receipt.charge.cost) of a \(receipt.reservation.hold) hold, released \(receipt.released)."
+        if receipt.beyondHold.nanos > 0 { table += "\nThe usage cost \(receipt.beyondHold) more than the hold; recorded all the same." }
+        options.emit(Rendered(
+            json: .object(
+                [("reservation", .string(id)), ("hold_usd", .money(receipt.reservation.hold)), ("released_usd", .money(receipt.released)),
+                 ("beyond_hold_usd", .money(receipt.beyondHold)), ("charge", .object(fields))]),
+            table: table + "\n" + charge.table))
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+/// `tokenledger`: prepaid-credit and usage-billing books for LLM APIs.
+@main
+struct TokenLedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenledger",
+        abstract: "Prepaid-credit and usage-billing books for LLM APIs, in one SQLite file.",
+        discussion: """
+            Exit codes: 0 done; 1 bad usage or input; 2 refused by a rule (nothing written); \
+            3 verify found problems or reconcile found mismatches; 4 the database is missing, locked, or not a TokenLedger file.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
+            BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
+            ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
+            ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, StressReserveCommand.self, StressChargeCommand.self,
+        ])
+
+    /// The global options, read here so that they may come before the subcommand's name
+    /// (`tokenledger --db books.sqlite balance acme`); each subcommand's group of the same type
+    /// receives them.
+    @OptionGroup var options: GlobalOptions
+
+    static func main() {
+        do {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if let first = arguments.first, !first.hasPrefix("-"), first != "help",
+               !configuration.subcommands.contains(where: { $0._commandName == first })
+            {
+                throw ValidationError("unknown command '\(first)'; see `tokenledger --help` for the commands")
+            }
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            Foundation.exit(Failure.report(error))
+        }
+    }
+}
+
+/// Turns any error into its message and exit code (CLI.md): 1 bad input, 2 refused by a rule,
+/// 3 problems found, 4 the database cannot be used.
+enum Failure {
+    /// `verify` found problems (exit 3).
+    struct ProblemsFound: Error {}
+
+    static func report(_ error: Error) -> Int32 {
+        let code: Int32
+        let name: String
+        let message: String
+        switch error {
+        case is ProblemsFound:
+            return 3
+        case let refusal as any Refusal:
+            code = refusal.isBadInput ? 1 : 2
+            name = refusal.code
+            message = refusal.message
+        case let input as InputError:
+            (code, name, message) = (1, "bad_input", input.description)
+        case let ledger as LedgerError:
+            (code, name, message) = (4, ledger.kind.rawValue, ledger.description)
+        default:
+            let exit = TokenLedgerCommand.exitCode(for: error)
+            if exit == .success {
+                TokenLedgerCommand.exit(withError: error)
+            }
+            (code, name, message) = (1, "bad_usage", TokenLedgerCommand.fullMessage(for: error))
+        }
+        if CommandState.format == .json {
+            print(JSON.object([("error", .object([("code", .string(name)), ("message", .string(message))]))]).rendered())
+        }
+        var text = message.hasPrefix("Error:") || name == "bad_usage" ? message : "error: \(name): \(message)"
+        if name == "bad_usage", !text.lowercased().hasPrefix("error") { text = "error: " + text }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        return code
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+/// How `import usage` prints its summary.
+enum UsageImportRendering {
+    /// How many bad rows the table lists before saying how many more there are.
+    static let tableListLimit = 20
+
+    static func render(_ summary: UsageImportSummary) -> Rendered {
+        let notListed = summary.skipped - summary.badRows.count
+        let json = JSON.object([
+            ("file", .string(summary.file)), ("format", .string(summary.format.rawValue)), ("account", .string(summary.account)),
+            ("rows_read", .int(Int64(summary.rowsRead))), ("charged", .int(Int64(summary.charged))), ("duplicates", .int(Int64(summary.duplicates))),
+            ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))), ("requests", .int(summary.requests)),
+            ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSON.time) ?? .null),
+            ("last_at", summary.lastAt.map(JSON.time) ?? .null), ("balance_usd", .money(summary.balance)),
+            (
+                "bad_rows",
+                .array(
+                    summary.badRows.map { bad in
+                        .object([
+                            ("line", .int(Int64(bad.line))), ("field", .optional(bad.field)), ("code", .string(bad.code)), ("reason", .string(bad.reason)),
+                        ])
+                    })
+            ),
+            ("bad_rows_not_listed", .int(Int64(notListed))),
+        ])
+        var lines = ["Imported \(summary.file) (\(summary.format.rawValue)) into \(summary.account): \(plural(summary.rowsRead, "row")) read."]
+        var pairs: [(String, String)] = [
+            ("charged", "\(summary.charged.grouped) (\(plural(Int(summary.requests), "request")))"),
+            ("duplicates", "\(summary.duplicates.grouped) (already recorded: nothing written)"),
+        ]
+        if summary.empty > 0 { pairs.append(("empty", "\(summary.empty.grouped) (no requests and no tokens: nothing to charge)")) }
+        pairs.append(("skipped", plural(summary.skipped, "bad row")))
+        pairs.append(("cost", summary.cost.displayString))
+        pairs.append(("first", summary.firstAt?.iso8601 ?? "-"))
+        pairs.append(("last", summary.lastAt?.iso8601 ?? "-"))
+        pairs.append(("balance", summary.balance.displayString))
+        lines.append(keyValueLines(pairs))
+        if !summary.badRows.isEmpty {
+            lines += ["", "Skipped rows:"]
+            lines += summary.badRows.prefix(tableListLimit).map { "  \($0.description) [\($0.code)]" }
+            let more = summary.skipped - min(summary.badRows.count, tableListLimit)
+            if more > 0 {
+                lines.append(
+                    "  … \(more.grouped) more"
+                        + (notListed > 0 ? " (--format json lists the first \(UsageImportSummary.badRowListLimit.grouped))" : " (--format json lists them all)")
+                )
+            }
+        }
+        let columns = [
+            "file", "format", "account", "rows_read", "charged", "duplicates", "empty", "skipped", "requests", "cost_usd", "first_at", "last_at", "balance_usd",
+        ]
+        let row = [
+            summary.file, summary.format.rawValue, summary.account, String(summary.rowsRead), String(summary.charged), String(summary.duplicates),
+            String(summary.empty), String(summary.skipped), String(summary.requests), summary.cost.decimalString, summary.firstAt?.iso8601 ?? "",
+            summary.lastAt?.iso8601 ?? "", summary.balance.decimalString,
+        ]
+        return Rendered(json: json, table: lines.joined(separator: "\n"), csv: Table(columns: columns, rows: [row]))
+    }
+}
