@@ -220,4 +220,23 @@ struct ChargingTests {
         #expect(payments.tierRank(at: utc(2026, 1, 10), table: UsageTier.defaultTable) == 1)
         #expect(payments.tierRank(at: utc(2026, 1, 30), table: UsageTier.defaultTable) == 3)
     }
+
+    @Test("A purchase or grant writes off expired lots first, then credits; refusals need the account")
+    func creditDecisions() throws {
+        let lots = [lot(1, .purchase, cents: 1_000, expires: utc(2027, 1, 1)), lot(2, .grant, cents: 200, expires: utc(2026, 3, 1))]
+        let purchase = PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now)
+        let (writeOffs, credit) = try Credits.decidePurchase(purchase, account: account(lots: lots))
+        #expect(writeOffs.map(\.amount) == [cents(200)] && credit.balanceAfter == cents(3_000) && credit.expiresAt == utc(2027, 3, 10, 12))
+        var refusal: PurchaseRefusal?
+        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: nil) } catch { refusal = error }
+        #expect(refusal == .unknownAccount("acme"))
+        do throws(PurchaseRefusal) {
+            _ = try Credits.decidePurchase(PurchaseRequest(account: "acme", amount: Money(dollars: 101), at: now), account: account())
+        } catch { refusal = error }
+        #expect(refusal == .aboveMaximum(amount: Money(dollars: 101), maximum: Money(dollars: 100)))
+        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: account(balance: Money(nanos: .max - 1))) } catch { refusal = error }
+        #expect(refusal == .balanceOverflow)
+        let grant = try Credits.decideGrant(GrantRequest(account: "acme", amount: cents(500), at: now), account: account(balance: cents(-100), lots: []))
+        #expect(grant.credit.lotKind == .grant && grant.credit.repaid == cents(100) && grant.credit.expiresAt == utc(2027, 3, 10, 12))
+    }
 }

@@ -1,6 +1,6 @@
 import TokenLedgerCore
 
-/// One charge, from request to receipt, over any ``ChargeStore``: load the snapshot, decide in
+/// One charge, from request to receipt, over any ``LedgerStore``: load the snapshot, decide in
 /// the core (``Charging/decide(_:usage:snapshot:)``), apply the effects, record the limits
 /// reached, and take the auto-recharge the balance calls for.
 ///
@@ -14,7 +14,7 @@ enum ChargeOperation {
     /// different usage it is refused as `id_conflict`. (The id is checked by the store's insert
     /// itself rather than by a lookup before it; a request refused before the insert looks its id
     /// up, so that a retry is answered as a retry whatever the account's state now.)
-    static func charge(_ request: ChargeRequest, usage: TokenUsage, store: some ChargeStore, paymentMethod: any PaymentMethod) throws -> ChargeReceipt {
+    static func charge(_ request: ChargeRequest, usage: TokenUsage, store: some LedgerStore, paymentMethod: any PaymentMethod) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
         let effects: ChargeEffects
         do {
@@ -46,7 +46,7 @@ enum ChargeOperation {
     /// purchase (``Credits/credit(_:kind:to:at:expiresAt:)``) when the payment succeeds; a
     /// failed attempt is recorded as such.
     private static func recharge(
-        _ amount: Money, after effects: ChargeEffects, request: ChargeRequest, requestID: String, usageID: Int64, store: some ChargeStore,
+        _ amount: Money, after effects: ChargeEffects, request: ChargeRequest, requestID: String, usageID: Int64, store: some LedgerStore,
         paymentMethod: any PaymentMethod
     ) throws -> RechargeAttempt {
         let balance = effects.balanceAfter

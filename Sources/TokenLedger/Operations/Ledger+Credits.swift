@@ -1,40 +1,6 @@
 import GRDB
 import TokenLedgerCore
 
-/// A card top-up to record.
-public struct PurchaseRequest: Sendable {
-    public var account: String
-    public var amount: Money
-    public var at: Timestamp
-    /// The idempotency key; generated when nil.
-    public var id: String?
-
-    public init(account: String, amount: Money, at: Timestamp, id: String? = nil) {
-        self.account = account
-        self.amount = amount
-        self.at = at
-        self.id = id
-    }
-}
-
-/// Free or promotional credit to record.
-public struct GrantRequest: Sendable {
-    public var account: String
-    public var amount: Money
-    public var at: Timestamp
-    /// When the credit expires; one year after `at` when nil.
-    public var expiresAt: Timestamp?
-    public var id: String?
-
-    public init(account: String, amount: Money, at: Timestamp, expiresAt: Timestamp? = nil, id: String? = nil) {
-        self.account = account
-        self.amount = amount
-        self.at = at
-        self.expiresAt = expiresAt
-        self.id = id
-    }
-}
-
 /// What a purchase or grant recorded (or, for a retried id, had recorded).
 public struct CreditReceipt: Sendable, Hashable {
     public var id: String
@@ -62,21 +28,7 @@ extension Ledger {
         if let id = request.id, let problem = Identifier.problem(id) { throw PurchaseRefusal.invalidID(problem) }
         let id = request.id ?? Ledger.generatedID("pur")
         return try write { db in
-            if let existing = try Ledger.existingCredit(reference: id, db: db) {
-                guard existing.kind == .purchase, existing.account == request.account, existing.amount == request.amount else {
-                    throw PurchaseRefusal.idConflict(id)
-                }
-                return existing
-            }
-            guard let account = try Account.find(named: request.account, db: db) else {
-                throw PurchaseRefusal.unknownAccount(request.account)
-            }
-            guard request.amount <= account.maximumPurchase else {
-                throw PurchaseRefusal.aboveMaximum(amount: request.amount, maximum: account.maximumPurchase)
-            }
-            return try Ledger.credit(
-                account, kind: .purchase, amount: request.amount, at: request.at, expiresAt: Credits.purchaseExpiry(from: request.at), reference: id, db: db
-            ) ?? { throw PurchaseRefusal.balanceOverflow }()
+            try CreditOperation.purchase(request, id: id, store: try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod))
         }
     }
 
@@ -84,22 +36,11 @@ extension Ledger {
     ///
     /// Throws ``GrantRefusal`` (in check order) and writes nothing when refused; idempotent on `id`.
     public func grant(_ request: GrantRequest) throws -> CreditReceipt {
-        let expiresAt = request.expiresAt ?? request.at.addingYears(1)
-        if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: expiresAt) { throw refusal }
+        if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: request.expiry) { throw refusal }
         if let id = request.id, let problem = Identifier.problem(id) { throw GrantRefusal.invalidID(problem) }
         let id = request.id ?? Ledger.generatedID("grt")
         return try write { db in
-            if let existing = try Ledger.existingCredit(reference: id, db: db) {
-                guard existing.kind == .grant, existing.account == request.account, existing.amount == request.amount,
-                      request.expiresAt == nil || request.expiresAt == existing.expiresAt
-                else { throw GrantRefusal.idConflict(id) }
-                return existing
-            }
-            guard let account = try Account.find(named: request.account, db: db) else {
-                throw GrantRefusal.unknownAccount(request.account)
-            }
-            return try Ledger.credit(account, kind: .grant, amount: request.amount, at: request.at, expiresAt: expiresAt, reference: id, db: db)
-                ?? { throw GrantRefusal.balanceOverflow }()
+            try CreditOperation.grant(request, id: id, store: try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod))
         }
     }
 
@@ -111,22 +52,6 @@ extension Ledger {
             let accountIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
             return try accountIDs.flatMap { try Ledger.bringUpToDate(try Account.find(id: $0, db: db), at: time, db: db).expired }
         }
-    }
-
-    /// Adds a lot of credit to `account` as ``Credits/credit(_:kind:to:at:expiresAt:)`` decides
-    /// it, once the lots expired by then are written off: one transfer from `@payments` or
-    /// `@grants`, the lot, and the repayment of overdraft if the balance was negative. Nil (and
-    /// nothing more written) when the balance would overflow.
-    static func credit(
-        _ account: Account, kind: TransferKind, amount: Money, at time: Timestamp, expiresAt: Timestamp, reference: String, db: Database
-    ) throws -> CreditReceipt? {
-        let balance = try bringUpToDate(account, at: time, db: db).account.balance
-        guard let credit = Credits.credit(amount, kind: kind, to: balance, at: time, expiresAt: expiresAt) else { return nil }
-        // After this point the operation must succeed.
-        _ = try EffectsWriter(db: db).insertCredit(credit, accountID: account.id, reference: reference)
-        return CreditReceipt(
-            id: reference, kind: credit.lotKind, account: account.name, amount: amount, balance: credit.balanceAfter, repaid: credit.repaid, at: time,
-            expiresAt: expiresAt, duplicate: false)
     }
 
     /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.

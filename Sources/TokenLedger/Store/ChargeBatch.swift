@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import TokenLedgerCore
 
-/// The SQLite ``ChargeStore``: loads the snapshots charges are decided on and applies their
+/// The SQLite ``LedgerStore``: loads the snapshots charges are decided on and applies their
 /// effects, inside one write transaction, keeping in memory what it has read (each account's
 /// figures and controls, each model's price entries) and the figures its charges change.
 ///
@@ -15,7 +15,7 @@ import TokenLedgerCore
 /// daily rollup (``PendingFigures``) are written by ``flush()``, which the caller runs before
 /// the transaction ends or anything reads them, unless the batch is kept with a tail
 /// (``ChargeState``, ``UsageTail``). Statements come from the connection's cache.
-final class ChargeBatch: ChargeStore {
+final class ChargeBatch: LedgerStore {
     let db: Database
     private let prices: PriceCache
     let paymentMethod: any PaymentMethod
@@ -61,7 +61,7 @@ final class ChargeBatch: ChargeStore {
         try ChargeOperation.charge(request, usage: usage, store: self, paymentMethod: paymentMethod)
     }
 
-    // MARK: ChargeStore
+    // MARK: LedgerStore
 
     func snapshot(for request: ChargeRequest) throws -> ChargeSnapshot {
         guard let index = try accountIndex(named: request.account) else {
@@ -119,6 +119,27 @@ final class ChargeBatch: ChargeStore {
             accounts[index].figures.apply(credit, lotID: lotID)
             accounts[index].recharged[accounts[index].month.startMilliseconds, default: 0] += credit.amount.nanos
         }
+    }
+
+    func accountFigures(named name: String) throws -> AccountFigures? {
+        snapshotIndex = try accountIndex(named: name)
+        return snapshotIndex.map { accounts[$0].figures }
+    }
+
+    func recordedCredit(reference: String) throws -> CreditReceipt? {
+        try Ledger.existingCredit(reference: reference, db: db)
+    }
+
+    func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
+        guard let index = snapshotIndex, accounts[index].figures.id == accountID else { preconditionFailure("write-offs of another account") }
+        try writer.insertWriteOffs(writeOffs, accountID: accountID)
+        accounts[index].figures.apply(writeOffs)
+    }
+
+    func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws {
+        guard let index = snapshotIndex, accounts[index].figures.id == accountID else { preconditionFailure("a credit to another account") }
+        let (_, lotID) = try writer.insertCredit(credit, accountID: accountID, reference: reference)
+        accounts[index].figures.apply(credit, lotID: lotID)
     }
 
     /// Writes the figures the batch's charges changed (``PendingFigures``) and marks every

@@ -6,12 +6,14 @@ import TokenLedgerCore
 ///
 /// Why a protocol: the rules live in the core (``Charging``, ``Credits``) and the flow of an
 /// operation in ``ChargeOperation``; a second store (another database) implements this and
-/// inherits every rule and every step. The SQLite store is ``ChargeBatch``, which also keeps its
+/// inherits every rule and every step (``ChargeOperation``, ``CreditOperation``). Reports, statements,
+/// reconciliation and `verify` still read the SQLite file directly: a second store brings its own
+/// queries for them. The SQLite store is ``ChargeBatch``, which also keeps its
 /// snapshots between transactions (the kept batch, see ``ChargeState``).
 ///
 /// Every method runs inside the store's current write transaction; a refusal thrown by the
 /// caller after any of them rolls the transaction back.
-protocol ChargeStore: AnyObject {
+protocol LedgerStore: AnyObject {
     /// The snapshot a decision on `request` needs: the account (nil when unknown), the price
     /// entry in force, the usage tiers, the month's figures (and open holds for an enforced
     /// charge).
@@ -32,6 +34,20 @@ protocol ChargeStore: AnyObject {
     /// Records an auto-recharge attempt caused by the charge `usageID`: on success the credit's
     /// transfer and lot (as a purchase), and the attempt either way.
     func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws
+
+    /// The figures of the customer account `name` as decisions need them; nil when there is none.
+    func accountFigures(named name: String) throws -> AccountFigures?
+
+    /// The purchase or grant recorded under `reference`, to answer a retry.
+    func recordedCredit(reference: String) throws -> CreditReceipt?
+
+    /// Records the write-offs of an account's expired lots (the account of the last
+    /// ``accountFigures(named:)``): an expiry transfer to `@expired` each.
+    func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws
+
+    /// Records a purchase or grant (of the account of the last ``accountFigures(named:)``): its
+    /// transfer, its lot and the lot's repayment of overdraft.
+    func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws
 }
 
 /// A charge already recorded under a request id: its content, to compare with a retry.

@@ -44,10 +44,16 @@ public struct AccountFigures: Sendable {
     /// The account after a charge: its expired lots written off, the cost drawn from its lots,
     /// the balance the decision worked out.
     public mutating func apply(_ effects: ChargeEffects) {
-        for writeOff in effects.writeOffs { take(Allocation(lotID: writeOff.lotID, amount: writeOff.amount)) }
+        apply(effects.writeOffs)
         if let first = effects.firstDraw { take(first) }
         for draw in effects.furtherDraws { take(draw) }
         balance = effects.balanceAfter
+    }
+
+    /// The account after write-offs of its expired lots.
+    public mutating func apply(_ writeOffs: [WriteOff]) {
+        for writeOff in writeOffs { take(Allocation(lotID: writeOff.lotID, amount: writeOff.amount)) }
+        if let last = writeOffs.last { balance = last.balanceAfter }
     }
 
     /// The account after a credit (a purchase, grant or recharge): the new lot, if any credit

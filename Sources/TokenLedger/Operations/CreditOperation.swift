@@ -1,0 +1,45 @@
+import TokenLedgerCore
+
+/// A purchase or a grant, from request to receipt, over any ``LedgerStore``: answer a retried id,
+/// load the account, decide in the core (``Credits/decidePurchase(_:account:)``,
+/// ``Credits/decideGrant(_:account:)``), and record the write-offs and the credit.
+enum CreditOperation {
+    /// Records a purchase whose amount and id passed the checks that need no account.
+    static func purchase(_ request: PurchaseRequest, id: String, store: some LedgerStore) throws -> CreditReceipt {
+        if let existing = try store.recordedCredit(reference: id) {
+            guard existing.kind == .purchase, existing.account == request.account, existing.amount == request.amount else {
+                throw PurchaseRefusal.idConflict(id)
+            }
+            return existing
+        }
+        let account = try store.accountFigures(named: request.account)
+        let decision = try Credits.decidePurchase(request, account: account)
+        return try record(decision, account: account, reference: id, store: store)
+    }
+
+    /// Records a grant whose amount, expiry and id passed the checks that need no account.
+    static func grant(_ request: GrantRequest, id: String, store: some LedgerStore) throws -> CreditReceipt {
+        if let existing = try store.recordedCredit(reference: id) {
+            guard existing.kind == .grant, existing.account == request.account, existing.amount == request.amount,
+                request.expiresAt == nil || request.expiresAt == existing.expiresAt
+            else { throw GrantRefusal.idConflict(id) }
+            return existing
+        }
+        let account = try store.accountFigures(named: request.account)
+        let decision = try Credits.decideGrant(request, account: account)
+        return try record(decision, account: account, reference: id, store: store)
+    }
+
+    private static func record(
+        _ decision: (writeOffs: [WriteOff], credit: CreditEffects), account: AccountFigures?, reference: String, store: some LedgerStore
+    ) throws -> CreditReceipt {
+        guard let account else { preconditionFailure("a credit decided without its account") }
+        // After this point the operation must succeed.
+        try store.recordWriteOffs(decision.writeOffs, accountID: account.id)
+        try store.recordCredit(decision.credit, accountID: account.id, reference: reference)
+        let credit = decision.credit
+        return CreditReceipt(
+            id: reference, kind: credit.lotKind, account: account.name, amount: credit.amount, balance: credit.balanceAfter, repaid: credit.repaid,
+            at: credit.at, expiresAt: credit.expiresAt, duplicate: false)
+    }
+}
