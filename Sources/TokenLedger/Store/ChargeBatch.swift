@@ -98,8 +98,8 @@ final class ChargeBatch: LedgerStore {
         if let spent = effects.projectMonthToDateAfter, let project = request.project {
             accounts[index].projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: effects.month.startMilliseconds)] = spent.nanos
         }
-        let draws = effects.firstDraw.map { [$0] + effects.furtherDraws } ?? effects.furtherDraws
-        try figures.add(request, usage: usage, accountID: effects.accountID, band: effects.band, cost: effects.cost, draws: draws, db: db)
+        try figures.add(request, usage: usage, accountID: effects.accountID, band: effects.band, cost: effects.cost, firstDraw: effects.firstDraw, db: db)
+        if !effects.furtherDraws.isEmpty { figures.addDraws(effects.furtherDraws) }
         figures.setCounter(counter, accountID: effects.accountID)
         return usageID
     }

@@ -9,7 +9,8 @@ import TokenLedgerCore
 /// adds each charge it records and writes them at its flush; ``UsageTail/fold(_:)`` adds the
 /// rows of a tail left by another process and writes them the same way.
 struct PendingFigures {
-    /// How much each customer account's balance goes down.
+    /// How much each customer account's balance goes down (every account with a row is here,
+    /// at zero for free usage, so that its month counter is written).
     private var debits: [Int64: Int64] = [:]
     /// How much `@usage` goes up.
     private var usageTotal: Int64 = 0
@@ -26,24 +27,48 @@ struct PendingFigures {
     /// transaction that wrote part of the rollup must write everything).
     var rollupWrote: Bool { rollup.wrote }
 
-    /// Adds one usage row: its account, cost, the lots it drew from, and its rollup key. The
-    /// month counter is set apart, by ``setCounter(_:accountID:)``.
-    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, draws lotDraws: [Allocation], db: Database) throws {
+    /// The debit and the draw of the last rows, while they name the same account and lot (an
+    /// import's rows mostly do): added up here, without hashing, until another comes.
+    private var lastDebit: (accountID: Int64, nanos: Int64)?
+    private var lastDraw: (lotID: Int64, nanos: Int64)?
+
+    /// Adds one usage row: its account, cost, the lot it drew from first (further lots go to
+    /// ``addDraws(_:)``), and its rollup key. The month counter is set apart, by
+    /// ``setCounter(_:accountID:)``.
+    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, firstDraw: Allocation?, db: Database) throws {
         rows += 1
-        if cost.nanos != 0 {
-            debits[accountID, default: 0] += cost.nanos
-            usageTotal += cost.nanos
-        } else if debits[accountID] == nil {
-            debits[accountID] = 0
+        usageTotal += cost.nanos
+        if let last = lastDebit, last.accountID == accountID {
+            lastDebit = (accountID, last.nanos + cost.nanos)
+        } else {
+            settleLastDebit()
+            lastDebit = (accountID, cost.nanos)
         }
-        for draw in lotDraws { draws[draw.lotID, default: 0] += draw.amount.nanos }
+        if let draw = firstDraw {
+            if let last = lastDraw, last.lotID == draw.lotID {
+                lastDraw = (last.lotID, last.nanos + draw.amount.nanos)
+            } else {
+                settleLastDraw()
+                lastDraw = (draw.lotID, draw.amount.nanos)
+            }
+        }
         try rollup.add(request, usage: usage, accountID: accountID, band: band, cost: cost, db: db)
         if rollup.count >= DailyRollup.flushThreshold { try rollup.flush(db: db) }
     }
 
-    /// Adds draws on lots of rows already added (further lots of a charge).
-    mutating func addDraws(_ lotDraws: [Allocation]) throws {
+    /// Adds draws on further lots of rows already added.
+    mutating func addDraws(_ lotDraws: [Allocation]) {
         for draw in lotDraws { draws[draw.lotID, default: 0] += draw.amount.nanos }
+    }
+
+    private mutating func settleLastDebit() {
+        if let last = lastDebit { debits[last.accountID, default: 0] += last.nanos }
+        lastDebit = nil
+    }
+
+    private mutating func settleLastDraw() {
+        if let last = lastDraw { draws[last.lotID, default: 0] += last.nanos }
+        lastDraw = nil
     }
 
     /// Sets the account's month counter as it is after the rows added.
@@ -51,6 +76,8 @@ struct PendingFigures {
 
     /// Writes every figure held, and forgets it. Accounts and lots are written in key order.
     mutating func write(db: Database) throws {
+        settleLastDebit()
+        settleLastDraw()
         let account = try DirectStatement(
             cachedIn: db, sql: "UPDATE account SET balance_nanos = balance_nanos - ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?",
             parameterCount: 4)

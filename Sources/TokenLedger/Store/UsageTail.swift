@@ -65,16 +65,16 @@ enum UsageTail {
                 output: rows.int64(8), project: rows.isNull(14) ? nil : rows.text(14), apiKey: rows.isNull(15) ? nil : rows.text(15),
                 user: rows.isNull(16) ? nil : rows.text(16), at: at, requests: rows.int64(9))
             let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
-            let draws = rows.isNull(12) ? [] : [Allocation(lotID: rows.int64(12), amount: Money(nanos: rows.int64(13)))]
-            try figures.add(request, usage: usage, accountID: accountID, band: band, cost: cost, draws: draws, db: db)
+            let draw = rows.isNull(12) ? nil : Allocation(lotID: rows.int64(12), amount: Money(nanos: rows.int64(13)))
+            try figures.add(request, usage: usage, accountID: accountID, band: band, cost: cost, firstDraw: draw, db: db)
             if counters[accountID] == nil { counters[accountID] = try storedCounter(accountID: accountID, db: db) }
             counters[accountID] = counters[accountID]!.adding(cost.nanos, monthStart: at.startOfMonth.milliseconds)
         }
         guard last > mark else { return }
         // Draws on further lots: a charge with any is never left in a tail, but a file is read as it is.
-        let further = try Row.fetchAll(db, sql: "SELECT u.account_id, x.lot_id, x.amount_nanos FROM usage_allocation x JOIN usage u ON u.id = x.usage_id WHERE x.usage_id > ?", arguments: [mark])
+        let further = try Row.fetchAll(db, sql: "SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id > ?", arguments: [mark])
         for row in further {
-            try figures.addDraws([Allocation(lotID: row[1], amount: Money(nanos: row[2]))])
+            figures.addDraws([Allocation(lotID: row[0], amount: Money(nanos: row[1]))])
         }
         for (accountID, counter) in counters { figures.setCounter(counter, accountID: accountID) }
         try figures.write(db: db)
