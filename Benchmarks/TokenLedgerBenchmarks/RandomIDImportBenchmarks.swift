@@ -65,7 +65,7 @@ enum RandomIDRows {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-bench-random-ids-\(count).csv").path
         if FileManager.default.fileExists(atPath: path) { return path }
         let partial = path + ".partial-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: partial, contents: nil)
+        guard FileManager.default.createFile(atPath: partial, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
         var text = header + "\n"
         for row in Rows(count: count) {
