@@ -8,8 +8,9 @@ import TokenLedgerCore
 /// random place; the lot that paid it inline), then the daily rollup, the balances and the lot
 /// once. The yardstick of `Import: N CSV rows, random ids`.
 ///
-/// The connection gets the ledger's own settings (``Ledger/configuration``: page cache and the
-/// rest), so that the comparison is of the work, not of the settings. Everything but the inserts
+/// The connection gets the ledger's settings for an import (foreign keys on, the page cache of
+/// ``Ledger/importPageCacheKibibytes``, WAL, `synchronous = NORMAL`), so
+/// that the comparison is of the work, not of the settings. Everything but the inserts
 /// (the file read, costs, balances, rollup sums) is computed before the measurement.
 final class RawRandomInserts {
     private let queue: DatabaseQueue
@@ -30,7 +31,13 @@ final class RawRandomInserts {
     init(path: String, file: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -8192") }
+        // The page cache the ledger's connection has while it imports.
+        // The page cache the ledger's connection has while it imports, and the ledger's
+        // `synchronous = NORMAL` (GRDB's for WAL files; a plain queue would use FULL).
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(Ledger.importPageCacheKibibytes)")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         queue = try DatabaseQueue(path: path, configuration: configuration)
         let names = Array(Set(RandomIDRows.models)).sorted()
         (accountID, lotID, creditNanos, models) = try queue.read { db in
