@@ -31,7 +31,6 @@ final class RawRandomInserts {
     init(path: String, file: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        // The page cache the ledger's connection has while it imports.
         // The page cache the ledger's connection has while it imports, and the ledger's
         // `synchronous = NORMAL` (GRDB's for WAL files; a plain queue would use FULL).
         configuration.prepareDatabase { db in
