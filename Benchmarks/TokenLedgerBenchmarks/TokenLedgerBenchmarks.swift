@@ -21,6 +21,7 @@ let benchmarks: @Sendable () -> Void = {
     durableChargeBenchmarks()
     importBenchmarks()
     largeImportBenchmark()
+    randomIDImportBenchmarks()
     simulationBenchmarks()
     reportBenchmarks()
 }

@@ -32,6 +32,9 @@ struct CSVColumns {
 
     func has(_ name: String) -> Bool { indexes[name] != nil }
 
+    /// The position of the column `name` in a record, nil when the file has no such column.
+    func position(_ name: String) -> Int? { indexes[name] }
+
     /// The column's name in the file.
     func fileName(_ name: String) -> String { fileNames[name] ?? name }
 

@@ -32,11 +32,18 @@ final class CSVRecordReader {
     /// The next record, a malformed one, or nil at the end of the file.
     func next() throws -> Result<CSVRecord, BadUsageRow>? {
         guard let line = try nextNonBlankLine() else { return nil }
+        return try record(startingWith: line)
+    }
+
+    /// The record starting with `line` (returned by ``nextNonBlankLine()``), reading more
+    /// lines while a quote is open: what ``next()`` returns after reading `line`.
+    func record(startingWith line: ArraySlice<UInt8>) throws -> Result<CSVRecord, BadUsageRow> {
         let number = lines.lineNumber
         return try record(line).map { CSVRecord(fields: $0, line: number) }
     }
 
-    private func nextNonBlankLine() throws -> ArraySlice<UInt8>? {
+    /// The next line that is not blank, or nil at the end of the file: a record's first line.
+    func nextNonBlankLine() throws -> ArraySlice<UInt8>? {
         while let line = try lines.next() {
             if !line.isBlank { return line }
         }

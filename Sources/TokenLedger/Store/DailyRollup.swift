@@ -4,22 +4,27 @@ import TokenLedgerCore
 /// Usage added up per `usage_daily` key (account, UTC day, model, tier, band, project, API
 /// key, user) and not yet written: what a ``ChargeBatch`` adds to the rollup at its flush.
 ///
-/// Why in memory: an import's rows mostly share their key with the row before, so adding them
-/// up here turns a million upserts into a few. A run of rows with the same key is added without
-/// hashing; the sums move to the dictionary when the key changes.
+/// Why in memory: an import's rows mostly share their key with a recent row, so adding them
+/// up here turns a million upserts into a few. The sums of the last few keys are kept in a
+/// short list and found by comparing, without hashing (rows of a day alternating between a few
+/// models, projects or keys); the oldest moves to the dictionary when a new key comes.
 struct DailyRollup {
     /// Keys held before the sums are written, so that memory stays flat on any import.
     static let flushThreshold = 4_096
     static let dayMilliseconds: Int64 = 86_400_000
 
+    /// How many recent keys are kept out of the dictionary.
+    static let recentKeys = 8
+
     private var sums: [Key: Sums] = [:]
-    private var current: (key: Key, sums: Sums)?
+    /// The sums of the most recent keys, the most recent last.
+    private var recent: [(key: Key, sums: Sums)] = []
 
     /// Whether ``flush(db:)`` has written sums since this was last set to false.
     var wrote = false
 
     /// How many keys are held.
-    var count: Int { sums.count + (current == nil ? 0 : 1) }
+    var count: Int { sums.count + recent.count }
 
     /// Adds a recorded usage. Sums that would overflow in memory are written first, so that
     /// SQLite refuses the overflow (an error, not a crash).
@@ -32,17 +37,19 @@ struct DailyRollup {
         let added = Sums(
             charges: 1, requests: request.requests, input: usage.inputTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens,
             output: usage.outputTokens, costNanos: cost.nanos)
-        if let current, current.key == key {
-            if let total = current.sums.adding(added) {
-                self.current!.sums = total
+        var position = recent.count - 1
+        while position >= 0, recent[position].key != key { position -= 1 }
+        if position >= 0 {
+            if let total = recent[position].sums.adding(added) {
+                recent[position].sums = total
                 return
             }
             try flush(db: db)
-        } else if let current {
-            self.current = nil
-            try merge(current.key, current.sums, db: db)
+        } else if recent.count >= Self.recentKeys {
+            let oldest = recent.removeFirst()
+            try merge(oldest.key, oldest.sums, db: db)
         }
-        current = (key, added)
+        recent.append((key, added))
     }
 
     /// Moves sums to the dictionary (writing what is held first if they would overflow).
@@ -64,7 +71,7 @@ struct DailyRollup {
     /// rather than flushing in the middle of a charge that may yet be refused.
     func heldCost(accountID: Int64, from: Int64, to: Int64, project: String? = nil) -> Int64 {
         var total: Int64 = 0
-        let held = sums.map { ($0.key, $0.value) } + (current.map { [($0.key, $0.sums)] } ?? [])
+        let held = sums.map { ($0.key, $0.value) } + recent.map { ($0.key, $0.sums) }
         for (key, sums) in held where key.accountID == accountID && key.dayMilliseconds >= from && key.dayMilliseconds < to {
             if let project, key.project != ExactText(project) { continue }
             total += sums.costNanos
@@ -74,9 +81,9 @@ struct DailyRollup {
 
     /// Adds what is held to `usage_daily` and forgets it.
     mutating func flush(db: Database) throws {
-        if let current {
-            self.current = nil
-            try merge(current.key, current.sums, db: db)
+        while !recent.isEmpty {
+            let entry = recent.removeFirst()
+            try merge(entry.key, entry.sums, db: db)
         }
         guard !sums.isEmpty else { return }
         wrote = true
