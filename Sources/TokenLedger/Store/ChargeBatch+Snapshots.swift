@@ -106,10 +106,11 @@ extension ChargeBatch {
 
     /// The rank of the minimum tier `model` needs, or nil; read once per model.
     func requiredRank(model: String) throws -> Int? {
-        // Rows of an import name the same model: no hashing for a repeat.
-        if let last = lastRequirement, last.model == ExactText(model) { return last.rank }
-        if let known = requiredRanks[ExactText(model)] {
-            lastRequirement = (ExactText(model), known)
+        // Rows of an import name the same few models: no hashing for a repeat.
+        let name = ExactText(model)
+        if let known = recentRequirements.value(for: name) { return known }
+        if let known = requiredRanks[name] {
+            recentRequirements.remember(known, for: name)
             return known
         }
         let query = try DirectStatement(
@@ -117,7 +118,8 @@ extension ChargeBatch {
         try query.bind(model, at: 1)
         let rank: Int? = try query.nextRow(in: db) ? Int(query.int64(0)) : nil
         if rank != nil { query.reset() }
-        requiredRanks[ExactText(model)] = .some(rank)
+        requiredRanks[name] = .some(rank)
+        recentRequirements.remember(rank, for: name)
         return rank
     }
 

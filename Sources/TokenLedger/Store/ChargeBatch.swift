@@ -29,12 +29,12 @@ final class ChargeBatch: LedgerStore {
     var requiredRanks: [ExactText: Int?] = [:]
     private var models: [ExactText: [PricePoint]] = [:]
     private var entries: [Int64: PriceEntry] = [:]
-    /// The account, model, requirement and price entry of the last charge: an import's rows
-    /// mostly repeat them, and comparing is cheaper than hashing.
+    /// The account of the last charge, and the models, requirements and price entries of the
+    /// last few: an import's rows mostly repeat them, and comparing is cheaper than hashing.
     private var lastAccount: (name: ExactText, index: Int)?
-    private var lastModel: (name: ExactText, points: [PricePoint])?
-    var lastRequirement: (model: ExactText, rank: Int?)?
-    private var lastEntry: (id: Int64, entry: PriceEntry)?
+    private var recentModels = RecentMemo<ExactText, [PricePoint]>()
+    var recentRequirements = RecentMemo<ExactText, Int?>()
+    private var recentEntries = RecentMemo<Int64, PriceEntry>()
     /// The account of the last snapshot, which the effects decided on it apply to.
     private var snapshotIndex: Int?
     /// Whether a charge since the last ``flush()`` wrote more than its usage row (an expiry
@@ -175,9 +175,10 @@ final class ChargeBatch: LedgerStore {
 
     /// The ids and times of `model`'s price entries, oldest first, read once per batch.
     func pricePoints(of model: String) throws -> [PricePoint] {
-        if let last = lastModel, last.name == ExactText(model) { return last.points }
-        if let points = models[ExactText(model)] {
-            lastModel = (ExactText(model), points)
+        let name = ExactText(model)
+        if let points = recentModels.value(for: name) { return points }
+        if let points = models[name] {
+            recentModels.remember(points, for: name)
             return points
         }
         var points: [PricePoint] = []
@@ -185,19 +186,17 @@ final class ChargeBatch: LedgerStore {
             cachedIn: db, sql: "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", parameterCount: 1)
         try query.bind(model, at: 1)
         while try query.nextRow(in: db) { points.append(PricePoint(id: query.int64(0), effectiveFromMilliseconds: query.int64(1))) }
-        models[ExactText(model)] = points
+        models[name] = points
+        recentModels.remember(points, for: name)
         return points
     }
 
     /// The price entry `id`, from the batch, the ledger's cache of entries, or the file.
     func entry(id: Int64) throws -> PriceEntry {
-        if let last = lastEntry, last.id == id { return last.entry }
-        if let entry = entries[id] {
-            lastEntry = (id, entry)
-            return entry
-        }
-        let entry = try prices.entry(id: id, db: db)
+        if let entry = recentEntries.value(for: id) { return entry }
+        let entry = try entries[id] ?? prices.entry(id: id, db: db)
         entries[id] = entry
+        recentEntries.remember(entry, for: id)
         return entry
     }
 }
