@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// The schema files, each embedded in the binary, oldest first. Listed here rather than read
@@ -11,8 +11,9 @@ let migrationFiles = [
     "v0004_usage_tail.sql",
 ]
 
-/// Our own targets build with every warning treated as an error.
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+/// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which
+/// SwiftPM drops when the package is a remote dependency, where it builds with warnings off).
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "TokenLedger",
@@ -23,10 +24,10 @@ let package = Package(
         .executable(name: "tokenledger", targets: ["tokenledger"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Benchmarks only (Benchmarks/): package-benchmark, with its malloc interposer for memory metrics.
-        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
