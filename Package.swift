@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .library(name: "TokenLedger", targets: ["TokenLedger"]),
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
+        .library(name: "TokenLedgerCharts", targets: ["TokenLedgerCharts"]),
         .executable(name: "tokenledger", targets: ["tokenledger"]),
     ],
     dependencies: [
@@ -53,17 +54,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Charts: SVG and a self-contained HTML page from the core's reports and simulations.
+        .target(name: "TokenLedgerCharts", dependencies: ["TokenLedgerCore"], swiftSettings: strict),
         // The command line: parse, call the library, render.
         .executableTarget(
             name: "tokenledger",
             dependencies: [
                 "TokenLedger",
+                "TokenLedgerCharts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
-        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
+        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts"], exclude: ["schema.golden.sql"]),
         // The fuzz targets (Fuzz/README.md): libFuzzer's entry point when `scripts/fuzz` builds it
         // with `-sanitize=fuzzer -D FUZZING`, else a replayer of saved inputs for the tests.
         // An executable of its own because libFuzzer brings its own `main`.
