@@ -22,13 +22,12 @@ let package = Package(
         .library(name: "TokenLedger", targets: ["TokenLedger"]),
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
         .library(name: "TokenLedgerCharts", targets: ["TokenLedgerCharts"]),
+        .library(name: "TokenLedgerDemo", targets: ["TokenLedgerDemo"]),
         .executable(name: "tokenledger", targets: ["tokenledger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // Benchmarks only (Benchmarks/): package-benchmark, with its malloc interposer for memory metrics.
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
@@ -56,12 +55,25 @@ let package = Package(
         ),
         // Charts: SVG and a self-contained HTML page from the core's reports and simulations.
         .target(name: "TokenLedgerCharts", dependencies: ["TokenLedgerCore"], swiftSettings: strict),
+        // The README's main job (`tokenledger demo`), with the Azure trace it bills embedded in
+        // the binary by the EmbedText plugin (see there why not `.embedInCode`).
+        .target(
+            name: "TokenLedgerDemo",
+            dependencies: ["TokenLedger", "TokenLedgerCore"],
+            exclude: ["AzureLLMInferenceTrace_conv.csv"],
+            swiftSettings: strict,
+            plugins: ["EmbedText"]
+        ),
+        // Embeds a target's CSV files as string constants, at build time.
+        .plugin(name: "EmbedText", capability: .buildTool(), dependencies: ["EmbedTextTool"]),
+        .executableTarget(name: "EmbedTextTool", path: "Plugins/EmbedTextTool", swiftSettings: strict),
         // The command line: parse, call the library, render.
         .executableTarget(
             name: "tokenledger",
             dependencies: [
                 "TokenLedger",
                 "TokenLedgerCharts",
+                "TokenLedgerDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -78,18 +90,6 @@ let package = Package(
             name: "tokenledgerTests",
             dependencies: ["tokenledger", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Expected"]
-        ),
-        // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).
-        .executableTarget(
-            name: "TokenLedgerBenchmarks",
-            dependencies: [
-                "TokenLedger",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            path: "Benchmarks/TokenLedgerBenchmarks",
-            swiftSettings: strict,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )
