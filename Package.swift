@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// The schema files, each embedded in the binary, oldest first. Listed here rather than read
@@ -11,8 +11,9 @@ let migrationFiles = [
     "v0004_usage_tail.sql",
 ]
 
-/// Our own targets build with every warning treated as an error.
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+/// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which
+/// SwiftPM drops when the package is a remote dependency, where it builds with warnings off).
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "TokenLedger",
@@ -20,13 +21,14 @@ let package = Package(
     products: [
         .library(name: "TokenLedger", targets: ["TokenLedger"]),
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
+        .library(name: "TokenLedgerCharts", targets: ["TokenLedgerCharts"]),
+        .library(name: "TokenLedgerDemo", targets: ["TokenLedgerDemo"]),
         .executable(name: "tokenledger", targets: ["TokenLedgerCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        // Benchmarks only (Benchmarks/): package-benchmark, with its malloc interposer for memory metrics.
-        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
@@ -49,20 +51,38 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, to bind parameters on the import path without boxing them.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                // SHA-256, for the ids of imported rows that have none.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
+        // Charts: SVG and a self-contained HTML page from the core's reports and simulations.
+        .target(name: "TokenLedgerCharts", dependencies: ["TokenLedgerCore"], swiftSettings: strict),
+        // The README's main job (`tokenledger demo`), with the Azure trace it bills embedded in
+        // the binary by the EmbedText plugin (see there why not `.embedInCode`).
+        .target(
+            name: "TokenLedgerDemo",
+            dependencies: ["TokenLedger", "TokenLedgerCore"],
+            exclude: ["AzureLLMInferenceTrace_conv.csv"],
+            swiftSettings: strict,
+            plugins: ["EmbedText"]
+        ),
+        // Embeds a target's CSV files as string constants, at build time.
+        .plugin(name: "EmbedText", capability: .buildTool(), dependencies: ["EmbedTextTool"]),
+        .executableTarget(name: "EmbedTextTool", path: "Plugins/EmbedTextTool", swiftSettings: strict),
         // The command line (the `tokenledger` executable): parse, call the library, render.
         .executableTarget(
             name: "TokenLedgerCLI",
             dependencies: [
                 "TokenLedger",
+                "TokenLedgerCharts",
+                "TokenLedgerDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
-        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger"], exclude: ["schema.golden.sql"]),
+        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts"], exclude: ["schema.golden.sql"]),
         // The fuzz targets (Fuzz/README.md): libFuzzer's entry point when `scripts/fuzz` builds it
         // with `-sanitize=fuzzer -D FUZZING`, else a replayer of saved inputs for the tests.
         // An executable of its own because libFuzzer brings its own `main`.
@@ -73,18 +93,6 @@ let package = Package(
             name: "TokenLedgerCLITests",
             dependencies: ["TokenLedgerCLI", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Expected"]
-        ),
-        // Speed and memory: `swift package benchmark` (see Benchmarks/TokenLedgerBenchmarks).
-        .executableTarget(
-            name: "TokenLedgerBenchmarks",
-            dependencies: [
-                "TokenLedger",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            path: "Benchmarks/TokenLedgerBenchmarks",
-            swiftSettings: strict,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )

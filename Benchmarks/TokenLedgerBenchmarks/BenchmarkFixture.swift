@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import TokenLedger
 import TokenLedgerCore
+import TokenLedgerDemo
 
 /// The ledgers, accounts and rows the benchmarks share.
 enum BenchmarkFixture {

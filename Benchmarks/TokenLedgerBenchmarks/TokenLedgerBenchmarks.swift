@@ -13,7 +13,7 @@ import TokenLedgerCore
 ///   `Raw SQLite: N rows` (plain inserts of the same rows into the same tables);
 /// - `Import: large, peak memory`: 10 million rows under 100 MB resident.
 ///
-/// Run: `swift package --allow-writing-to-package-directory benchmark --target TokenLedgerBenchmarks`.
+/// Run, from `Benchmarks/`: `swift package --allow-writing-to-package-directory benchmark`.
 /// `TOKENLEDGER_BENCHMARK_LARGE_ROWS` changes the large import's row count.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(10)

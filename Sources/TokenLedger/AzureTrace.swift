@@ -14,11 +14,9 @@ public struct AzureTraceRequest: Sendable, Hashable {
 
 /// Reads the Azure Public Dataset's LLM inference traces (Splitwise, ISCA 2024). Times have no
 /// zone and are read as UTC; `time` holds whole milliseconds, the rest of the fraction is kept
-/// in `subMillisecondNanoseconds`.
+/// in `subMillisecondNanoseconds`. `TokenLedgerDemo` bundles one real hour of such a trace
+/// (`AzureTrace.bundledConversationTrace`).
 public enum AzureTrace {
-    /// The trace bundled in the binary: one real hour of conversation requests.
-    public static var bundledConversationTrace: String { azureConversationTraceCSV }
-
     /// The header line of a trace file.
     public static let header = "TIMESTAMP,ContextTokens,GeneratedTokens"
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenLedger
 import TokenLedgerCore
+import TokenLedgerDemo
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

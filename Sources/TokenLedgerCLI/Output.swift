@@ -1,5 +1,6 @@
 import Foundation
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// A JSON value with ordered keys, printed exactly: money is a decimal string, never a float.

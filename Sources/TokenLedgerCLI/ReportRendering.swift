@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// How `report monthly` prints.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// `tokenledger simulate`: an auto-recharge policy (or a sweep of them) over a real trace, in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// `tokenledger statement`: an account's month, from opening to closing balance.

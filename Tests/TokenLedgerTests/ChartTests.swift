@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// Nanodollars in one dollar.

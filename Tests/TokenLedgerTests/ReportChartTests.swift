@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TokenLedger
+import TokenLedgerCharts
 import TokenLedgerCore
 
 /// The pictures of `report monthly` and `statement`: well-formed SVG and HTML with the

@@ -1,3 +1,4 @@
+import Crypto
 import GRDB
 import TokenLedgerCore
 
@@ -51,7 +52,7 @@ struct ImportIdentity {
         ImportIdentity.append(account, to: &head)
         // Scheme 2 hashes the first 16 bytes of the head's digest instead of the head, and the
         // fields in binary, so that a typical row is one SHA-256 block rather than two.
-        self.head = scheme >= 2 ? Array(SHA256.digest(of: head).prefix(16)) : head
+        self.head = scheme >= 2 ? Array(SHA256.hash(data: head).prefix(16)) : head
     }
 
     /// The id of the next row with `request`'s fields (a valid request, placed in time).
@@ -80,7 +81,7 @@ struct ImportIdentity {
                 text[4 + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
             }
             text[16] = UInt8(ascii: "_")
-            key.withUnsafeBufferPointer { SHA256.writeHexDigest(of: $0, into: UnsafeMutableBufferPointer(rebasing: text[17..<41])) }
+            ImportIdentity.writeHexDigest(of: key, into: UnsafeMutableBufferPointer(rebasing: text[17..<41]))
             return 41
         }
     }
@@ -103,7 +104,11 @@ struct ImportIdentity {
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         key.append(UInt8(ascii: "#"))
         ImportIdentity.appendDigits(of: occurrence, to: &key)
-        return key.withUnsafeBufferPointer { ImportIdentity.prefix + SHA256.hexDigest(of: $0, digits: 64) }
+        return ImportIdentity.prefix
+            + String(unsafeUninitializedCapacity: 64) { text in
+                ImportIdentity.writeHexDigest(of: key, into: UnsafeMutableBufferPointer(rebasing: text[0..<64]))
+                return 64
+            }
     }
 
     /// Ends the count: drops the temporary table, if one was made.
@@ -204,6 +209,19 @@ struct ImportIdentity {
             bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
             rest %= divisor
             divisor /= 10
+        }
+    }
+
+    /// Writes the first `text.count` (at most 64) lowercase hexadecimal digits of the SHA-256 of
+    /// `bytes` into `text`.
+    private static func writeHexDigest(of bytes: [UInt8], into text: UnsafeMutableBufferPointer<UInt8>) {
+        precondition((0...64).contains(text.count))
+        SHA256.hash(data: bytes).withUnsafeBytes { digest in
+            for index in 0..<text.count {
+                let byte = digest[index / 2]
+                let nibble = index % 2 == 0 ? byte >> 4 : byte & 0xF
+                text[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import TokenLedger
 import TokenLedgerCore
 
 /// The README's main job: a month of real LLM traffic through a ledger, end to end.
