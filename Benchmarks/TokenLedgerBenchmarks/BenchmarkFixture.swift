@@ -14,11 +14,14 @@ enum BenchmarkFixture {
     static let priceEntry: PriceEntry = DefaultPriceBook.entries.last { $0.model == model }!
     static let importOptions = UsageImportOptions(account: account, model: model, start: Timestamp(milliseconds: startMilliseconds))
     /// The bundled real Azure trace (one hour of conversation requests), parsed once.
+    // swift-format-ignore: NeverUseForceTry
     static let trace: [AzureTraceRequest] = try! AzureTrace.parse(AzureTrace.bundledConversationTrace, file: "bundled")
 
     /// The ledger the durable-charge benchmark charges one request at a time.
+    // swift-format-ignore: NeverUseForceTry
     static let chargeLedger: Ledger = try! freshLedger()
     /// A plain SQLite table for one durable commit at a time.
+    // swift-format-ignore: NeverUseForceTry
     static let rawCommitDatabase: RawCommits = try! RawCommits(path: newPath())
     private static let chargeCounter = Mutex(0)
 

@@ -84,14 +84,18 @@ final class RawInserts {
                 ])
                 let start = row.at - row.at % 86_400_000
                 if let current = day, current.start != start {
-                    try rollup.execute(arguments: [accountID, current.start, BenchmarkFixture.model, current.charges, current.charges, current.input, current.output, current.cost])
+                    try rollup.execute(arguments: [
+                        accountID, current.start, BenchmarkFixture.model, current.charges, current.charges, current.input, current.output, current.cost,
+                    ])
                     day = nil
                 }
                 let current = day ?? (start, 0, 0, 0, 0)
                 day = (start, current.charges + 1, current.input + row.input, current.output + row.output, current.cost + row.costNanos)
             }
             if let current = day {
-                try rollup.execute(arguments: [accountID, current.start, BenchmarkFixture.model, current.charges, current.charges, current.input, current.output, current.cost])
+                try rollup.execute(arguments: [
+                    accountID, current.start, BenchmarkFixture.model, current.charges, current.charges, current.input, current.output, current.cost,
+                ])
             }
             try db.execute(sql: "UPDATE account SET balance_nanos = ? WHERE id = ?", arguments: [balance, accountID])
             try db.execute(sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = 3", arguments: [creditNanos - balance])

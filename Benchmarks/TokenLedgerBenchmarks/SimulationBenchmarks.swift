@@ -73,6 +73,7 @@ func simulationBenchmarks() {
 enum SimulationFixture {
     static let requests = 1_000_000
 
+    // swift-format-ignore: NeverUseForceTry
     static let trace: SimulationTrace = {
         var rows = RepeatedAzureTrace(count: requests)
         let options = SimulationTraceOptions(model: "gpt-4o", timeScale: try! TimeScale(parsing: "14"), start: Timestamp(year: 2026, month: 1, day: 1))
@@ -80,6 +81,7 @@ enum SimulationFixture {
     }()
 
     /// Recharge below $20 to $100 (about one recharge per 15,000 requests).
+    // swift-format-ignore: NeverUseForceTry
     static let policy = SimulationPolicy(
         startBalance: Money(dollars: 100),
         recharge: try! AutoRechargePolicy(threshold: Money(dollars: 20), restoreTo: Money(dollars: 100), maximumPurchase: Money(dollars: 100)))

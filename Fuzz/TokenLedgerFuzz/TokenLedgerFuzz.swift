@@ -74,63 +74,64 @@ final class ScratchFile: @unchecked Sendable {
 }
 
 #if FUZZING
-/// libFuzzer's driver (in its runtime, linked by `-sanitize=fuzzer`). Called from our own `main`
-/// because SwiftPM links an executable's `main` to the module's entry point, not libFuzzer's.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
+    /// libFuzzer's driver (in its runtime, linked by `-sanitize=fuzzer`). Called from our own `main`
+    /// because SwiftPM links an executable's `main` to the module's entry point, not libFuzzer's.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
 
-/// The target in force, named by `TOKENLEDGER_FUZZ_TARGET`.
-private let target: FuzzTarget = {
-    let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
-    guard let target = FuzzTarget(rawValue: name) else {
-        fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// The target in force, named by `TOKENLEDGER_FUZZ_TARGET`.
+    private let target: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["TOKENLEDGER_FUZZ_TARGET"] ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            fatalError("TOKENLEDGER_FUZZ_TARGET must be one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return target
+    }()
+
+    /// libFuzzer's entry point: one input.
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+        target.run(UnsafeRawBufferPointer(start: start, count: count))
+        return 0
     }
-    return target
-}()
 
-/// libFuzzer's entry point: one input.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    target.run(UnsafeRawBufferPointer(start: start, count: count))
-    return 0
-}
-
-/// Runs libFuzzer's driver with libFuzzer's arguments.
-@main
-enum Fuzz {
-    static func main() {
-        _ = target
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
+    /// Runs libFuzzer's driver with libFuzzer's arguments.
+    @main
+    enum Fuzz {
+        static func main() {
+            _ = target
+            var argc = CommandLine.argc
+            var argv = CommandLine.unsafeArgv
+            exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
+        }
     }
-}
 #else
-/// Replays inputs: `TokenLedgerFuzz TARGET PATH...`, each path a file or a folder of files.
-@main
-enum Replay {
-    static func main() throws {
-        let arguments = CommandLine.arguments.dropFirst()
-        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
-            print("usage: TokenLedgerFuzz TARGET PATH...; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))")
-            exit(1)
-        }
-        var replayed = 0
-        for path in arguments.dropFirst() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            let files = isDirectory.boolValue
-                ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
-            for file in files {
-                let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                data.withUnsafeBytes { target.run($0) }
-                replayed += 1
+    /// Replays inputs: `TokenLedgerFuzz TARGET PATH...`, each path a file or a folder of files.
+    @main
+    enum Replay {
+        static func main() throws {
+            let arguments = CommandLine.arguments.dropFirst()
+            guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
+                print("usage: TokenLedgerFuzz TARGET PATH...; targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))")
+                exit(1)
             }
+            var replayed = 0
+            for path in arguments.dropFirst() {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+                let files =
+                    isDirectory.boolValue
+                    ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
+                for file in files {
+                    let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                    data.withUnsafeBytes { target.run($0) }
+                    replayed += 1
+                }
+            }
+            print("\(target.rawValue): \(replayed) inputs replayed")
         }
-        print("\(target.rawValue): \(replayed) inputs replayed")
     }
-}
 #endif

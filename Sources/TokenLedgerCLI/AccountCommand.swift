@@ -18,9 +18,10 @@ struct AccountCommand: ParsableCommand {
     static func render(_ account: Account, title: String) -> Rendered {
         Rendered(
             json: json(account),
-            table: "\(title) \(account.name)\n" + keyValueLines([
-                ("balance", account.balance.displayString), ("max purchase", account.maximumPurchase.displayString),
-                ("overdraft allowance", account.overdraftAllowance.displayString), ("created", account.createdAt.iso8601),
-            ]))
+            table: "\(title) \(account.name)\n"
+                + keyValueLines([
+                    ("balance", account.balance.displayString), ("max purchase", account.maximumPurchase.displayString),
+                    ("overdraft allowance", account.overdraftAllowance.displayString), ("created", account.createdAt.iso8601),
+                ]))
     }
 }

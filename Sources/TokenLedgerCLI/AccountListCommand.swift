@@ -15,11 +15,15 @@ extension AccountCommand {
                 rows: accounts.map {
                     [$0.name, $0.balance.displayString, $0.maximumPurchase.displayString, $0.overdraftAllowance.displayString, $0.createdAt.iso8601]
                 }, rightAligned: [1, 2, 3])
-            options.emit(Rendered(
-                json: .object([("accounts", .array(accounts.map(AccountCommand.json)))]),
-                table: accounts.isEmpty ? "No accounts yet: create one with `tokenledger account create NAME`." : table.rendered(),
-                csv: Table(columns: ["account", "balance_usd", "max_purchase_usd", "overdraft_usd", "created_at"],
-                           rows: accounts.map { [$0.name, $0.balance.decimalString, $0.maximumPurchase.decimalString, $0.overdraftAllowance.decimalString, $0.createdAt.iso8601] })))
+            options.emit(
+                Rendered(
+                    json: .object([("accounts", .array(accounts.map(AccountCommand.json)))]),
+                    table: accounts.isEmpty ? "No accounts yet: create one with `tokenledger account create NAME`." : table.rendered(),
+                    csv: Table(
+                        columns: ["account", "balance_usd", "max_purchase_usd", "overdraft_usd", "created_at"],
+                        rows: accounts.map {
+                            [$0.name, $0.balance.decimalString, $0.maximumPurchase.decimalString, $0.overdraftAllowance.decimalString, $0.createdAt.iso8601]
+                        })))
         }
     }
 }

@@ -23,13 +23,16 @@ struct BalanceCommand: ParsableCommand {
             rows: report.lots.map {
                 [$0.kind.rawValue, $0.remaining.displayString, $0.original.displayString, $0.createdAt.iso8601, $0.expiresAt.iso8601]
             }, rightAligned: [1, 2])
-        var text = "Balance of \(report.account) at \(report.at.iso8601)\n" + keyValueLines([
-            ("balance", report.balance.displayString + (report.balance.nanos < 0 ? " (overdraft owed)" : "")),
-            ("available", report.available.displayString + (report.reserved.nanos > 0 ? " (\(report.reserved) held by open reservations)" : "")),
-            ("month to date", report.monthToDate.displayString),
-            ("usage tier", "\(report.tier.name) (monthly usage limit \(report.tier.monthlyUsageLimit))"),
-            ("auto-recharge", report.recharge.map(\.description) ?? "off"),
-        ] + report.limits.map { ("limits of \($0.scope)", LimitRender.describe($0.limits)) })
+        var text =
+            "Balance of \(report.account) at \(report.at.iso8601)\n"
+            + keyValueLines(
+                [
+                    ("balance", report.balance.displayString + (report.balance.nanos < 0 ? " (overdraft owed)" : "")),
+                    ("available", report.available.displayString + (report.reserved.nanos > 0 ? " (\(report.reserved) held by open reservations)" : "")),
+                    ("month to date", report.monthToDate.displayString),
+                    ("usage tier", "\(report.tier.name) (monthly usage limit \(report.tier.monthlyUsageLimit))"),
+                    ("auto-recharge", report.recharge.map(\.description) ?? "off"),
+                ] + report.limits.map { ("limits of \($0.scope)", LimitRender.describe($0.limits)) })
         for attempt in report.rechargeAttempts {
             text += "\nrecharge at \(attempt.at.iso8601): " + RechargeRender.line(attempt)
         }
@@ -44,12 +47,16 @@ struct BalanceCommand: ParsableCommand {
             json: .object([
                 ("account", .string(report.account)), ("at", .time(report.at)), ("balance_usd", .money(report.balance)),
                 ("available_usd", .money(report.available)), ("overdraft_allowance_usd", .money(report.overdraftAllowance)),
-                ("lots", .array(report.lots.map { lot in
-                    .object([
-                        ("kind", .string(lot.kind.rawValue)), ("remaining_usd", .money(lot.remaining)), ("original_usd", .money(lot.original)),
-                        ("created_at", .time(lot.createdAt)), ("expires_at", .time(lot.expiresAt)),
-                    ])
-                })),
+                (
+                    "lots",
+                    .array(
+                        report.lots.map { lot in
+                            .object([
+                                ("kind", .string(lot.kind.rawValue)), ("remaining_usd", .money(lot.remaining)), ("original_usd", .money(lot.original)),
+                                ("created_at", .time(lot.createdAt)), ("expires_at", .time(lot.expiresAt)),
+                            ])
+                        })
+                ),
                 ("tier", .string(report.tier.name)), ("monthly_usage_limit_usd", .money(report.tier.monthlyUsageLimit)),
                 ("month_to_date_usd", .money(report.monthToDate)), ("reserved_usd", .money(report.reserved)),
                 ("expired_now_usd", .money(report.expiredNow.reduce(Money.zero) { $0 + $1.amount })),

@@ -30,9 +30,10 @@ struct ChargeCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try options.open()
-        let receipt = try ledger.charge(ChargeRequest(
-            account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
-            project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce))
+        let receipt = try ledger.charge(
+            ChargeRequest(
+                account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
+                project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce))
         options.emit(Self.render(receipt))
     }
 
@@ -50,7 +51,8 @@ struct ChargeCommand: ParsableCommand {
         if receipt.overdraft.nanos > 0 { lines.append(("overdraft", "\(receipt.overdraft) of it beyond the credit; the next top-up repays it")) }
         if let recharge = receipt.recharge { lines.append(("recharge", RechargeRender.line(recharge))) }
         if !receipt.alerts.isEmpty { lines.append(("alerts", receipt.alerts.map(\.code).joined(separator: ", "))) }
-        let title = receipt.duplicate
+        let title =
+            receipt.duplicate
             ? "Already recorded (same request id and usage): nothing written."
             : "Charged \(receipt.account) \(receipt.cost) at \(receipt.at.iso8601)."
         return Rendered(

@@ -9,7 +9,8 @@ enum CreditRender {
             ("expires", receipt.expiresAt.iso8601),
         ]
         if receipt.repaid.nanos > 0 { lines.insert(("repaid overdraft", receipt.repaid.displayString), at: 2) }
-        let title = receipt.duplicate
+        let title =
+            receipt.duplicate
             ? "Already recorded (same id and content): nothing written."
             : "Recorded \(receipt.kind == .purchase ? "purchase" : "grant") of \(receipt.amount) for \(receipt.account) at \(receipt.at.iso8601)."
         return Rendered(

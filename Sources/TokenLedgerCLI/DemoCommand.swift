@@ -32,15 +32,20 @@ struct DemoCommand: ParsableCommand {
             replayed as October 2025 for the account '\(Demo.account)' on the bundled price book.
 
             """
-        text += summary.duplicates == summary.requests
+        text +=
+            summary.duplicates == summary.requests
             ? "This ledger already had the demo: all \(summary.requests.grouped) requests were duplicates and nothing was charged twice.\n\n"
             : "\n"
         let usage = Table(
             columns: ["model", "tier", "requests", "input tokens", "output tokens", "cost"],
             rows: summary.usage.map {
                 [$0.model, $0.tier.rawValue, $0.requests.grouped, $0.inputTokens.grouped, $0.outputTokens.grouped, $0.cost.displayString]
-            } + [["total", "", summary.usage.reduce(0) { $0 + $1.requests }.grouped, summary.usage.reduce(0) { $0 + $1.inputTokens }.grouped,
-                  summary.usage.reduce(0) { $0 + $1.outputTokens }.grouped, summary.totalCost.displayString]],
+            } + [
+                [
+                    "total", "", summary.usage.reduce(0) { $0 + $1.requests }.grouped, summary.usage.reduce(0) { $0 + $1.inputTokens }.grouped,
+                    summary.usage.reduce(0) { $0 + $1.outputTokens }.grouped, summary.totalCost.displayString,
+                ]
+            ],
             rightAligned: [2, 3, 4, 5])
         text += "Usage in October 2025, by model:\n" + usage.rendered() + "\n\n"
         var credits = Table(columns: ["date", "credit", "amount", "expires", "note"], rows: [], rightAligned: [2])
@@ -60,7 +65,8 @@ struct DemoCommand: ParsableCommand {
 
             """
         text += "\n" + BalanceCommand.render(summary.balance).table + "\n\n"
-        text += summary.verify.ok
+        text +=
+            summary.verify.ok
             ? "verify: OK, the books balance (\(summary.verify.transfers.grouped) transfers, \(summary.verify.usages.grouped) charges repriced exactly).\n"
             : "verify: PROBLEMS: \(summary.verify.problems.joined(separator: "; "))\n"
         text += "\nThe ledger is in \(path). Look around (from a checkout, `swift run tokenledger` stands for `tokenledger`):\n"
@@ -75,10 +81,16 @@ struct DemoCommand: ParsableCommand {
                 ("duplicates", .int(Int64(summary.duplicates))), ("cost_usd", .money(summary.totalCost)),
                 ("expired_usd", .money(summary.expired)), ("overdraft_usd", .money(summary.overdraftBeforeRepayment)),
                 ("balance_usd", .money(summary.balance.balance)), ("verify_ok", .bool(summary.verify.ok)),
-                ("by_model", .array(summary.usage.map {
-                    .object([("model", .string($0.model)), ("tier", .string($0.tier.rawValue)), ("requests", .int($0.requests)),
-                             ("input_tokens", .int($0.inputTokens)), ("output_tokens", .int($0.outputTokens)), ("cost_usd", .money($0.cost))])
-                })),
+                (
+                    "by_model",
+                    .array(
+                        summary.usage.map {
+                            .object([
+                                ("model", .string($0.model)), ("tier", .string($0.tier.rawValue)), ("requests", .int($0.requests)),
+                                ("input_tokens", .int($0.inputTokens)), ("output_tokens", .int($0.outputTokens)), ("cost_usd", .money($0.cost)),
+                            ])
+                        })
+                ),
             ]),
             table: text)
     }

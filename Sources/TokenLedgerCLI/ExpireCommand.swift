@@ -16,16 +16,24 @@ struct ExpireCommand: ParsableCommand {
         let table = Table(
             columns: ["account", "lot", "written off", "expired"],
             rows: records.map { [$0.account, $0.lotKind.rawValue, $0.amount.displayString, $0.expiredAt.iso8601] }, rightAligned: [2])
-        options.emit(Rendered(
-            json: .object([
-                ("expired", .array(records.map {
-                    .object([("account", .string($0.account)), ("kind", .string($0.lotKind.rawValue)), ("amount_usd", .money($0.amount)),
-                             ("expired_at", .time($0.expiredAt))])
-                })),
-                ("total_usd", .money(records.reduce(Money.zero) { $0 + $1.amount })),
-            ]),
-            table: records.isEmpty ? "Nothing to write off." : table.rendered(),
-            csv: Table(columns: ["account", "kind", "amount_usd", "expired_at"],
-                       rows: records.map { [$0.account, $0.lotKind.rawValue, $0.amount.decimalString, $0.expiredAt.iso8601] })))
+        options.emit(
+            Rendered(
+                json: .object([
+                    (
+                        "expired",
+                        .array(
+                            records.map {
+                                .object([
+                                    ("account", .string($0.account)), ("kind", .string($0.lotKind.rawValue)), ("amount_usd", .money($0.amount)),
+                                    ("expired_at", .time($0.expiredAt)),
+                                ])
+                            })
+                    ),
+                    ("total_usd", .money(records.reduce(Money.zero) { $0 + $1.amount })),
+                ]),
+                table: records.isEmpty ? "Nothing to write off." : table.rendered(),
+                csv: Table(
+                    columns: ["account", "kind", "amount_usd", "expired_at"],
+                    rows: records.map { [$0.account, $0.lotKind.rawValue, $0.amount.decimalString, $0.expiredAt.iso8601] })))
     }
 }

@@ -18,11 +18,12 @@ struct InitCommand: ParsableCommand {
         let added = try ledger.loadDefaultPrices()
         let schema = try ledger.schemaVersion().last ?? ""
         let verb = existed ? "Ledger ready" : "Created ledger"
-        options.emit(Rendered(
-            json: .object([
-                ("path", .string(options.path)), ("created", .bool(!existed)), ("schema", .string(schema)),
-                ("default_prices_added", .int(Int64(added))),
-            ]),
-            table: "\(verb) at \(options.path) (schema \(schema)); \(added) default price entries added."))
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("path", .string(options.path)), ("created", .bool(!existed)), ("schema", .string(schema)),
+                    ("default_prices_added", .int(Int64(added))),
+                ]),
+                table: "\(verb) at \(options.path) (schema \(schema)); \(added) default price entries added."))
     }
 }

@@ -29,9 +29,10 @@ struct LimitCommand: ParsableCommand {
             settings = [try ledger.setLimits(account: account, scope: project.map(LimitScope.project) ?? .account, soft: soft, hard: hard, clear: clear)]
         }
         let lines = settings.map { "\($0.scope): \(LimitRender.describe($0.limits))" }
-        options.emit(Rendered(
-            json: .object([("account", .string(account)), ("limits", .array(settings.map(LimitRender.json)))]),
-            table: "Monthly limits of \(account):" + (lines.isEmpty ? " none (the usage tier's limit applies)." : "\n" + lines.joined(separator: "\n"))))
+        options.emit(
+            Rendered(
+                json: .object([("account", .string(account)), ("limits", .array(settings.map(LimitRender.json)))]),
+                table: "Monthly limits of \(account):" + (lines.isEmpty ? " none (the usage tier's limit applies)." : "\n" + lines.joined(separator: "\n"))))
     }
 }
 

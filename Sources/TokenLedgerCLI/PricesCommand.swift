@@ -12,12 +12,16 @@ struct PricesCommand: ParsableCommand {
         var tiers: [(String, JSON)] = []
         for tier in ServiceTier.allCases {
             guard let rates = entry.resolvedRates(tier: tier) else { continue }
-            tiers.append((tier.rawValue, .object([
-                ("input_usd_per_million", .money(Money(nanos: rates.input))),
-                ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
-                ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
-                ("output_usd_per_million", .money(Money(nanos: rates.output))),
-            ])))
+            tiers.append(
+                (
+                    tier.rawValue,
+                    .object([
+                        ("input_usd_per_million", .money(Money(nanos: rates.input))),
+                        ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
+                        ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
+                        ("output_usd_per_million", .money(Money(nanos: rates.output))),
+                    ])
+                ))
         }
         return .object([
             ("model", .string(entry.model)), ("effective_from", .time(entry.effectiveFrom)), ("source", .string(price.source)),
@@ -53,8 +57,10 @@ struct PricesCommand: ParsableCommand {
             json: .object([("prices", .array(prices.map(json)))]),
             table: prices.isEmpty ? "No prices found." : table.rendered(),
             csv: Table(
-                columns: ["model", "tier", "effective_from", "input_usd_per_million", "cached_input_usd_per_million",
-                          "cache_write_usd_per_million", "output_usd_per_million", "max_input_tokens", "max_output_tokens", "source"],
+                columns: [
+                    "model", "tier", "effective_from", "input_usd_per_million", "cached_input_usd_per_million",
+                    "cache_write_usd_per_million", "output_usd_per_million", "max_input_tokens", "max_output_tokens", "source",
+                ],
                 rows: csvRows))
     }
 }

@@ -6,7 +6,9 @@ extension PricesCommand {
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a price entry for a model, in force from --effective-from.",
-            discussion: "History is never rewritten: usage before --effective-from keeps its old prices. Cached input and cache write cost the input price unless given.")
+            discussion:
+                "History is never rewritten: usage before --effective-from keeps its old prices. Cached input and cache write cost the input price unless given."
+        )
 
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The model.") var model: String
@@ -40,10 +42,11 @@ extension PricesCommand {
                 model: model, effectiveFrom: effectiveFrom ?? now(), rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens)
             let added = try options.open().setPrice(entry)
             let rendered = PricesCommand.render([ListedPrice(entry: entry, source: "manual")])
-            options.emit(Rendered(
-                json: .object([("added", .bool(added)), ("price", PricesCommand.json(ListedPrice(entry: entry, source: "manual")))]),
-                table: (added ? "Added:" : "Already in the price book (same entry): nothing written.") + "\n" + rendered.table,
-                csv: rendered.csv))
+            options.emit(
+                Rendered(
+                    json: .object([("added", .bool(added)), ("price", PricesCommand.json(ListedPrice(entry: entry, source: "manual")))]),
+                    table: (added ? "Added:" : "Already in the price book (same entry): nothing written.") + "\n" + rendered.table,
+                    csv: rendered.csv))
         }
     }
 }

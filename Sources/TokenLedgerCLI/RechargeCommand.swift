@@ -40,13 +40,14 @@ struct RechargeCommand: ParsableCommand {
             settings = try ledger.autoRecharge(account: account)
         }
         let policy = settings.policy
-        options.emit(Rendered(
-            json: .object([
-                ("account", .string(settings.account)), ("on", .bool(policy != nil)),
-                ("threshold_usd", policy.map { .money($0.threshold) } ?? .null), ("restore_to_usd", policy.map { .money($0.restoreTo) } ?? .null),
-                ("monthly_cap_usd", policy?.monthlyCap.map(JSON.money) ?? .null),
-            ]),
-            table: "Auto-recharge of \(settings.account): " + (policy.map { "on, \($0)" } ?? "off") + "."))
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("account", .string(settings.account)), ("on", .bool(policy != nil)),
+                    ("threshold_usd", policy.map { .money($0.threshold) } ?? .null), ("restore_to_usd", policy.map { .money($0.restoreTo) } ?? .null),
+                    ("monthly_cap_usd", policy?.monthlyCap.map(JSON.money) ?? .null),
+                ]),
+                table: "Auto-recharge of \(settings.account): " + (policy.map { "on, \($0)" } ?? "off") + "."))
     }
 }
 

@@ -23,16 +23,21 @@ struct ReserveCommand: ParsableCommand {
     @Option(help: "The API key that makes the request.") var apiKey: String?
     @Option(help: "The end user the request is made for.") var user: String?
     @Option(help: "The reservation id (generated when omitted); the settled charge's request id.") var id: String?
-    @Option(parsing: .unconditional, help: "Seconds until an unsettled hold is released (1 to 86400).") var expiresIn: Int64 = ReservationRequest.defaultExpirySeconds
+    @Option(parsing: .unconditional, help: "Seconds until an unsettled hold is released (1 to 86400).") var expiresIn: Int64 = ReservationRequest
+        .defaultExpirySeconds
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let reservation = try options.open().reserve(ReservationRequest(
-            account: account, model: model, tier: tier, input: input, maxOutput: maxOutput, project: project, apiKey: apiKey, user: user, id: id,
-            at: at ?? now(), expiresInSeconds: expiresIn))
-        options.emit(ReservationRender.render(reservation, title: reservation.duplicate
-            ? "Already reserved (same id and request): nothing written."
-            : "Reserved \(reservation.hold) of \(reservation.account) until \(reservation.expiresAt.iso8601)."))
+        let reservation = try options.open().reserve(
+            ReservationRequest(
+                account: account, model: model, tier: tier, input: input, maxOutput: maxOutput, project: project, apiKey: apiKey, user: user, id: id,
+                at: at ?? now(), expiresInSeconds: expiresIn))
+        options.emit(
+            ReservationRender.render(
+                reservation,
+                title: reservation.duplicate
+                    ? "Already reserved (same id and request): nothing written."
+                    : "Reserved \(reservation.hold) of \(reservation.account) until \(reservation.expiresAt.iso8601)."))
     }
 }
 
@@ -47,9 +52,10 @@ enum ReservationRender {
                 ("expires_at", .time(reservation.expiresAt)), ("available_usd", .money(reservation.available)),
                 ("duplicate", .bool(reservation.duplicate)),
             ]),
-            table: title + "\n" + keyValueLines([
-                ("id", reservation.id), ("hold", reservation.hold.displayString), ("status", reservation.status.rawValue),
-                ("expires", reservation.expiresAt.iso8601), ("available", reservation.available.displayString),
-            ]))
+            table: title + "\n"
+                + keyValueLines([
+                    ("id", reservation.id), ("hold", reservation.hold.displayString), ("status", reservation.status.rawValue),
+                    ("expires", reservation.expiresAt.iso8601), ("available", reservation.available.displayString),
+                ]))
     }
 }

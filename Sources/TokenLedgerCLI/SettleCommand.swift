@@ -22,10 +22,13 @@ struct SettleCommand: ParsableCommand {
         guard case .object(let fields) = charge.json else { preconditionFailure("a charge renders as an object") }
         var table = "Settled \(id): charged \(receipt.charge.cost) of a \(receipt.reservation.hold) hold, released \(receipt.released)."
         if receipt.beyondHold.nanos > 0 { table += "\nThe usage cost \(receipt.beyondHold) more than the hold; recorded all the same." }
-        options.emit(Rendered(
-            json: .object(
-                [("reservation", .string(id)), ("hold_usd", .money(receipt.reservation.hold)), ("released_usd", .money(receipt.released)),
-                 ("beyond_hold_usd", .money(receipt.beyondHold)), ("charge", .object(fields))]),
-            table: table + "\n" + charge.table))
+        options.emit(
+            Rendered(
+                json: .object(
+                    [
+                        ("reservation", .string(id)), ("hold_usd", .money(receipt.reservation.hold)), ("released_usd", .money(receipt.released)),
+                        ("beyond_hold_usd", .money(receipt.beyondHold)), ("charge", .object(fields)),
+                    ]),
+                table: table + "\n" + charge.table))
     }
 }

@@ -105,14 +105,20 @@ enum StatementRendering {
         }
         let json = JSON.object(
             [("account", .string(statement.account)), ("month", .string(statement.monthText))] + figures.map { ($0.field, JSON.money($0.amount)) }
-                + [("entries", .array(entries)), ("lots", .array(lots)),
-                   ("failed_recharges", .array(statement.failedRecharges.map { failed in
-                       .object([
-                           ("at", .time(failed.at)), ("amount_usd", .money(failed.amount)), ("failure", .string(failed.failure)),
-                           ("request_id", .string(failed.requestID)),
-                       ])
-                   })),
-                   ("alerts", .array(statement.alerts.map(LimitRender.json)))])
+                + [
+                    ("entries", .array(entries)), ("lots", .array(lots)),
+                    (
+                        "failed_recharges",
+                        .array(
+                            statement.failedRecharges.map { failed in
+                                .object([
+                                    ("at", .time(failed.at)), ("amount_usd", .money(failed.amount)), ("failure", .string(failed.failure)),
+                                    ("request_id", .string(failed.requestID)),
+                                ])
+                            })
+                    ),
+                    ("alerts", .array(statement.alerts.map(LimitRender.json))),
+                ])
         let csv = Table(
             columns: ["account", "month"] + figures.map(\.field),
             rows: [[statement.account, statement.monthText] + figures.map(\.amount.decimalString)])

@@ -34,11 +34,12 @@ struct StressChargeCommand: ParsableCommand {
             if receipt.duplicate { duplicates += 1 } else { charged += 1 }
             cost += receipt.cost
         }
-        options.emit(Rendered(
-            json: .object([
-                ("worker", .string(worker)), ("charged", .int(Int64(charged))), ("duplicates", .int(Int64(duplicates))),
-                ("cost_usd", .string(cost.decimalString)),
-            ]),
-            table: "\(worker): \(charged) charged, \(duplicates) duplicates, \(cost)"))
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("worker", .string(worker)), ("charged", .int(Int64(charged))), ("duplicates", .int(Int64(duplicates))),
+                    ("cost_usd", .string(cost.decimalString)),
+                ]),
+                table: "\(worker): \(charged) charged, \(duplicates) duplicates, \(cost)"))
     }
 }

@@ -35,11 +35,12 @@ struct StressReserveCommand: ParsableCommand {
             admitted += 1
             _ = try ledger.settle(SettleRequest(id: id, input: input, output: output, at: at))
         }
-        options.emit(Rendered(
-            json: .object([
-                ("worker", .string(worker)), ("admitted", .int(Int64(admitted))),
-                ("refused", .object(refused.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
-            ]),
-            table: "\(worker): \(admitted) admitted, \(refused.values.reduce(0, +)) refused"))
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("worker", .string(worker)), ("admitted", .int(Int64(admitted))),
+                    ("refused", .object(refused.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+                ]),
+                table: "\(worker): \(admitted) admitted, \(refused.values.reduce(0, +)) refused"))
     }
 }

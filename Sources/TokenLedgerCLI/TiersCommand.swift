@@ -31,16 +31,22 @@ struct TiersCommand: ParsableCommand {
             rightAligned: [1, 2, 3]
         ).rendered()
         for requirement in requirements { text += "\n\(requirement.model) needs tier \(requirement.tier)" }
-        options.emit(Rendered(
-            json: .object([
-                ("tiers", .array(tiers.map { tier in
-                    .object([
-                        ("name", .string(tier.name)), ("minimum_paid_usd", .money(tier.minimumPaid)),
-                        ("minimum_days", .int(Int64(tier.minimumDaysSinceFirstPayment))), ("monthly_usage_limit_usd", .money(tier.monthlyUsageLimit)),
-                    ])
-                })),
-                ("minimum_tiers", .array(requirements.map { .object([("model", .string($0.model)), ("tier", .string($0.tier))]) })),
-            ]),
-            table: text))
+        options.emit(
+            Rendered(
+                json: .object([
+                    (
+                        "tiers",
+                        .array(
+                            tiers.map { tier in
+                                .object([
+                                    ("name", .string(tier.name)), ("minimum_paid_usd", .money(tier.minimumPaid)),
+                                    ("minimum_days", .int(Int64(tier.minimumDaysSinceFirstPayment))),
+                                    ("monthly_usage_limit_usd", .money(tier.monthlyUsageLimit)),
+                                ])
+                            })
+                    ),
+                    ("minimum_tiers", .array(requirements.map { .object([("model", .string($0.model)), ("tier", .string($0.tier))]) })),
+                ]),
+                table: text))
     }
 }

@@ -30,7 +30,7 @@ struct TokenLedgerCommand: ParsableCommand {
         do {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if let first = arguments.first, !first.hasPrefix("-"), first != "help",
-               !configuration.subcommands.contains(where: { $0._commandName == first })
+                !configuration.subcommands.contains(where: { $0._commandName == first })
             {
                 throw ValidationError("unknown command '\(first)'; see `tokenledger --help` for the commands")
             }

@@ -12,16 +12,18 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let report = try options.open().verify()
-        var text = report.ok
+        var text =
+            report.ok
             ? "OK: the books balance (\(plural(report.transfers, "transfer")), \(plural(report.accounts, "account")), \(plural(report.usages, "charge")) repriced exactly)."
             : "PROBLEMS FOUND (\(report.problems.count)):"
         for problem in report.problems { text += "\n- " + problem }
-        options.emit(Rendered(
-            json: .object([
-                ("ok", .bool(report.ok)), ("transfers", .int(Int64(report.transfers))), ("accounts", .int(Int64(report.accounts))),
-                ("charges", .int(Int64(report.usages))), ("problems", .array(report.problems.map(JSON.string))),
-            ]),
-            table: text))
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("ok", .bool(report.ok)), ("transfers", .int(Int64(report.transfers))), ("accounts", .int(Int64(report.accounts))),
+                    ("charges", .int(Int64(report.usages))), ("problems", .array(report.problems.map(JSON.string))),
+                ]),
+                table: text))
         if !report.ok { throw Failure.ProblemsFound() }
     }
 }

@@ -69,10 +69,18 @@ public enum Demo {
             try ledger.createAccount(NewAccount(name: account, at: start))
         }
         var events: [Event] = []
-        events.append(Event(label: "welcome credit", receipt: try ledger.grant(GrantRequest(
-            account: account, amount: welcomeGrant, at: start, expiresAt: welcomeGrantExpiry, id: "demo-welcome-grant"))))
-        events.append(Event(label: "card top-up", receipt: try ledger.purchase(PurchaseRequest(
-            account: account, amount: firstTopUp, at: start, id: "demo-top-up-1"))))
+        events.append(
+            Event(
+                label: "welcome credit",
+                receipt: try ledger.grant(
+                    GrantRequest(
+                        account: account, amount: welcomeGrant, at: start, expiresAt: welcomeGrantExpiry, id: "demo-welcome-grant"))))
+        events.append(
+            Event(
+                label: "card top-up",
+                receipt: try ledger.purchase(
+                    PurchaseRequest(
+                        account: account, amount: firstTopUp, at: start, id: "demo-top-up-1"))))
         var receipts: [ChargeReceipt] = []
         receipts.reserveCapacity(requests.count)
         progress(0, requests.count)
@@ -82,8 +90,12 @@ public enum Demo {
             progress(receipts.count, requests.count)
         }
         let overdraft = -min(receipts.last!.balance, .zero)
-        events.append(Event(label: "card top-up", receipt: try ledger.purchase(PurchaseRequest(
-            account: account, amount: secondTopUp, at: secondTopUpAt, id: "demo-top-up-2"))))
+        events.append(
+            Event(
+                label: "card top-up",
+                receipt: try ledger.purchase(
+                    PurchaseRequest(
+                        account: account, amount: secondTopUp, at: secondTopUpAt, id: "demo-top-up-2"))))
         let expired = try ledger.journal(account: account, kinds: [.expiry]).reduce(Money.zero) { $0 - $1.amount }
         let usage = try ledger.usageTotals(account: account, from: start, to: start.startOfNextMonth)
         let example = receipts.first { $0.model == "gpt-4o" } ?? receipts[0]

@@ -21,12 +21,13 @@ struct ConcurrentProcessTests {
             #expect(try CLI.run(command + ["--db", database]).status == 0)
         }
         // Each cycle holds and settles 30 tokens at a cent each: $50 allows 166 of the 4,000.
-        let results = try Self.runAtOnce((1...4).map { worker in
-            [
-                "stress-reserve", "acme", "--model", "cent", "--input", "10", "--output", "20", "--cycles", "1000", "--worker", "w\(worker)",
-                "--at", "2026-01-02", "--db", database, "--format", "json",
-            ]
-        })
+        let results = try Self.runAtOnce(
+            (1...4).map { worker in
+                [
+                    "stress-reserve", "acme", "--model", "cent", "--input", "10", "--output", "20", "--cycles", "1000", "--worker", "w\(worker)",
+                    "--at", "2026-01-02", "--db", database, "--format", "json",
+                ]
+            })
         var admitted: Int64 = 0
         var refused: Int64 = 0
         for json in results {
@@ -72,12 +73,13 @@ struct ConcurrentProcessTests {
 
     /// `stress-charge` workers charging the same 1,500 requests each (by worker name) at once.
     static func charging(_ workers: [String], count: Int, database: String) throws -> [[String: Any]] {
-        try runAtOnce(workers.map { worker in
-            [
-                "stress-charge", "acme", "--model", "gpt-4o-mini", "--input", "900", "--output", "120", "--count", "\(count)", "--worker", worker,
-                "--at", "2026-01-02", "--db", database, "--format", "json",
-            ]
-        })
+        try runAtOnce(
+            workers.map { worker in
+                [
+                    "stress-charge", "acme", "--model", "gpt-4o-mini", "--input", "900", "--output", "120", "--count", "\(count)", "--worker", worker,
+                    "--at", "2026-01-02", "--db", database, "--format", "json",
+                ]
+            })
     }
 
     /// Each process keeps its batch between its charges while nobody else writes; every other

@@ -28,17 +28,21 @@ struct CrashTests {
         for index in 0..<charges {
             let model = ["gpt-4o", "gpt-4o-mini", "o3"][index % 3]
             loop += "'\(binary)' charge acme --model \(model) --input \(500 + index * 37) --cached \(index % 4 * 50) --output \(100 + index * 11)"
-            loop += " --project p-\(index % 3) --user u-\(index % 5) --id charge-\(index) --at 2026-01-20T\(String(format: "%02d", index % 24)):\(String(format: "%02d", index % 60)):00Z"
+            loop +=
+                " --project p-\(index % 3) --user u-\(index % 5) --id charge-\(index) --at 2026-01-20T\(String(format: "%02d", index % 24)):\(String(format: "%02d", index % 60)):00Z"
             loop += " --db '\(database)' >/dev/null\n"
         }
         return [
-            Workload(name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --input-format csv --db '\(database)' >/dev/null", maximumDelayMilliseconds: 400),
+            Workload(
+                name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --input-format csv --db '\(database)' >/dev/null",
+                maximumDelayMilliseconds: 400),
             Workload(name: "charges", script: loop, maximumDelayMilliseconds: 1_500),
             // One process charging one request per transaction: after its first, each commits
             // only its usage row, and a kill leaves that tail for the next command to fold in.
             Workload(
                 name: "gateway",
-                script: "exec '\(binary)' stress-charge acme --model gpt-4o-mini --input 700 --output 90 --count \(gatewayCharges) --worker gw --at 2026-01-21T00:00:00Z --db '\(database)' >/dev/null",
+                script:
+                    "exec '\(binary)' stress-charge acme --model gpt-4o-mini --input 700 --output 90 --count \(gatewayCharges) --worker gw --at 2026-01-21T00:00:00Z --db '\(database)' >/dev/null",
                 maximumDelayMilliseconds: 600),
         ]
     }

@@ -70,7 +70,8 @@ struct FaultCLITests {
         let pages = (FileManager.default.contents(atPath: database)?.count ?? 0) / 4096
         let cap = ["TOKENLEDGER_MAX_PAGE_COUNT": "\(pages + 4)"]
         try Self.expectRefused(
-            ["import", "usage", usage, "--account", "acme", "--input-format", "csv"], database: database, code: "disk_full", words: "the disk is full", unchanged: .rows,
+            ["import", "usage", usage, "--account", "acme", "--input-format", "csv"], database: database, code: "disk_full", words: "the disk is full",
+            unchanged: .rows,
             environment: cap)
         #expect(try CLI.succeed(["balance", "acme", "--at", "2026-03-01", "--format", "json"], database: database) == balance)
         #expect(try CLI.succeed(["verify"], database: database).contains("OK"))
@@ -85,7 +86,8 @@ struct FaultCLITests {
         let asNobody = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
         // A file its user may only read.
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
-        try Self.expectRefused(["purchase", "acme", "10", "--id", "pay-2"], database: database, code: "read_only", words: "cannot be written", prefix: asNobody)
+        try Self.expectRefused(
+            ["purchase", "acme", "10", "--id", "pay-2"], database: database, code: "read_only", words: "cannot be written", prefix: asNobody)
         // A file its user may write, in a folder it may not (SQLite's log cannot be made).
         if getuid() == 0 {
             try FileManager.default.setAttributes([.posixPermissions: 0o600, .ownerAccountID: 65534], ofItemAtPath: database)
@@ -93,7 +95,8 @@ struct FaultCLITests {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: database)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.url.path)
         }
-        try Self.expectRefused(["purchase", "acme", "10", "--id", "pay-2"], database: database, code: "read_only", words: "cannot be written", prefix: asNobody)
+        try Self.expectRefused(
+            ["purchase", "acme", "10", "--id", "pay-2"], database: database, code: "read_only", words: "cannot be written", prefix: asNobody)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.url.path)
     }
 
@@ -125,7 +128,8 @@ struct FaultCLITests {
     func damaged(_ damage: Damage) throws {
         let folder = try ScratchFolder("faults")
         let database = try Self.makeLedger(in: folder)
-        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
+        try CLI.succeed(
+            ["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
         var bytes = try #require(FileManager.default.contents(atPath: database))
         let (code, words) = try Self.damage(damage, database: database, bytes: &bytes)
         for command in [["balance", "acme"], ["verify"], ["purchase", "acme", "10", "--id", "pay-2"], ["account", "list"], ["init"]] {
@@ -137,7 +141,8 @@ struct FaultCLITests {
     func damageFoundByVerify() throws {
         let folder = try ScratchFolder("faults")
         let database = try Self.makeLedger(in: folder)
-        try CLI.succeed(["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
+        try CLI.succeed(
+            ["import", "usage", try folder.write("usage.csv", CLI.usageCSV(rows: 2_000)), "--account", "acme", "--input-format", "csv"], database: database)
         var bytes = try #require(FileManager.default.contents(atPath: database))
         let pages = bytes.count / 4096
         bytes.replaceSubrange(4096 * (pages / 3)..<4096 * (pages - 1), with: Data(count: 4096 * (pages - 1 - pages / 3)))

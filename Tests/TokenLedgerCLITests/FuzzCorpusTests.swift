@@ -12,10 +12,12 @@ struct FuzzCorpusTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: corpus.path)) ?? []).sorted()
     }
 
-    @Test("every target has a seed corpus", arguments: [
-        "money", "timestamp", "catalog", "costs", "usage-openai-jsonl", "usage-csv", "usage-azure-trace", "usage-mooncake-trace",
-        "usage-openai-usage-api", "usage-openai-usage-export",
-    ])
+    @Test(
+        "every target has a seed corpus",
+        arguments: [
+            "money", "timestamp", "catalog", "costs", "usage-openai-jsonl", "usage-csv", "usage-azure-trace", "usage-mooncake-trace",
+            "usage-openai-usage-api", "usage-openai-usage-export",
+        ])
     func seeded(_ target: String) throws {
         #expect(try !FileManager.default.contentsOfDirectory(atPath: Self.corpus.appendingPathComponent(target).path).isEmpty)
     }

@@ -29,8 +29,10 @@ struct HostileNameTests {
         try CLI.succeed(["prices", "set", name, "--input", "1", "--output", "2", "--effective-from", "2025-01-01"], database: database)
         for (index, label) in ([name] + Self.attribution).enumerated() {
             try CLI.succeed(
-                ["charge", name, "--model", name, "--input", "1000", "--output", "10", "--project", label, "--api-key", label, "--user", label,
-                 "--id", "\(index)-\(name.prefix(200))", "--at", "2026-01-02"], database: database)
+                [
+                    "charge", name, "--model", name, "--input", "1000", "--output", "10", "--project", label, "--api-key", label, "--user", label,
+                    "--id", "\(index)-\(name.prefix(200))", "--at", "2026-01-02",
+                ], database: database)
         }
         let balance = try JSONSerialization.jsonObject(with: Data(try CLI.succeed(["balance", name, "--format", "json"], database: database).utf8))
         #expect((balance as? [String: Any])?["account"] as? String == name)

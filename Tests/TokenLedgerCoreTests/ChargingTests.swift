@@ -61,14 +61,20 @@ struct ChargingTests {
     /// decision refuses with step k's code (the earlier checks win).
     static let steps: [(code: String, change: @Sendable (inout ChargeRequest, inout ChargeSnapshot) -> Void)] = [
         ("balance_overflow", { _, snapshot in snapshot.account?.balance = Money(nanos: .min + 1) }),
-        ("insufficient_balance", { request, snapshot in
-            request.enforce = true
-            snapshot.account?.balance = cents(5)
-        }),
-        ("hard_limit", { _, snapshot in
-            snapshot.account?.limits = SpendLimits(hard: cents(100))
-            snapshot.monthToDate = cents(100)
-        }),
+        (
+            "insufficient_balance",
+            { request, snapshot in
+                request.enforce = true
+                snapshot.account?.balance = cents(5)
+            }
+        ),
+        (
+            "hard_limit",
+            { _, snapshot in
+                snapshot.account?.limits = SpendLimits(hard: cents(100))
+                snapshot.monthToDate = cents(100)
+            }
+        ),
         ("tier_too_low", { _, snapshot in snapshot.requiredTierRank = 3 }),
         ("no_price_for_tier", { request, _ in request.tier = .priority }),
         ("context_window_exceeded", { request, _ in request.outputTokens = 10_001 }),
@@ -161,7 +167,8 @@ struct ChargingTests {
     @Test("The balance below the threshold calls for the recharge the policy gives, within the month's cap")
     func rechargeDue() throws {
         var snapshot = snapshot()
-        snapshot.account?.recharge = try AutoRechargePolicy(threshold: cents(500), restoreTo: cents(2_000), monthlyCap: cents(3_000), maximumPurchase: Money(dollars: 100))
+        snapshot.account?.recharge = try AutoRechargePolicy(
+            threshold: cents(500), restoreTo: cents(2_000), monthlyCap: cents(3_000), maximumPurchase: Money(dollars: 100))
         #expect(try decide(request(700), snapshot).get().rechargeDue == nil)
         #expect(try decide(request(701), snapshot).get().rechargeDue == cents(1_501))
         snapshot.rechargedThisMonth = cents(2_000)

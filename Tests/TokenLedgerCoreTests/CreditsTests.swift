@@ -26,12 +26,13 @@ struct CreditsTests {
             lot(4, .grant, remaining: 2, expires: utc(2026, 11, 1)),
         ]
         let (allocations, uncovered) = Credits.allocate(Money(dollars: 20), from: lots, at: now)
-        #expect(allocations == [
-            Allocation(lotID: 4, amount: Money(dollars: 2)),
-            Allocation(lotID: 2, amount: Money(dollars: 3)),
-            Allocation(lotID: 3, amount: Money(dollars: 10)),
-            Allocation(lotID: 1, amount: Money(dollars: 5)),
-        ])
+        #expect(
+            allocations == [
+                Allocation(lotID: 4, amount: Money(dollars: 2)),
+                Allocation(lotID: 2, amount: Money(dollars: 3)),
+                Allocation(lotID: 3, amount: Money(dollars: 10)),
+                Allocation(lotID: 1, amount: Money(dollars: 5)),
+            ])
         #expect(uncovered == .zero)
     }
 
@@ -48,9 +49,10 @@ struct CreditsTests {
     func tieByID() {
         let expiry = utc(2027, 1, 1)
         let lots = [lot(9, .purchase, remaining: 5, expires: expiry), lot(7, .purchase, remaining: 5, expires: expiry)]
-        #expect(Credits.allocate(Money(dollars: 6), from: lots, at: now).allocations == [
-            Allocation(lotID: 7, amount: Money(dollars: 5)), Allocation(lotID: 9, amount: Money(dollars: 1)),
-        ])
+        #expect(
+            Credits.allocate(Money(dollars: 6), from: lots, at: now).allocations == [
+                Allocation(lotID: 7, amount: Money(dollars: 5)), Allocation(lotID: 9, amount: Money(dollars: 1)),
+            ])
         #expect(Credits.spentBefore(lots[1], lots[0]))
         #expect(!Credits.spentBefore(lots[0], lots[1]))
         #expect(!Credits.spentBefore(lots[0], lots[0]))

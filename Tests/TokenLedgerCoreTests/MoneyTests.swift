@@ -117,8 +117,9 @@ struct MoneyParsingTests {
     @Test("Errors describe the problem for people")
     func errorDescriptions() {
         #expect(MoneyParseError.empty.description == "an amount is required")
-        #expect(MoneyParseError.tooPrecise("0.0000000001", maximumDecimals: 9).description
-            == "'0.0000000001' has more than 9 decimal places")
+        #expect(
+            MoneyParseError.tooPrecise("0.0000000001", maximumDecimals: 9).description
+                == "'0.0000000001' has more than 9 decimal places")
         #expect(MoneyParseError.outOfRange("1e100").description == "'1e100' is too large")
         #expect(MoneyParseError.malformed("abc").description.hasPrefix("'abc' is not an amount of dollars"))
     }

@@ -37,8 +37,10 @@ struct CostTests {
         #expect(cost.total == Money(nanos: 7_250_000))
         #expect(cost.total.decimalString == "0.007250000")
         #expect(cost.band == .standard)
-        #expect(cost.rates == resolved(
-            input: 2_500_000_000, cachedInput: 1_250_000_000, cacheWrite: 2_500_000_000, output: 10_000_000_000))
+        #expect(
+            cost.rates
+                == resolved(
+                    input: 2_500_000_000, cachedInput: 1_250_000_000, cacheWrite: 2_500_000_000, output: 10_000_000_000))
     }
 
     @Test("A realistic request at gpt-4o prices, down to the nanodollar")
@@ -116,7 +118,8 @@ struct CostTests {
         // With prices that make every digit count: the total is still the exact sum, rounded once.
         let odd = resolved(input: top - 1, cachedInput: top - 3, cacheWrite: top - 7, output: top - 9)
         let oddCost = Cost.of(largestValid, at: odd)
-        let exact = Int128(most / 4) * Int128(top - 1) + Int128(most / 2) * Int128(top - 3)
+        let exact =
+            Int128(most / 4) * Int128(top - 1) + Int128(most / 2) * Int128(top - 3)
             + Int128(most / 4) * Int128(top - 7) + Int128(most) * Int128(top - 9)
         #expect(oddCost.exactFemtos == exact)
         #expect(Int128(oddCost.total.nanos) == Rounding.halfToEven(exact, dividedBy: 1_000_000))
@@ -138,7 +141,8 @@ struct CostTests {
             let output = Int64.random(in: 0...TokenUsage.maximumTokens, using: &generator)
             let tokens = try TokenUsage.validated(input: input, cached: cached, cacheWrite: cacheWrite, output: output)
             let cost = Cost.of(tokens, at: rates)
-            let exact = Int128(input - cached - cacheWrite) * Int128(rates.input) + Int128(cached) * Int128(rates.cachedInput)
+            let exact =
+                Int128(input - cached - cacheWrite) * Int128(rates.input) + Int128(cached) * Int128(rates.cachedInput)
                 + Int128(cacheWrite) * Int128(rates.cacheWrite) + Int128(output) * Int128(rates.output)
             #expect(cost.exactFemtos == exact)
             let error = (exact - Int128(cost.total.nanos) * 1_000_000).magnitude * 2
@@ -158,11 +162,15 @@ struct ServiceTierPricingTests {
             #expect(pricing.resolvedRates(tier: tier) == resolved(input: 2, cachedInput: 2, cacheWrite: 2, output: 4))
         }
         let real = entry([RateKey(.default): TokenRates(input: perMillion("1.10"), cachedInput: perMillion("0.275"), output: perMillion("4.40"))])
-        #expect(real.resolvedRates(tier: .flex) == resolved(
-            input: 550_000_000, cachedInput: 137_500_000, cacheWrite: 550_000_000, output: 2_200_000_000))
+        #expect(
+            real.resolvedRates(tier: .flex)
+                == resolved(
+                    input: 550_000_000, cachedInput: 137_500_000, cacheWrite: 550_000_000, output: 2_200_000_000))
         let oddNanos = entry([RateKey(.default): TokenRates(input: 1_100_000_001, output: 1_100_000_003)])
-        #expect(oddNanos.resolvedRates(tier: .batch) == resolved(
-            input: 550_000_000, cachedInput: 550_000_000, cacheWrite: 550_000_000, output: 550_000_002))
+        #expect(
+            oddNanos.resolvedRates(tier: .batch)
+                == resolved(
+                    input: 550_000_000, cachedInput: 550_000_000, cacheWrite: 550_000_000, output: 550_000_002))
     }
 
     @Test("Flex and batch take the catalog's price for each class it gives, half of default for the rest")
@@ -215,9 +223,10 @@ struct ServiceTierPricingTests {
     @Test("Rate keys order by tier, then band")
     func rateKeyOrder() {
         let keys = [RateKey(.priority), RateKey(.default, .longContext), RateKey(.flex), RateKey(.default), RateKey(.flex, .longContext)]
-        #expect(keys.sorted() == [
-            RateKey(.default), RateKey(.default, .longContext), RateKey(.flex), RateKey(.flex, .longContext), RateKey(.priority),
-        ])
+        #expect(
+            keys.sorted() == [
+                RateKey(.default), RateKey(.default, .longContext), RateKey(.flex), RateKey(.flex, .longContext), RateKey(.priority),
+            ])
         #expect(RateKey(.batch).band == .standard)
     }
 }
@@ -280,17 +289,20 @@ struct LongContextTests {
 
     @Test("Classes the long-context band does not price cost what the standard band says")
     func fallbackToStandard() {
-        #expect(Self.pricing.resolvedRates(tier: .default, band: .longContext)
-            == resolved(input: 2_500, cachedInput: 125, cacheWrite: 2_500, output: 15_000))
+        #expect(
+            Self.pricing.resolvedRates(tier: .default, band: .longContext)
+                == resolved(input: 2_500, cachedInput: 125, cacheWrite: 2_500, output: 15_000))
         // Priority: the long band gives only input; output and cached come from priority standard.
-        #expect(Self.pricing.resolvedRates(tier: .priority, band: .longContext)
-            == resolved(input: 5_000, cachedInput: 250, cacheWrite: 5_000, output: 20_000))
+        #expect(
+            Self.pricing.resolvedRates(tier: .priority, band: .longContext)
+                == resolved(input: 5_000, cachedInput: 250, cacheWrite: 5_000, output: 20_000))
         // No cached price in either band: the long-context input price.
         let noCached = entry(
             [RateKey(.default): TokenRates(input: 100, output: 400), RateKey(.default, .longContext): TokenRates(input: 200, output: nil)],
             threshold: 10)
-        #expect(noCached.resolvedRates(tier: .default, band: .longContext)
-            == resolved(input: 200, cachedInput: 200, cacheWrite: 200, output: 400))
+        #expect(
+            noCached.resolvedRates(tier: .default, band: .longContext)
+                == resolved(input: 200, cachedInput: 200, cacheWrite: 200, output: 400))
     }
 
     @Test("A model without long-context prices bills long requests at its standard prices")
@@ -303,21 +315,25 @@ struct LongContextTests {
 
     @Test("Flex and batch in the long-context band: catalog long-context prices, else half of default long-context")
     func flexLongContext() {
-        #expect(Self.pricing.resolvedRates(tier: .flex, band: .longContext)
-            == resolved(input: 1_250, cachedInput: 62, cacheWrite: 1_250, output: 7_500))
+        #expect(
+            Self.pricing.resolvedRates(tier: .flex, band: .longContext)
+                == resolved(input: 1_250, cachedInput: 62, cacheWrite: 1_250, output: 7_500))
         let withFlexLong = entry(
             [
                 RateKey(.default): TokenRates(input: 1_250, output: 10_000),
                 RateKey(.default, .longContext): TokenRates(input: 2_500, output: 15_000),
                 RateKey(.flex, .longContext): TokenRates(input: 1_111, output: nil),
             ], threshold: Self.threshold)
-        #expect(withFlexLong.resolvedRates(tier: .flex, band: .longContext)
-            == resolved(input: 1_111, cachedInput: 1_250, cacheWrite: 1_250, output: 7_500))
-        #expect(withFlexLong.resolvedRates(tier: .batch, band: .longContext)
-            == resolved(input: 1_250, cachedInput: 1_250, cacheWrite: 1_250, output: 7_500))
+        #expect(
+            withFlexLong.resolvedRates(tier: .flex, band: .longContext)
+                == resolved(input: 1_111, cachedInput: 1_250, cacheWrite: 1_250, output: 7_500))
+        #expect(
+            withFlexLong.resolvedRates(tier: .batch, band: .longContext)
+                == resolved(input: 1_250, cachedInput: 1_250, cacheWrite: 1_250, output: 7_500))
         // The standard band is untouched by long-context prices.
-        #expect(withFlexLong.resolvedRates(tier: .flex)
-            == resolved(input: 625, cachedInput: 625, cacheWrite: 625, output: 5_000))
+        #expect(
+            withFlexLong.resolvedRates(tier: .flex)
+                == resolved(input: 625, cachedInput: 625, cacheWrite: 625, output: 5_000))
     }
 
     @Test("Context window: input over its limit is refused first, then output")
@@ -363,8 +379,10 @@ struct PriceEntryProblemTests {
         "Each problem, and the first one when there are several",
         arguments: [
             (PriceEntry(model: "", effectiveFrom: .earliest, rates: [:]), "the model name is empty"),
-            (PriceEntry(model: String(repeating: "x", count: 257), effectiveFrom: .earliest, rates: [RateKey(.default): validRates]),
-             "the model name is longer than 256 characters"),
+            (
+                PriceEntry(model: String(repeating: "x", count: 257), effectiveFrom: .earliest, rates: [RateKey(.default): validRates]),
+                "the model name is longer than 256 characters"
+            ),
             (entry([:]), "the default input and output prices are required"),
             (entry([RateKey(.flex): validRates, RateKey(.priority): validRates]), "the default input and output prices are required"),
             (entry([RateKey(.default): TokenRates(input: nil, output: 20)]), "the default input and output prices are required"),
@@ -372,15 +390,23 @@ struct PriceEntryProblemTests {
             (entry([RateKey(.default, .longContext): validRates]), "the default input and output prices are required"),
             (entry([RateKey(.default): TokenRates(input: -1, output: 20)]), "the default input price is negative"),
             (entry([RateKey(.default): TokenRates(input: 10, cachedInput: -1, output: 20)]), "the default cached_input price is negative"),
-            (entry([RateKey(.default): validRates, RateKey(.flex): TokenRates(input: nil, cacheWrite: -5, output: nil)]),
-             "the flex cache_write price is negative"),
-            (entry([RateKey(.default): TokenRates(input: 10, output: PriceEntry.maximumRateNanosPerMillion + 1)]),
-             "the default output price is above $10,000 per million tokens"),
-            (entry([RateKey(.default): validRates, RateKey(.priority): TokenRates(input: PriceEntry.maximumRateNanosPerMillion + 1, output: -1)]),
-             "the priority input price is above $10,000 per million tokens"),
+            (
+                entry([RateKey(.default): validRates, RateKey(.flex): TokenRates(input: nil, cacheWrite: -5, output: nil)]),
+                "the flex cache_write price is negative"
+            ),
+            (
+                entry([RateKey(.default): TokenRates(input: 10, output: PriceEntry.maximumRateNanosPerMillion + 1)]),
+                "the default output price is above $10,000 per million tokens"
+            ),
+            (
+                entry([RateKey(.default): validRates, RateKey(.priority): TokenRates(input: PriceEntry.maximumRateNanosPerMillion + 1, output: -1)]),
+                "the priority input price is above $10,000 per million tokens"
+            ),
             // Rates are checked in key order: default before flex before priority.
-            (entry([RateKey(.default): validRates, RateKey(.priority): TokenRates(input: -1, output: 1), RateKey(.flex): TokenRates(input: -2, output: 1)]),
-             "the flex input price is negative"),
+            (
+                entry([RateKey(.default): validRates, RateKey(.priority): TokenRates(input: -1, output: 1), RateKey(.flex): TokenRates(input: -2, output: 1)]),
+                "the flex input price is negative"
+            ),
             (entry([RateKey(.default): validRates], maxInput: 0), "max_input_tokens must be between 1 and 100000000000"),
             (entry([RateKey(.default): validRates], maxInput: -5), "max_input_tokens must be between 1 and 100000000000"),
             (entry([RateKey(.default): validRates], maxOutput: 0), "max_output_tokens must be between 1 and 100000000000"),

@@ -19,7 +19,8 @@ struct ClassApportionmentTests {
         Case(why: "four remainders, four nanodollars", femtos: [900_000, 900_000, 900_000, 900_000], total: 4, expected: [1, 1, 1, 1]),
         Case(why: "a class without tokens never gets one", femtos: [0, 0, 0, 600_000], total: 1, expected: [0, 0, 0, 1]),
         Case(why: "sub-nanodollar charge rounded to zero", femtos: [300_000, 0, 0, 100_000], total: 0, expected: [0, 0, 0, 0]),
-        Case(why: "a recorded cost above its prices: the excess on the largest class", femtos: [1_000_000, 0, 0, 3_000_000], total: 10, expected: [1, 0, 0, 9]),
+        Case(
+            why: "a recorded cost above its prices: the excess on the largest class", femtos: [1_000_000, 0, 0, 3_000_000], total: 10, expected: [1, 0, 0, 9]),
         Case(why: "a recorded cost below its prices: taken from the largest class", femtos: [1_000_000, 0, 0, 3_000_000], total: 2, expected: [1, 0, 0, 1]),
         Case(why: "no prices at all: everything on input", femtos: [0, 0, 0, 0], total: 7, expected: [7, 0, 0, 0]),
     ]
@@ -95,7 +96,8 @@ struct ReconciliationTests {
             expected: ["2026-01-05 match 0.000000000", "2026-01-06 match 0.000000000", "2026-01-07 match 0.000000000"]),
         Case(
             why: "within the tolerance, beyond it",
-            input: ReconciliationInput(provider: [billed(day1, 5_900), billed(day2, 9_000)], days: [day1, day2], ledger: [recorded(day1, 5_000), recorded(day2, 7_000)]),
+            input: ReconciliationInput(
+                provider: [billed(day1, 5_900), billed(day2, 9_000)], days: [day1, day2], ledger: [recorded(day1, 5_000), recorded(day2, 7_000)]),
             expected: ["2026-01-05 match 0.000000900", "2026-01-06 mismatch 0.000002000"]),
         Case(
             why: "a day billed with no usage, usage never billed",
@@ -200,13 +202,15 @@ struct ReconciliationTests {
         #expect(report.rows[0].note == "the provider billed $0.0005 more; tokens agree with the provider's usage report (input 1000): the prices differ")
         input.providerTokens = [key(.input): 1_200]
         report = Reconciliation.reconcile(input, by: .lineItem, tolerance: Reconciliation.defaultTolerance)
-        #expect(report.rows[0].note == "the provider billed $0.0005 more; tokens differ from the provider's usage report: input 1000 in the ledger, 1200 reported")
+        #expect(
+            report.rows[0].note == "the provider billed $0.0005 more; tokens differ from the provider's usage report: input 1000 in the ledger, 1200 reported")
     }
 
     @Test("line items are labelled as providers write them")
     func labels() {
         #expect(Self.item("gpt-4o-2024-08-06", .cachedInput).description == "gpt-4o-2024-08-06, cached input")
-        #expect(LineItem.tokens(model: "gpt-5", tier: .priority, band: .longContext, tokenClass: .output).description == "priority | gpt-5, output, long context")
+        #expect(
+            LineItem.tokens(model: "gpt-5", tier: .priority, band: .longContext, tokenClass: .output).description == "priority | gpt-5, output, long context")
         #expect(Self.item("gpt-4.1", .cacheWrite, tier: .batch).description == "batch | gpt-4.1, cache writes")
         #expect(LineItem.other.description == "other")
         #expect(Self.item("a", .output) < Self.item("b", .input) && Self.item("a", .input) < .other)
@@ -223,10 +227,12 @@ struct ReconciliationTests {
 
 @Suite("FOCUS report")
 struct FocusReportTests {
-    @Test("exact decimals", arguments: [
-        (Int128(1_200), 6, "0.001200"), (Int128(0), 6, "0.000000"), (Int128(60_000_000_000_000), 15, "0.060000000000000"),
-        (Int128(-5), 2, "-0.05"), (Int128(123_456), 3, "123.456"), (Int128(42), 0, "42"),
-    ])
+    @Test(
+        "exact decimals",
+        arguments: [
+            (Int128(1_200), 6, "0.001200"), (Int128(0), 6, "0.000000"), (Int128(60_000_000_000_000), 15, "0.060000000000000"),
+            (Int128(-5), 2, "-0.05"), (Int128(123_456), 3, "123.456"), (Int128(42), 0, "42"),
+        ])
     func exactDecimal(_ value: Int128, _ scale: Int, _ expected: String) {
         #expect(FocusReport.exactDecimal(value, scale: scale) == expected)
     }

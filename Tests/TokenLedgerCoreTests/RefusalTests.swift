@@ -6,10 +6,11 @@ private let grantedAt = utc(2026, 10, 5)
 /// Whether `code` is a stable snake_case name: lowercase words joined by single underscores.
 private func isSnakeCase(_ code: String) -> Bool {
     let words = code.split(separator: "_", omittingEmptySubsequences: false)
-    return !words.isEmpty && words.allSatisfy { word in
-        !word.isEmpty && word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-            && !("0"..."9").contains(word.unicodeScalars.first!)
-    }
+    return !words.isEmpty
+        && words.allSatisfy { word in
+            !word.isEmpty && word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+                && !("0"..."9").contains(word.unicodeScalars.first!)
+        }
 }
 
 /// Every refusal with its code and whether it is bad input (exit 1) rather than a rule (exit 2).
@@ -91,14 +92,17 @@ struct RefusalTests {
     func messages() {
         #expect(PurchaseRefusal.belowMinimum(Money(cents: 499)).message == "$4.99 is below the minimum purchase of $5.00")
         #expect(PurchaseRefusal.notWholeCents(Money(nanos: 5_001_000_000)).message == "a card payment is whole cents (got $5.001)")
-        #expect(PurchaseRefusal.aboveMaximum(amount: Money(dollars: 200), maximum: Money(dollars: 100)).message
-            == "$200.00 is above this account's maximum purchase of $100.00")
+        #expect(
+            PurchaseRefusal.aboveMaximum(amount: Money(dollars: 200), maximum: Money(dollars: 100)).message
+                == "$200.00 is above this account's maximum purchase of $100.00")
         #expect(GrantRefusal.aboveMaximum(Money(dollars: 2_000_000)).message == "$2000000.00 is above the largest grant of $1000000.00")
-        #expect(ChargeRefusal.contextWindowExceeded(field: "input", tokens: 16_386, limit: 16_385).message
-            == "16386 input tokens exceed the model's limit of 16385")
+        #expect(
+            ChargeRefusal.contextWindowExceeded(field: "input", tokens: 16_386, limit: 16_385).message
+                == "16386 input tokens exceed the model's limit of 16385")
         #expect(ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority).message == "the price book has no priority prices for 'gpt-4'")
-        #expect(ChargeRefusal.invalidUsage(InvalidUsageFixture.negativeInput).message
-            == "invalid token counts: input: must not be negative (got -1)")
+        #expect(
+            ChargeRefusal.invalidUsage(InvalidUsageFixture.negativeInput).message
+                == "invalid token counts: input: must not be negative (got -1)")
     }
 
     @Test(
@@ -163,8 +167,9 @@ struct RefusalTests {
 
     @Test("A pricing refusal becomes the charge refusal for its model")
     func chargeFromPricing() {
-        #expect(ChargeRefusal(.contextWindowExceeded(field: "output", tokens: 5, limit: 4), model: "gpt-4")
-            == .contextWindowExceeded(field: "output", tokens: 5, limit: 4))
+        #expect(
+            ChargeRefusal(.contextWindowExceeded(field: "output", tokens: 5, limit: 4), model: "gpt-4")
+                == .contextWindowExceeded(field: "output", tokens: 5, limit: 4))
         #expect(ChargeRefusal(.noPriceForTier(.flex), model: "gpt-4") == .noPriceForTier(model: "gpt-4", tier: .flex))
     }
 }

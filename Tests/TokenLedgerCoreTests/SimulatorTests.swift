@@ -2,12 +2,15 @@ import Testing
 import TokenLedgerCore
 
 /// A trace from (time, cost in dollars as text) pairs.
+// swift-format-ignore: NeverUseForceTry
 private func trace(_ requests: [(Timestamp, String)]) -> SimulationTrace {
     SimulationTrace(timesMilliseconds: requests.map(\.0.milliseconds), costsNanos: requests.map { try! Money(parsing: $0.1).nanos })
 }
 
+// swift-format-ignore: NeverUseForceTry
 private func money(_ text: String) -> Money { try! Money(parsing: text) }
 
+// swift-format-ignore: NeverUseForceTry
 private func recharge(_ threshold: String, _ restoreTo: String, cap: String? = nil, maximum: String = "100") -> AutoRechargePolicy {
     try! AutoRechargePolicy(threshold: money(threshold), restoreTo: money(restoreTo), monthlyCap: cap.map(money), maximumPurchase: money(maximum))
 }

@@ -91,8 +91,9 @@ struct TimestampParsingTests {
     @Test("The error message quotes the text and gives an example")
     func errorDescription() {
         let error = #expect(throws: TimestampParseError.self) { try Timestamp(parsing: "2026-02-30") }
-        #expect(error?.description
-            == "'2026-02-30' is not a time: that day does not exist (use ISO 8601 such as 2026-10-05T12:00:00Z or 2026-10-05)")
+        #expect(
+            error?.description
+                == "'2026-02-30' is not a time: that day does not exist (use ISO 8601 such as 2026-10-05T12:00:00Z or 2026-10-05)")
     }
 
     @Test()
@@ -135,7 +136,8 @@ struct TimestampCalendarTests {
             let monthLengths = [31, CivilCalendar.isLeapYear(c.year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
             for month in 1..<c.month { days += Int64(monthLengths[month - 1]) }
             days += Int64(c.day - 1)
-            let rebuilt = ((days * 24 + Int64(c.hour)) * 60 + Int64(c.minute)) * 60_000
+            let rebuilt =
+                ((days * 24 + Int64(c.hour)) * 60 + Int64(c.minute)) * 60_000
                 + Int64(c.second) * 1_000 + Int64(c.millisecond)
             #expect(rebuilt == milliseconds)
             #expect((1...monthLengths[c.month - 1]).contains(c.day))

@@ -140,7 +140,9 @@ struct AutoRechargeLedgerTests {
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             try ledger.setAutoRecharge(account: "acme", threshold: .usd(5), restoreTo: .usd(20), at: utc(2026, 1, 1))
-            let requests = (0..<20).map { ChargeRequest(account: "acme", model: centModel, input: 300, output: 0, requestID: "b\($0)", at: utc(2026, 1, 2, $0)) }
+            let requests = (0..<20).map {
+                ChargeRequest(account: "acme", model: centModel, input: 300, output: 0, requestID: "b\($0)", at: utc(2026, 1, 2, $0))
+            }
             let receipts = try ledger.charge(all: requests)
             #expect(receipts.filter { $0.recharge != nil }.count == 4)
             #expect(receipts.allSatisfy { $0.overdraft == .zero })
@@ -165,7 +167,8 @@ struct AutoRechargeLedgerTests {
             #expect(set(.usd(20), .usd(20), nil) == "restore_to_not_above_threshold")
             #expect(set(.usd(5), .usd(101), nil) == "restore_to_above_maximum")
             #expect(set(.usd(5), .usd(20), Money(nanos: 1)) == "invalid_monthly_cap")
-            #expect(outcome { try ledger.setAutoRecharge(account: "nobody", threshold: .usd(5), restoreTo: .usd(20), at: utc(2026, 1, 2)) } == "unknown_account")
+            #expect(
+                outcome { try ledger.setAutoRecharge(account: "nobody", threshold: .usd(5), restoreTo: .usd(20), at: utc(2026, 1, 2)) } == "unknown_account")
         }
     }
 }

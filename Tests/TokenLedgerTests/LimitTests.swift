@@ -53,7 +53,8 @@ struct LimitTests {
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
             try ledger.setLimits(account: "acme", scope: .project("search"), soft: .usd(1), hard: .usd(2))
             let charge = { (project: String?, cents: Int64, enforce: Bool) throws -> ChargeReceipt in
-                try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: cents, output: 0, project: project, at: utc(2026, 1, 2), enforce: enforce))
+                try ledger.charge(
+                    ChargeRequest(account: "acme", model: centModel, input: cents, output: 0, project: project, at: utc(2026, 1, 2), enforce: enforce))
             }
             #expect(try charge(nil, 500, true).alerts.map(\.code) == [])
             #expect(try charge("chat", 500, true).alerts.map(\.code) == [])
@@ -119,15 +120,19 @@ struct LimitTests {
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
             try ledger.setMinimumTier(model: centModel, tier: "1")
             #expect(outcome { try ledger.setMinimumTier(model: centModel, tier: "9") } == "unknown_tier")
-            #expect(outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 1, output: 0, at: utc(2026, 1, 2), enforce: true)) }
-                == "tier_too_low")
-            #expect(outcome { _ = try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 1, maxOutput: 1, at: utc(2026, 1, 2))) }
-                == "tier_too_low")
+            #expect(
+                outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 1, output: 0, at: utc(2026, 1, 2), enforce: true)) }
+                    == "tier_too_low")
+            #expect(
+                outcome { _ = try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 1, maxOutput: 1, at: utc(2026, 1, 2))) }
+                    == "tier_too_low")
             #expect(try chargeCents(ledger, "acme", 1, at: utc(2026, 1, 2)).alerts.map(\.code) == ["tier_too_low"])
             _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 3)))
-            #expect(outcome { _ = try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 1, maxOutput: 1, at: utc(2026, 1, 3))) } == "ok")
-            #expect(outcome { try ledger.setUsageTiers([UsageTier(name: "free", minimumPaid: .zero, minimumDaysSinceFirstPayment: 0, monthlyUsageLimit: .usd(1))]) }
-                == "tier_in_use")
+            #expect(
+                outcome { _ = try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 1, maxOutput: 1, at: utc(2026, 1, 3))) } == "ok")
+            #expect(
+                outcome { try ledger.setUsageTiers([UsageTier(name: "free", minimumPaid: .zero, minimumDaysSinceFirstPayment: 0, monthlyUsageLimit: .usd(1))]) }
+                    == "tier_in_use")
         }
     }
 

@@ -22,9 +22,10 @@ extension LedgerFixture {
     /// The snapshot models the exports name, at OpenAI's prices.
     func addSnapshotPrices() throws {
         for (model, input, cached, output) in [("gpt-4o-2024-08-06", "2.50", "1.25", "10"), ("gpt-4o-mini-2024-07-18", "0.15", "0.075", "0.60")] {
-            try ledger.setPrice(PriceEntry(
-                model: model, effectiveFrom: utc(2024, 7, 1),
-                rates: [RateKey(.default): TokenRates(input: try perMillion(input), cachedInput: try perMillion(cached), output: try perMillion(output))]))
+            try ledger.setPrice(
+                PriceEntry(
+                    model: model, effectiveFrom: utc(2024, 7, 1),
+                    rates: [RateKey(.default): TokenRates(input: try perMillion(input), cachedInput: try perMillion(cached), output: try perMillion(output))]))
         }
     }
 
@@ -48,20 +49,22 @@ func outline(_ report: ReconciliationReport) -> [String] {
 
 @Suite("Reconcile: provider files")
 struct ProviderCostFileTests {
-    @Test("line items", arguments: [
-        ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, input"),
-        ("gpt-4o-mini-2024-07-18, cached input", "gpt-4o-mini-2024-07-18, cached input"),
-        ("gpt-4.1-2025-04-14, output", "gpt-4.1-2025-04-14, output"),
-        ("claude-x, cache writes", "claude-x, cache writes"),
-        ("priority | gpt-5, output, long context", "priority | gpt-5, output, long context"),
-        ("Batch | o3 , Input", "batch | o3, input"),
-        ("gpt-4o, output, flex", "flex | gpt-4o, output"),
-        ("web search tool calls", "other"),
-        ("gpt-4o, images", "other"),
-        ("turbo | gpt-4o, input", "other"),
-        ("gpt-4o, input, weekend rate", "other"),
-        ("", "other"),
-    ])
+    @Test(
+        "line items",
+        arguments: [
+            ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, input"),
+            ("gpt-4o-mini-2024-07-18, cached input", "gpt-4o-mini-2024-07-18, cached input"),
+            ("gpt-4.1-2025-04-14, output", "gpt-4.1-2025-04-14, output"),
+            ("claude-x, cache writes", "claude-x, cache writes"),
+            ("priority | gpt-5, output, long context", "priority | gpt-5, output, long context"),
+            ("Batch | o3 , Input", "batch | o3, input"),
+            ("gpt-4o, output, flex", "flex | gpt-4o, output"),
+            ("web search tool calls", "other"),
+            ("gpt-4o, images", "other"),
+            ("turbo | gpt-4o, input", "other"),
+            ("gpt-4o, input, weekend rate", "other"),
+            ("", "other"),
+        ])
     func lineItems(_ text: String, _ expected: String) {
         #expect(LineItem(parsing: text).description == expected)
     }
@@ -123,28 +126,41 @@ struct ProviderCostFileTests {
     }
 
     static let bad: [Bad] = [
-        Bad(why: "an amount that is not a number", name: "c.csv", text: "start_time,amount_value\n1767571200,0.1\n1767571200,ten\n",
+        Bad(
+            why: "an amount that is not a number", name: "c.csv", text: "start_time,amount_value\n1767571200,0.1\n1767571200,ten\n",
             expected: "c.csv:3 (amount_value): 'ten' is not an amount of dollars: 'ten' is not a decimal number (examples: 0.000015, 2.5e-06)"),
-        Bad(why: "no amount column", name: "c.csv", text: "start_time,cost\n1767571200,0.1\n",
+        Bad(
+            why: "no amount column", name: "c.csv", text: "start_time,cost\n1767571200,0.1\n",
             expected: "c.csv:1 (amount_value): the header has no column 'amount_value'"),
-        Bad(why: "no start column", name: "c.csv", text: "day,amount_value\n2026-01-05,0.1\n",
+        Bad(
+            why: "no start column", name: "c.csv", text: "day,amount_value\n2026-01-05,0.1\n",
             expected: "c.csv:1 (start_time): the header has no column 'start_time' or 'start_time_iso'"),
-        Bad(why: "a bad time", name: "c.csv", text: "start_time,amount_value\n2026-13-05,0.1\n",
+        Bad(
+            why: "a bad time", name: "c.csv", text: "start_time,amount_value\n2026-13-05,0.1\n",
             expected: "c.csv:2 (start_time): '2026-13-05' is not a time: the month must be 01 to 12 (use ISO 8601 such as 2026-10-05T12:00:00Z or 2026-10-05)"),
-        Bad(why: "another currency", name: "c.csv", text: "start_time,amount_value,amount_currency\n1767571200,0.1,eur\n",
+        Bad(
+            why: "another currency", name: "c.csv", text: "start_time,amount_value,amount_currency\n1767571200,0.1,eur\n",
             expected: "c.csv:2 (amount_currency): the amount is in 'eur'; the ledger counts US dollars"),
-        Bad(why: "a short row", name: "c.csv", text: "start_time,amount_value,line_item\n1767571200,0.1\n",
+        Bad(
+            why: "a short row", name: "c.csv", text: "start_time,amount_value,line_item\n1767571200,0.1\n",
             expected: "c.csv:2: expected 3 fields as in the header, found 2"),
-        Bad(why: "a bucket ending before it starts", name: "c.csv", text: "start_time,end_time,amount_value\n1767571200,1767484800,0.1\n",
+        Bad(
+            why: "a bucket ending before it starts", name: "c.csv", text: "start_time,end_time,amount_value\n1767571200,1767484800,0.1\n",
             expected: "c.csv:2 (end_time): the bucket ends (2026-01-04T00:00:00Z) before it starts (2026-01-05T00:00:00Z)"),
-        Bad(why: "a page without data", name: "p.json", text: "{\"object\": \"page\"}\n", expected: "p.json:1 (data): missing: a page has a data array of buckets"),
-        Bad(why: "a result without an amount", name: "p.json",
+        Bad(
+            why: "a page without data", name: "p.json", text: "{\"object\": \"page\"}\n",
+            expected: "p.json:1 (data): missing: a page has a data array of buckets"),
+        Bad(
+            why: "a result without an amount", name: "p.json",
             text: "{\"data\": [{\"start_time\": 1767571200, \"results\": [\n  {\"line_item\": \"gpt-4o, input\"}\n]}]}\n",
             expected: "p.json:2 (data[0].results[0].amount): missing"),
-        Bad(why: "an amount that is a boolean", name: "p.json",
+        Bad(
+            why: "an amount that is a boolean", name: "p.json",
             text: "{\"data\": [{\"start_time\": 1767571200, \"results\": [\n  {\"amount\": {\"value\": true}}\n]}]}\n",
             expected: "p.json:2 (data[0].results[0].amount.value): expected a number, found a boolean"),
-        Bad(why: "broken JSON", name: "p.json", text: "{\"data\": [\n{\"start_time\": 17675712\n", expected: "p.json:1: the file ends inside the JSON value that starts here"),
+        Bad(
+            why: "broken JSON", name: "p.json", text: "{\"data\": [\n{\"start_time\": 17675712\n",
+            expected: "p.json:1: the file ends inside the JSON value that starts here"),
     ]
 
     @Test("bad files: the file, line and field named", arguments: bad)
@@ -178,9 +194,10 @@ struct ReconcileLedgerTests {
                 #expect(report.rows.allSatisfy { $0.difference == .zero })
                 #expect(report.summary.providerTotal == Money(nanos: 173_050_000))
             }
-            #expect(outline(try fixture.reconcile([try costs(fixture, costExportLines)])) == [
-                "2026-01-05 match 0.000000000", "2026-01-06 match 0.000000000", "2026-01-07 match 0.000000000",
-            ])
+            #expect(
+                outline(try fixture.reconcile([try costs(fixture, costExportLines)])) == [
+                    "2026-01-05 match 0.000000000", "2026-01-06 match 0.000000000", "2026-01-07 match 0.000000000",
+                ])
         }
     }
 
@@ -188,8 +205,9 @@ struct ReconcileLedgerTests {
     func dayBoundaryShift() throws {
         try withImportLedger { fixture in
             try fixture.importUsageExport()
-            _ = try fixture.ledger.charge(ChargeRequest(
-                account: "acme", model: "gpt-4o-2024-08-06", input: 1_000, output: 100, requestID: "req-late", at: utc(2026, 1, 5, 23, 59, 30)))
+            _ = try fixture.ledger.charge(
+                ChargeRequest(
+                    account: "acme", model: "gpt-4o-2024-08-06", input: 1_000, output: 100, requestID: "req-late", at: utc(2026, 1, 5, 23, 59, 30)))
             // The provider billed the late request ($0.0025 input, $0.001 output) on the 6th.
             var lines = costExportLines
             lines.insert("1767657600,1767744000,0.0025,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org", at: 3)
@@ -201,10 +219,11 @@ struct ReconcileLedgerTests {
             #expect(report.summary.isReconciled)
             let byItem = try fixture.reconcile([file], by: .lineItem)
             #expect(byItem.summary.isReconciled, "\(outline(byItem))")
-            #expect(outline(byItem).filter { $0.contains("shifted") } == [
-                "2026-01-05 gpt-4o-2024-08-06, input shifted -0.002500000", "2026-01-05 gpt-4o-2024-08-06, output shifted -0.001000000",
-                "2026-01-06 gpt-4o-2024-08-06, input shifted 0.002500000", "2026-01-06 gpt-4o-2024-08-06, output shifted 0.001000000",
-            ])
+            #expect(
+                outline(byItem).filter { $0.contains("shifted") } == [
+                    "2026-01-05 gpt-4o-2024-08-06, input shifted -0.002500000", "2026-01-05 gpt-4o-2024-08-06, output shifted -0.001000000",
+                    "2026-01-06 gpt-4o-2024-08-06, input shifted 0.002500000", "2026-01-06 gpt-4o-2024-08-06, output shifted 0.001000000",
+                ])
         }
     }
 
@@ -216,17 +235,19 @@ struct ReconcileLedgerTests {
             lines.append("1767571200,1767657600,0.03,usd,web search tool calls,proj_a,org_1,Alpha,Org")
             lines.append("1767744000,1767830400,0.01,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org")
             let file = try costs(fixture, lines)
-            #expect(outline(try fixture.reconcile([file])) == [
-                "2026-01-05 mismatch 0.030000000", "2026-01-06 missing_at_provider -0.018300000", "2026-01-07 missing_in_ledger 0.010000000",
-            ])
+            #expect(
+                outline(try fixture.reconcile([file])) == [
+                    "2026-01-05 mismatch 0.030000000", "2026-01-06 missing_at_provider -0.018300000", "2026-01-07 missing_in_ledger 0.010000000",
+                ])
             let byItem = try fixture.reconcile([file], by: .lineItem)
-            #expect(outline(byItem).filter { !$0.contains(" match ") } == [
-                "2026-01-05 other missing_in_ledger 0.030000000",
-                "2026-01-06 gpt-4o-mini-2024-07-18, input missing_at_provider -0.015000000",
-                "2026-01-06 gpt-4o-mini-2024-07-18, cached input missing_at_provider -0.001500000",
-                "2026-01-06 gpt-4o-mini-2024-07-18, output missing_at_provider -0.001800000",
-                "2026-01-07 gpt-4o-2024-08-06, input missing_in_ledger 0.010000000",
-            ])
+            #expect(
+                outline(byItem).filter { !$0.contains(" match ") } == [
+                    "2026-01-05 other missing_in_ledger 0.030000000",
+                    "2026-01-06 gpt-4o-mini-2024-07-18, input missing_at_provider -0.015000000",
+                    "2026-01-06 gpt-4o-mini-2024-07-18, cached input missing_at_provider -0.001500000",
+                    "2026-01-06 gpt-4o-mini-2024-07-18, output missing_at_provider -0.001800000",
+                    "2026-01-07 gpt-4o-2024-08-06, input missing_in_ledger 0.010000000",
+                ])
             #expect(byItem.rows.first { $0.item == .other }?.note == "the ledger has no usage for it; not read as tokens: 'web search tool calls'")
             #expect(byItem.summary.providerOver == Money(nanos: 40_000_000) && byItem.summary.ledgerOver == Money(nanos: 18_300_000))
         }
@@ -258,10 +279,11 @@ struct ReconcileLedgerTests {
             var random = SplitMix64(seed: 11)
             for index in 0..<200 {
                 let input = Int64.random(in: 1...50_000, using: &random)
-                _ = try fixture.ledger.charge(ChargeRequest(
-                    account: "acme", model: ["gpt-4o", "o3", "gpt-4o-mini"][index % 3], tier: index % 5 == 0 ? .flex : .default, input: input,
-                    cached: Int64.random(in: 0...input, using: &random), output: Int64.random(in: 0...3_000, using: &random),
-                    requestID: "r-\(index)", at: utc(2026, 1, 5).plus(minutes: Int64(index * 17))))
+                _ = try fixture.ledger.charge(
+                    ChargeRequest(
+                        account: "acme", model: ["gpt-4o", "o3", "gpt-4o-mini"][index % 3], tier: index % 5 == 0 ? .flex : .default, input: input,
+                        cached: Int64.random(in: 0...input, using: &random), output: Int64.random(in: 0...3_000, using: &random),
+                        requestID: "r-\(index)", at: utc(2026, 1, 5).plus(minutes: Int64(index * 17))))
             }
             let recorded = try fixture.raw.int("SELECT sum(cost_nanos) FROM usage")
             let data = try fixture.ledger.reconciliationData(account: "acme", from: utc(2026, 1, 1), to: utc(2026, 2, 1))

@@ -8,8 +8,11 @@ import TokenLedgerCore
 struct ReservationTests {
     static let start = utc(2026, 1, 2)
 
-    func reserve(_ ledger: Ledger, _ id: String?, input: Int64 = 100, maxOutput: Int64 = 100, at: Timestamp = start, expiresIn: Int64 = 600) throws -> Reservation {
-        try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: input, maxOutput: maxOutput, id: id, at: at, expiresInSeconds: expiresIn))
+    func reserve(_ ledger: Ledger, _ id: String?, input: Int64 = 100, maxOutput: Int64 = 100, at: Timestamp = start, expiresIn: Int64 = 600) throws
+        -> Reservation
+    {
+        try ledger.reserve(
+            ReservationRequest(account: "acme", model: centModel, input: input, maxOutput: maxOutput, id: id, at: at, expiresInSeconds: expiresIn))
     }
 
     @Test("a hold lowers the available balance; settling charges the actual usage, even beyond the hold, and releases the rest")
@@ -21,8 +24,9 @@ struct ReservationTests {
             #expect(first.hold == .usd(2) && first.available == .usd(8) && first.status == .open)
             #expect(try ledger.balance(of: "acme", at: Self.start).available == .usd(8))
             // Enforced charges count open holds too.
-            #expect(outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 900, output: 0, at: Self.start, enforce: true)) }
-                == "insufficient_balance")
+            #expect(
+                outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 900, output: 0, at: Self.start, enforce: true)) }
+                    == "insufficient_balance")
             #expect(outcome { _ = try reserve(ledger, "r2", input: 400, maxOutput: 401) } == "insufficient_balance")
             let settled = try ledger.settle(SettleRequest(id: "r1", input: 100, output: 30, at: Self.start.plus(minutes: 1)))
             #expect(settled.charge.cost == .usd(1, 30) && settled.released == Money(cents: 70) && settled.beyondHold == .zero)
@@ -139,7 +143,9 @@ struct ReservationTests {
             let admitted = Locked(0)
             DispatchQueue.concurrentPerform(iterations: 60) { index in
                 let ledger = handles[index % 2]
-                if (try? ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 25, maxOutput: 25, id: "t\(index)", at: Self.start))) != nil {
+                if (try? ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 25, maxOutput: 25, id: "t\(index)", at: Self.start)))
+                    != nil
+                {
                     admitted.withLock { $0 += 1 }
                     _ = try? ledger.settle(SettleRequest(id: "t\(index)", input: 25, output: 25, at: Self.start))
                 }

@@ -52,9 +52,11 @@ struct SimulationLedgerTests {
         }
     }
 
-    @Test("auto-recharge: the same recharges, to the nanodollar, as the ledger's import with the same policy", arguments: [
-        (Money.usd(5), Money.usd(25), Money?.none), (Money.usd(10), Money.usd(40), Money?.some(.usd(70))),
-    ])
+    @Test(
+        "auto-recharge: the same recharges, to the nanodollar, as the ledger's import with the same policy",
+        arguments: [
+            (Money.usd(5), Money.usd(25), Money?.none), (Money.usd(10), Money.usd(40), Money?.some(.usd(70))),
+        ])
     func recharge(threshold: Money, restoreTo: Money, monthlyCap: Money?) throws {
         let scenario = Self.scenarios[0]
         let options = SimulationTraceOptions(model: scenario.model, timeScale: try TimeScale(parsing: scenario.timeScale), start: scenario.start)

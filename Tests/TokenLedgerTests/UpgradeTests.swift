@@ -211,9 +211,12 @@ struct UpgradeTests {
             let beta = try ledger.balance(of: "beta", at: utc(2025, 8, 15))
             #expect((beta.balance, beta.available, beta.monthToDate) == (Money(nanos: 4_588_750_000), Money(nanos: 4_588_750_000), Money(nanos: 1_250_000)))
             // Charges answer retries as before: r-2 drew on two lots, b-1 was all overdraft.
-            let retried = try ledger.charge(ChargeRequest(account: "acme", model: "o3", input: 1_000, output: 500, apiKey: "k1", user: "u1", requestID: "r-2", at: utc(2025, 7, 16)))
-            #expect((retried.duplicate, retried.cost, retried.balance, retried.overdraft) == (true, Money(nanos: 6_000_000), Money(nanos: 19_998_000_000), .zero))
-            let overdrawn = try ledger.charge(ChargeRequest(account: "beta", model: "gpt-4o", input: 100_000, output: 16_000, requestID: "b-1", at: utc(2025, 7, 20)))
+            let retried = try ledger.charge(
+                ChargeRequest(account: "acme", model: "o3", input: 1_000, output: 500, apiKey: "k1", user: "u1", requestID: "r-2", at: utc(2025, 7, 16)))
+            #expect(
+                (retried.duplicate, retried.cost, retried.balance, retried.overdraft) == (true, Money(nanos: 6_000_000), Money(nanos: 19_998_000_000), .zero))
+            let overdrawn = try ledger.charge(
+                ChargeRequest(account: "beta", model: "gpt-4o", input: 100_000, output: 16_000, requestID: "b-1", at: utc(2025, 7, 20)))
             #expect((overdrawn.duplicate, overdrawn.overdraft) == (true, Money(nanos: 410_000_000)))
             // The file imported under v0001 is still recognized: nothing is charged twice.
             let csv = directory.url.appendingPathComponent("usage.csv")
@@ -255,7 +258,10 @@ struct UpgradeTests {
             let beta = try ledger.balance(of: "beta", at: utc(2026, 2, 15))
             #expect((beta.balance, beta.monthToDate) == (Money(nanos: 4_588_750_000), Money(nanos: 1_250_000)))
             let statement = try ledger.statement(of: "acme", month: utc(2026, 1, 1), now: utc(2026, 2, 15))
-            #expect((statement.recharges, statement.usage, statement.closing) == (Money(nanos: 11_510_000_000), Money(nanos: 12_514_292_500), Money(nanos: 19_995_707_500)))
+            #expect(
+                (statement.recharges, statement.usage, statement.closing) == (
+                    Money(nanos: 11_510_000_000), Money(nanos: 12_514_292_500), Money(nanos: 19_995_707_500)
+                ))
             #expect(try ledger.reservation(id: "res-1")?.status == .settled)
             #expect(try ledger.limits(account: "acme").count == 2)
             // Retries are retries; the imported file is recognized.
@@ -270,7 +276,9 @@ struct UpgradeTests {
             let raw = try RawDatabase(path: path)
             #expect(try raw.int("SELECT instr(sql, 'service_tier = ''default'' OR') > 0 FROM sqlite_master WHERE name = 'usage'") == 1)
             let refused = #expect(throws: DatabaseError.self) {
-                try raw.execute("INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1")
+                try raw.execute(
+                    "INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1"
+                )
             }
             #expect(refused?.message?.contains("CHECK constraint failed: service_tier = 'default' OR") == true, "\(String(describing: refused))")
             for number in 0..<3 {

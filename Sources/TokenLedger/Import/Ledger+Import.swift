@@ -31,7 +31,8 @@ extension Ledger {
                 defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKibibytes)") }
                 guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
                 var run = ImportRun(
-                    source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache, paymentMethod: paymentMethod), idScheme: try ImportIdentity.scheme(db: db))
+                    source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache, paymentMethod: paymentMethod),
+                    idScheme: try ImportIdentity.scheme(db: db))
                 while let item = try source.next() {
                     try run.take(item, db: db)
                     if run.summary.rowsRead % ImportRun.progressInterval == 0 {

@@ -134,7 +134,7 @@ extension UsageCSVRows {
                 return .some(text.isEmpty ? nil : text.string)
             }
             guard let requestID = optionalText(p.requestID), let project = optionalText(p.project), let apiKey = optionalText(p.apiKey),
-                  let user = optionalText(p.user)
+                let user = optionalText(p.user)
             else { return nil }
             return UsageRow(
                 line: records.lines.lineNumber, timeNanoseconds: time, model: model, tier: tier, input: input, cached: cached,
@@ -239,10 +239,10 @@ struct PlainCSVLine {
             return value
         }
         guard field[4] == UInt8(ascii: "-"), field[7] == UInt8(ascii: "-"), field[10] == UInt8(ascii: "T"), field[13] == UInt8(ascii: ":"),
-              field[16] == UInt8(ascii: ":"), let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1970...9999).contains(year), (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 60
+            field[16] == UInt8(ascii: ":"), let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            (1970...9999).contains(year), (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var index = 19
         var millisecond = 0

@@ -79,7 +79,9 @@ extension Ledger {
         }
         return try write { db in
             if try Account.find(named: request.name, db: db) != nil { throw AccountRefusal.accountExists(request.name) }
-            try db.run("INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)", [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
+            try db.run(
+                "INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)",
+                [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
             return try Account.find(id: db.lastInsertedRowID, db: db)
         }
     }

@@ -37,7 +37,8 @@ enum ChargeOperation {
         }
         if !alerts.isEmpty || !effects.flags.isEmpty { receipt.alerts = alerts + effects.flags }
         if let amount = effects.rechargeDue {
-            receipt.recharge = try recharge(amount, after: effects, request: request, requestID: requestID, usageID: usageID, store: store, paymentMethod: paymentMethod)
+            receipt.recharge = try recharge(
+                amount, after: effects, request: request, requestID: requestID, usageID: usageID, store: store, paymentMethod: paymentMethod)
         }
         return receipt
     }

@@ -42,7 +42,8 @@ extension Ledger {
             let monthToDate = try Ledger.monthToDate(accountID: found.id, at: time, db: db)
             let reserved = try Ledger.releaseExpiredReservations(accountID: found.id, at: time, db: db)
             return BalanceReport(
-                account: current.name, at: time, balance: current.balance, available: Credits.available(balance: current.balance, holds: reserved, overdraftAllowance: current.overdraftAllowance),
+                account: current.name, at: time, balance: current.balance,
+                available: Credits.available(balance: current.balance, holds: reserved, overdraftAllowance: current.overdraftAllowance),
                 reserved: reserved, overdraftAllowance: current.overdraftAllowance, lots: lots,
                 tier: try Ledger.tier(accountID: found.id, at: time, db: db), monthToDate: monthToDate, expiredNow: expired,
                 recharge: try Ledger.rechargePolicy(of: found, db: db),
@@ -76,7 +77,9 @@ extension Ledger {
     /// present, as every charge and reservation is, that is exactly the month to date.)
     static func monthToDate(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
         let day = time.milliseconds - time.milliseconds % DailyRollup.dayMilliseconds
-        return Money(nanos: try rollupCost(accountID: accountID, fromDay: time.startOfMonth.milliseconds, beforeDay: day + DailyRollup.dayMilliseconds, project: nil, db: db))
+        return Money(
+            nanos: try rollupCost(
+                accountID: accountID, fromDay: time.startOfMonth.milliseconds, beforeDay: day + DailyRollup.dayMilliseconds, project: nil, db: db))
     }
 
     /// The cost in the daily rollup of an account's usage (of one project when given) on the

@@ -100,7 +100,9 @@ extension Ledger {
     /// The charge recorded under `requestID`, with what it was recorded with (to compare with
     /// a retry) and its receipt as it was given.
     static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
-        guard let row = try db.row("""
+        guard
+            let row = try db.row(
+                """
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
                        u.balance_after_nanos AS balance_after,
                        u.cost_nanos - coalesce(u.lot_nanos, 0)
@@ -120,7 +122,9 @@ extension Ledger {
         receipt.recharge = try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first
         receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in
             let project: String = alert["project"]
-            guard let kind = LimitAlertKind(rawValue: alert["kind"]) else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "spend_alert holds an unknown kind") }
+            guard let kind = LimitAlertKind(rawValue: alert["kind"]) else {
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "spend_alert holds an unknown kind")
+            }
             return ChargeAlert.limitReached(kind, project.isEmpty ? .account : .project(project))
         }
         return RecordedCharge(receipt: receipt, project: row["project"], apiKey: row["api_key"], user: row["end_user"], requests: row["requests"])

@@ -49,14 +49,17 @@ extension Ledger {
     @discardableResult
     public func expireLots(at time: Timestamp) throws -> [ExpiryRecord] {
         try write { db in
-            let accountIDs = try Int64.fetchAll(db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
+            let accountIDs = try Int64.fetchAll(
+                db, sql: "SELECT DISTINCT account_id FROM lot WHERE remaining_nanos > 0 AND expires_at_ms <= ?", arguments: [time.milliseconds])
             return try accountIDs.flatMap { try Ledger.bringUpToDate(try Account.find(id: $0, db: db), at: time, db: db).expired }
         }
     }
 
     /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.
     static func existingCredit(reference: String, db: Database) throws -> CreditReceipt? {
-        guard let row = try db.row("""
+        guard
+            let row = try db.row(
+                """
                 SELECT t.reference, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, a.name, l.kind, l.expires_at_ms,
                        coalesce((SELECT amount_nanos FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id), 0) AS repaid_nanos
                 FROM transfer t JOIN lot l ON l.transfer_id = t.id JOIN account a ON a.id = t.credit_account_id

@@ -27,10 +27,11 @@ extension Ledger {
             if limits.isEmpty {
                 try db.run("DELETE FROM spend_limit WHERE account_id = ? AND project = ?", [found.id, project])
             } else {
-                try db.run("""
-                        INSERT INTO spend_limit (account_id, project, soft_nanos, hard_nanos) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (account_id, project) DO UPDATE SET soft_nanos = excluded.soft_nanos, hard_nanos = excluded.hard_nanos
-                        """, [found.id, project, limits.soft?.nanos, limits.hard?.nanos])
+                try db.run(
+                    """
+                    INSERT INTO spend_limit (account_id, project, soft_nanos, hard_nanos) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (account_id, project) DO UPDATE SET soft_nanos = excluded.soft_nanos, hard_nanos = excluded.hard_nanos
+                    """, [found.id, project, limits.soft?.nanos, limits.hard?.nanos])
             }
             return LimitSetting(account: found.name, scope: scope, limits: limits)
         }
@@ -71,10 +72,11 @@ extension Ledger {
     }
 
     static func alerts(accountID: Int64, month: Timestamp, db: Database) throws -> [LimitAlert] {
-        try db.rows("""
-                SELECT s.kind, s.project, s.limit_nanos, s.spend_nanos, s.occurred_at_ms, u.request_id
-                FROM spend_alert s JOIN usage u ON u.id = s.usage_id WHERE s.account_id = ? AND s.month_ms = ? ORDER BY s.id
-                """, [accountID, month.milliseconds]
+        try db.rows(
+            """
+            SELECT s.kind, s.project, s.limit_nanos, s.spend_nanos, s.occurred_at_ms, u.request_id
+            FROM spend_alert s JOIN usage u ON u.id = s.usage_id WHERE s.account_id = ? AND s.month_ms = ? ORDER BY s.id
+            """, [accountID, month.milliseconds]
         ).map { row in
             let project: String = row["project"]
             return LimitAlert(

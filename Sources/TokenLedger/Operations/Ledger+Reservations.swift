@@ -147,12 +147,16 @@ extension Ledger {
             let available = figures.available(holding: held)
             // After this point the operation must succeed.
             let expiresAt = Timestamp(milliseconds: request.at.milliseconds + request.expiresInSeconds * 1_000)
-            try db.run("""
-                    INSERT INTO reservation (reference, account_id, model, service_tier, project, api_key, end_user, input_tokens, max_output_tokens,
-                        hold_nanos, created_at_ms, expires_at_ms, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
-                    """, [id, account.id, request.model, request.tier.rawValue, request.project, request.apiKey, request.user, request.inputTokens,
-                          request.maxOutputTokens, hold.nanos, request.at.milliseconds, expiresAt.milliseconds])
+            try db.run(
+                """
+                INSERT INTO reservation (reference, account_id, model, service_tier, project, api_key, end_user, input_tokens, max_output_tokens,
+                    hold_nanos, created_at_ms, expires_at_ms, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
+                """,
+                [
+                    id, account.id, request.model, request.tier.rawValue, request.project, request.apiKey, request.user, request.inputTokens,
+                    request.maxOutputTokens, hold.nanos, request.at.milliseconds, expiresAt.milliseconds,
+                ])
             return Reservation(
                 id: id, account: account.name, model: request.model, tier: request.tier, inputTokens: request.inputTokens,
                 maxOutputTokens: request.maxOutputTokens, hold: hold, createdAt: request.at, expiresAt: expiresAt, status: .open,
@@ -168,7 +172,8 @@ extension Ledger {
     public func settle(_ request: SettleRequest) throws -> SettleReceipt {
         let usage: TokenUsage
         do throws(InvalidUsage) {
-            usage = try TokenUsage.validated(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+            usage = try TokenUsage.validated(
+                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
         } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
         return try write { db in
             let (rowID, recorded) = try Ledger.openReservation(request.id, at: request.at, db: db)

@@ -33,10 +33,11 @@ extension Ledger {
         try write { db in
             guard let tier else { return try db.run("DELETE FROM model_requirement WHERE model = ?", [model]) }
             guard try db.row("SELECT 1 FROM usage_tier WHERE name = ?", [tier]) != nil else { throw UsageTierRefusal.unknownTier(tier) }
-            try db.run("""
-                    INSERT INTO model_requirement (model, minimum_tier) VALUES (?, ?)
-                    ON CONFLICT (model) DO UPDATE SET minimum_tier = excluded.minimum_tier
-                    """, [model, tier])
+            try db.run(
+                """
+                INSERT INTO model_requirement (model, minimum_tier) VALUES (?, ?)
+                ON CONFLICT (model) DO UPDATE SET minimum_tier = excluded.minimum_tier
+                """, [model, tier])
         }
     }
 

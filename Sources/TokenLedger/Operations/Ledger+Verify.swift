@@ -102,7 +102,9 @@ extension Ledger {
             let original: Int64 = row["original_nanos"], remaining: Int64 = row["remaining_nanos"], allocated: Int64 = row["allocated"]
             let name: String = row["name"]
             if remaining != original - allocated {
-                problems.append("lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) is not original \(Money(nanos: original)) minus allocations \(Money(nanos: allocated))")
+                problems.append(
+                    "lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) is not original \(Money(nanos: original)) minus allocations \(Money(nanos: allocated))"
+                )
             }
             if remaining < 0 || remaining > original { problems.append("lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) outside 0...original") }
             if original != row["credited"] as Int64 || !(row["same_account"] as Bool) {
@@ -159,7 +161,8 @@ extension Ledger {
             let owed: Int64 = (row["unpaid"] as Int64) - (row["repaid"] as Int64)
             if owed < 0 { problems.append("account '\(name)': repaid more overdraft than it owed") }
             if balance != remaining - owed {
-                problems.append("account '\(name)': balance \(Money(nanos: balance)) is not lots \(Money(nanos: remaining)) minus overdraft \(Money(nanos: owed))")
+                problems.append(
+                    "account '\(name)': balance \(Money(nanos: balance)) is not lots \(Money(nanos: remaining)) minus overdraft \(Money(nanos: owed))")
             }
             if owed > 0 && remaining > 0 { problems.append("account '\(name)': owes overdraft while lots have credit left") }
         }
@@ -180,9 +183,9 @@ extension Ledger {
             }
             let cost: Int64 = row["cost_nanos"]
             guard let entry = entries[entryID], let tier = ServiceTier(rawValue: row["service_tier"]),
-                  let usage = try? TokenUsage.validated(
+                let usage = try? TokenUsage.validated(
                     input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
-                  let repriced = try? entry.cost(of: usage, tier: tier, requests: row["requests"])
+                let repriced = try? entry.cost(of: usage, tier: tier, requests: row["requests"])
             else {
                 problems.append("usage '\(requestID)': cannot be repriced by its price entry")
                 continue
@@ -220,32 +223,47 @@ extension Ledger {
     /// The controls' records against the journal (see ``verify()``).
     private static func checkControls(_ db: Database) throws -> [String] {
         let checks: [(String, String)] = [
-            ("recharge transfer %@: not from @payments with a purchase lot and one succeeded attempt of its amount", """
+            (
+                "recharge transfer %@: not from @payments with a purchase lot and one succeeded attempt of its amount",
+                """
                 SELECT t.id AS x FROM transfer t LEFT JOIN lot l ON l.transfer_id = t.id LEFT JOIN recharge_attempt r ON r.transfer_id = t.id
                 WHERE t.kind = 'recharge' AND (t.debit_account_id <> 1 OR l.kind IS NOT 'purchase' OR r.status IS NOT 'succeeded'
                     OR r.amount_nanos <> t.amount_nanos OR r.account_id <> t.credit_account_id OR l.account_id <> t.credit_account_id)
-                """),
-            ("recharge attempt %@: its transfer is not a recharge, or its charge is another account's", """
+                """
+            ),
+            (
+                "recharge attempt %@: its transfer is not a recharge, or its charge is another account's",
+                """
                 SELECT r.id AS x FROM recharge_attempt r JOIN usage u ON u.id = r.usage_id LEFT JOIN transfer t ON t.id = r.transfer_id
                 WHERE u.account_id <> r.account_id OR (r.transfer_id IS NOT NULL AND t.kind IS NOT 'recharge')
-                """),
-            ("account %@: its latest month's usage differs from its usage rows, or usage that cost something is recorded after that month", """
+                """
+            ),
+            (
+                "account %@: its latest month's usage differs from its usage rows, or usage that cost something is recorded after that month",
+                """
                 SELECT a.name AS x FROM account a WHERE a.kind = 'customer' AND (
                     a.usage_month_nanos <> coalesce((SELECT sum(cost_nanos) FROM usage u WHERE u.account_id = a.id AND u.occurred_at_ms >= a.usage_month_ms
                         AND u.occurred_at_ms < CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000), 0)
                     OR EXISTS (SELECT 1 FROM usage u WHERE u.account_id = a.id AND u.cost_nanos > 0
                         AND u.occurred_at_ms >= CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000)
                     OR (a.usage_month_ms > 0 AND a.usage_month_ms <> CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000))
-                """),
-            ("reservation '%@': settled, but not by a charge of its account under its id", """
+                """
+            ),
+            (
+                "reservation '%@': settled, but not by a charge of its account under its id",
+                """
                 SELECT r.reference AS x FROM reservation r LEFT JOIN usage u ON u.id = r.usage_id
                 WHERE r.status = 'settled' AND (u.account_id IS NOT r.account_id OR u.request_id IS NOT r.reference)
-                """),
-            ("alert %@: not reached, or not of a charge of its account in its month", """
+                """
+            ),
+            (
+                "alert %@: not reached, or not of a charge of its account in its month",
+                """
                 SELECT s.id AS x FROM spend_alert s JOIN usage u ON u.id = s.usage_id
                 WHERE s.spend_nanos < s.limit_nanos OR u.account_id <> s.account_id OR u.occurred_at_ms < s.month_ms
                     OR s.month_ms <> CAST(strftime('%s', u.occurred_at_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000
-                """),
+                """
+            ),
         ]
         var problems: [String] = []
         for (problem, sql) in checks {

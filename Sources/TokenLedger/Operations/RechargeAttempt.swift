@@ -45,11 +45,12 @@ extension Ledger {
         try write { db in
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
             let policy = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, maximumPurchase: found.maximumPurchase)
-            try db.run("""
-                    INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, restore_to_nanos = excluded.restore_to_nanos,
-                        monthly_cap_nanos = excluded.monthly_cap_nanos, updated_at_ms = excluded.updated_at_ms
-                    """, [found.id, threshold.nanos, restoreTo.nanos, monthlyCap?.nanos, time.milliseconds])
+            try db.run(
+                """
+                INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, restore_to_nanos = excluded.restore_to_nanos,
+                    monthly_cap_nanos = excluded.monthly_cap_nanos, updated_at_ms = excluded.updated_at_ms
+                """, [found.id, threshold.nanos, restoreTo.nanos, monthlyCap?.nanos, time.milliseconds])
             return AutoRechargeSettings(account: found.name, policy: policy)
         }
     }
@@ -111,14 +112,15 @@ extension Ledger {
             case .causedBy(let usageID): ("r.usage_id = ?", [usageID])
             case .account(let id, let from, let before): ("r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [id, from, before])
             }
-        return try db.rows("""
-                SELECT a.name, r.amount_nanos, r.status, r.failure, r.occurred_at_ms, u.request_id, u.balance_after_nanos,
-                       t.balance_after_nanos AS recharged_balance,
-                       coalesce((SELECT x.amount_nanos FROM allocation x WHERE x.transfer_id = t.id), 0) AS repaid
-                FROM recharge_attempt r JOIN account a ON a.id = r.account_id JOIN usage u ON u.id = r.usage_id
-                LEFT JOIN transfer t ON t.id = r.transfer_id
-                WHERE \(condition) ORDER BY r.occurred_at_ms, r.id
-                """, arguments
+        return try db.rows(
+            """
+            SELECT a.name, r.amount_nanos, r.status, r.failure, r.occurred_at_ms, u.request_id, u.balance_after_nanos,
+                   t.balance_after_nanos AS recharged_balance,
+                   coalesce((SELECT x.amount_nanos FROM allocation x WHERE x.transfer_id = t.id), 0) AS repaid
+            FROM recharge_attempt r JOIN account a ON a.id = r.account_id JOIN usage u ON u.id = r.usage_id
+            LEFT JOIN transfer t ON t.id = r.transfer_id
+            WHERE \(condition) ORDER BY r.occurred_at_ms, r.id
+            """, arguments
         ).map { row in
             let recharged: Int64? = row["recharged_balance"]
             return RechargeAttempt(

@@ -44,7 +44,9 @@ extension Ledger {
 extension Ledger {
     /// A kind read from the journal; a kind this version does not know means a damaged file.
     static func transferKind(_ text: String) throws -> TransferKind {
-        guard let kind = TransferKind(rawValue: text) else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the journal holds an unknown kind '\(text)'") }
+        guard let kind = TransferKind(rawValue: text) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "the journal holds an unknown kind '\(text)'")
+        }
         return kind
     }
 }

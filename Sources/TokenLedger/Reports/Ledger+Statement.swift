@@ -99,7 +99,9 @@ extension Ledger {
             let signed = row["credited"] ? amount : -amount
             transferred += signed
             entries.append(
-                StatementEntry(kind: try Ledger.transferKind(row["kind"]), reference: row["reference"], amount: signed, at: at, balanceBefore: before, balanceAfter: before + signed))
+                StatementEntry(
+                    kind: try Ledger.transferKind(row["kind"]), reference: row["reference"], amount: signed, at: at, balanceBefore: before,
+                    balanceAfter: before + signed))
         }
         return entries
     }

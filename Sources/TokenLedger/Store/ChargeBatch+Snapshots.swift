@@ -24,7 +24,8 @@ extension ChargeBatch {
         guard try find.nextRow(in: db) else { return nil }
         let id = find.int64(0)
         let maximumPurchase = Money(nanos: find.int64(2))
-        let recharge = find.isNull(7)
+        let recharge =
+            find.isNull(7)
             ? nil
             : try? AutoRechargePolicy(
                 threshold: Money(nanos: find.int64(7)), restoreTo: Money(nanos: find.int64(8)),

@@ -57,10 +57,11 @@ struct EffectsWriter {
         _ kind: TransferKind, reference: String?, debit: Int64, credit: Int64, amount: Money, at time: Timestamp, balanceAfter: Money
     ) throws -> Int64 {
         precondition(amount.nanos > 0 && debit != credit)
-        try db.run("""
-                INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [reference, kind.rawValue, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
+        try db.run(
+            """
+            INSERT INTO transfer (reference, kind, debit_account_id, credit_account_id, amount_nanos, occurred_at_ms, balance_after_nanos)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [reference, kind.rawValue, debit, credit, amount.nanos, time.milliseconds, balanceAfter.nanos])
         let id = db.lastInsertedRowID
         let post = try DirectStatement(cachedIn: db, sql: "UPDATE account SET balance_nanos = balance_nanos + ? WHERE id = ?", parameterCount: 2)
         for (account, delta) in [(debit, -amount.nanos), (credit, amount.nanos)] {
@@ -92,7 +93,10 @@ struct EffectsWriter {
             balanceAfter: credit.balanceAfter)
         try db.run(
             "INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [accountID, credit.lotKind.rawValue, transferID, credit.amount.nanos, credit.lotRemaining.nanos, credit.at.milliseconds, credit.expiresAt.milliseconds])
+            [
+                accountID, credit.lotKind.rawValue, transferID, credit.amount.nanos, credit.lotRemaining.nanos, credit.at.milliseconds,
+                credit.expiresAt.milliseconds,
+            ])
         let lotID = db.lastInsertedRowID
         if credit.repaid.nanos > 0 {
             try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, lotID, credit.repaid.nanos])

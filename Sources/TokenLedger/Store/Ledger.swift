@@ -124,16 +124,19 @@ public final class Ledger: Sendable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             let (applicationID, objects, applied) = try queue.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0,
-                 try db.tableExists("grdb_migrations") ? try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : [])
+                (
+                    try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0,
+                    try db.tableExists("grdb_migrations") ? try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                )
             }
             try queue.close()
             if applicationID == Ledger.applicationID {
                 // A newer schema is refused here, before the file is opened for writing.
                 let unknown = applied.subtracting(SchemaMigrations.all.map(\.identifier)).sorted()
                 guard unknown.isEmpty else {
-                    throw LedgerError(.newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
+                    throw LedgerError(
+                        .newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
                 }
                 return
             }
@@ -157,8 +160,8 @@ public final class Ledger: Sendable {
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
         defer { try? handle.close() }
         guard let header = try? handle.read(upToCount: 100), header.count == 100,
-              header.starts(with: Data("SQLite format 3\u{0}".utf8)),
-              let length = try? handle.seekToEnd()
+            header.starts(with: Data("SQLite format 3\u{0}".utf8)),
+            let length = try? handle.seekToEnd()
         else { return }
         let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
         guard log == 0 else { return }

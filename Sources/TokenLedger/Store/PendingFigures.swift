@@ -35,7 +35,8 @@ struct PendingFigures {
     /// Adds one usage row: its account, cost, the lot it drew from first (further lots go to
     /// ``addDraws(_:)``), and its rollup key. The month counter is set apart, by
     /// ``setCounter(_:accountID:)``.
-    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, firstDraw: Allocation?, db: Database) throws {
+    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, firstDraw: Allocation?, db: Database) throws
+    {
         rows += 1
         usageTotal += cost.nanos
         if let last = lastDebit, last.accountID == accountID {

@@ -51,23 +51,24 @@ enum PriceStore {
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
     /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one differs.
     static func insertIfAbsent(_ entry: PriceEntry, source: String, db: Database) throws -> Bool {
-        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", [entry.model, entry.effectiveFrom.milliseconds])
-        {
+        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", [entry.model, entry.effectiveFrom.milliseconds]) {
             guard try self.entry(row: row, db: db) == entry else {
                 throw PriceRefusal.entryExists(model: entry.model, effectiveFrom: entry.effectiveFrom)
             }
             return false
         }
-        try db.run("""
-                INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
+        try db.run(
+            """
+            INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
         let id = db.lastInsertedRowID
         for (key, rates) in entry.rates {
-            try db.run("""
-                    INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
-                        cache_write_nanos_per_million, output_nanos_per_million) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
+            try db.run(
+                """
+                INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
+                    cache_write_nanos_per_million, output_nanos_per_million) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
         }
         return true
     }

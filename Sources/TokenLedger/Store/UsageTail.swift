@@ -125,7 +125,7 @@ final class ChargeState: @unchecked Sendable {
         self.kept = nil
         lock.unlock()
         guard let kept, kept.batch.db === db, sqlite3_total_changes64(db.sqliteConnection) == kept.changes,
-              try Self.dataVersion(db) == kept.dataVersion
+            try Self.dataVersion(db) == kept.dataVersion
         else { return nil }
         return kept
     }

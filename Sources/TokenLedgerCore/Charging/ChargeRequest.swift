@@ -48,7 +48,6 @@ public struct ChargeRequest: Sendable {
     public static let maximumAttributionLength = 256
 }
 
-
 extension ChargeRequest {
     /// The request's usage, once its token counts, attribution and request count are valid.
     ///

@@ -61,7 +61,9 @@ public struct AccountFigures: Sendable {
     public mutating func apply(_ credit: CreditEffects, lotID: Int64) {
         balance = credit.balanceAfter
         if credit.lotRemaining.nanos > 0 {
-            lots.append(Lot(id: lotID, kind: credit.lotKind, original: credit.amount, remaining: credit.lotRemaining, createdAt: credit.at, expiresAt: credit.expiresAt))
+            lots.append(
+                Lot(id: lotID, kind: credit.lotKind, original: credit.amount, remaining: credit.lotRemaining, createdAt: credit.at, expiresAt: credit.expiresAt)
+            )
             lots.sort(by: Credits.spentBefore)
         }
         if credit.transferKind.isPayment { payments.append(at: credit.at, amount: credit.amount) }
@@ -89,7 +91,9 @@ public struct PaymentHistory: Sendable {
 
     /// Payments as `(time, amount)`, in any order.
     public init(_ payments: [(milliseconds: Int64, nanos: Int64)]) {
-        for payment in payments.sorted(by: { $0.milliseconds < $1.milliseconds }) { append(at: Timestamp(milliseconds: payment.milliseconds), amount: Money(nanos: payment.nanos)) }
+        for payment in payments.sorted(by: { $0.milliseconds < $1.milliseconds }) {
+            append(at: Timestamp(milliseconds: payment.milliseconds), amount: Money(nanos: payment.nanos))
+        }
     }
 
     public mutating func append(at time: Timestamp, amount: Money) {

@@ -71,7 +71,9 @@ public enum Charging {
             do throws(PricingRefusal) { hold = try entry.cost(of: usage, tier: request.tier).total } catch { throw ChargeRefusal(error, model: request.model) }
             let tierRank = account.payments.tierRank(at: request.at, table: snapshot.tiers)
             _ = try checkControls(request, account: account, snapshot: snapshot, tierRank: tierRank)
-            if let passed = holdLimits(request, account: account, snapshot: snapshot, tier: snapshot.tiers[tierRank]).first(where: { $0.monthToDate + hold > $0.limit }) {
+            if let passed = holdLimits(request, account: account, snapshot: snapshot, tier: snapshot.tiers[tierRank]).first(where: {
+                $0.monthToDate + hold > $0.limit
+            }) {
                 throw .hardLimit(passed)
             }
         } catch {
@@ -135,8 +137,9 @@ public enum Charging {
     ) -> [SpendAlert] {
         let limits = account.limits
         // The common case (no limit reached) without building a list.
-        guard monthToDate >= (limits.soft ?? Money(nanos: .max)) || monthToDate >= (limits.hard ?? Money(nanos: .max)) || monthToDate >= tierLimit
-            || projectMonthToDate != nil
+        guard
+            monthToDate >= (limits.soft ?? Money(nanos: .max)) || monthToDate >= (limits.hard ?? Money(nanos: .max)) || monthToDate >= tierLimit
+                || projectMonthToDate != nil
         else { return [] }
         var reached: [SpendAlert] = []
         for (kind, limit) in [(LimitAlertKind.softLimit, limits.soft), (.hardLimit, limits.hard), (.tierLimit, tierLimit)] {

@@ -42,7 +42,9 @@ extension Credits {
     /// its time, then the credit (a purchase lot that expires a year later, repaying overdraft
     /// first). Refuses, after the checks that need no account (``PurchaseRefusal/check(amount:)``,
     /// the id), `unknown_account`, `above_maximum` and `balance_overflow`.
-    public static func decidePurchase(_ request: PurchaseRequest, account: AccountFigures?) throws(PurchaseRefusal) -> (writeOffs: [WriteOff], credit: CreditEffects) {
+    public static func decidePurchase(_ request: PurchaseRequest, account: AccountFigures?) throws(PurchaseRefusal) -> (
+        writeOffs: [WriteOff], credit: CreditEffects
+    ) {
         guard let account else { throw .unknownAccount(request.account) }
         guard request.amount <= account.maximumPurchase else { throw .aboveMaximum(amount: request.amount, maximum: account.maximumPurchase) }
         let writeOffs = writeOffs(of: account.lots, balance: account.balance, at: request.at)

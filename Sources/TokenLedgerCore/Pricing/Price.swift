@@ -101,8 +101,10 @@ public struct PriceEntry: Hashable, Sendable {
                 }
             }
         }
-        for (name, value) in [("max_input_tokens", maxInputTokens), ("max_output_tokens", maxOutputTokens),
-                              ("long_context_threshold_tokens", longContextThresholdTokens)] {
+        for (name, value) in [
+            ("max_input_tokens", maxInputTokens), ("max_output_tokens", maxOutputTokens),
+            ("long_context_threshold_tokens", longContextThresholdTokens),
+        ] {
             if let value, value <= 0 || value > TokenUsage.maximumTokens { return "\(name) must be between 1 and \(TokenUsage.maximumTokens)" }
         }
         return nil

@@ -189,7 +189,8 @@ struct PolicyRun<Observer: SimulationObserver> {
     /// own decision (``Charging/rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)``)
     /// and credit (``Credits/credit(_:kind:to:at:expiresAt:)``).
     mutating func recharge(atMilliseconds time: Int64) {
-        guard let amount = Charging.rechargeDue(
+        guard
+            let amount = Charging.rechargeDue(
                 balance: Money(nanos: balance), policy: policy.recharge, rechargedThisMonth: Money(nanos: rechargedThisMonth),
                 maximumPurchase: self.policy.maximumPurchase)
         else { return }

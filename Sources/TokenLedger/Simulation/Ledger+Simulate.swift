@@ -156,7 +156,9 @@ private struct TraceReading {
         let model = models[Int(row.model)]
         do throws(ChargeRefusal) {
             let entry = book.entries[try book.entryIndex(model: model, at: time)]
-            do throws(PricingRefusal) { return try entry.cost(of: row.usage, tier: row.tier, requests: row.requests).total.nanos } catch { throw ChargeRefusal(error, model: model) }
+            do throws(PricingRefusal) { return try entry.cost(of: row.usage, tier: row.tier, requests: row.requests).total.nanos } catch {
+                throw ChargeRefusal(error, model: model)
+            }
         } catch {
             throw refusal(error, line: row.line, fieldNames: row.fieldNames)
         }

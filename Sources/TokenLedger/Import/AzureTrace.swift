@@ -64,7 +64,8 @@ public enum AzureTrace {
 
     private static func count(_ text: Substring, field: String, file: String, line: Int) throws -> Int64 {
         guard let value = Int64(text.trimmingASCIIWhitespace()), value >= 0, value <= TokenUsage.maximumTokens else {
-            throw InputError(file: file, line: line, field: field, reason: "'\(text)' is not a token count (a whole number from 0 to \(TokenUsage.maximumTokens))")
+            throw InputError(
+                file: file, line: line, field: field, reason: "'\(text)' is not a token count (a whole number from 0 to \(TokenUsage.maximumTokens))")
         }
         return value
     }
