@@ -12,21 +12,15 @@ extension PricesCommand {
                 """)
 
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The catalog file (JSON).") var file: String
-        @Option(
-            help: ArgumentHelp(
-                "The catalog's format: litellm (the only one, the default). Deprecated: a first --format naming it, "
-                    + "as in `--format litellm --format json`.",
-                valueName: "format"))
-        var inputFormat: CatalogFormat?
+        @OptionGroup var catalogFile: CatalogFileOptions
         @Option(help: "Compare with the prices in force at this time (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let (_, global) = try CatalogFormat.resolve(inputFormat, options: options)
-            let catalog = try LiteLLMCatalog.read(contentsOf: file)
+            let (_, global) = try CatalogFormat.resolve(catalogFile.inputFormat, options: options)
+            let catalog = try LiteLLMCatalog.read(contentsOf: catalogFile.file)
             let time = at ?? now()
             let changes = try global.open().diffPrices(catalog, at: time)
-            global.emit(PricesImportRendering.render(changes, skipped: catalog.skipped, file: file, at: time))
+            global.emit(PricesImportRendering.render(changes, skipped: catalog.skipped, file: catalogFile.file, at: time))
         }
     }
 }

@@ -17,20 +17,14 @@ extension PricesCommand {
                 """)
 
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The catalog file (JSON).") var file: String
-        @Option(
-            help: ArgumentHelp(
-                "The catalog's format: litellm (the only one, the default). Deprecated: a first --format naming it, "
-                    + "as in `--format litellm --format json`.",
-                valueName: "format"))
-        var inputFormat: CatalogFormat?
+        @OptionGroup var catalogFile: CatalogFileOptions
         @Option(help: "When the imported prices take effect (ISO 8601, UTC; default now).", transform: Parse.time) var effectiveFrom: Timestamp?
 
         func run() throws {
-            let (_, global) = try CatalogFormat.resolve(inputFormat, options: options)
-            let catalog = try LiteLLMCatalog.read(contentsOf: file)
+            let (_, global) = try CatalogFormat.resolve(catalogFile.inputFormat, options: options)
+            let catalog = try LiteLLMCatalog.read(contentsOf: catalogFile.file)
             let summary = try global.open().importPrices(catalog, effectiveFrom: effectiveFrom ?? now())
-            global.emit(PricesImportRendering.render(summary, file: file))
+            global.emit(PricesImportRendering.render(summary, file: catalogFile.file))
         }
     }
 }
