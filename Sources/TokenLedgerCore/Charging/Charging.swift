@@ -4,7 +4,8 @@
 /// Every charge goes through ``decide(_:usage:snapshot:)``: a single charge, an import's rows,
 /// a batch, a reservation's settle. A reservation's hold goes through ``decideHold(_:usage:snapshot:)``,
 /// which runs the same checks. A store loads the snapshot and applies the effects; the simulator
-/// uses the same recharge rule (``rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)``).
+/// runs the same money step on each request of a trace
+/// (``figures(afterCharging:balance:monthToDate:recharge:rechargedThisMonth:maximumPurchase:)``).
 ///
 /// All checks come first, in a fixed order (the order of ``ChargeRefusal``'s cases); after them
 /// the charge cannot fail.
@@ -35,10 +36,13 @@ public enum Charging {
             let available = Credits.available(balance: balance, holds: snapshot.openHolds, overdraftAllowance: account.overdraftAllowance)
             if cost.total > available { throw .insufficientBalance(cost: cost.total, available: available) }
         }
-        guard let balanceAfter = balance.adding(-cost.total) else { throw .balanceOverflow }
+        guard balance.adding(-cost.total) != nil else { throw .balanceOverflow }
         // After this point the charge is accepted: what follows only works out what it records.
+        let after = figures(
+            afterCharging: cost.total.nanos, balance: balance.nanos, monthToDate: snapshot.monthToDate.nanos, recharge: account.recharge,
+            rechargedThisMonth: snapshot.rechargedThisMonth.nanos, maximumPurchase: account.maximumPurchase)
+        let (balanceAfter, monthToDateAfter) = (Money(nanos: after.balanceNanos), Money(nanos: after.monthToDateNanos))
         let draw = Credits.draw(cost.total, from: account.lots, at: request.at)
-        let monthToDateAfter = snapshot.monthToDate + cost.total
         let projectMonthToDateAfter = snapshot.projectLimits == nil ? nil : snapshot.projectMonthToDate + cost.total
         return ChargeEffects(
             accountID: account.id, priceEntryID: entryID, priceEffectiveFrom: entry.effectiveFrom, cost: cost.total, band: cost.band, writeOffs: writeOffs,
@@ -47,9 +51,25 @@ public enum Charging {
             limitsReached: limitsReached(
                 request, account: account, snapshot: snapshot, tierLimit: snapshot.tiers[tierRank].monthlyUsageLimit, monthToDate: monthToDateAfter,
                 projectMonthToDate: projectMonthToDateAfter),
-            flags: flags,
-            rechargeDue: rechargeDue(
-                balance: balanceAfter, policy: account.recharge, rechargedThisMonth: snapshot.rechargedThisMonth, maximumPurchase: account.maximumPurchase))
+            flags: flags, rechargeDue: after.rechargeDue)
+    }
+
+    /// The figures a charge of `cost` leaves: the balance, month-to-date spend, and the
+    /// auto-recharge the balance then calls for (``rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)``).
+    ///
+    /// The money step of every accepted charge, written once: ``decide(_:usage:snapshot:)`` runs
+    /// it on the snapshot's figures, and the simulator runs it on each request of a trace (with
+    /// costs priced once), so a simulated policy cannot drift from the ledger. The caller has
+    /// checked that the balance does not overflow.
+    @inlinable @inline(__always)
+    public static func figures(
+        afterCharging costNanos: Int64, balance: Int64, monthToDate: Int64, recharge policy: AutoRechargePolicy?, rechargedThisMonth: Int64,
+        maximumPurchase: Money
+    ) -> (balanceNanos: Int64, monthToDateNanos: Int64, rechargeDue: Money?) {
+        let balanceAfter = balance - costNanos
+        let due = rechargeDue(
+            balance: Money(nanos: balanceAfter), policy: policy, rechargedThisMonth: Money(nanos: rechargedThisMonth), maximumPurchase: maximumPurchase)
+        return (balanceAfter, monthToDate + costNanos, due)
     }
 
     /// The hold a reservation makes: the cost of its input and maximum output at the price in

@@ -4,7 +4,8 @@
 /// order; a request is **blocked** (not charged) when the balance is zero or below, or when
 /// month-to-date spend has reached the hard limit; otherwise it is charged its cost (the balance
 /// may go below zero, as the ledger's overdraft), its lots spent earliest-expiring first; then
-/// ``Charging/rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)`` decides a
+/// ``Charging/figures(afterCharging:balance:monthToDate:recharge:rechargedThisMonth:maximumPurchase:)``,
+/// the ledger's own money step, gives the balance, month-to-date spend and decides a
 /// recharge exactly as after a ledger charge, a purchase that repays overdraft first and
 /// expires a year later, unless its payment fails. Lots expire a year after purchase, what
 /// remains of them written off at that instant.
@@ -60,8 +61,6 @@ public enum Simulator {
 /// is always `max(balance, 0)` (a purchase made in overdraft repays it first).
 struct PolicyRun<Observer: SimulationObserver> {
     let policy: SimulationPolicy
-    /// Recharge when the balance is below this; `Int64.min` (never) without a policy.
-    let thresholdNanos: Int64
     /// Block once month-to-date spend reaches this; `Int64.max` (never) without a limit.
     let hardLimitNanos: Int64
     var observer: Observer
@@ -90,7 +89,6 @@ struct PolicyRun<Observer: SimulationObserver> {
         precondition(policy.startBalance.nanos >= 0, "the start balance is a purchase")
         self.policy = policy
         self.observer = observer
-        thresholdNanos = policy.recharge?.threshold.nanos ?? .min
         hardLimitNanos = policy.hardLimit?.nanos ?? .max
         generator = SplitMix64(seed: policy.seed)
         balance = policy.startBalance.nanos
@@ -118,13 +116,17 @@ struct PolicyRun<Observer: SimulationObserver> {
             return
         }
         let spent = min(cost, max(balance, 0))
-        balance -= cost
-        monthToDate += cost
+        // The ledger's own money step (the balance, month-to-date spend, the recharge due).
+        let after = Charging.figures(
+            afterCharging: cost, balance: balance, monthToDate: monthToDate, recharge: policy.recharge, rechargedThisMonth: rechargedThisMonth,
+            maximumPurchase: policy.maximumPurchase)
+        balance = after.balanceNanos
+        monthToDate = after.monthToDateNanos
         month.cost.nanos += cost
         if balance < month.minimumBalance.nanos { month.minimumBalance.nanos = balance }
         if spent < frontRemaining { frontRemaining -= spent } else { spendAcrossLots(spent) }
         observer.charged(balanceNanos: balance, atMilliseconds: time)
-        if balance < thresholdNanos { recharge(atMilliseconds: time) }
+        if let amount = after.rechargeDue { recharge(amount, atMilliseconds: time) }
     }
 
     /// Spends `amount` from the front lot and the ones after it, as far as it goes.
@@ -185,15 +187,9 @@ struct PolicyRun<Observer: SimulationObserver> {
         nextEvent = min(nextMonthStart, frontExpiry)
     }
 
-    /// The auto-recharge after a charge at `time`, when the policy calls for one: the ledger's
-    /// own decision (``Charging/rechargeDue(balance:policy:rechargedThisMonth:maximumPurchase:)``)
-    /// and credit (``Credits/credit(_:kind:to:at:expiresAt:)``).
-    mutating func recharge(atMilliseconds time: Int64) {
-        guard
-            let amount = Charging.rechargeDue(
-                balance: Money(nanos: balance), policy: policy.recharge, rechargedThisMonth: Money(nanos: rechargedThisMonth),
-                maximumPurchase: self.policy.maximumPurchase)
-        else { return }
+    /// The auto-recharge of `amount` that a charge at `time` called for, credited as the ledger
+    /// credits it (``Credits/credit(_:kind:to:at:expiresAt:)``) unless its payment fails.
+    mutating func recharge(_ amount: Money, atMilliseconds time: Int64) {
         if self.policy.paymentFailureRate.fails(draw: generator.next()) {
             month.failedRecharges += 1
             observer.recharged(amountNanos: amount.nanos, succeeded: false, balanceNanos: balance, atMilliseconds: time)
