@@ -129,8 +129,7 @@ extension Ledger {
                 var reservation = existing.reservation
                 if reservation.status == .open, reservation.expiresAt <= request.at { reservation.status = .expired }
                 let account = try Account.find(named: reservation.account, db: db)!
-                let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
-                let held = try batch.openHolds(accountID: account.id, at: request.at)
+                let held = try Ledger.openHolds(accountID: account.id, at: request.at, db: db)
                 reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
                 return reservation
             }
@@ -139,9 +138,10 @@ extension Ledger {
             _ = try Ledger.bringUpToDate(account, at: request.at, db: db)
             let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
             let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
-            let charge = request.charge(enforce: true)
-            var snapshot = try batch.snapshot(for: charge)
+            // The holds were just summed: the snapshot need not read them again.
+            var snapshot = try batch.snapshot(for: request.charge(enforce: false))
             snapshot.openHolds = held
+            let charge = request.charge(enforce: true)
             let hold = try Charging.decideHold(charge, usage: usage, snapshot: snapshot)
             guard let figures = snapshot.account else { preconditionFailure("a hold decided without its account") }
             let available = figures.available(holding: held)
@@ -237,14 +237,26 @@ extension Ledger {
         return (existing.rowID, reservation)
     }
 
+    /// The holds of the account's reservations still open at `time`.
+    static func openHolds(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
+        let query = try DirectStatement(
+            cachedIn: db, sql: "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
+            parameterCount: 2)
+        try query.bind(accountID, at: 1)
+        try query.bind(time.milliseconds, at: 2)
+        _ = try query.nextRow(in: db)
+        let nanos = query.int64(0)
+        query.reset()
+        return Money(nanos: nanos)
+    }
+
     /// Marks the account's reservations expired by `time` as expired (each at its expiry) and
     /// returns the holds still open.
     static func releaseExpiredReservations(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
         try db.run(
             "UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms WHERE account_id = ? AND status = 'open' AND expires_at_ms <= ?",
             [accountID, time.milliseconds])
-        let held = try db.value(Int64.self, "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open'", [accountID])
-        return Money(nanos: held ?? 0)
+        return try openHolds(accountID: accountID, at: time, db: db)
     }
 
     /// A recorded reservation and what it was made with, to compare with a retry.

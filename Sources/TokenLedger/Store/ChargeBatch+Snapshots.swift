@@ -84,19 +84,6 @@ extension ChargeBatch {
         return nanos
     }
 
-    /// The holds of the account's reservations still open at `time`.
-    func openHolds(accountID: Int64, at time: Timestamp) throws -> Money {
-        let query = try DirectStatement(
-            cachedIn: db, sql: "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
-            parameterCount: 2)
-        try query.bind(accountID, at: 1)
-        try query.bind(time.milliseconds, at: 2)
-        _ = try query.nextRow(in: db)
-        let nanos = query.int64(0)
-        query.reset()
-        return Money(nanos: nanos)
-    }
-
     /// The usage-tier table, read once per batch.
     func usageTiers() throws -> [UsageTier] {
         if let tierTable { return tierTable }

@@ -79,7 +79,7 @@ final class ChargeBatch: LedgerStore {
             snapshot.projectMonthToDate = Money(nanos: try projectUsage(account: index, project: project, month: month))
         }
         if accounts[index].figures.recharge != nil { snapshot.rechargedThisMonth = Money(nanos: try rechargedNanos(account: index, month: month)) }
-        if request.enforce { snapshot.openHolds = try openHolds(accountID: accounts[index].figures.id, at: request.at) }
+        if request.enforce { snapshot.openHolds = try Ledger.openHolds(accountID: accounts[index].figures.id, at: request.at, db: db) }
         return snapshot
     }
 
