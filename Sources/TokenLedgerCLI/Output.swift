@@ -233,9 +233,3 @@ func plural(_ count: Int, _ noun: String) -> String {
     "\(count.grouped) \(noun)\(count == 1 ? "" : "s")"
 }
 
-/// Writes a chart or a page the user asked for (`--chart`, `--html`); a failure names the file.
-func writeOutput(_ text: String, to path: String, what: String) throws {
-    do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
-        throw InputError(file: path, reason: "cannot write \(what): \(error.localizedDescription)")
-    }
-}

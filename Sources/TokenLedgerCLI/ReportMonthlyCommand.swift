@@ -47,11 +47,13 @@ extension ReportCommand {
         }
 
         func run() throws {
+            let chartFile = try OutputFile(chart, option: "--chart", what: "the chart", ledger: options.path)
+            let htmlFile = try OutputFile(html, option: "--html", what: "the page", ledger: options.path)
             let ledger = try options.open()
             let report = try ledger.monthlyReport(account: account, month: month ?? now(), by: try keys())
             let svg = chart != nil || html != nil ? ReportCharts.dailySpend(report) : nil
-            if let chart, let svg { try writeOutput(svg, to: chart, what: "the chart") }
-            if let html, let svg { try writeOutput(ReportRendering.page(report, chart: svg), to: html, what: "the page") }
+            if let chartFile, let svg { try chartFile.write(svg) }
+            if let htmlFile, let svg { try htmlFile.write(ReportRendering.page(report, chart: svg)) }
             options.emit(ReportRendering.render(report))
         }
     }

@@ -84,6 +84,7 @@ struct SimulateCommand: ParsableCommand {
                     of: spec, base: base, threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, startAtRestoreTo: startBalance == nil)
             } catch { throw InputError(field: "--sweep", reason: "\(error)") }
         }
+        let chartFile = try OutputFile(chart, option: "--chart", what: "the chart", ledger: global.path)
         let loaded = try loadTrace()
         if let spec, let points {
             let progress = Progress(label: "simulating policies")
@@ -91,9 +92,9 @@ struct SimulateCommand: ParsableCommand {
             let result = SimulationSweep.run(loaded.trace, spec: spec, points: points.points, skipped: points.skipped) { done in
                 if done % 8 == 0 || done == total { progress.update(done, total) }
             }
-            if let chart {
+            if let chartFile {
                 let metric = SweepMetric(rawValue: chartMetric)!
-                try write(SimulationCharts.sweep(result, metric: metric, title: "\(title(loaded)): \(metric.rawValue) by policy"), to: chart)
+                try chartFile.write(SimulationCharts.sweep(result, metric: metric, title: "\(title(loaded)): \(metric.rawValue) by policy"))
             }
             let fixed = startBalance == nil ? "each policy's restore-to" : base.startBalance.displayString
             global.emit(SimulateRendering.render(result, loaded: loaded, startBalance: fixed, prices: priceSource))
@@ -101,8 +102,8 @@ struct SimulateCommand: ParsableCommand {
             var series = BalanceSeries(
                 firstMilliseconds: loaded.trace.firstMilliseconds ?? 0, lastMilliseconds: loaded.trace.lastMilliseconds ?? 0, startBalance: base.startBalance)
             let result = Simulator.run(loaded.trace, policy: base, series: &series)
-            if let chart {
-                try write(SimulationCharts.balance(series, result: result, policy: base, title: "\(title(loaded)): balance over time"), to: chart)
+            if let chartFile {
+                try chartFile.write(SimulationCharts.balance(series, result: result, policy: base, title: "\(title(loaded)): balance over time"))
             }
             global.emit(SimulateRendering.render(result, loaded: loaded, policy: base, prices: priceSource))
         }
@@ -149,11 +150,5 @@ struct SimulateCommand: ParsableCommand {
     /// A chart's title: the trace's file name and the models.
     func title(_ loaded: LoadedTrace) -> String {
         "\(URL(fileURLWithPath: loaded.file).lastPathComponent) (\(loaded.models.joined(separator: ", ")))"
-    }
-
-    func write(_ svg: String, to path: String) throws {
-        do { try Data(svg.utf8).write(to: URL(fileURLWithPath: path)) } catch {
-            throw InputError(file: path, reason: "cannot write the chart: \(error.localizedDescription)")
-        }
     }
 }

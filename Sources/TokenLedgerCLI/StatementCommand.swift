@@ -29,12 +29,14 @@ struct StatementCommand: ParsableCommand {
     }
 
     func run() throws {
+        let chartFile = try OutputFile(chart, option: "--chart", what: "the chart", ledger: options.path)
+        let htmlFile = try OutputFile(html, option: "--html", what: "the page", ledger: options.path)
         let ledger = try options.open()
         let time = at ?? now()
         let statement = try ledger.statement(of: account, month: month ?? time, now: time)
         let svg = chart != nil || html != nil ? ReportCharts.balance(statement) : nil
-        if let chart, let svg { try writeOutput(svg, to: chart, what: "the chart") }
-        if let html, let svg { try writeOutput(StatementRendering.page(statement, chart: svg), to: html, what: "the page") }
+        if let chartFile, let svg { try chartFile.write(svg) }
+        if let htmlFile, let svg { try htmlFile.write(StatementRendering.page(statement, chart: svg)) }
         options.emit(StatementRendering.render(statement))
     }
 }

@@ -202,7 +202,16 @@ struct ImportTests {
     @Test("openai-usage-api: the example page; num_model_requests lands in requests; batch, groups, missing and new fields")
     func usageAPIPages() throws {
         try withImportLedger { fixture in
-            let example = sharedData.appendingPathComponent("openai/example_response_usage_completions.json").path
+            let provided = sharedData.appendingPathComponent("openai/example_response_usage_completions.json").path
+            // The page as documented has 50 audio and 50 image tokens, billed at their own rates,
+            // which this format does not price: refused, naming the first, rather than undercharged.
+            #expect(
+                importFailure { try fixture.importUsage(provided, format: .openAIUsageAPI, model: "gpt-4o") }
+                    == "bad_input line 19 (data[0].results[0].input_audio_tokens)")
+            #expect(try fixture.usageRows("request_id").isEmpty)
+            // The same page with those at 0 (text only) imports.
+            let example = try fixture.write(
+                "text-only.json", try String(contentsOfFile: provided, encoding: .utf8).replacingOccurrences(of: "_tokens\": 50,", with: "_tokens\": 0,"))
             #expect(importFailure { try fixture.importUsage(example, format: .openAIUsageAPI) } == "bad_input line 10 (data[0].results[0].model)")
             let summary = try fixture.importUsage(example, format: .openAIUsageAPI, model: "gpt-4o")
             #expect((summary.charged, summary.requests) == (1, 5))
@@ -272,6 +281,59 @@ struct ImportTests {
                         "1767225600000 gpt-4o-mini default 59200 1200 800 40 proj_a key_1 -",
                         "1767398400000 gpt-4o priority 10 0 5 1 proj_b - user_9",
                     ])
+            try fixture.expectVerified()
+        }
+    }
+
+    @Test("every format refuses a count of tokens it does not price (Anthropic's cache reads and writes, audio, image), naming the line and field")
+    func unmappedTokensRefused() throws {
+        try withImportLedger { fixture in
+            // An Anthropic Messages response: its input_tokens exclude the cache reads and writes.
+            let anthropic =
+                #"{"id":"msg_01","type":"message","model":"gpt-4o","created":1767225600,"usage":{"input_tokens":20,"#
+                + #""cache_creation_input_tokens":0,"cache_read_input_tokens":180000,"output_tokens":300,"service_tier":"standard"}}"#
+            let nested =
+                #"{"id":"msg_02","model":"gpt-4o","created":1767225600,"usage":{"input_tokens":20,"output_tokens":3,"#
+                + #""cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":4000}}}"#
+            let audio =
+                #"{"id":"chat_03","model":"gpt-4o","created":1767225600,"usage":{"prompt_tokens":900,"completion_tokens":10,"#
+                + #""prompt_tokens_details":{"cached_tokens":0,"audio_tokens":800}}}"#
+            // Zero counts and text breakdowns within the mapped totals are fine.
+            let fine =
+                #"{"id":"chat_04","model":"gpt-4o","created":1767225600,"usage":{"prompt_tokens":900,"completion_tokens":10,"total_tokens":910,"#
+                + #""prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":4,"#
+                + #""audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":1},"cache_read_input_tokens":0}}"#
+            let jsonl = try fixture.write("bodies.jsonl", [anthropic, nested, audio, fine].joined(separator: "\n"))
+            #expect(importFailure { try fixture.importUsage(jsonl, format: .openAIJSONL) } == "bad_input line 1 (usage.cache_read_input_tokens)")
+            #expect(try fixture.usageRows("request_id").isEmpty)
+            let summary = try fixture.importUsage(jsonl, format: .openAIJSONL, skipBad: true)
+            #expect(summary.charged == 1)
+            #expect(
+                summary.badRows.map(\.description) == [
+                    "line 1 (usage.cache_read_input_tokens): 180000 tokens that this format does not map: this format does not price these tokens "
+                        + "(Anthropic's input_tokens, for one, excludes its cache reads and writes); the row is refused rather than charged without them",
+                    "line 2 (usage.cache_creation.ephemeral_1h_input_tokens): 4000 tokens that this format does not map: this format does not price "
+                        + "these tokens (Anthropic's input_tokens, for one, excludes its cache reads and writes); the row is refused rather than charged without them",
+                    "line 3 (usage.prompt_tokens_details.audio_tokens): 800 tokens that this format does not map: audio and image tokens are billed "
+                        + "at their own rates, which this format does not price; the row is refused rather than charged without them",
+                ])
+            #expect(try fixture.usageRows("request_id, input_tokens, output_tokens") == ["chat_04 900 10"])
+
+            // Our CSV: a token column none of ours is refused when not empty or 0.
+            let csv = try fixture.write(
+                "usage.csv",
+                "time,model,input_tokens,cached_tokens,output_tokens,reasoning_tokens,cache_read_tokens\n"
+                    + "2026-01-02T00:00:00Z,gpt-4o,100,0,10,5,\n2026-01-02T00:00:01Z,gpt-4o,100,0,10,5,0\n2026-01-02T00:00:02Z,gpt-4o,100,0,10,5,70\n")
+            #expect(importFailure { try fixture.importUsage(csv, format: .csv) } == "bad_input line 4 (cache_read_tokens)")
+            #expect(try fixture.importUsage(csv, format: .csv, skipBad: true).charged == 2)
+
+            // The dashboard's export: audio tokens are refused, text breakdowns are not.
+            let export = try fixture.write(
+                "export.csv",
+                "start_time,model,input_tokens,input_cached_tokens,output_tokens,num_model_requests,input_text_tokens,input_audio_tokens,output_image_tokens\n"
+                    + "1767225600,gpt-4o,100,0,10,1,100,0,\n1767312000,gpt-4o,100,0,10,1,40,60,0\n")
+            #expect(importFailure { try fixture.importUsage(export, format: .openAIUsageExport) } == "bad_input line 3 (input_audio_tokens)")
+            #expect(try fixture.importUsage(export, format: .openAIUsageExport, skipBad: true).charged == 1)
             try fixture.expectVerified()
         }
     }

@@ -75,6 +75,22 @@ struct CSVColumns {
         value(name, in: record).flatMap(ImportFields.optional)
     }
 
+    /// The columns (by our names, in the file's order) that hold counts of tokens a reader does
+    /// not map: besides `mapped`, those ``UnmappedTokens`` would refuse unless 0.
+    func unmappedTokenColumns(mapped: Set<String>) -> [String] {
+        indexes.sorted { $0.value < $1.value }.map(\.key).filter {
+            !mapped.contains($0) && UnmappedTokens.isTokenCount($0) && !UnmappedTokens.withinMappedTotals.contains($0)
+        }
+    }
+
+    /// Refuses the record when one of `unmapped` holds a count that is not empty or 0.
+    func checkUnmappedTokens(_ unmapped: [String], in record: CSVRecord) throws(BadUsageRow) {
+        for name in unmapped {
+            guard let text = value(name, in: record), !text.isBlankText, let reason = UnmappedTokens.refusal(key: name, text: text) else { continue }
+            throw BadUsageRow(line: record.line, field: fileName(name), reason: reason)
+        }
+    }
+
     /// The names of the columns as the file gives them, for the row's messages.
     func fieldNames(_ ours: [UsageField: String]) -> UsageFieldNames {
         UsageFieldNames(ours.mapValues { fileName($0) })

@@ -6,7 +6,9 @@
 /// `input_tokens_details.cached_tokens` / `cache_write_tokens`, `output_tokens`). The time is
 /// `created` (Chat Completions) or `created_at` (Responses), in seconds since 1970; the request
 /// id is `id`; the tier is the `service_tier` the provider reports (`auto` and none: default).
-/// Unknown fields are ignored; blank lines are skipped.
+/// Other fields are ignored, except a count of tokens this reader does not map (Anthropic's
+/// `cache_read_input_tokens`, audio tokens): a row with one that is not zero is refused
+/// (``UnmappedTokens``). Blank lines are skipped.
 struct OpenAIJSONLRows: UsageRowSource {
     let lines: LineReader
 
@@ -68,6 +70,12 @@ struct OpenAIJSONLRows: UsageRowSource {
         let isChat = usage.has("prompt_tokens")
         let shape = isChat ? Shape.chat : Shape.responses
         let details = try usage.object(shape.details)
+        let detailsPath = usage.fieldPath(shape.details)
+        try UnmappedTokens.check(
+            usage,
+            mapped: [
+                usage.fieldPath(shape.input), usage.fieldPath(shape.output), detailsPath + ".cached_tokens", detailsPath + ".cache_write_tokens",
+            ])
         let timeKey = object.has("created") || !object.has("created_at") ? "created" : "created_at"
         guard let time = try object.unixSeconds(timeKey) else { throw object.problem(timeKey, "missing: the time of the request") }
         let prefix = usage.path.isEmpty ? "" : "usage."

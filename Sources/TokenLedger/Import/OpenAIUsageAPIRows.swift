@@ -6,7 +6,9 @@
 /// A result carries `input_tokens`, `input_cached_tokens`, `input_cache_write_tokens` (missing
 /// counts 0), `output_tokens`, `num_model_requests` and, when the query grouped by them,
 /// `model`, `project_id`, `user_id`, `api_key_id`, `batch` (true: the batch tier) and
-/// `service_tier`. Fields may be missing or new: unknown ones are ignored, missing counts are 0
+/// `service_tier`. Fields may be missing or new: unknown ones are ignored (but a count of tokens
+/// this reader does not map, such as `input_audio_tokens`, is refused unless it is 0:
+/// ``UnmappedTokens``), missing counts are 0
 /// (a result without `num_model_requests` but with tokens is one request). Each page is read
 /// whole (pages are small), one at a time.
 struct OpenAIUsageAPIRows: UsageRowSource {
@@ -76,6 +78,8 @@ struct OpenAIUsageAPIRows: UsageRowSource {
     private static func row(_ result: JSONObjectFields, start: Int128) throws(BadUsageRow) -> UsageRow {
         var tier = try result.tier("service_tier")
         if try result.bool("batch") == true { tier = .batch }
+        try UnmappedTokens.check(
+            result, mapped: Set(["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"].map(result.fieldPath)))
         let names = UsageFieldNames([
             .time: result.fieldPath("start_time"), .model: result.fieldPath("model"), .tier: result.fieldPath("service_tier"),
             .input: result.fieldPath("input_tokens"), .cached: result.fieldPath("input_cached_tokens"),

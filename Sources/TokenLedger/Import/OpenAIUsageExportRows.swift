@@ -8,10 +8,15 @@
 /// `input_tokens`, `input_cached_tokens`, `input_cache_write_tokens`, `output_tokens`,
 /// `num_model_requests`. Counts may be printed `59200.0`; empty fields count 0, and a row with
 /// no requests and no tokens is an empty bucket (nothing to charge). Tab-separated files work too.
+/// The breakdowns of the dashboard's export (`input_text_tokens`, `input_uncached_tokens`…) are
+/// within these counts; audio and image tokens (`input_audio_tokens`…) are billed at their own
+/// rates, which this reader does not price: a row where they are not 0 is refused (``UnmappedTokens``).
 struct OpenAIUsageExportRows: UsageRowSource {
     let records: CSVRecordReader
     let columns: CSVColumns
     let names: UsageFieldNames
+    /// The columns of token counts this reader does not map (refused unless empty or 0).
+    let unmapped: [String]
 
     static let required = [["start_time", "start_time_iso"], ["input_tokens"], ["input_cached_tokens"], ["output_tokens"], ["num_model_requests"]]
 
@@ -23,6 +28,7 @@ struct OpenAIUsageExportRows: UsageRowSource {
             .cached: "input_cached_tokens", .cacheWrite: "input_cache_write_tokens", .output: "output_tokens", .requests: "num_model_requests",
             .project: "project_id", .apiKey: "api_key_id", .user: "user_id",
         ])
+        unmapped = columns.unmappedTokenColumns(mapped: ["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"])
     }
 
     var format: UsageImportFormat { .openAIUsageExport }
@@ -41,6 +47,7 @@ struct OpenAIUsageExportRows: UsageRowSource {
 
     private func row(_ record: CSVRecord) throws(BadUsageRow) -> UsageRow {
         if let bad = columns.check(record) { throw bad }
+        try columns.checkUnmappedTokens(unmapped, in: record)
         var tier = try columns.read("service_tier", in: record, ImportFields.tier) ?? .default
         if try columns.read("batch", in: record, ImportFields.boolean) == true { tier = .batch }
         return UsageRow(

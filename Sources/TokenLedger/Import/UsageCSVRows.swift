@@ -6,12 +6,15 @@ import TokenLedgerCore
 /// Required: `time` (ISO 8601, UTC without a zone, or seconds since 1970), `input_tokens`,
 /// `cached_tokens`, `output_tokens`, and `model` unless the import gives one. Optional:
 /// `cache_write_tokens`, `requests`, `request_id`, `project`, `api_key`, `user`, `tier`.
-/// Other columns are ignored; `--map old=new` renames columns first. Empty cached and
-/// cache-write fields count 0.
+/// Other columns are ignored, except counts of tokens (a column named `…_tokens`) that none of
+/// these is: a row where such a column is not empty or 0 is refused (``UnmappedTokens``).
+/// `--map old=new` renames columns first. Empty cached and cache-write fields count 0.
 struct UsageCSVRows: UsageRowSource {
     let records: CSVRecordReader
     let columns: CSVColumns
     let names: UsageFieldNames
+    /// The columns of token counts this reader does not map (refused unless empty or 0).
+    let unmapped: [String]
 
     static let required = [["time"], ["input_tokens"], ["cached_tokens"], ["output_tokens"]]
 
@@ -30,6 +33,7 @@ struct UsageCSVRows: UsageRowSource {
             .output: "output_tokens", .requests: "requests", .requestID: "request_id", .project: "project", .apiKey: "api_key", .user: "user",
         ])
         positions = UsageCSVPositions(columns)
+        unmapped = columns.unmappedTokenColumns(mapped: ["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"])
     }
 
     var format: UsageImportFormat { .csv }
@@ -43,7 +47,7 @@ struct UsageCSVRows: UsageRowSource {
         // Nearly every line is plain (ASCII, unquoted, canonical values): read straight from
         // its bytes. Any other line (and any line with a problem) is read by the general path
         // below, which gives the same row or says what is wrong with it.
-        if let row = plainRow(line) { return .row(row) }
+        if unmapped.isEmpty, let row = plainRow(line) { return .row(row) }
         switch try records.record(startingWith: line) {
         case .failure(let bad): return .bad(bad)
         case .success(let record):
@@ -53,6 +57,7 @@ struct UsageCSVRows: UsageRowSource {
 
     private func row(_ record: CSVRecord) throws(BadUsageRow) -> UsageRow {
         if let bad = columns.check(record) { throw bad }
+        try columns.checkUnmappedTokens(unmapped, in: record)
         guard let time = try columns.read("time", in: record, ImportFields.time) else { throw BadUsageRow(line: record.line, field: "time", reason: "missing") }
         var requests: Int64 = 1
         if let text = columns.value("requests", in: record), !text.isBlankText {
