@@ -232,4 +232,3 @@ extension Money {
 func plural(_ count: Int, _ noun: String) -> String {
     "\(count.grouped) \(noun)\(count == 1 ? "" : "s")"
 }
-

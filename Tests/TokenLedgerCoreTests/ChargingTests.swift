@@ -60,6 +60,7 @@ struct ChargingTests {
     /// Each step makes one more check fail, in check order: with steps 0…k applied, the
     /// decision refuses with step k's code (the earlier checks win).
     static let steps: [(code: String, change: @Sendable (inout ChargeRequest, inout ChargeSnapshot) -> Void)] = [
+        ("ledger_total_limit", { _, snapshot in snapshot.totals = LedgerTotals(usage: LedgerTotals.limit - cents(1)) }),
         ("balance_overflow", { _, snapshot in snapshot.account?.balance = Money(nanos: .min + 1) }),
         (
             "insufficient_balance",
@@ -232,18 +233,50 @@ struct ChargingTests {
     func creditDecisions() throws {
         let lots = [lot(1, .purchase, cents: 1_000, expires: utc(2027, 1, 1)), lot(2, .grant, cents: 200, expires: utc(2026, 3, 1))]
         let purchase = PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now)
-        let (writeOffs, credit) = try Credits.decidePurchase(purchase, account: account(lots: lots))
+        let (writeOffs, credit) = try Credits.decidePurchase(purchase, account: account(lots: lots), totals: LedgerTotals())
         #expect(writeOffs.map(\.amount) == [cents(200)] && credit.balanceAfter == cents(3_000) && credit.expiresAt == utc(2027, 3, 10, 12))
         var refusal: PurchaseRefusal?
-        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: nil) } catch { refusal = error }
+        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: nil, totals: LedgerTotals()) } catch { refusal = error }
         #expect(refusal == .unknownAccount("acme"))
         do throws(PurchaseRefusal) {
-            _ = try Credits.decidePurchase(PurchaseRequest(account: "acme", amount: Money(dollars: 101), at: now), account: account())
+            _ = try Credits.decidePurchase(PurchaseRequest(account: "acme", amount: Money(dollars: 101), at: now), account: account(), totals: LedgerTotals())
         } catch { refusal = error }
         #expect(refusal == .aboveMaximum(amount: Money(dollars: 101), maximum: Money(dollars: 100)))
-        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: account(balance: Money(nanos: .max - 1))) } catch { refusal = error }
+        do throws(PurchaseRefusal) { _ = try Credits.decidePurchase(purchase, account: account(balance: Money(nanos: .max - 1)), totals: LedgerTotals()) } catch
+        { refusal = error }
         #expect(refusal == .balanceOverflow)
-        let grant = try Credits.decideGrant(GrantRequest(account: "acme", amount: cents(500), at: now), account: account(balance: cents(-100), lots: []))
+        let grant = try Credits.decideGrant(
+            GrantRequest(account: "acme", amount: cents(500), at: now), account: account(balance: cents(-100), lots: []), totals: LedgerTotals())
         #expect(grant.credit.lotKind == .grant && grant.credit.repaid == cents(100) && grant.credit.expiresAt == utc(2027, 3, 10, 12))
+    }
+
+    @Test("No total of the ledger passes its limit: a charge, purchase or grant past it is refused, a recharge past it fails")
+    func ledgerTotals() throws {
+        let limit = LedgerTotals.limit
+        // Up to the limit exactly is fine; a nanodollar past it is not.
+        var nearLimit = snapshot()
+        nearLimit.totals = LedgerTotals(usage: limit - cents(250))
+        #expect(try decide(request(250), nearLimit).get().cost == cents(250))
+        nearLimit.totals.usage += Money(nanos: 1)
+        #expect(decide(request(250), nearLimit).refusal == .ledgerTotalLimit)
+        let purchase = PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now)
+        var refusal: PurchaseRefusal?
+        do throws(PurchaseRefusal) {
+            _ = try Credits.decidePurchase(purchase, account: account(), totals: LedgerTotals(payments: limit - Money(dollars: 20)))
+            _ = try Credits.decidePurchase(purchase, account: account(), totals: LedgerTotals(payments: limit - Money(dollars: 19)))
+        } catch { refusal = error }
+        #expect(refusal == .ledgerTotalLimit)
+        var grantRefusal: GrantRefusal?
+        do throws(GrantRefusal) {
+            _ = try Credits.decideGrant(GrantRequest(account: "acme", amount: cents(500), at: now), account: account(), totals: LedgerTotals(grants: limit))
+        } catch { grantRefusal = error }
+        #expect(grantRefusal == .ledgerTotalLimit)
+        // A recharge the balance calls for, past the total payments: the charge stands, the recharge is marked.
+        var recharging = snapshot(account(balance: cents(300), lots: [lot(1, .purchase, cents: 300, expires: utc(2027, 1, 1))]))
+        recharging.account?.recharge = try AutoRechargePolicy(threshold: cents(500), restoreTo: cents(2_000), maximumPurchase: Money(dollars: 100))
+        #expect(try decide(request(100), recharging).get().rechargePassesLimit == false)
+        recharging.totals.payments = limit - cents(100)
+        let effects = try decide(request(100), recharging).get()
+        #expect(effects.rechargeDue == cents(1_800) && effects.rechargePassesLimit)
     }
 }

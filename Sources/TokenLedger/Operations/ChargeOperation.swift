@@ -51,9 +51,16 @@ enum ChargeOperation {
         paymentMethod: any PaymentMethod
     ) throws -> RechargeAttempt {
         let balance = effects.balanceAfter
-        let outcome = paymentMethod.pay(RechargePayment(account: request.account, amount: amount, at: request.at, key: "recharge:" + requestID))
         var attempt = RechargeAttempt(
             account: request.account, amount: amount, status: .succeeded, failure: nil, at: request.at, balance: balance, repaid: .zero, requestID: requestID)
+        if effects.rechargePassesLimit {
+            // Nothing is paid: the credit would take the ledger's total payments past its limit.
+            attempt.status = .failed
+            attempt.failure = LedgerTotals.refusalMessage(.payments)
+            try store.recordRecharge(attempt, credit: nil, accountID: effects.accountID, usageID: usageID)
+            return attempt
+        }
+        let outcome = paymentMethod.pay(RechargePayment(account: request.account, amount: amount, at: request.at, key: "recharge:" + requestID))
         var credit: CreditEffects?
         switch outcome {
         case .failed(let reason):

@@ -1,8 +1,8 @@
 import TokenLedgerCore
 
 /// A purchase or a grant, from request to receipt, over any ``LedgerStore``: answer a retried id,
-/// load the account, decide in the core (``Credits/decidePurchase(_:account:)``,
-/// ``Credits/decideGrant(_:account:)``), and record the write-offs and the credit.
+/// load the account, decide in the core (``Credits/decidePurchase(_:account:totals:)``,
+/// ``Credits/decideGrant(_:account:totals:)``), and record the write-offs and the credit.
 enum CreditOperation {
     /// Records a purchase whose amount and id passed the checks that need no account.
     static func purchase(_ request: PurchaseRequest, id: String, store: some LedgerStore) throws -> CreditReceipt {
@@ -13,7 +13,7 @@ enum CreditOperation {
             return existing
         }
         let account = try store.accountFigures(named: request.account)
-        let decision = try Credits.decidePurchase(request, account: account)
+        let decision = try Credits.decidePurchase(request, account: account, totals: try store.ledgerTotals())
         return try record(decision, account: account, reference: id, store: store)
     }
 
@@ -26,7 +26,7 @@ enum CreditOperation {
             return existing
         }
         let account = try store.accountFigures(named: request.account)
-        let decision = try Credits.decideGrant(request, account: account)
+        let decision = try Credits.decideGrant(request, account: account, totals: try store.ledgerTotals())
         return try record(decision, account: account, reference: id, store: store)
     }
 

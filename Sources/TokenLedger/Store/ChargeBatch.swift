@@ -23,6 +23,9 @@ final class ChargeBatch: LedgerStore {
     var figures = PendingFigures()
     private var accountIndexes: [ExactText: Int] = [:]
     var accounts: [CachedAccount] = []
+    /// The ledger-wide totals, read when a decision first needs them, then kept with every
+    /// charge and credit the batch records (nothing else writes while the batch lives).
+    private var totals: LedgerTotals?
     /// The usage-tier table, read once per batch when a charge first needs it.
     var tierTable: [UsageTier]?
     /// The minimum tier (its rank) each model needs, nil for none; read once per model.
@@ -80,6 +83,7 @@ final class ChargeBatch: LedgerStore {
         }
         if accounts[index].figures.recharge != nil { snapshot.rechargedThisMonth = Money(nanos: try rechargedNanos(account: index, month: month)) }
         if request.enforce { snapshot.openHolds = try Ledger.openHolds(accountID: accounts[index].figures.id, at: request.at, db: db) }
+        snapshot.totals = try ledgerTotals()
         return snapshot
     }
 
@@ -94,6 +98,7 @@ final class ChargeBatch: LedgerStore {
         try writer.insertFurtherDraws(effects.furtherDraws, usageID: usageID)
         try writer.insertWriteOffs(effects.writeOffs, accountID: effects.accountID)
         accounts[index].figures.apply(effects)
+        totals?.add(effects.cost, to: .usage)
         let counter = accounts[index].addUsage(effects.cost.nanos, month: effects.month)
         if let spent = effects.projectMonthToDateAfter, let project = request.project {
             accounts[index].projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: effects.month.startMilliseconds)] = spent.nanos
@@ -116,6 +121,7 @@ final class ChargeBatch: LedgerStore {
         wroteMore = true
         let lotID = try writer.insertRecharge(attempt, credit: credit, accountID: accountID, usageID: usageID)
         if let credit, let lotID {
+            totals?.add(credit.amount, to: .payments)
             accounts[index].figures.apply(credit, lotID: lotID)
             accounts[index].recharged[accounts[index].month.startMilliseconds, default: 0] += credit.amount.nanos
         }
@@ -139,7 +145,31 @@ final class ChargeBatch: LedgerStore {
     func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws {
         guard let index = snapshotIndex, accounts[index].figures.id == accountID else { preconditionFailure("a credit to another account") }
         let (_, lotID) = try writer.insertCredit(credit, accountID: accountID, reference: reference)
+        totals?.add(credit.amount, to: LedgerTotals.kind(of: credit.transferKind))
         accounts[index].figures.apply(credit, lotID: lotID)
+    }
+
+    func ledgerTotals() throws -> LedgerTotals {
+        if let totals { return totals }
+        // Written balances plus what the batch holds: @usage is credited by charges, @payments
+        // and @grants debited by credits.
+        var read = LedgerTotals()
+        for row in try db.rows(
+            "SELECT id, balance_nanos FROM account WHERE id IN (?, ?, ?)",
+            [
+                SystemAccount.usage.rawValue, SystemAccount.payments.rawValue, SystemAccount.grants.rawValue,
+            ])
+        {
+            let nanos: Int64 = row["balance_nanos"]
+            switch SystemAccount(rawValue: row["id"]) {
+            case .usage: read.usage = Money(nanos: nanos) + Money(nanos: figures.usageTotal)
+            case .payments: read.payments = Money(nanos: -nanos)
+            case .grants: read.grants = Money(nanos: -nanos)
+            default: continue
+            }
+        }
+        totals = read
+        return read
     }
 
     /// Writes the figures the batch's charges changed (``PendingFigures``) and marks every

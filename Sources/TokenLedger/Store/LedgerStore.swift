@@ -35,6 +35,10 @@ protocol LedgerStore: AnyObject {
     /// transfer and lot (as a purchase), and the attempt either way.
     func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws
 
+    /// The ledger-wide totals (``LedgerTotals``) with everything recorded so far in the
+    /// transaction; a snapshot carries them too.
+    func ledgerTotals() throws -> LedgerTotals
+
     /// The figures of the customer account `name` as decisions need them; nil when there is none.
     func accountFigures(named name: String) throws -> AccountFigures?
 

@@ -13,7 +13,7 @@ struct PendingFigures {
     /// at zero for free usage, so that its month counter is written).
     private var debits: [Int64: Int64] = [:]
     /// How much `@usage` goes up.
-    private var usageTotal: Int64 = 0
+    private(set) var usageTotal: Int64 = 0
     /// How much each lot goes down.
     private var draws: [Int64: Int64] = [:]
     /// Each account's month counter after the rows.

@@ -32,6 +32,9 @@ public struct ChargeEffects: Sendable {
     /// The auto-recharge the balance calls for (``AutoRechargePolicy/rechargeAmount(balance:rechargedThisMonth:maximumPurchase:)``),
     /// to be paid and then credited with ``Credits/credit(_:kind:to:at:expiresAt:)``.
     public var rechargeDue: Money?
+    /// Whether that recharge would take the ledger's total payments past ``LedgerTotals/limit``:
+    /// it is then recorded as failed, and nothing is paid.
+    public var rechargePassesLimit = false
 
     /// Whether the charge wrote more than its usage row: an expiry, a second lot, a recharge.
     public var isPlain: Bool { writeOffs.isEmpty && furtherDraws.isEmpty && rechargeDue == nil }

@@ -155,11 +155,14 @@ public struct ChargeSnapshot: Sendable {
     /// The holds of reservations open at the request's time (read for enforced charges and
     /// reservations).
     public var openHolds: Money
+    /// The ledger-wide totals before the request (``LedgerTotals``).
+    public var totals: LedgerTotals
 
     public init(
         account: AccountFigures?, price: PriceLookup, tiers: [UsageTier] = UsageTier.defaultTable, requiredTierRank: Int? = nil, month: MonthWindow,
         monthToDate: Money = .zero,
-        projectLimits: SpendLimits? = nil, projectMonthToDate: Money = .zero, rechargedThisMonth: Money = .zero, openHolds: Money = .zero
+        projectLimits: SpendLimits? = nil, projectMonthToDate: Money = .zero, rechargedThisMonth: Money = .zero, openHolds: Money = .zero,
+        totals: LedgerTotals = LedgerTotals()
     ) {
         self.account = account
         self.price = price
@@ -171,5 +174,6 @@ public struct ChargeSnapshot: Sendable {
         self.projectMonthToDate = projectMonthToDate
         self.rechargedThisMonth = rechargedThisMonth
         self.openHolds = openHolds
+        self.totals = totals
     }
 }

@@ -19,7 +19,7 @@ public enum Charging {
     ///
     /// Refuses, in this order: `unknown_account`, `unknown_model`, `no_price_at_time`,
     /// `context_window_exceeded`, `no_price_for_tier`, and for an enforced charge `tier_too_low`,
-    /// `hard_limit` and `insufficient_balance`; `balance_overflow`. A plain charge is never refused
+    /// `hard_limit` and `insufficient_balance`; `balance_overflow`, `ledger_total_limit`. A plain charge is never refused
     /// for its tier or limits: usage that happened is recorded, and flagged (``ChargeEffects/flags``).
     public static func decide(_ request: ChargeRequest, usage: TokenUsage, snapshot: ChargeSnapshot) throws(ChargeRefusal) -> ChargeEffects {
         guard let account = snapshot.account else { throw .unknownAccount(request.account) }
@@ -37,6 +37,7 @@ public enum Charging {
             if cost.total > available { throw .insufficientBalance(cost: cost.total, available: available) }
         }
         guard balance.adding(-cost.total) != nil else { throw .balanceOverflow }
+        guard snapshot.totals.admits(cost.total, to: .usage) else { throw .ledgerTotalLimit }
         // After this point the charge is accepted: what follows only works out what it records.
         let after = figures(
             afterCharging: cost.total.nanos, balance: balance.nanos, monthToDate: snapshot.monthToDate.nanos, recharge: account.recharge,
@@ -44,7 +45,7 @@ public enum Charging {
         let (balanceAfter, monthToDateAfter) = (Money(nanos: after.balanceNanos), Money(nanos: after.monthToDateNanos))
         let draw = Credits.draw(cost.total, from: account.lots, at: request.at)
         let projectMonthToDateAfter = snapshot.projectLimits == nil ? nil : snapshot.projectMonthToDate + cost.total
-        return ChargeEffects(
+        var effects = ChargeEffects(
             accountID: account.id, priceEntryID: entryID, priceEffectiveFrom: entry.effectiveFrom, cost: cost.total, band: cost.band, writeOffs: writeOffs,
             firstDraw: draw.first, furtherDraws: draw.further, uncovered: draw.uncovered, balanceAfter: balanceAfter, month: snapshot.month,
             monthToDateAfter: monthToDateAfter, projectMonthToDateAfter: projectMonthToDateAfter,
@@ -52,6 +53,8 @@ public enum Charging {
                 request, account: account, snapshot: snapshot, tierLimit: snapshot.tiers[tierRank].monthlyUsageLimit, monthToDate: monthToDateAfter,
                 projectMonthToDate: projectMonthToDateAfter),
             flags: flags, rechargeDue: after.rechargeDue)
+        if let due = after.rechargeDue, !snapshot.totals.admits(due, to: .payments) { effects.rechargePassesLimit = true }
+        return effects
     }
 
     /// The figures a charge of `cost` leaves: the balance, month-to-date spend, and the

@@ -74,6 +74,8 @@ public enum PurchaseRefusal: Refusal, Equatable {
     case unknownAccount(String)
     case aboveMaximum(amount: Money, maximum: Money)
     case balanceOverflow
+    /// The ledger's total payments would pass ``LedgerTotals/limit``.
+    case ledgerTotalLimit
 
     public var code: String {
         switch self {
@@ -85,6 +87,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
         case .unknownAccount: "unknown_account"
         case .aboveMaximum: "above_maximum"
         case .balanceOverflow: "balance_overflow"
+        case .ledgerTotalLimit: "ledger_total_limit"
         }
     }
 
@@ -98,6 +101,7 @@ public enum PurchaseRefusal: Refusal, Equatable {
         case .unknownAccount(let name): "no account named '\(name)'"
         case .aboveMaximum(let amount, let maximum): "\(amount) is above this account's maximum purchase of \(maximum)"
         case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        case .ledgerTotalLimit: LedgerTotals.refusalMessage(.payments)
         }
     }
 
@@ -126,6 +130,8 @@ public enum GrantRefusal: Refusal, Equatable {
     case idConflict(String)
     case unknownAccount(String)
     case balanceOverflow
+    /// The ledger's total grants would pass ``LedgerTotals/limit``.
+    case ledgerTotalLimit
 
     public var code: String {
         switch self {
@@ -136,6 +142,7 @@ public enum GrantRefusal: Refusal, Equatable {
         case .idConflict: "id_conflict"
         case .unknownAccount: "unknown_account"
         case .balanceOverflow: "balance_overflow"
+        case .ledgerTotalLimit: "ledger_total_limit"
         }
     }
 
@@ -149,6 +156,7 @@ public enum GrantRefusal: Refusal, Equatable {
         case .idConflict(let id): "the id '\(id)' was already used for a different operation"
         case .unknownAccount(let name): "no account named '\(name)'"
         case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        case .ledgerTotalLimit: LedgerTotals.refusalMessage(.grants)
         }
     }
 
@@ -184,6 +192,8 @@ public enum ChargeRefusal: Refusal, Equatable {
     case hardLimit(LimitReached)
     case insufficientBalance(cost: Money, available: Money)
     case balanceOverflow
+    /// The ledger's total usage would pass ``LedgerTotals/limit``.
+    case ledgerTotalLimit
 
     public var code: String {
         switch self {
@@ -199,6 +209,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .hardLimit: "hard_limit"
         case .insufficientBalance: "insufficient_balance"
         case .balanceOverflow: "balance_overflow"
+        case .ledgerTotalLimit: "ledger_total_limit"
         }
     }
 
@@ -219,6 +230,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .insufficientBalance(let cost, let available):
             "the charge of \(cost) exceeds the available balance of \(available)"
         case .balanceOverflow: "the balance would exceed what the ledger can hold"
+        case .ledgerTotalLimit: LedgerTotals.refusalMessage(.usage)
         }
     }
 
@@ -337,7 +349,7 @@ public enum ReservationRefusal: Refusal, Equatable {
         case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
         case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
         case .hardLimit(let reached): self = .hardLimit(reached)
-        case .insufficientBalance, .balanceOverflow: return nil
+        case .insufficientBalance, .balanceOverflow, .ledgerTotalLimit: return nil
         }
     }
 }

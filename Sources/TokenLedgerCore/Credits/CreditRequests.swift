@@ -41,8 +41,9 @@ extension Credits {
     /// What a purchase records on an account as it is: first the write-offs of lots expired by
     /// its time, then the credit (a purchase lot that expires a year later, repaying overdraft
     /// first). Refuses, after the checks that need no account (``PurchaseRefusal/check(amount:)``,
-    /// the id), `unknown_account`, `above_maximum` and `balance_overflow`.
-    public static func decidePurchase(_ request: PurchaseRequest, account: AccountFigures?) throws(PurchaseRefusal) -> (
+    /// the id), `unknown_account`, `above_maximum`, `balance_overflow` and `ledger_total_limit`
+    /// (past the ledger's total payments, ``LedgerTotals``).
+    public static func decidePurchase(_ request: PurchaseRequest, account: AccountFigures?, totals: LedgerTotals) throws(PurchaseRefusal) -> (
         writeOffs: [WriteOff], credit: CreditEffects
     ) {
         guard let account else { throw .unknownAccount(request.account) }
@@ -52,19 +53,24 @@ extension Credits {
         guard let credit = credit(request.amount, kind: .purchase, to: balance, at: request.at, expiresAt: purchaseExpiry(from: request.at)) else {
             throw .balanceOverflow
         }
+        guard totals.admits(request.amount, to: .payments) else { throw .ledgerTotalLimit }
         return (writeOffs, credit)
     }
 
     /// What a grant records on an account as it is: the write-offs of lots expired by its time,
     /// then a grant lot that expires at `expiresAt` (one year after the grant by default),
-    /// repaying overdraft first. Refuses `unknown_account` and `balance_overflow`.
-    public static func decideGrant(_ request: GrantRequest, account: AccountFigures?) throws(GrantRefusal) -> (writeOffs: [WriteOff], credit: CreditEffects) {
+    /// repaying overdraft first. Refuses `unknown_account`, `balance_overflow` and
+    /// `ledger_total_limit` (past the ledger's total grants, ``LedgerTotals``).
+    public static func decideGrant(_ request: GrantRequest, account: AccountFigures?, totals: LedgerTotals) throws(GrantRefusal) -> (
+        writeOffs: [WriteOff], credit: CreditEffects
+    ) {
         guard let account else { throw .unknownAccount(request.account) }
         let writeOffs = writeOffs(of: account.lots, balance: account.balance, at: request.at)
         let balance = writeOffs.last?.balanceAfter ?? account.balance
         guard let credit = credit(request.amount, kind: .grant, to: balance, at: request.at, expiresAt: request.expiry) else {
             throw .balanceOverflow
         }
+        guard totals.admits(request.amount, to: .grants) else { throw .ledgerTotalLimit }
         return (writeOffs, credit)
     }
 }
