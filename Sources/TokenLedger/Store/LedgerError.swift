@@ -28,7 +28,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch kind {
+        // An empty path (`--db ""`) is shown as '' rather than as nothing.
+        let path = path.isEmpty ? "''" : path
+        return switch kind {
         case .missing: "no ledger at \(path): run `tokenledger init` to create one (or pass --create)"
         case .notALedger: "\(path) is not a TokenLedger file: \(detail)"
         case .newerSchema: "\(path) was written by a newer TokenLedger (\(detail)); upgrade tokenledger to open it"
