@@ -11,7 +11,7 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Writes ./tokenledger-demo.sqlite (or --db): an account with a welcome grant and card top-ups, 19,366 real \
             requests stretched over October 2025, overdraft and its repayment, then verifies the books. Every id is \
-            fixed, so running it again writes nothing.
+            fixed, so running it again writes nothing. It refuses a ledger that it did not make (not_a_demo_ledger, exit 4).
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -20,6 +20,9 @@ struct DemoCommand: ParsableCommand {
         try options.useOutputFormat()
         let path = options.db ?? "tokenledger-demo.sqlite"
         let ledger = try openLedger(at: path, create: true)
+        guard try ledger.claim(for: "demo") else {
+            throw LedgerError(.notADemoLedger, path: path, detail: "it holds accounts of its own, which the demo's charges would be posted into")
+        }
         try ledger.loadDefaultPrices()
         let progress = Progress(label: "charging requests")
         let summary = try Demo.run(on: ledger) { done, total in progress.update(done, total) }

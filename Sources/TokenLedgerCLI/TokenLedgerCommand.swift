@@ -34,11 +34,36 @@ struct TokenLedgerCommand: ParsableCommand {
             {
                 throw ValidationError("unknown command '\(first)'; see `tokenledger --help` for the commands")
             }
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(Self.negativeAmountsLast(arguments))
             try command.run()
         } catch {
             Foundation.exit(Failure.report(error))
         }
+    }
+}
+
+extension TokenLedgerCommand {
+    /// The commands whose last positional argument is an amount (`purchase ACCOUNT USD`).
+    static let amountCommands: Set<String> = [PurchaseCommand._commandName, GrantCommand._commandName]
+
+    /// `arguments` with a negative amount given to `purchase` or `grant` (`purchase acme -5`)
+    /// moved after `--`, where the parser reads it as the amount instead of an unknown flag
+    /// (it said "Missing expected argument"); the rule then refuses it, naming the amount
+    /// (`amount_not_positive`). A `-5` that follows an option is that option's value, and
+    /// arguments that already hold `--` are left alone.
+    static func negativeAmountsLast(_ arguments: [String]) -> [String] {
+        guard arguments.contains(where: amountCommands.contains), !arguments.contains("--") else {
+            return arguments
+        }
+        let negative = arguments.indices.filter { index in
+            let argument = arguments[index]
+            guard argument.count > 1, argument.hasPrefix("-"), index > 0, !arguments[index - 1].hasPrefix("-") else { return false }
+            return argument.dropFirst().first.map { $0.isNumber || $0 == "$" || $0 == "." } ?? false
+        }
+        guard negative.count == 1, let index = negative.first else { return arguments }
+        var moved = arguments
+        let amount = moved.remove(at: index)
+        return moved + ["--", amount]
     }
 }
 

@@ -84,6 +84,9 @@ struct ParsingCLITests {
             (["reserve", "acme", "--model", "gpt-4o", "--input", "-1", "--max-output", "3"], "invalid_usage"),
             (["prices", "set", "bad", "--input", "-1", "--output", "1"], "invalid_price"),
             (["account", "create", "b", "--overdraft", "-1"], "invalid_overdraft"),
+            (["purchase", "acme", "-5"], "amount_not_positive"),
+            (["purchase", "acme", "-5", "--at", "2026-01-02", "--id", "pay-neg"], "amount_not_positive"),
+            (["grant", "acme", "-$5.50"], "amount_not_positive"),
         ])
     func negativeNumbers(_ arguments: [String], code: String) throws {
         let fixture = try Fixture()
@@ -91,6 +94,7 @@ struct ParsingCLITests {
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("error: \(code): "), "\(result.stderr)")
         #expect(!result.stderr.contains("Missing value"))
+        #expect(!result.stderr.contains("Missing expected argument"))
     }
 
     @Test(

@@ -13,8 +13,9 @@ private func isSnakeCase(_ code: String) -> Bool {
         }
 }
 
-/// Every refusal with its code and whether it is bad input (exit 1) rather than a rule (exit 2).
-private let everyRefusal: [(any Refusal, String, Bool)] = [
+/// Every refusal with its code and whether it is bad input (exit 1) rather than a rule (exit 2):
+/// a value of every case (``ExitCodeTableTests`` checks that every code in the sources is here).
+let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (AccountRefusal.invalidName("the name is empty"), "invalid_name", true),
     (AccountRefusal.invalidMaximumPurchase(Money(dollars: 1)), "invalid_max_purchase", true),
     (AccountRefusal.invalidOverdraft(Money(dollars: -1)), "invalid_overdraft", true),
@@ -43,12 +44,14 @@ private let everyRefusal: [(any Refusal, String, Bool)] = [
     (PurchaseRefusal.unknownAccount("acme"), "unknown_account", false),
     (PurchaseRefusal.aboveMaximum(amount: Money(dollars: 200), maximum: Money(dollars: 100)), "above_maximum", false),
     (PurchaseRefusal.balanceOverflow, "balance_overflow", false),
+    (PurchaseRefusal.ledgerTotalLimit, "ledger_total_limit", false),
     (GrantRefusal.amountNotPositive(.zero), "amount_not_positive", true),
     (GrantRefusal.aboveMaximum(Money(dollars: 2_000_000)), "above_maximum", false),
     (GrantRefusal.expiryNotAfterGrant(grantedAt: grantedAt, expiresAt: grantedAt), "expiry_not_after_grant", true),
     (GrantRefusal.idConflict("g1"), "id_conflict", false),
     (GrantRefusal.unknownAccount("acme"), "unknown_account", false),
     (GrantRefusal.balanceOverflow, "balance_overflow", false),
+    (GrantRefusal.ledgerTotalLimit, "ledger_total_limit", false),
     (ChargeRefusal.invalidUsage(InvalidUsageFixture.negativeInput), "invalid_usage", true),
     (ChargeRefusal.invalidAttribution(field: "user", reason: "too long"), "invalid_attribution", true),
     (ChargeRefusal.idConflict("r1"), "id_conflict", false),
@@ -59,8 +62,28 @@ private let everyRefusal: [(any Refusal, String, Bool)] = [
     (ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority), "no_price_for_tier", false),
     (ChargeRefusal.insufficientBalance(cost: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
     (ChargeRefusal.balanceOverflow, "balance_overflow", false),
+    (ChargeRefusal.ledgerTotalLimit, "ledger_total_limit", false),
     (PriceRefusal.invalidEntry("the model name is empty"), "invalid_price", true),
     (PriceRefusal.entryExists(model: "o3", effectiveFrom: utc(2025, 4, 16)), "price_exists", false),
+    (PurchaseRefusal.invalidID("the id is empty"), "invalid_id", true),
+    (GrantRefusal.invalidID("the id is empty"), "invalid_id", true),
+    (LimitRefusal.invalidProject("the name is empty"), "invalid_attribution", true),
+    (LimitRefusal.unknownAccount("acme"), "unknown_account", false),
+    (UsageTierRefusal.requiredByModel(tier: "3", model: "o3"), "tier_in_use", false),
+    (AutoRechargeRefusal.thresholdNotPositive(.zero), "threshold_not_positive", true),
+    (AutoRechargeRefusal.restoreToNotAboveThreshold(threshold: Money(dollars: 5), restoreTo: Money(dollars: 5)), "restore_to_not_above_threshold", true),
+    (
+        AutoRechargeRefusal.restoreToAboveMaximumPurchase(restoreTo: Money(dollars: 200), maximumPurchase: Money(dollars: 100)),
+        "restore_to_above_maximum", true
+    ),
+    (AutoRechargeRefusal.invalidMonthlyCap(Money(nanos: 1)), "invalid_monthly_cap", true),
+    (ReservationRefusal.invalidUsage(InvalidUsageFixture.negativeInput), "invalid_usage", true),
+    (ReservationRefusal.invalidAttribution(field: "project", reason: "too long"), "invalid_attribution", true),
+    (ReservationRefusal.unknownModel("gpt-9"), "unknown_model", false),
+    (ReservationRefusal.noPriceAtTime(model: "o3", time: utc(2025, 1, 1), earliest: utc(2025, 4, 16)), "no_price_at_time", false),
+    (ReservationRefusal.noPriceForTier(model: "gpt-4", tier: .priority), "no_price_for_tier", false),
+    (ReservationCloseRefusal.charge(.invalidUsage(InvalidUsageFixture.negativeInput)), "invalid_usage", true),
+    (ReservationCloseRefusal.charge(.idConflict("r1")), "id_conflict", false),
 ]
 
 /// A usage refusal obtained the only public way: from validation.

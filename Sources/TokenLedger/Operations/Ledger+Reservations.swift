@@ -252,10 +252,12 @@ extension Ledger {
 
     /// Marks the account's reservations expired by `time` as expired (each at its expiry) and
     /// returns the holds still open.
+    /// Writes only when one has expired, so that a balance of a ledger opened for reading works.
     static func releaseExpiredReservations(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
-        try db.run(
-            "UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms WHERE account_id = ? AND status = 'open' AND expires_at_ms <= ?",
-            [accountID, time.milliseconds])
+        let expired = "WHERE account_id = ? AND status = 'open' AND expires_at_ms <= ?"
+        if try db.row("SELECT 1 FROM reservation \(expired) LIMIT 1", [accountID, time.milliseconds]) != nil {
+            try db.run("UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms \(expired)", [accountID, time.milliseconds])
+        }
         return try openHolds(accountID: accountID, at: time, db: db)
     }
 

@@ -39,6 +39,8 @@ extension Ledger {
             if !damage.isEmpty {
                 throw LedgerError(.corrupt, path: path, detail: "SQLite's integrity check: " + damage.prefix(3).joined(separator: "; "))
             }
+            db.add(function: Ledger.monthStartFunction)
+            db.add(function: Ledger.nextMonthStartFunction)
             let foreignKeyProblems = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
             problems += foreignKeyProblems.map { "foreign key: \($0)" }
             problems += try Ledger.checkBalances(db)
@@ -220,6 +222,18 @@ extension Ledger {
         }
     }
 
+    /// `tokenledger_month_start(ms)`: the first instant of the UTC month that `ms` falls in, by
+    /// ``Timestamp`` (SQLite's date functions give NULL past year 9999, where December 9999's
+    /// month ends).
+    static let monthStartFunction = DatabaseFunction("tokenledger_month_start", argumentCount: 1, pure: true) { values in
+        Int64.fromDatabaseValue(values[0]).map { Timestamp(milliseconds: $0).startOfMonth.milliseconds }
+    }
+
+    /// `tokenledger_next_month_start(ms)`: the first instant of the month after the one `ms` falls in.
+    static let nextMonthStartFunction = DatabaseFunction("tokenledger_next_month_start", argumentCount: 1, pure: true) { values in
+        Int64.fromDatabaseValue(values[0]).map { Timestamp(milliseconds: $0).startOfNextMonth.milliseconds }
+    }
+
     /// The controls' records against the journal (see ``verify()``).
     private static func checkControls(_ db: Database) throws -> [String] {
         let checks: [(String, String)] = [
@@ -243,10 +257,10 @@ extension Ledger {
                 """
                 SELECT a.name AS x FROM account a WHERE a.kind = 'customer' AND (
                     a.usage_month_nanos <> coalesce((SELECT sum(cost_nanos) FROM usage u WHERE u.account_id = a.id AND u.occurred_at_ms >= a.usage_month_ms
-                        AND u.occurred_at_ms < CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000), 0)
+                        AND u.occurred_at_ms < tokenledger_next_month_start(a.usage_month_ms)), 0)
                     OR EXISTS (SELECT 1 FROM usage u WHERE u.account_id = a.id AND u.cost_nanos > 0
-                        AND u.occurred_at_ms >= CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month', '+1 month') AS INTEGER) * 1000)
-                    OR (a.usage_month_ms > 0 AND a.usage_month_ms <> CAST(strftime('%s', a.usage_month_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000))
+                        AND u.occurred_at_ms >= tokenledger_next_month_start(a.usage_month_ms))
+                    OR (a.usage_month_ms > 0 AND a.usage_month_ms <> tokenledger_month_start(a.usage_month_ms)))
                 """
             ),
             (
@@ -261,7 +275,7 @@ extension Ledger {
                 """
                 SELECT s.id AS x FROM spend_alert s JOIN usage u ON u.id = s.usage_id
                 WHERE s.spend_nanos < s.limit_nanos OR u.account_id <> s.account_id OR u.occurred_at_ms < s.month_ms
-                    OR s.month_ms <> CAST(strftime('%s', u.occurred_at_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000
+                    OR s.month_ms <> tokenledger_month_start(u.occurred_at_ms)
                 """
             ),
         ]

@@ -59,48 +59,67 @@ public final class Ledger: Sendable {
         public static let standard = Options()
     }
 
-    private init(path: String, pool: DatabasePool, paymentMethod: any PaymentMethod) {
+    /// Whether this process may write the file, and how SQLite reads it when not.
+    let access: Access
+    /// For a file opened `immutable`: what it was when opened (each read checks it is unchanged).
+    let stamp: FileStamp?
+
+    private init(path: String, pool: DatabasePool, paymentMethod: any PaymentMethod, access: Access, stamp: FileStamp?) {
         self.path = path
         self.pool = pool
         self.paymentMethod = paymentMethod
+        self.access = access
+        self.stamp = stamp
     }
 
     /// Opens the ledger at `path`, migrating an older schema to this version.
     ///
     /// With `create`, a missing file is created (readable and writable by its owner only) and
-    /// migrated. Throws ``LedgerError``: `.missing` without `create`, `.notALedger` for another
-    /// SQLite file or a file that is not SQLite, `.newerSchema` for a file from a newer version,
-    /// `.corrupt` for a file shorter than its header says, `.locked`, `.readOnly`, `.diskFull`.
-    /// A file that fails to open is left as it was.
+    /// migrated; an existing empty file, or one whose first `init` was cut short (by a full
+    /// disk), is made owner-only and migrated. A file this user may read but not write is opened
+    /// for reading: reads work, writes throw `.readOnly`. Throws ``LedgerError``: `.missing`
+    /// without `create`, `.notALedger` for another SQLite file, a file that is not SQLite, or a
+    /// path that names no regular file (a FIFO, a socket, a device, a directory, a link to
+    /// nothing, `:memory:`, an empty name: refused before SQLite opens anything), `.newerSchema`
+    /// for a file from a newer version, `.corrupt` for a file shorter than its header says,
+    /// `.locked`, `.readOnly`, `.diskFull`. A file that fails to open is left as it was.
     /// `paymentMethod` takes the payments of auto-recharges (by default every one succeeds).
     public static func open(
         at path: String, create: Bool = false, options: Options = .standard, paymentMethod: any PaymentMethod = AcceptingPaymentMethod()
     ) throws -> Ledger {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        if isDirectory.boolValue { throw LedgerError(.notALedger, path: path, detail: "it is a directory") }
-        if !exists {
+        var access = Access.readWrite
+        var stamp: FileStamp?
+        if try examine(path: path) == .absent {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
             try createOwnerOnlyFile(at: path)
         } else {
-            try inspect(path: path, create: create, options: options)
+            access = Self.access(toExisting: path)
+            stamp = access == .immutable ? FileStamp(path: path) : nil
+            if try inspect(path: path, create: create, options: options, access: access) != .ledger {
+                guard access == .readWrite else {
+                    throw LedgerError(.readOnly, path: path, detail: "this user may not write it, so init cannot make it a ledger")
+                }
+                try makeOwnerOnly(path)
+            }
         }
         do {
-            var pool = try DatabasePool(path: path, configuration: configuration(options))
-            if try migrate(pool) {
+            let name = sqliteName(path, access: access)
+            var pool = try DatabasePool(path: name, configuration: configuration(options, readOnly: access != .readWrite))
+            if try migrate(pool, path: path, access: access) {
                 // A connection keeps the table definitions it parsed before a migration rewrote
                 // one in place (v0004 does): new connections read them all afresh.
                 try pool.close()
-                pool = try DatabasePool(path: path, configuration: configuration(options))
+                pool = try DatabasePool(path: name, configuration: configuration(options))
             }
-            return Ledger(path: path, pool: pool, paymentMethod: paymentMethod)
+            return Ledger(path: path, pool: pool, paymentMethod: paymentMethod, access: access, stamp: stamp)
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
         }
     }
 
-    static func configuration(_ options: Options = .standard) -> Configuration {
+    static func configuration(_ options: Options = .standard, readOnly: Bool = false) -> Configuration {
         var configuration = Configuration()
+        configuration.readonly = readOnly
         configuration.busyMode = .timeout(Double(options.busyTimeoutMilliseconds) / 1000)
         configuration.foreignKeysEnabled = true
         configuration.label = "TokenLedger"
@@ -115,18 +134,23 @@ public final class Ledger: Sendable {
         return configuration
     }
 
-    /// Looks at an existing file read-only, so that a file that is not a ledger is left as it was.
-    private static func inspect(path: String, create: Bool, options: Options) throws {
+    /// What an existing file holds: a ledger (of this version or older), nothing (an empty
+    /// file), or only GRDB's empty table of migrations (an `init` cut short, by a full disk).
+    enum Contents: Equatable { case ledger, empty, halfInitialized }
+
+    /// Looks at an existing file read-only, so that a file that is not a ledger is left as it
+    /// was. An empty or half-initialized file is `.missing` without `create`.
+    private static func inspect(path: String, create: Bool, options: Options, access: Access) throws -> Contents {
         try checkLength(path: path)
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(Double(options.busyTimeoutMilliseconds) / 1000)
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: sqliteName(path, access: access == .readWrite ? .readOnly : access), configuration: configuration)
             let (applicationID, objects, applied) = try queue.read { db in
                 (
                     try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0,
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY name"),
                     try db.tableExists("grdb_migrations") ? try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : []
                 )
             }
@@ -138,11 +162,15 @@ public final class Ledger: Sendable {
                     throw LedgerError(
                         .newerSchema, path: path, detail: "schema \(unknown.joined(separator: ", ")); this binary knows up to \(SchemaMigrations.latest)")
                 }
-                return
+                return .ledger
             }
-            if objects == 0 {
-                if create { return }
+            if objects.isEmpty {
+                if create { return .empty }
                 throw LedgerError(.missing, path: path, detail: "the file is empty")
+            }
+            if objects == ["grdb_migrations"] && applied.isEmpty {
+                if create { return .halfInitialized }
+                throw LedgerError(.missing, path: path, detail: "its first `init` did not finish")
             }
             throw LedgerError(.notALedger, path: path, detail: "it is a SQLite database of another application")
         } catch let error as DatabaseError {
@@ -183,14 +211,18 @@ public final class Ledger: Sendable {
         close(descriptor)
     }
 
-    /// Migrates the file to this version's schema; whether it applied any migration.
-    private static func migrate(_ pool: DatabasePool) throws -> Bool {
+    /// Migrates the file to this version's schema; whether it applied any migration. A file
+    /// opened for reading only must need none.
+    private static func migrate(_ pool: DatabasePool, path: String, access: Access) throws -> Bool {
         var migrator = DatabaseMigrator()
         for migration in SchemaMigrations.all {
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
         }
         // A newer schema was refused by `inspect` before the file was opened.
         if try pool.read(migrator.hasCompletedMigrations) { return false }
+        guard access == .readWrite else {
+            throw LedgerError(.readOnly, path: path, detail: "it needs an upgrade to this version's schema, and this user may only read it")
+        }
         try migrator.migrate(pool)
         return true
     }
@@ -215,12 +247,50 @@ public final class Ledger: Sendable {
     /// The BEGIN, COMMIT and ROLLBACK statements are the connection's cached ones: preparing
     /// them anew for every transaction, as `DatabasePool.write` does, cost a tenth of a
     /// one-charge transaction.
+    ///
+    /// On a file this user may only read, `body` runs in a read transaction instead: a command
+    /// that would write nothing (a balance with no lot to expire) works, one that writes throws
+    /// `.readOnly`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try transaction { db in
+        guard access == .readWrite else { return try readingOnly(body) }
+        return try transaction { db in
             // The body may change what a kept charge batch holds; the tail is folded from the file.
             self.chargeState.drop()
             try UsageTail.fold(db)
             return try body(db)
+        }
+    }
+
+    /// `body` in a read transaction of a file opened for reading only (see ``write(_:)``).
+    private func readingOnly<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            let result = try pool.writeWithoutTransaction { db -> T in
+                try db.execute(sql: "BEGIN DEFERRED")
+                defer { try? db.execute(sql: "ROLLBACK") }
+                if try UsageTail.exists(db) { throw foldNeeded }
+                return try body(db)
+            }
+            try checkUnchanged()
+            return result
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_READONLY {
+            throw LedgerError(.readOnly, path: path, detail: "this user may read the file (or its folder) but not write it, and this command writes")
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
+    /// What reading a file opened for reading only meets when charges wait to be folded.
+    private var foldNeeded: LedgerError {
+        LedgerError(
+            .readOnly, path: path,
+            detail: "charges wait to be folded into balances before it can be read, and this user may only read it; "
+                + "run any command once as a user who may write it")
+    }
+
+    /// For a file opened `immutable`: throws `.locked` when another process wrote it since it was opened.
+    private func checkUnchanged() throws {
+        if let stamp, FileStamp(path: path) != stamp {
+            throw LedgerError(.locked, path: path, detail: "another process wrote the file while it was being read; run the command again")
         }
     }
 
@@ -230,6 +300,7 @@ public final class Ledger: Sendable {
     func transaction<T>(
         _ body: (Database) throws -> T, committed: (Database, T) throws -> Void = { _, _ in }
     ) throws -> T {
+        guard access == .readWrite else { throw LedgerError(.readOnly, path: path, detail: "this user may read the file (or its folder) but not write it") }
         do {
             return try pool.writeWithoutTransaction { db in
                 try Ledger.begin(db)
@@ -270,8 +341,12 @@ public final class Ledger: Sendable {
             throw LedgerError.from(error, path: path)
         }
         switch outcome {
-        case .done(let result): return result
-        case .tail: return try foldingRead(body)
+        case .done(let result):
+            try checkUnchanged()
+            return result
+        case .tail:
+            guard access == .readWrite else { throw foldNeeded }
+            return try foldingRead(body)
         }
     }
 

@@ -13,6 +13,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case diskFull = "disk_full"
         case corrupt
         case database
+        /// `tokenledger demo` was given a ledger it did not make (it posts only into its own).
+        case notADemoLedger = "not_a_demo_ledger"
     }
 
     public var kind: Kind
@@ -26,7 +28,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch kind {
+        // An empty path (`--db ""`) is shown as '' rather than as nothing.
+        let path = path.isEmpty ? "''" : path
+        return switch kind {
         case .missing: "no ledger at \(path): run `tokenledger init` to create one (or pass --create)"
         case .notALedger: "\(path) is not a TokenLedger file: \(detail)"
         case .newerSchema: "\(path) was written by a newer TokenLedger (\(detail)); upgrade tokenledger to open it"
@@ -35,6 +39,7 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .diskFull: "\(path): the disk is full: \(detail)"
         case .corrupt: "\(path) is damaged: \(detail)"
         case .database: "\(path): \(detail)"
+        case .notADemoLedger: "\(path) is not a ledger that `tokenledger demo` made: \(detail); give demo a new file with --db"
         }
     }
 

@@ -310,9 +310,11 @@ public enum ReservationRefusal: Refusal, Equatable {
 
     public var code: String {
         switch self {
-        case .invalidExpiry: "invalid_expiry"
-        case .insufficientBalance: "insufficient_balance"
-        default: ChargeRefusal(self)?.code ?? "refused"
+        case .invalidExpiry: return "invalid_expiry"
+        case .insufficientBalance: return "insufficient_balance"
+        default:
+            guard let shared = ChargeRefusal(self) else { preconditionFailure("\(self) is shared with charges, which name it") }
+            return shared.code
         }
     }
 
