@@ -135,6 +135,39 @@ struct ReservationTests {
         }
     }
 
+    @Test("a project's hard limit counts that project's spend and holds only; the account's counts every hold")
+    func projectHardLimit() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
+            try ledger.setLimits(account: "acme", scope: .project("search"), hard: .usd(3))
+            let reserve = { (id: String, project: String?, cents: Int64) in
+                outcome {
+                    _ = try ledger.reserve(
+                        ReservationRequest(account: "acme", model: centModel, input: cents / 2, maxOutput: cents - cents / 2, project: project, id: id, at: Self.start))
+                }
+            }
+            #expect(reserve("other-hold", "other", 500) == "ok")
+            #expect(reserve("no-project-hold", nil, 100) == "ok")
+            // search has spent and held nothing: $6 held elsewhere is not its spending.
+            #expect(reserve("search-1", "search", 200) == "ok")
+            #expect(reserve("search-2", "search", 101) == "hard_limit")
+            #expect(reserve("search-2", "search", 100) == "ok")
+            #expect(
+                outcome {
+                    _ = try ledger.charge(
+                        ChargeRequest(account: "acme", model: centModel, input: 1, output: 0, project: "search", at: Self.start, enforce: true))
+                } == "ok")
+            // The account's own limit counts every project's holds (and the spend).
+            try ledger.setLimits(account: "acme", hard: .usd(10))
+            #expect(reserve("chat-1", "chat", 99) == "ok")
+            #expect(reserve("chat-2", "chat", 1) == "hard_limit")
+            _ = try ledger.void(reservation: "other-hold", at: Self.start)
+            #expect(reserve("chat-2", "chat", 1) == "ok")
+            #expect(try ledger.verify().ok)
+        }
+    }
+
     @Test("threads reserving at once through two handles never hold more than the balance")
     func concurrentThreads() throws {
         try withCentLedger { fixture in

@@ -141,6 +141,9 @@ extension Ledger {
             // The holds were just summed: the snapshot need not read them again.
             var snapshot = try batch.snapshot(for: request.charge(enforce: false))
             snapshot.openHolds = held
+            if let project = request.project, snapshot.projectLimits?.hard != nil {
+                snapshot.projectOpenHolds = try Ledger.openHolds(accountID: account.id, project: project, at: request.at, db: db)
+            }
             let charge = request.charge(enforce: true)
             let hold = try Charging.decideHold(charge, usage: usage, snapshot: snapshot)
             guard let figures = snapshot.account else { preconditionFailure("a hold decided without its account") }
@@ -237,13 +240,14 @@ extension Ledger {
         return (existing.rowID, reservation)
     }
 
-    /// The holds of the account's reservations still open at `time`.
-    static func openHolds(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
-        let query = try DirectStatement(
-            cachedIn: db, sql: "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
-            parameterCount: 2)
+    /// The holds of the account's reservations still open at `time`: all of them, or those made
+    /// for `project` (what counts against that project's limits).
+    static func openHolds(accountID: Int64, project: String? = nil, at time: Timestamp, db: Database) throws -> Money {
+        let sql = "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?"
+        let query = try DirectStatement(cachedIn: db, sql: project == nil ? sql : sql + " AND project = ?", parameterCount: project == nil ? 2 : 3)
         try query.bind(accountID, at: 1)
         try query.bind(time.milliseconds, at: 2)
+        if let project { try query.bind(project, at: 3) }
         _ = try query.nextRow(in: db)
         let nanos = query.int64(0)
         query.reset()

@@ -152,14 +152,18 @@ public struct ChargeSnapshot: Sendable {
     /// What succeeded auto-recharges added in the request's month (read when the account has a
     /// recharge policy).
     public var rechargedThisMonth: Money
-    /// The holds of reservations open at the request's time (read for enforced charges and
-    /// reservations).
+    /// The holds of the account's reservations open at the request's time, whatever their
+    /// project (read for enforced charges and reservations).
     public var openHolds: Money
+    /// The part of ``openHolds`` held for the request's project: what counts against the
+    /// project's hard limit (read for a reservation whose project has one).
+    public var projectOpenHolds: Money
 
     public init(
         account: AccountFigures?, price: PriceLookup, tiers: [UsageTier] = UsageTier.defaultTable, requiredTierRank: Int? = nil, month: MonthWindow,
         monthToDate: Money = .zero,
-        projectLimits: SpendLimits? = nil, projectMonthToDate: Money = .zero, rechargedThisMonth: Money = .zero, openHolds: Money = .zero
+        projectLimits: SpendLimits? = nil, projectMonthToDate: Money = .zero, rechargedThisMonth: Money = .zero, openHolds: Money = .zero,
+        projectOpenHolds: Money = .zero
     ) {
         self.account = account
         self.price = price
@@ -171,5 +175,6 @@ public struct ChargeSnapshot: Sendable {
         self.projectMonthToDate = projectMonthToDate
         self.rechargedThisMonth = rechargedThisMonth
         self.openHolds = openHolds
+        self.projectOpenHolds = projectOpenHolds
     }
 }
