@@ -362,8 +362,16 @@ extension ChargeRefusal {
 }
 
 /// Why settling or voiding a reservation is refused, in check order.
+///
+/// A settle or void has an id of its own (the reservation's id unless the caller gives one):
+/// the same id and content again returns the original result instead of a refusal.
 public enum ReservationCloseRefusal: Refusal, Equatable {
+    /// The settle's or void's id is empty or too long (``Identifier/problem(_:)``).
+    case invalidID(String)
     case unknownReservation(String)
+    /// The id already closed another reservation, or closed this one differently (a void,
+    /// other usage).
+    case idConflict(String)
     case alreadySettled(String)
     case voided(String)
     case expired(id: String, expiresAt: Timestamp)
@@ -373,7 +381,9 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
 
     public var code: String {
         switch self {
+        case .invalidID: "invalid_id"
         case .unknownReservation: "unknown_reservation"
+        case .idConflict: "id_conflict"
         case .alreadySettled: "reservation_settled"
         case .voided: "reservation_voided"
         case .expired: "reservation_expired"
@@ -383,8 +393,10 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
 
     public var message: String {
         switch self {
+        case .invalidID(let reason): "invalid id: \(reason)"
         case .unknownReservation(let id): "no reservation with the id '\(id)'"
-        case .alreadySettled(let id): "the reservation '\(id)' is already settled"
+        case .idConflict(let id): "the id '\(id)' was already used to settle or void a reservation differently"
+        case .alreadySettled(let id): "the reservation '\(id)' is already settled (by another id or with other usage)"
         case .voided(let id): "the reservation '\(id)' was voided"
         case .expired(let id, let expiresAt):
             "the reservation '\(id)' expired at \(expiresAt) and its hold was released; record the usage with `charge`"
@@ -393,7 +405,10 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
     }
 
     public var isBadInput: Bool {
-        if case .charge(let refusal) = self { return refusal.isBadInput }
-        return false
+        switch self {
+        case .invalidID: true
+        case .charge(let refusal): refusal.isBadInput
+        default: false
+        }
     }
 }
