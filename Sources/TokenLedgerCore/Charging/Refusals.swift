@@ -50,17 +50,26 @@ public enum AccountRefusal: Refusal, Equatable {
     /// The longest account name accepted.
     public static let maximumNameLength = 256
 
-    /// The problem with an account name, if any: empty, too long, control characters, or a
-    /// leading `@` (reserved for the ledger's own accounts).
+    /// The problem with an account name, if any: empty, too long, control characters (NUL
+    /// among them), invisible or direction-changing characters (``Names/isHidden(_:)``), white
+    /// space around it, or a leading `@` (reserved for the ledger's own accounts).
     public static func nameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "the name is empty" }
-        if name.unicodeScalars.count > maximumNameLength { return "the name is longer than \(maximumNameLength) characters" }
+        if let problem = Names.problem(name, maximumLength: maximumNameLength) { return "the name " + problem }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "the name contains control characters"
+        }
+        if let hidden = name.unicodeScalars.first(where: Names.isHidden) {
+            return "the name contains an invisible or direction-changing character (U+\(Self.hexadecimal(hidden))), so it would not print as what it is"
         }
         if name.trimmingASCIIWhitespace() != name { return "the name starts or ends with white space" }
         if name.hasPrefix("@") { return "names starting with '@' are reserved for the ledger's own accounts" }
         return nil
+    }
+
+    /// A scalar's code point as at least four uppercase hexadecimal digits (`202E`).
+    private static func hexadecimal(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
 
@@ -262,19 +271,6 @@ public enum PriceRefusal: Refusal, Equatable {
     public var isBadInput: Bool {
         if case .invalidEntry = self { return true }
         return false
-    }
-}
-
-/// Ids that callers give operations (idempotency keys, request ids).
-public enum Identifier {
-    /// The longest id accepted.
-    public static let maximumLength = 256
-
-    /// The problem with an id, if any: empty or longer than ``maximumLength`` characters.
-    public static func problem(_ id: String) -> String? {
-        if id.isEmpty { return "it is empty" }
-        if id.unicodeScalars.count > maximumLength { return "it is longer than \(maximumLength) characters" }
-        return nil
     }
 }
 
