@@ -34,21 +34,19 @@ struct CrashTests {
     static func workloads(folder: ScratchFolder, database: String) throws -> [Workload] {
         let usage = try folder.write("usage.csv", CLI.usageCSV(rows: importRows))
         let binary = CLI.executable.path
-        var loop = "set -e\n"
-        for index in 0..<charges {
+        let charging = (0..<charges).map { index in
             let model = ["gpt-4o", "gpt-4o-mini", "o3"][index % 3]
-            loop += "'\(binary)' charge acme --model \(model) --input \(500 + index * 37) --cached \(index % 4 * 50) --output \(100 + index * 11)"
-            loop +=
-                " --project p-\(index % 3) --user u-\(index % 5) --id charge-\(index) --at 2026-01-20T\(String(format: "%02d", index % 24)):\(String(format: "%02d", index % 60)):00Z"
-            loop += " --db '\(database)' >/dev/null\n"
+            let time = "2026-01-20T\(String(format: "%02d", index % 24)):\(String(format: "%02d", index % 60)):00Z"
+            return "charge acme --model \(model) --input \(500 + index * 37) --cached \(index % 4 * 50) --output \(100 + index * 11)"
+                + " --project p-\(index % 3) --user u-\(index % 5) --id charge-\(index) --at \(time)"
         }
         return [
-            Workload(name: "reservations", script: reservationLoop(binary: binary, database: database), maximumDelayMilliseconds: 700),
-            Workload(name: "recharges", script: rechargeLoop(binary: binary, database: database), maximumDelayMilliseconds: 800),
+            Workload(name: "reservations", script: loop(reservationCommands(), binary: binary, database: database), maximumDelayMilliseconds: 700),
+            Workload(name: "recharges", script: loop(rechargeCommands(), binary: binary, database: database), maximumDelayMilliseconds: 800),
             Workload(
                 name: "import", script: "exec '\(binary)' import usage '\(usage)' --account acme --input-format csv --db '\(database)' >/dev/null",
                 maximumDelayMilliseconds: 400),
-            Workload(name: "charges", script: loop, maximumDelayMilliseconds: 1_500),
+            Workload(name: "charges", script: loop(charging, binary: binary, database: database), maximumDelayMilliseconds: 1_500),
             // One process charging one request per transaction: after its first, each commits
             // only its usage row, and a kill leaves that tail for the next command to fold in.
             Workload(
@@ -59,35 +57,40 @@ struct CrashTests {
         ]
     }
 
+    /// A shell script running `commands` (each a `tokenledger` command line without `--db`) one
+    /// after another on `database`, stopping at the first that fails.
+    static func loop(_ commands: [String], binary: String, database: String) -> String {
+        "set -e\n" + commands.map { "'\(binary)' \($0) --db '\(database)' >/dev/null\n" }.joined()
+    }
+
     /// Reserve, then settle or void (each with its own id), or leave open until the next
     /// reservation, an hour later, releases it: a rerun retries every step, which must answer
     /// as the first time did (a retried settle or void is not refused).
-    static func reservationLoop(binary: String, database: String) -> String {
-        var loop = "set -e\n"
-        for index in 0..<reservations {
+    static func reservationCommands() -> [String] {
+        (0..<reservations).flatMap { index in
             let hour = String(format: "2026-01-22T%02d", index)
-            loop += "'\(binary)' reserve gate --model cent --input 50 --max-output 100 --project p-\(index % 3) --id rsv-\(index)"
-            loop += " --expires-in 600 --at \(hour):00:00Z --db '\(database)' >/dev/null\n"
+            var commands = [
+                "reserve gate --model cent --input 50 --max-output 100 --project p-\(index % 3) --id rsv-\(index) --expires-in 600 --at \(hour):00:00Z"
+            ]
             if settles(index) {
-                loop +=
-                    "'\(binary)' settle rsv-\(index) --input 50 --output \(10 + index * 7) --id settle-\(index) --at \(hour):01:00Z --db '\(database)' >/dev/null\n"
+                commands.append("settle rsv-\(index) --input 50 --output \(10 + index * 7) --id settle-\(index) --at \(hour):01:00Z")
             } else if voids(index) {
-                loop += "'\(binary)' void rsv-\(index) --id void-\(index) --at \(hour):01:00Z --db '\(database)' >/dev/null\n"
+                commands.append("void rsv-\(index) --id void-\(index) --at \(hour):01:00Z")
             }
+            return commands
         }
-        return loop
     }
 
     /// A grant that expires unspent, then a $4 charge that writes it off and, every few
     /// charges, brings the balance below the auto-recharge threshold.
-    static func rechargeLoop(binary: String, database: String) -> String {
-        var loop = "set -e\n"
-        for index in 0..<rechargeCycles {
+    static func rechargeCommands() -> [String] {
+        (0..<rechargeCycles).flatMap { index in
             let hour = String(format: "2026-01-23T%02d", index)
-            loop += "'\(binary)' grant auto 1 --expires-at \(hour):10:00Z --at \(hour):00:00Z --id grant-\(index) --db '\(database)' >/dev/null\n"
-            loop += "'\(binary)' charge auto --model cent --input 400 --output 0 --id auto-\(index) --at \(hour):30:00Z --db '\(database)' >/dev/null\n"
+            return [
+                "grant auto 1 --expires-at \(hour):10:00Z --at \(hour):00:00Z --id grant-\(index)",
+                "charge auto --model cent --input 400 --output 0 --id auto-\(index) --at \(hour):30:00Z",
+            ]
         }
-        return loop
     }
 
     static func start(_ workload: Workload) throws -> Process {

@@ -107,12 +107,20 @@ struct HostileNameTests {
 }
 
 extension HostileNameTests {
-    @Test("account names with invisible or bidirectional characters are refused (exit 1), naming the character")
-    func hiddenCharacters() throws {
-        let folder = try ScratchFolder("hostile")
+    /// A new ledger in `folder` where `acme` holds $10, and `verify`'s JSON on it (refusals
+    /// must leave it as it is).
+    static func fundedLedger(in folder: ScratchFolder) throws -> (database: String, verified: String) {
         let database = folder.path("ledger.sqlite")
         try CLI.succeed(["init"], database: database)
         try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
+        try CLI.succeed(["purchase", "acme", "10", "--at", "2026-01-01"], database: database)
+        return (database, try CLI.succeed(["verify", "--format", "json"], database: database))
+    }
+
+    @Test("account names with invisible or bidirectional characters are refused (exit 1), naming the character")
+    func hiddenCharacters() throws {
+        let folder = try ScratchFolder("hostile")
+        let (database, _) = try Self.fundedLedger(in: folder)
         for (name, code) in [("\u{FEFF}acme", "FEFF"), ("acme\u{202E}", "202E"), ("ac\u{200B}me", "200B"), ("acme\u{2066}x", "2066")] {
             let result = try CLI.run(["account", "create", name, "--db", database])
             #expect(result.status == 1 && result.stderr.contains("invalid_name") && result.stderr.contains("U+\(code)"), "\(result.stderr)")
@@ -124,11 +132,7 @@ extension HostileNameTests {
     @Test("an argument that is not UTF-8 is refused (exit 1) naming it, never repaired into another name")
     func invalidUTF8Arguments() throws {
         let folder = try ScratchFolder("hostile")
-        let database = folder.path("ledger.sqlite")
-        try CLI.succeed(["init"], database: database)
-        try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
-        try CLI.succeed(["purchase", "acme", "10", "--at", "2026-01-01"], database: database)
-        let before = try CLI.succeed(["verify", "--format", "json"], database: database)
+        let (database, before) = try Self.fundedLedger(in: folder)
         // Through a shell, which passes the bytes as they are (Foundation's Process takes Strings).
         let attempts: [(script: String, place: String)] = [
             (#"exec "$1" account create "$(printf 'b\377ad')" --db "$2""#, "argument 3: not valid UTF-8 ('b\\xFFad')"),
@@ -151,11 +155,7 @@ extension HostileNameTests {
     @Test("a NUL in an imported field is refused (exit 1) naming the line and field; nothing is written")
     func nulInImports() throws {
         let folder = try ScratchFolder("hostile")
-        let database = folder.path("ledger.sqlite")
-        try CLI.succeed(["init"], database: database)
-        try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
-        try CLI.succeed(["purchase", "acme", "10", "--at", "2026-01-01"], database: database)
-        let before = try CLI.succeed(["verify", "--format", "json"], database: database)
+        let (database, before) = try Self.fundedLedger(in: folder)
         let csv = try folder.write(
             "usage.csv",
             "time,model,input_tokens,cached_tokens,output_tokens,request_id,project\n2026-01-02T00:00:00Z,gpt-4o,10,0,10,a,fine\n2026-01-02T00:00:00Z,gpt-4o,10,0,10,b,cut\u{0}here\n"
