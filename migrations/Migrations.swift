@@ -12,6 +12,8 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0002_usage_entries", sql: String(decoding: PackageResources.v0002_usage_entries_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0003_controls", sql: String(decoding: PackageResources.v0003_controls_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0004_usage_tail", sql: String(decoding: PackageResources.v0004_usage_tail_sql, as: UTF8.self)),
+        SchemaMigration(
+            identifier: "v0005_reservation_close_id", sql: String(decoding: PackageResources.v0005_reservation_close_id_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

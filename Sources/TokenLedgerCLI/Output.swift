@@ -78,7 +78,8 @@ struct Table {
 
     /// The table for a terminal: control characters in a cell (a name may hold them) shown as
     /// `\u{1B}` rather than sent to the terminal, where they could move the cursor or change
-    /// colours. JSON and CSV keep the text as it is.
+    /// colours, and invisible or direction-changing ones (``Names/isHidden(_:)``: `\u{202E}`)
+    /// rather than hidden or reversing the row. JSON and CSV keep the text as it is.
     func rendered() -> String {
         let rows = self.rows.map { $0.map(Table.visible) }
         var widths = columns.map(\.count)
@@ -94,12 +95,13 @@ struct Table {
         return ([line(columns)] + rows.map(line)).joined(separator: "\n")
     }
 
-    /// `text` with its control characters (C0, DEL, C1) written as `\u{…}` escapes.
+    /// `text` with its control characters (C0, DEL, C1) and invisible or direction-changing
+    /// characters written as `\u{…}` escapes.
     static func visible(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: isEscaped) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
+            if isEscaped(scalar) {
                 result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             } else {
                 result.unicodeScalars.append(scalar)
@@ -108,7 +110,9 @@ struct Table {
         return result
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
+    private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (scalar.value > 0x9F && Names.isHidden(scalar))
+    }
 
     /// RFC 4180 CSV with the header.
     func csv() -> String { CSV.render(header: columns, rows: rows) }

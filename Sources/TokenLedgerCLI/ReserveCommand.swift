@@ -50,7 +50,7 @@ enum ReservationRender {
                 ("max_output_tokens", .int(reservation.maxOutputTokens)), ("hold_usd", .money(reservation.hold)),
                 ("status", .string(reservation.status.rawValue)), ("created_at", .time(reservation.createdAt)),
                 ("expires_at", .time(reservation.expiresAt)), ("available_usd", .money(reservation.available)),
-                ("duplicate", .bool(reservation.duplicate)),
+                ("duplicate", .bool(reservation.duplicate)), ("close_id", .optional(reservation.closeID)),
             ]),
             table: title + "\n"
                 + keyValueLines([

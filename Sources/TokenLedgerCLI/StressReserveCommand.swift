@@ -33,7 +33,7 @@ struct StressReserveCommand: ParsableCommand {
                 continue
             }
             admitted += 1
-            _ = try ledger.settle(SettleRequest(id: id, input: input, output: output, at: at))
+            _ = try ledger.settle(SettleRequest(reservation: id, input: input, output: output, at: at))
         }
         options.emit(
             Rendered(

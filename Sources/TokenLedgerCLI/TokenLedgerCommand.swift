@@ -28,6 +28,7 @@ struct TokenLedgerCommand: ParsableCommand {
 
     static func main() {
         do {
+            if let invalid = RawArguments.invalidUTF8() { throw invalid }
             let arguments = Array(CommandLine.arguments.dropFirst())
             if let first = arguments.first, !first.hasPrefix("-"), first != "help",
                 !configuration.subcommands.contains(where: { $0._commandName == first })

@@ -10,14 +10,15 @@ struct HostileNameTests {
     static let names = [
         "Robert'); DROP TABLE account;--",
         "a \"quoted\", name; with, commas",
-        "名前 🚀 e\u{301} \u{202E}reversed",
+        "名前 🚀 e\u{301} עברית",
         "x' OR '1'='1",
         "pipe | <script>alert(1)</script> \\ back",
         String(repeating: "長", count: 256),
     ]
 
-    /// Control characters: allowed in attribution (a provider may send them), never in account names.
-    static let attribution = ["tab\there", "line\nbreak\r\nand CR", "nul-free \u{1B}[31mred\u{1B}[0m"]
+    /// Control, invisible and bidirectional characters: allowed in attribution (a provider may
+    /// send them), never in account names.
+    static let attribution = ["tab\there", "line\nbreak\r\nand CR", "nul-free \u{1B}[31mred\u{1B}[0m", "\u{202E}reversed \u{FEFF}\u{200B}"]
 
     @Test("stored and printed faithfully in JSON and CSV, never run as SQL", arguments: names)
     func faithful(_ name: String) throws {
@@ -51,6 +52,7 @@ struct HostileNameTests {
         let table = try CLI.succeed(["report", "monthly", "--month", "2026-01", "--by", "project"], database: database)
         #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D || $0.value == 0x09 }, "\(table)")
         #expect(table.contains("nul-free \\u{1B}[31mred\\u{1B}[0m") && table.contains("line\\u{A}break\\u{D}\\u{A}and CR"), "\(table)")
+        #expect(table.contains("\\u{202E}reversed \\u{FEFF}\\u{200B}") && !table.unicodeScalars.contains { $0.value == 0x202E }, "\(table)")
 
         let queue = try DatabaseQueue(path: database)
         defer { try? queue.close() }
@@ -99,6 +101,72 @@ struct HostileNameTests {
             let result = try CLI.run(attempt + ["--db", database])
             #expect([1, 2].contains(result.status), "\(attempt.prefix(3)): \(result.status) \(result.stderr)")
             #expect(result.stderr.hasPrefix("error"), "\(attempt.prefix(3)): \(result.stderr)")
+        }
+        #expect(try CLI.succeed(["verify", "--format", "json"], database: database) == before)
+    }
+}
+
+extension HostileNameTests {
+    /// A new ledger in `folder` where `acme` holds $10, and `verify`'s JSON on it (refusals
+    /// must leave it as it is).
+    static func fundedLedger(in folder: ScratchFolder) throws -> (database: String, verified: String) {
+        let database = folder.path("ledger.sqlite")
+        try CLI.succeed(["init"], database: database)
+        try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
+        try CLI.succeed(["purchase", "acme", "10", "--at", "2026-01-01"], database: database)
+        return (database, try CLI.succeed(["verify", "--format", "json"], database: database))
+    }
+
+    @Test("account names with invisible or bidirectional characters are refused (exit 1), naming the character")
+    func hiddenCharacters() throws {
+        let folder = try ScratchFolder("hostile")
+        let (database, _) = try Self.fundedLedger(in: folder)
+        for (name, code) in [("\u{FEFF}acme", "FEFF"), ("acme\u{202E}", "202E"), ("ac\u{200B}me", "200B"), ("acme\u{2066}x", "2066")] {
+            let result = try CLI.run(["account", "create", name, "--db", database])
+            #expect(result.status == 1 && result.stderr.contains("invalid_name") && result.stderr.contains("U+\(code)"), "\(result.stderr)")
+        }
+        let accounts = try CSV.rows(try CLI.succeed(["account", "list", "--format", "csv"], database: database))
+        #expect(accounts.dropFirst().map { $0.first } == ["acme"])
+    }
+
+    @Test("an argument that is not UTF-8 is refused (exit 1) naming it, never repaired into another name")
+    func invalidUTF8Arguments() throws {
+        let folder = try ScratchFolder("hostile")
+        let (database, before) = try Self.fundedLedger(in: folder)
+        // Through a shell, which passes the bytes as they are (Foundation's Process takes Strings).
+        let attempts: [(script: String, place: String)] = [
+            (#"exec "$1" account create "$(printf 'b\377ad')" --db "$2""#, "argument 3: not valid UTF-8 ('b\\xFFad')"),
+            (#"exec "$1" account create "$(printf 'b\376ad')" --db "$2""#, "argument 3: not valid UTF-8 ('b\\xFEad')"),
+            (
+                #"exec "$1" charge acme --model gpt-4o --input 1 --output 1 --project "$(printf 'p\377')" --db "$2""#,
+                "argument 10 (after --project): not valid UTF-8"
+            ),
+            (#"exec "$1" charge acme --model gpt-4o --input 1 --output 1 "--user=$(printf 'u\300')" --db "$2""#, "(the value of --user)"),
+            (#"exec "$1" purchase acme 10 --id "$(printf '\351t\351')" --db "$2""#, "argument 5 (after --id): not valid UTF-8 ('\\xE9t\\xE9')"),
+        ]
+        for attempt in attempts {
+            let result = try CLI.run([database], prefix: ["/bin/sh", "-c", attempt.script, "sh"])
+            #expect(result.status == 1, "\(attempt.script): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: bad_input: argument") && result.stderr.contains(attempt.place), "\(result.stderr)")
+        }
+        #expect(try CLI.succeed(["verify", "--format", "json"], database: database) == before)
+    }
+
+    @Test("a NUL in an imported field is refused (exit 1) naming the line and field; nothing is written")
+    func nulInImports() throws {
+        let folder = try ScratchFolder("hostile")
+        let (database, before) = try Self.fundedLedger(in: folder)
+        let csv = try folder.write(
+            "usage.csv",
+            "time,model,input_tokens,cached_tokens,output_tokens,request_id,project\n2026-01-02T00:00:00Z,gpt-4o,10,0,10,a,fine\n2026-01-02T00:00:00Z,gpt-4o,10,0,10,b,cut\u{0}here\n"
+        )
+        let jsonl = try folder.write(
+            "usage.jsonl",
+            #"{"id":"r\u0000v","object":"chat.completion","created":1767312000,"model":"gpt-4o","usage":{"prompt_tokens":10,"completion_tokens":10}}"# + "\n")
+        for (file, format, place) in [(csv, "csv", "usage.csv:3 (project)"), (jsonl, "openai-jsonl", "usage.jsonl:1 (id)")] {
+            let result = try CLI.run(["import", "usage", file, "--account", "acme", "--input-format", format, "--db", database])
+            #expect(result.status == 1, "\(format): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains(place) && result.stderr.contains("NUL"), "\(format): \(result.stderr)")
         }
         #expect(try CLI.succeed(["verify", "--format", "json"], database: database) == before)
     }

@@ -192,6 +192,27 @@ struct ChargingTests {
         #expect(decideHold(1, snapshot).refusal?.code == "tier_too_low")
     }
 
+    @Test("A project's hard limit counts that project's spend and holds; the account's limits count every hold")
+    func projectHolds() throws {
+        let hold = { (project: String, snapshot: ChargeSnapshot) -> Result<Money, ReservationRefusal> in
+            do throws(ReservationRefusal) {
+                return .success(try Charging.decideHold(request(200, project: project), usage: TokenUsage(input: 0, output: 200), snapshot: snapshot))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var snapshot = snapshot()
+        snapshot.projectLimits = SpendLimits(hard: cents(300))
+        // $5 held for another project: not the project's, so its $3 limit leaves room for $2.
+        snapshot.openHolds = cents(500)
+        #expect(try hold("search", snapshot).get() == cents(200))
+        snapshot.projectOpenHolds = cents(101)
+        #expect(hold("search", snapshot).refusal == .hardLimit(LimitReached(scope: .project("search"), limit: cents(300), monthToDate: cents(101))))
+        snapshot.projectOpenHolds = .zero
+        snapshot.account?.limits = SpendLimits(hard: cents(600))
+        #expect(hold("search", snapshot).refusal == .hardLimit(LimitReached(scope: .account, limit: cents(600), monthToDate: cents(500))))
+    }
+
     @Test("A credit repays overdraft first; the rest is the lot; a grant is a grant lot")
     func credits() throws {
         let credit = try #require(Credits.credit(cents(2_000), kind: .recharge, to: cents(-300), at: now, expiresAt: utc(2027, 3, 10)))

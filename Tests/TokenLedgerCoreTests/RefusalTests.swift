@@ -29,7 +29,9 @@ let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (ReservationRefusal.tierTooLow(TierShortfall(model: "o3", required: "3", tier: "1")), "tier_too_low", false),
     (ReservationRefusal.hardLimit(LimitReached(scope: .project("p"), limit: Money(dollars: 5), monthToDate: Money(dollars: 4))), "hard_limit", false),
     (ReservationRefusal.insufficientBalance(hold: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
+    (ReservationCloseRefusal.invalidID("it is empty"), "invalid_id", true),
     (ReservationCloseRefusal.unknownReservation("r1"), "unknown_reservation", false),
+    (ReservationCloseRefusal.idConflict("s1"), "id_conflict", false),
     (ReservationCloseRefusal.alreadySettled("r1"), "reservation_settled", false),
     (ReservationCloseRefusal.voided("r1"), "reservation_voided", false),
     (ReservationCloseRefusal.expired(id: "r1", expiresAt: grantedAt), "reservation_expired", false),
@@ -94,6 +96,11 @@ private enum InvalidUsageFixture {
             preconditionFailure("a negative count must be refused")
         } catch { return error }
     }()
+}
+
+/// The refusal of an account name holding the invisible or bidirectional character U+`code`.
+private func hidden(_ code: String) -> String {
+    "the name contains an invisible or direction-changing character (U+\(code)), so it would not print as what it is"
 }
 
 @Suite("Refusals")
@@ -164,16 +171,27 @@ struct RefusalTests {
     }
 
     @Test(
-        "Account names: empty, too long, control characters, then a leading '@', in that order",
+        "Account names: empty, too long, NUL, control characters, invisible or bidirectional characters, then a leading '@', in that order",
         arguments: [
             ("", "the name is empty"),
             (String(repeating: "a", count: 257), "the name is longer than 256 characters"),
             ("@" + String(repeating: "\u{7}", count: 300), "the name is longer than 256 characters"),
+            ("nul\u{0}\u{7}", "the name holds a NUL character (U+0000), which would end the text where it is printed"),
             ("acme\ncorp", "the name contains control characters"),
             ("tab\there", "the name contains control characters"),
-            ("nul\u{0}", "the name contains control characters"),
             ("del\u{7F}", "the name contains control characters"),
-            ("@acme\u{1B}", "the name contains control characters"),
+            ("@acme\u{1B}\u{202E}", "the name contains control characters"),
+            ("\u{FEFF}acme", hidden("FEFF")),
+            ("acme\u{202E}moc.exe", hidden("202E")),
+            ("ac\u{200B}me", hidden("200B")),
+            ("ac\u{200D}me", hidden("200D")),
+            ("acme\u{2066}", hidden("2066")),
+            ("acme\u{200F}", hidden("200F")),
+            ("acme\u{00AD}", hidden("00AD")),
+            ("acme\u{2028}corp", hidden("2028")),
+            ("acme\u{FE0F}", hidden("FE0F")),
+            ("acme\u{E0041}", hidden("E0041")),
+            ("@ac\u{2060}me", hidden("2060")),
             ("@ledger", "names starting with '@' are reserved for the ledger's own accounts"),
             ("@", "names starting with '@' are reserved for the ledger's own accounts"),
         ])
@@ -181,9 +199,36 @@ struct RefusalTests {
         #expect(AccountRefusal.nameProblem(name) == problem)
     }
 
+    @Test("A NUL is refused in every name and field: attribution, ids, models, account and tier names")
+    func nulEverywhere() {
+        let nul = "cut\u{0}here"
+        let reason = "it holds a NUL character (U+0000), which would end the text where it is printed"
+        let base = ChargeRequest(account: "acme", model: "gpt-4o", input: 1, output: 1, at: grantedAt)
+        for field in ["project", "api_key", "user", "id", "model"] {
+            var request = base
+            switch field {
+            case "project": request.project = nul
+            case "api_key": request.apiKey = nul
+            case "user": request.user = nul
+            case "id": request.requestID = nul
+            default: request.model = nul
+            }
+            #expect(request.attributionProblem() == .invalidAttribution(field: field, reason: reason), "\(field)")
+        }
+        #expect(Identifier.problem(nul) == reason)
+        #expect(Identifier.problem("fine \u{202E} id") == nil)
+        #expect(PriceEntry(model: nul, effectiveFrom: .earliest, rates: [:]).problem?.hasPrefix("the model name holds a NUL") == true)
+        #expect(AccountRefusal.nameProblem(nul)?.hasPrefix("the name holds a NUL") == true)
+        let tiers = [UsageTier(name: nul, minimumPaid: .zero, minimumDaysSinceFirstPayment: 0, monthlyUsageLimit: Money(dollars: 1))]
+        #expect(UsageTier.tableProblem(tiers)?.code == "invalid_tier_table")
+    }
+
     @Test(
         "Good account names",
-        arguments: ["acme", "Acme Corp", "team@example.com", "équipe-3", "日本", String(repeating: "\u{E9}", count: 256), "a"])
+        arguments: [
+            "acme", "Acme Corp", "team@example.com", "équipe-3", "e\u{301}quipe", "日本", "株式会社\u{3000}名前", "🚀", "עברית", "عربي",
+            String(repeating: "\u{E9}", count: 256), "a",
+        ])
     func goodAccountNames(name: String) {
         #expect(AccountRefusal.nameProblem(name) == nil)
     }

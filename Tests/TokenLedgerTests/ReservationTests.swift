@@ -28,38 +28,83 @@ struct ReservationTests {
                 outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: 900, output: 0, at: Self.start, enforce: true)) }
                     == "insufficient_balance")
             #expect(outcome { _ = try reserve(ledger, "r2", input: 400, maxOutput: 401) } == "insufficient_balance")
-            let settled = try ledger.settle(SettleRequest(id: "r1", input: 100, output: 30, at: Self.start.plus(minutes: 1)))
+            let settled = try ledger.settle(SettleRequest(reservation: "r1", input: 100, output: 30, at: Self.start.plus(minutes: 1)))
             #expect(settled.charge.cost == .usd(1, 30) && settled.released == Money(cents: 70) && settled.beyondHold == .zero)
             #expect(settled.charge.id == "r1")
             #expect(try ledger.balance(of: "acme", at: Self.start.plus(minutes: 2)).available == Money(cents: 870))
             _ = try reserve(ledger, "r3")
-            let beyond = try ledger.settle(SettleRequest(id: "r3", input: 100, output: 300, at: Self.start.plus(minutes: 3)))
+            let beyond = try ledger.settle(SettleRequest(reservation: "r3", input: 100, output: 300, at: Self.start.plus(minutes: 3)))
             #expect(beyond.beyondHold == .usd(2) && beyond.charge.cost == .usd(4))
             #expect(try ledger.reservation(id: "r3")?.status == .settled)
             #expect(try ledger.verify().ok)
         }
     }
 
-    @Test("settling twice, settling a voided or expired reservation, voiding twice, unknown ids: refused, nothing written")
+    @Test("settling again differently, settling a voided or expired reservation, voiding a settled one, unknown ids: refused, nothing written")
     func closing() throws {
         try withCentLedger { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             _ = try reserve(ledger, "s")
-            _ = try ledger.settle(SettleRequest(id: "s", input: 1, output: 1, at: Self.start))
-            let settle = { (id: String, at: Timestamp) in outcome { _ = try ledger.settle(SettleRequest(id: id, input: 1, output: 1, at: at)) } }
-            #expect(settle("s", Self.start) == "reservation_settled")
+            _ = try ledger.settle(SettleRequest(reservation: "s", input: 1, output: 1, at: Self.start))
+            let settle = { (id: String, at: Timestamp) in outcome { _ = try ledger.settle(SettleRequest(reservation: id, input: 1, output: 1, at: at)) } }
+            #expect(outcome { _ = try ledger.settle(SettleRequest(reservation: "s", input: 1, output: 2, at: Self.start)) } == "reservation_settled")
             _ = try reserve(ledger, "v")
             #expect(outcome { _ = try ledger.void(reservation: "v", at: Self.start) } == "ok")
             #expect(settle("v", Self.start) == "reservation_voided")
-            #expect(outcome { _ = try ledger.void(reservation: "v", at: Self.start) } == "reservation_voided")
+            #expect(outcome { _ = try ledger.void(VoidRequest(reservation: "v", id: "another", at: Self.start)) } == "reservation_voided")
             #expect(outcome { _ = try ledger.void(reservation: "s", at: Self.start) } == "reservation_settled")
             _ = try reserve(ledger, "e", expiresIn: 60)
             #expect(settle("e", Self.start.plus(minutes: 1)) == "reservation_expired")
             #expect(outcome { _ = try ledger.void(reservation: "e", at: Self.start.plus(minutes: 2)) } == "reservation_expired")
             #expect(settle("nope", Self.start) == "unknown_reservation")
-            #expect(outcome { _ = try ledger.settle(SettleRequest(id: "e", input: 1, cached: 2, output: 1, at: Self.start)) } == "invalid_usage")
+            #expect(outcome { _ = try ledger.settle(SettleRequest(reservation: "e", input: 1, cached: 2, output: 1, at: Self.start)) } == "invalid_usage")
             #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 1)
+        }
+    }
+
+    @Test("a retried settle or void (same id and content, any time) returns the original result; another id or content is refused")
+    func retries() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            _ = try reserve(ledger, "r1")
+            let first = try ledger.settle(SettleRequest(reservation: "r1", id: "settle-1", input: 100, output: 30, at: Self.start.plus(minutes: 1)))
+            #expect(!first.duplicate && first.id == "settle-1" && first.reservation.closeID == "settle-1")
+            // The response was lost: the same settle again, a minute later, is the same receipt.
+            let retried = try ledger.settle(SettleRequest(reservation: "r1", id: "settle-1", input: 100, output: 30, at: Self.start.plus(minutes: 2)))
+            #expect(retried.duplicate && retried.id == "settle-1" && retried.charge.duplicate)
+            #expect(retried.charge.cost == first.charge.cost && retried.charge.balance == first.charge.balance && retried.charge.at == first.charge.at)
+            #expect((retried.released, retried.beyondHold, retried.reservation.hold) == (first.released, first.beyondHold, first.reservation.hold))
+            let settle = { (reservation: String, id: String?, output: Int64) in
+                outcome { _ = try ledger.settle(SettleRequest(reservation: reservation, id: id, input: 100, output: output, at: Self.start)) }
+            }
+            #expect(settle("r1", "settle-1", 31) == "id_conflict")
+            #expect(settle("r1", "settle-2", 30) == "reservation_settled")
+            #expect(settle("r1", nil, 30) == "reservation_settled")
+            #expect(outcome { _ = try ledger.void(VoidRequest(reservation: "r1", id: "settle-1", at: Self.start)) } == "id_conflict")
+            #expect(settle("r1", "", 30) == "invalid_id")
+            // An id closes one reservation only.
+            _ = try reserve(ledger, "r2")
+            #expect(settle("r2", "settle-1", 30) == "id_conflict")
+            // Without an id, the reservation's id is the settle's: a plain retry is recognised.
+            #expect(settle("r2", nil, 30) == "ok")
+            #expect(settle("r2", nil, 30) == "ok")
+            #expect(settle("r2", "r2", 31) == "id_conflict")
+            // Voids the same way.
+            _ = try reserve(ledger, "r3")
+            let voided = try ledger.void(VoidRequest(reservation: "r3", id: "void-3", at: Self.start))
+            #expect(!voided.duplicate && voided.status == .voided && voided.closeID == "void-3")
+            let again = try ledger.void(VoidRequest(reservation: "r3", id: "void-3", at: Self.start.plus(minutes: 5)))
+            #expect(again.duplicate && again.status == .voided && again.hold == voided.hold && again.available == voided.available)
+            #expect(settle("r3", "void-3", 30) == "id_conflict")
+            #expect(outcome { _ = try ledger.void(reservation: "r3", at: Self.start) } == "reservation_voided")
+            _ = try reserve(ledger, "r4")
+            #expect(outcome { _ = try ledger.void(reservation: "r4", at: Self.start) } == "ok")
+            #expect(outcome { _ = try ledger.void(reservation: "r4", at: Self.start) } == "ok")
+            #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 2)
+            #expect(try ledger.balance(of: "acme", at: Self.start.plus(minutes: 10)).balance == Money(cents: 1_000 - 130 - 130))
+            #expect(try ledger.verify().ok)
         }
     }
 
@@ -124,14 +169,48 @@ struct ReservationTests {
             _ = try reserve(ledger, "a", input: 100, maxOutput: 100)
             _ = try reserve(ledger, "b", input: 100, maxOutput: 100)
             #expect(outcome { _ = try reserve(ledger, "c", input: 100, maxOutput: 2) } == "hard_limit")
-            _ = try ledger.settle(SettleRequest(id: "a", input: 100, output: 100, at: Self.start))
+            _ = try ledger.settle(SettleRequest(reservation: "a", input: 100, output: 100, at: Self.start))
             _ = try ledger.void(reservation: "b", at: Self.start)
             _ = try reserve(ledger, "d", input: 100, maxOutput: 100)
-            _ = try ledger.settle(SettleRequest(id: "d", input: 100, output: 100, at: Self.start))
+            _ = try ledger.settle(SettleRequest(reservation: "d", input: 100, output: 100, at: Self.start))
             #expect(outcome { _ = try reserve(ledger, "e", input: 1, maxOutput: 0) } == "ok")
             _ = try ledger.void(reservation: "e", at: Self.start)
             _ = try chargeCents(ledger, "acme", 100, at: Self.start)
             #expect(outcome { _ = try reserve(ledger, "f", input: 0, maxOutput: 0) } == "hard_limit")
+        }
+    }
+
+    @Test("a project's hard limit counts that project's spend and holds only; the account's counts every hold")
+    func projectHardLimit() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
+            try ledger.setLimits(account: "acme", scope: .project("search"), hard: .usd(3))
+            let reserve = { (id: String, project: String?, cents: Int64) in
+                outcome {
+                    _ = try ledger.reserve(
+                        ReservationRequest(
+                            account: "acme", model: centModel, input: cents / 2, maxOutput: cents - cents / 2, project: project, id: id, at: Self.start))
+                }
+            }
+            #expect(reserve("other-hold", "other", 500) == "ok")
+            #expect(reserve("no-project-hold", nil, 100) == "ok")
+            // search has spent and held nothing: $6 held elsewhere is not its spending.
+            #expect(reserve("search-1", "search", 200) == "ok")
+            #expect(reserve("search-2", "search", 101) == "hard_limit")
+            #expect(reserve("search-2", "search", 100) == "ok")
+            #expect(
+                outcome {
+                    _ = try ledger.charge(
+                        ChargeRequest(account: "acme", model: centModel, input: 1, output: 0, project: "search", at: Self.start, enforce: true))
+                } == "ok")
+            // The account's own limit counts every project's holds (and the spend).
+            try ledger.setLimits(account: "acme", hard: .usd(10))
+            #expect(reserve("chat-1", "chat", 99) == "ok")
+            #expect(reserve("chat-2", "chat", 1) == "hard_limit")
+            _ = try ledger.void(reservation: "other-hold", at: Self.start)
+            #expect(reserve("chat-2", "chat", 1) == "ok")
+            #expect(try ledger.verify().ok)
         }
     }
 
@@ -147,7 +226,7 @@ struct ReservationTests {
                     != nil
                 {
                     admitted.withLock { $0 += 1 }
-                    _ = try? ledger.settle(SettleRequest(id: "t\(index)", input: 25, output: 25, at: Self.start))
+                    _ = try? ledger.settle(SettleRequest(reservation: "t\(index)", input: 25, output: 25, at: Self.start))
                 }
             }
             #expect(admitted.withLock { $0 } == 20)

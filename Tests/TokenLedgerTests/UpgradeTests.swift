@@ -263,6 +263,11 @@ struct UpgradeTests {
                     Money(nanos: 11_510_000_000), Money(nanos: 12_514_292_500), Money(nanos: 19_995_707_500)
                 ))
             #expect(try ledger.reservation(id: "res-1")?.status == .settled)
+            // Settled before settles had ids: under the reservation's id, so the same settle again is a retry.
+            #expect(try ledger.settle(SettleRequest(reservation: "res-1", input: 1_180, output: 412, at: utc(2026, 2, 1))).duplicate)
+            #expect(
+                outcome { _ = try ledger.settle(SettleRequest(reservation: "res-1", input: 1_180, output: 413, at: utc(2026, 2, 1))) }
+                    == "reservation_settled")
             #expect(try ledger.limits(account: "acme").count == 2)
             // Retries are retries; the imported file is recognized.
             let retried = try ledger.charge(

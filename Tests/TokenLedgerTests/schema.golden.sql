@@ -12,6 +12,9 @@ CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 -- index recharge_attempt_by_account_time on recharge_attempt
 CREATE INDEX recharge_attempt_by_account_time ON recharge_attempt(account_id, occurred_at_ms);
 
+-- index reservation_by_close_reference on reservation
+CREATE UNIQUE INDEX reservation_by_close_reference ON reservation(close_reference) WHERE close_reference IS NOT NULL;
+
 -- index reservation_open_by_account on reservation
 CREATE INDEX reservation_open_by_account ON reservation(account_id, expires_at_ms) WHERE status = 'open';
 
@@ -140,7 +143,7 @@ CREATE TABLE reservation (
     -- when it was settled or voided, or its expiry
     closed_at_ms INTEGER,
     -- the charge that settled it
-    usage_id INTEGER UNIQUE REFERENCES usage(id),
+    usage_id INTEGER UNIQUE REFERENCES usage(id), close_reference TEXT CHECK (close_reference IS NULL OR length(close_reference) BETWEEN 1 AND 256),
     CHECK ((status = 'open') = (closed_at_ms IS NULL)),
     CHECK ((status = 'settled') = (usage_id IS NOT NULL))
 ) STRICT;

@@ -69,20 +69,33 @@ public struct Reservation: Sendable, Hashable {
     /// The account's available balance right after the reservation was made or voided, or now
     /// (a retried one).
     public var available: Money
-    /// True when the id had already been reserved with the same request: nothing was written.
+    /// True when the id had already been reserved (or, from ``Ledger/void(_:)``, voided) with
+    /// the same request: nothing was written.
     public var duplicate: Bool
+    /// The id of the settle or void that closed it (the reservation's own id unless the caller
+    /// gave another); nil while open, and for an expired one.
+    public var closeID: String?
 }
 
-/// The actual usage of a reserved request.
+/// The actual usage of a reserved request, to charge and release its hold.
+///
+/// The settle has an id of its own, its idempotency key (an HTTP service's `Idempotency-Key`):
+/// sent again with the same reservation and usage it returns the original receipt. Without one,
+/// the reservation's id is the settle's id, so a plain retry of the same settle is recognised
+/// too. The time is not part of the content.
 public struct SettleRequest: Sendable {
-    public var id: String
+    /// The reservation's id (also the request id of the charge the settle records).
+    public var reservation: String
+    /// The settle's own id; nil for the reservation's id.
+    public var id: String?
     public var inputTokens: Int64
     public var cachedTokens: Int64
     public var cacheWriteTokens: Int64
     public var outputTokens: Int64
     public var at: Timestamp
 
-    public init(id: String, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp) {
+    public init(reservation: String, id: String? = nil, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp) {
+        self.reservation = reservation
         self.id = id
         self.inputTokens = input
         self.cachedTokens = cached
@@ -92,8 +105,28 @@ public struct SettleRequest: Sendable {
     }
 }
 
+/// Releasing a reservation's whole hold without charging (the request was not served).
+///
+/// Like a settle, a void has an id of its own (the reservation's id when nil): sent again, it
+/// returns the voided reservation instead of a refusal.
+public struct VoidRequest: Sendable {
+    /// The reservation's id.
+    public var reservation: String
+    /// The void's own id; nil for the reservation's id.
+    public var id: String?
+    public var at: Timestamp
+
+    public init(reservation: String, id: String? = nil, at: Timestamp) {
+        self.reservation = reservation
+        self.id = id
+        self.at = at
+    }
+}
+
 /// What settling a reservation recorded: its charge, and how its cost compares with the hold.
 public struct SettleReceipt: Sendable, Hashable {
+    /// The settle's id (the reservation's id unless the request gave another).
+    public var id: String
     public var reservation: Reservation
     /// The charge of the actual usage (request id: the reservation's id).
     public var charge: ChargeReceipt
@@ -101,6 +134,9 @@ public struct SettleReceipt: Sendable, Hashable {
     public var released: Money
     /// The part of the cost beyond the hold (usage that happened is recorded all the same).
     public var beyondHold: Money
+    /// True when this settle had already been recorded (same id, reservation and usage): the
+    /// receipt is the original one and nothing was written.
+    public var duplicate: Bool
 }
 
 extension Ledger {
@@ -118,7 +154,7 @@ extension Ledger {
     /// ```swift
     /// let hold = try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o", input: 1_200, maxOutput: 800, at: now))
     /// let answer = try await provider.complete(prompt, maxTokens: 800)
-    /// try ledger.settle(SettleRequest(id: hold.id, input: answer.usage.input, output: answer.usage.output, at: now))
+    /// try ledger.settle(SettleRequest(reservation: hold.id, input: answer.usage.input, output: answer.usage.output, at: now))
     /// ```
     public func reserve(_ request: ReservationRequest) throws -> Reservation {
         let usage = try Ledger.validated(request)
@@ -141,6 +177,9 @@ extension Ledger {
             // The holds were just summed: the snapshot need not read them again.
             var snapshot = try batch.snapshot(for: request.charge(enforce: false))
             snapshot.openHolds = held
+            if let project = request.project, snapshot.projectLimits?.hard != nil {
+                snapshot.projectOpenHolds = try Ledger.openHolds(accountID: account.id, project: project, at: request.at, db: db)
+            }
             let charge = request.charge(enforce: true)
             let hold = try Charging.decideHold(charge, usage: usage, snapshot: snapshot)
             guard let figures = snapshot.account else { preconditionFailure("a hold decided without its account") }
@@ -160,23 +199,36 @@ extension Ledger {
             return Reservation(
                 id: id, account: account.name, model: request.model, tier: request.tier, inputTokens: request.inputTokens,
                 maxOutputTokens: request.maxOutputTokens, hold: hold, createdAt: request.at, expiresAt: expiresAt, status: .open,
-                available: available - hold, duplicate: false)
+                available: available - hold, duplicate: false, closeID: nil)
         }
     }
 
     /// Charges the actual usage of a reserved request and releases its hold. The usage may cost
     /// more than the hold: it happened, so it is recorded (see ``SettleReceipt/beyondHold``).
     ///
-    /// Refuses ``ReservationCloseRefusal``: an unknown reservation, one already settled, voided
-    /// or expired, and usage a charge rule refuses (bad token counts, context window).
+    /// A retry (the same settle id, reservation and usage; the time may differ) returns the
+    /// original receipt with ``SettleReceipt/duplicate`` set and writes nothing. Refuses
+    /// ``ReservationCloseRefusal`` in check order: an invalid id, an unknown reservation,
+    /// `id_conflict` (the id closed another reservation, or this one with a void or other usage),
+    /// a reservation already settled (by another id, or without an id with other usage), voided or
+    /// expired, and usage a charge rule refuses (bad token counts, context window).
     public func settle(_ request: SettleRequest) throws -> SettleReceipt {
         let usage: TokenUsage
         do throws(InvalidUsage) {
             usage = try TokenUsage.validated(
                 input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
         } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
+        if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
         return try write { db in
-            let (rowID, recorded) = try Ledger.openReservation(request.id, at: request.at, db: db)
+            let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: usage)
+            let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
+            if recorded.status == .settled {
+                guard let original = try Ledger.existingCharge(requestID: recorded.id, db: db) else {
+                    preconditionFailure("a settled reservation without its charge")
+                }
+                guard original.receipt.usage == usage else { throw closing.refusal(closedBy: recorded) }
+                return SettleReceipt(recorded, id: closing.closeID, charge: original.receipt, duplicate: true)
+            }
             let row = try db.row("SELECT project, api_key, end_user FROM reservation WHERE id = ?", [rowID])!
             let charge = ChargeRequest(
                 account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
@@ -192,29 +244,48 @@ extension Ledger {
             if receipt.duplicate { throw ReservationCloseRefusal.charge(.idConflict(recorded.id)) }
             try batch.flush()
             try db.run(
-                "UPDATE reservation SET status = 'settled', closed_at_ms = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?) WHERE id = ?",
-                [request.at.milliseconds, recorded.id, rowID])
+                """
+                UPDATE reservation SET status = 'settled', closed_at_ms = ?, close_reference = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?)
+                WHERE id = ?
+                """,
+                [request.at.milliseconds, closing.closeID, recorded.id, rowID])
             var reservation = recorded
             reservation.status = .settled
-            return SettleReceipt(
-                reservation: reservation, charge: receipt, released: Money(nanos: max(0, recorded.hold.nanos - receipt.cost.nanos)),
-                beyondHold: Money(nanos: max(0, receipt.cost.nanos - recorded.hold.nanos)))
+            reservation.closeID = closing.closeID
+            return SettleReceipt(reservation, id: closing.closeID, charge: receipt, duplicate: false)
         }
     }
 
     /// Releases a reservation's whole hold without charging anything (the request was not
-    /// served). Refuses ``ReservationCloseRefusal``: unknown, already settled, voided or expired.
-    public func void(reservation id: String, at time: Timestamp) throws -> Reservation {
-        try write { db in
-            let (rowID, recorded) = try Ledger.openReservation(id, at: time, db: db)
-            try db.run("UPDATE reservation SET status = 'voided', closed_at_ms = ? WHERE id = ?", [time.milliseconds, rowID])
+    /// served).
+    ///
+    /// A retry (the same void id and reservation) returns the voided reservation with
+    /// ``Reservation/duplicate`` set and writes nothing. Refuses ``ReservationCloseRefusal``:
+    /// an invalid id, unknown, `id_conflict` (the id closed another reservation, or settled this
+    /// one), already settled, voided by another id, or expired.
+    public func void(_ request: VoidRequest) throws -> Reservation {
+        if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
+        return try write { db in
+            let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: nil)
+            let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
             var reservation = recorded
-            reservation.status = .voided
+            if recorded.status == .open {
+                try db.run(
+                    "UPDATE reservation SET status = 'voided', closed_at_ms = ?, close_reference = ? WHERE id = ?",
+                    [request.at.milliseconds, closing.closeID, rowID])
+                reservation.status = .voided
+                reservation.closeID = closing.closeID
+            }
             let account = try Account.find(named: recorded.account, db: db)!
-            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: time, db: db)
+            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
             reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
             return reservation
         }
+    }
+
+    /// Releases a reservation's whole hold: ``void(_:)`` under the reservation's own id.
+    public func void(reservation id: String, at time: Timestamp) throws -> Reservation {
+        try void(VoidRequest(reservation: id, at: time))
     }
 
     /// The reservation `id`, if any.
@@ -222,28 +293,39 @@ extension Ledger {
         try read { db in try Ledger.existingReservation(reference: id, db: db)?.reservation }
     }
 
-    /// The open reservation `id` at `time`, or the refusal of closing it.
-    private static func openReservation(_ id: String, at time: Timestamp, db: Database) throws -> (Int64, Reservation) {
-        guard let existing = try existingReservation(reference: id, db: db) else { throw ReservationCloseRefusal.unknownReservation(id) }
+    /// The reservation a settle or void closes: open at `time`, or already closed by this very
+    /// settle or void (its id and kind; the caller compares a settle's usage), with `duplicate`
+    /// set. Otherwise the refusal, in check order.
+    private static func reservationToClose(_ closing: ReservationClose, at time: Timestamp, db: Database) throws -> (Int64, Reservation) {
+        guard let existing = try existingReservation(reference: closing.reservation, db: db) else {
+            throw ReservationCloseRefusal.unknownReservation(closing.reservation)
+        }
+        if try db.row("SELECT 1 FROM reservation WHERE close_reference = ? AND id <> ?", [closing.closeID, existing.rowID]) != nil {
+            throw ReservationCloseRefusal.idConflict(closing.closeID)
+        }
         var reservation = existing.reservation
         reservation.duplicate = false
         switch reservation.status {
-        case .settled: throw ReservationCloseRefusal.alreadySettled(id)
-        case .voided: throw ReservationCloseRefusal.voided(id)
-        case .expired: throw ReservationCloseRefusal.expired(id: id, expiresAt: reservation.expiresAt)
+        case .settled, .voided:
+            guard reservation.closeID == closing.closeID, (reservation.status == .settled) == (closing.usage != nil) else {
+                throw closing.refusal(closedBy: reservation)
+            }
+            reservation.duplicate = true
+        case .expired: throw ReservationCloseRefusal.expired(id: closing.reservation, expiresAt: reservation.expiresAt)
         case .open:
-            if reservation.expiresAt <= time { throw ReservationCloseRefusal.expired(id: id, expiresAt: reservation.expiresAt) }
+            if reservation.expiresAt <= time { throw ReservationCloseRefusal.expired(id: closing.reservation, expiresAt: reservation.expiresAt) }
         }
         return (existing.rowID, reservation)
     }
 
-    /// The holds of the account's reservations still open at `time`.
-    static func openHolds(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
-        let query = try DirectStatement(
-            cachedIn: db, sql: "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?",
-            parameterCount: 2)
+    /// The holds of the account's reservations still open at `time`: all of them, or those made
+    /// for `project` (what counts against that project's limits).
+    static func openHolds(accountID: Int64, project: String? = nil, at time: Timestamp, db: Database) throws -> Money {
+        let sql = "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?"
+        let query = try DirectStatement(cachedIn: db, sql: project == nil ? sql : sql + " AND project = ?", parameterCount: project == nil ? 2 : 3)
         try query.bind(accountID, at: 1)
         try query.bind(time.milliseconds, at: 2)
+        if let project { try query.bind(project, at: 3) }
         _ = try query.nextRow(in: db)
         let nanos = query.int64(0)
         query.reset()
@@ -283,7 +365,7 @@ extension Ledger {
             id: reference, account: row["name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, inputTokens: row["input_tokens"],
             maxOutputTokens: row["max_output_tokens"], hold: Money(nanos: row["hold_nanos"]), createdAt: Timestamp(milliseconds: row["created_at_ms"]),
             expiresAt: Timestamp(milliseconds: row["expires_at_ms"]), status: Reservation.Status(rawValue: row["status"])!, available: .zero,
-            duplicate: true)
+            duplicate: true, closeID: row["close_reference"])
         return RecordedReservation(rowID: row["id"], reservation: reservation, project: row["project"], apiKey: row["api_key"], user: row["end_user"])
     }
 
@@ -301,5 +383,33 @@ extension Ledger {
             throw ReservationRefusal.invalidExpiry(seconds: request.expiresInSeconds)
         }
         return usage
+    }
+}
+
+/// A settle or void about to close a reservation: what a retry of it must repeat.
+private struct ReservationClose {
+    var reservation: String
+    /// The id the caller gave, if any.
+    var id: String?
+    /// The usage settled; nil for a void.
+    var usage: TokenUsage?
+
+    /// The settle's or void's id: the one given, else the reservation's.
+    var closeID: String { id ?? reservation }
+
+    /// The refusal for a reservation that another settle or void closed: `id_conflict` when the
+    /// caller's own id closed it otherwise, else the state it is in.
+    func refusal(closedBy reservation: Reservation) -> ReservationCloseRefusal {
+        if let id, id == reservation.closeID { return .idConflict(id) }
+        return reservation.status == .voided ? .voided(self.reservation) : .alreadySettled(self.reservation)
+    }
+}
+
+extension SettleReceipt {
+    /// The receipt of settling `reservation` with `charge`: how the cost compares with the hold.
+    fileprivate init(_ reservation: Reservation, id: String, charge: ChargeReceipt, duplicate: Bool) {
+        self.init(
+            id: id, reservation: reservation, charge: charge, released: Money(nanos: max(0, reservation.hold.nanos - charge.cost.nanos)),
+            beyondHold: Money(nanos: max(0, charge.cost.nanos - reservation.hold.nanos)), duplicate: duplicate)
     }
 }

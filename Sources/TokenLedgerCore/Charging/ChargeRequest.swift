@@ -66,24 +66,16 @@ extension ChargeRequest {
         return usage
     }
 
-    /// The first problem with the request's attribution (project, API key, user, id, model).
+    /// The first problem with the request's attribution (project, API key, user, id, model):
+    /// empty, too long, or holding a NUL (``Names/problem(_:maximumLength:)``).
     public func attributionProblem() -> ChargeRefusal? {
         for (field, value) in [("project", project), ("api_key", apiKey), ("user", user), ("id", requestID)] {
-            guard let value else { continue }
-            if value.isEmpty { return .invalidAttribution(field: field, reason: "it is empty") }
-            if !Self.fits(value, Self.maximumAttributionLength) {
-                return .invalidAttribution(field: field, reason: "it is longer than \(Self.maximumAttributionLength) characters")
-            }
+            guard let value, let problem = Names.problem(value, maximumLength: Self.maximumAttributionLength) else { continue }
+            return .invalidAttribution(field: field, reason: "it " + problem)
         }
-        if model.isEmpty || !Self.fits(model, PriceEntry.maximumModelNameLength) {
-            return .invalidAttribution(field: "model", reason: "it must be 1 to \(PriceEntry.maximumModelNameLength) characters")
+        if let problem = Names.problem(model, maximumLength: PriceEntry.maximumModelNameLength) {
+            return .invalidAttribution(field: "model", reason: "it " + problem)
         }
         return nil
-    }
-
-    /// Whether `text` has at most `maximum` characters (Unicode scalars, as SQLite's `length`
-    /// counts them); no counting when its bytes are already few enough.
-    private static func fits(_ text: String, _ maximum: Int) -> Bool {
-        text.utf8.count <= maximum || text.unicodeScalars.count <= maximum
     }
 }

@@ -152,9 +152,12 @@ public struct ChargeSnapshot: Sendable {
     /// What succeeded auto-recharges added in the request's month (read when the account has a
     /// recharge policy).
     public var rechargedThisMonth: Money
-    /// The holds of reservations open at the request's time (read for enforced charges and
-    /// reservations).
+    /// The holds of the account's reservations open at the request's time, whatever their
+    /// project (read for enforced charges and reservations).
     public var openHolds: Money
+    /// The part of ``openHolds`` held for the request's project: what counts against the
+    /// project's hard limit (read for a reservation whose project has one).
+    public var projectOpenHolds: Money
     /// The ledger-wide totals before the request (``LedgerTotals``).
     public var totals: LedgerTotals
 
@@ -162,7 +165,7 @@ public struct ChargeSnapshot: Sendable {
         account: AccountFigures?, price: PriceLookup, tiers: [UsageTier] = UsageTier.defaultTable, requiredTierRank: Int? = nil, month: MonthWindow,
         monthToDate: Money = .zero,
         projectLimits: SpendLimits? = nil, projectMonthToDate: Money = .zero, rechargedThisMonth: Money = .zero, openHolds: Money = .zero,
-        totals: LedgerTotals = LedgerTotals()
+        projectOpenHolds: Money = .zero, totals: LedgerTotals = LedgerTotals()
     ) {
         self.account = account
         self.price = price
@@ -174,6 +177,7 @@ public struct ChargeSnapshot: Sendable {
         self.projectMonthToDate = projectMonthToDate
         self.rechargedThisMonth = rechargedThisMonth
         self.openHolds = openHolds
+        self.projectOpenHolds = projectOpenHolds
         self.totals = totals
     }
 }

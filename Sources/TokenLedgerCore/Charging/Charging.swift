@@ -80,7 +80,8 @@ public enum Charging {
     ///
     /// Runs the checks of an enforced charge (`unknown_account` … `hard_limit`), then refuses
     /// `hard_limit` when month-to-date spend plus open holds plus this hold would pass a hard
-    /// limit (the project's, the account's, the usage tier's monthly limit), and
+    /// limit: the project's (its spend and its holds, ``ChargeSnapshot/projectOpenHolds``), the
+    /// account's or the usage tier's monthly limit (all the account's holds); and
     /// `insufficient_balance` when the hold exceeds balance − open holds + overdraft allowance.
     public static func decideHold(_ request: ChargeRequest, usage: TokenUsage, snapshot: ChargeSnapshot) throws(ReservationRefusal) -> Money {
         var request = request
@@ -179,12 +180,13 @@ public enum Charging {
     }
 
     /// The hard limits a hold counts against, in check order, each with month-to-date spend plus
-    /// open holds: the project's, the account's, the usage tier's monthly limit.
+    /// the open holds it counts: the project's (its own spend and holds: another project's holds
+    /// are not its spending), the account's and the usage tier's monthly limit (every hold).
     private static func holdLimits(_ request: ChargeRequest, account: AccountFigures, snapshot: ChargeSnapshot, tier: UsageTier) -> [LimitReached] {
         let held = snapshot.openHolds
         var limits: [LimitReached] = []
         if let project = request.project, let hard = snapshot.projectLimits?.hard {
-            limits.append(LimitReached(scope: .project(project), limit: hard, monthToDate: snapshot.projectMonthToDate + held))
+            limits.append(LimitReached(scope: .project(project), limit: hard, monthToDate: snapshot.projectMonthToDate + snapshot.projectOpenHolds))
         }
         if let hard = account.limits.hard { limits.append(LimitReached(scope: .account, limit: hard, monthToDate: snapshot.monthToDate + held)) }
         limits.append(LimitReached(scope: .account, tier: tier.name, limit: tier.monthlyUsageLimit, monthToDate: snapshot.monthToDate + held))

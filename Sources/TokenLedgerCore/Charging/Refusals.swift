@@ -50,17 +50,26 @@ public enum AccountRefusal: Refusal, Equatable {
     /// The longest account name accepted.
     public static let maximumNameLength = 256
 
-    /// The problem with an account name, if any: empty, too long, control characters, or a
-    /// leading `@` (reserved for the ledger's own accounts).
+    /// The problem with an account name, if any: empty, too long, control characters (NUL
+    /// among them), invisible or direction-changing characters (``Names/isHidden(_:)``), white
+    /// space around it, or a leading `@` (reserved for the ledger's own accounts).
     public static func nameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "the name is empty" }
-        if name.unicodeScalars.count > maximumNameLength { return "the name is longer than \(maximumNameLength) characters" }
+        if let problem = Names.problem(name, maximumLength: maximumNameLength) { return "the name " + problem }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "the name contains control characters"
+        }
+        if let hidden = name.unicodeScalars.first(where: Names.isHidden) {
+            return "the name contains an invisible or direction-changing character (U+\(Self.hexadecimal(hidden))), so it would not print as what it is"
         }
         if name.trimmingASCIIWhitespace() != name { return "the name starts or ends with white space" }
         if name.hasPrefix("@") { return "names starting with '@' are reserved for the ledger's own accounts" }
         return nil
+    }
+
+    /// A scalar's code point as at least four uppercase hexadecimal digits (`202E`).
+    private static func hexadecimal(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
 
@@ -277,19 +286,6 @@ public enum PriceRefusal: Refusal, Equatable {
     }
 }
 
-/// Ids that callers give operations (idempotency keys, request ids).
-public enum Identifier {
-    /// The longest id accepted.
-    public static let maximumLength = 256
-
-    /// The problem with an id, if any: empty or longer than ``maximumLength`` characters.
-    public static func problem(_ id: String) -> String? {
-        if id.isEmpty { return "it is empty" }
-        if id.unicodeScalars.count > maximumLength { return "it is longer than \(maximumLength) characters" }
-        return nil
-    }
-}
-
 /// Why a reservation (a hold before a request is served) is refused, in check order.
 public enum ReservationRefusal: Refusal, Equatable {
     case invalidUsage(InvalidUsage)
@@ -376,8 +372,16 @@ extension ChargeRefusal {
 }
 
 /// Why settling or voiding a reservation is refused, in check order.
+///
+/// A settle or void has an id of its own (the reservation's id unless the caller gives one):
+/// the same id and content again returns the original result instead of a refusal.
 public enum ReservationCloseRefusal: Refusal, Equatable {
+    /// The settle's or void's id is empty or too long (``Identifier/problem(_:)``).
+    case invalidID(String)
     case unknownReservation(String)
+    /// The id already closed another reservation, or closed this one differently (a void,
+    /// other usage).
+    case idConflict(String)
     case alreadySettled(String)
     case voided(String)
     case expired(id: String, expiresAt: Timestamp)
@@ -387,7 +391,9 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
 
     public var code: String {
         switch self {
+        case .invalidID: "invalid_id"
         case .unknownReservation: "unknown_reservation"
+        case .idConflict: "id_conflict"
         case .alreadySettled: "reservation_settled"
         case .voided: "reservation_voided"
         case .expired: "reservation_expired"
@@ -397,8 +403,10 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
 
     public var message: String {
         switch self {
+        case .invalidID(let reason): "invalid id: \(reason)"
         case .unknownReservation(let id): "no reservation with the id '\(id)'"
-        case .alreadySettled(let id): "the reservation '\(id)' is already settled"
+        case .idConflict(let id): "the id '\(id)' was already used to settle or void a reservation differently"
+        case .alreadySettled(let id): "the reservation '\(id)' is already settled (by another id or with other usage)"
         case .voided(let id): "the reservation '\(id)' was voided"
         case .expired(let id, let expiresAt):
             "the reservation '\(id)' expired at \(expiresAt) and its hold was released; record the usage with `charge`"
@@ -407,7 +415,10 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
     }
 
     public var isBadInput: Bool {
-        if case .charge(let refusal) = self { return refusal.isBadInput }
-        return false
+        switch self {
+        case .invalidID: true
+        case .charge(let refusal): refusal.isBadInput
+        default: false
+        }
     }
 }

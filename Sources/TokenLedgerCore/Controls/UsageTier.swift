@@ -51,8 +51,8 @@ extension UsageTier {
         }
         var names: Set<String> = []
         for (index, tier) in table.enumerated() {
-            if tier.name.isEmpty || tier.name.unicodeScalars.count > maximumNameLength || tier.name.trimmingASCIIWhitespace() != tier.name {
-                return .invalidTable("tier names are 1 to \(maximumNameLength) characters without surrounding space (got '\(tier.name)')")
+            if Names.problem(tier.name, maximumLength: maximumNameLength) != nil || tier.name.trimmingASCIIWhitespace() != tier.name {
+                return .invalidTable("tier names are 1 to \(maximumNameLength) characters without surrounding space or NUL (got '\(tier.name)')")
             }
             if !names.insert(tier.name).inserted { return .invalidTable("the tier '\(tier.name)' is listed twice") }
             if tier.minimumPaid.nanos < 0 || tier.minimumPaid > Credits.ceiling || tier.monthlyUsageLimit.nanos < 0

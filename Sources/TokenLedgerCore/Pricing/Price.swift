@@ -85,10 +85,7 @@ public struct PriceEntry: Hashable, Sendable {
     /// The first problem with this entry, if any: a missing model name or default price, a
     /// negative or absurd rate, a non-positive window.
     public var problem: String? {
-        if model.isEmpty { return "the model name is empty" }
-        if model.unicodeScalars.count > PriceEntry.maximumModelNameLength {
-            return "the model name is longer than \(PriceEntry.maximumModelNameLength) characters"
-        }
+        if let problem = Names.problem(model, maximumLength: PriceEntry.maximumModelNameLength) { return "the model name " + problem }
         guard let standard = rates[RateKey(.default)], standard.input != nil, standard.output != nil else {
             return "the default input and output prices are required"
         }
