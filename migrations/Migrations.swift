@@ -12,6 +12,7 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0002_usage_entries", sql: String(decoding: PackageResources.v0002_usage_entries_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0003_controls", sql: String(decoding: PackageResources.v0003_controls_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0004_usage_tail", sql: String(decoding: PackageResources.v0004_usage_tail_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0006_api_keys", sql: String(decoding: PackageResources.v0006_api_keys_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

@@ -53,12 +53,7 @@ public enum AccountRefusal: Refusal, Equatable {
     /// The problem with an account name, if any: empty, too long, control characters, or a
     /// leading `@` (reserved for the ledger's own accounts).
     public static func nameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "the name is empty" }
-        if name.unicodeScalars.count > maximumNameLength { return "the name is longer than \(maximumNameLength) characters" }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            return "the name contains control characters"
-        }
-        if name.trimmingASCIIWhitespace() != name { return "the name starts or ends with white space" }
+        if let problem = NameRules.problem(name, maximumLength: maximumNameLength) { return problem }
         if name.hasPrefix("@") { return "names starting with '@' are reserved for the ledger's own accounts" }
         return nil
     }
