@@ -10,6 +10,7 @@ let migrationFiles = [
     "v0003_controls.sql",
     "v0004_usage_tail.sql",
     "v0005_reservation_close_id.sql",
+    "v0006_api_keys.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

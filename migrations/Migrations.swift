@@ -14,6 +14,7 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0004_usage_tail", sql: String(decoding: PackageResources.v0004_usage_tail_sql, as: UTF8.self)),
         SchemaMigration(
             identifier: "v0005_reservation_close_id", sql: String(decoding: PackageResources.v0005_reservation_close_id_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0006_api_keys", sql: String(decoding: PackageResources.v0006_api_keys_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

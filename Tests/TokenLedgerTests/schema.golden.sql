@@ -51,6 +51,23 @@ CREATE TABLE allocation (
     PRIMARY KEY (transfer_id, lot_id)
 ) STRICT, WITHOUT ROWID;
 
+-- table api_key on api_key
+CREATE TABLE api_key (
+    id INTEGER PRIMARY KEY,
+    -- the key's public name: 'key_' and 16 lowercase hexadecimal digits, random
+    public_id TEXT NOT NULL UNIQUE
+        CHECK (length(public_id) = 20 AND substr(public_id, 1, 4) = 'key_' AND substr(public_id, 5) NOT GLOB '*[^0-9a-f]*'),
+    -- SHA-256 of the secret's UTF-8 bytes; the secret itself is nowhere in the file
+    secret_sha256 BLOB NOT NULL UNIQUE CHECK (length(secret_sha256) = 32),
+    -- a label for people
+    name TEXT CHECK (name IS NULL OR length(name) BETWEEN 1 AND 256),
+    role TEXT NOT NULL CHECK (role = 'admin' OR role = 'gateway' OR role = 'reader'),
+    -- the one (customer) account the key may touch; NULL: every account
+    account_id INTEGER REFERENCES account(id),
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER CHECK (revoked_at_ms IS NULL OR revoked_at_ms >= created_at_ms)
+) STRICT;
+
 -- table auto_recharge on auto_recharge
 CREATE TABLE auto_recharge (
     account_id INTEGER PRIMARY KEY REFERENCES account(id),
@@ -275,6 +292,18 @@ CREATE TABLE usage_tier (
     monthly_usage_limit_nanos INTEGER NOT NULL CHECK (monthly_usage_limit_nanos BETWEEN 0 AND 1000000000000000000),
     CHECK (rank > 0 OR (minimum_paid_nanos = 0 AND minimum_days = 0))
 ) STRICT;
+
+-- trigger api_key_is_never_changed on api_key
+CREATE TRIGGER api_key_is_never_changed BEFORE UPDATE OF id, public_id, secret_sha256, name, role, account_id, created_at_ms ON api_key
+BEGIN SELECT RAISE(ABORT, 'API keys are never changed: revoke them and make another'); END;
+
+-- trigger api_key_is_never_deleted on api_key
+CREATE TRIGGER api_key_is_never_deleted BEFORE DELETE ON api_key
+BEGIN SELECT RAISE(ABORT, 'API keys are never deleted: revoke them'); END;
+
+-- trigger api_key_is_revoked_once on api_key
+CREATE TRIGGER api_key_is_revoked_once BEFORE UPDATE OF revoked_at_ms ON api_key WHEN OLD.revoked_at_ms IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'an API key is revoked once'); END;
 
 -- trigger recharge_attempt_is_append_only_delete on recharge_attempt
 CREATE TRIGGER recharge_attempt_is_append_only_delete BEFORE DELETE ON recharge_attempt
