@@ -25,12 +25,24 @@ let package = Package(
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
         .library(name: "TokenLedgerCharts", targets: ["TokenLedgerCharts"]),
         .library(name: "TokenLedgerDemo", targets: ["TokenLedgerDemo"]),
+        .library(name: "TokenLedgerService", targets: ["TokenLedgerService"]),
         .executable(name: "tokenledger", targets: ["TokenLedgerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The HTTP service (`tokenledger serve`): the server generated from openapi.yaml.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Tests only: a real HTTP client for the service's tests.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
@@ -72,11 +84,31 @@ let package = Package(
         // Embeds a target's CSV files as string constants, at build time.
         .plugin(name: "EmbedText", capability: .buildTool(), dependencies: ["EmbedTextTool"]),
         .executableTarget(name: "EmbedTextTool", path: "Plugins/EmbedTextTool", swiftSettings: strict),
+        // The HTTP service: routes generated from openapi.yaml (the single source of truth, also
+        // served at GET /openapi.yaml), group commit, API keys, problem+json errors, metrics.
+        .target(
+            name: "TokenLedgerService",
+            dependencies: [
+                "TokenLedger",
+                "TokenLedgerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: strict,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // The command line (the `tokenledger` executable): parse, call the library, render.
         .executableTarget(
             name: "TokenLedgerCLI",
             dependencies: [
                 "TokenLedger",
+                "TokenLedgerService",
                 "TokenLedgerCharts",
                 "TokenLedgerDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -85,6 +117,14 @@ let package = Package(
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
         .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts"], exclude: ["schema.golden.sql"]),
+        // The service on a real loopback port, driven by a real HTTP client.
+        .testTarget(
+            name: "TokenLedgerServiceTests",
+            dependencies: [
+                "TokenLedgerService", "TokenLedger", "TokenLedgerCore", "TokenLedgerCLI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The fuzz targets (Fuzz/README.md): libFuzzer's entry point when `scripts/fuzz` builds it
         // with `-sanitize=fuzzer -D FUZZING`, else a replayer of saved inputs for the tests.
         // An executable of its own because libFuzzer brings its own `main`.

@@ -163,8 +163,4 @@ enum Parse {
 }
 
 /// The current time, read once per command (the ledger's rules never read the clock).
-func now() -> Timestamp {
-    var spec = timespec()
-    clock_gettime(CLOCK_REALTIME, &spec)
-    return Timestamp(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
-}
+func now() -> Timestamp { Timestamp.now() }

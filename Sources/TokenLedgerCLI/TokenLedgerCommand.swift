@@ -18,7 +18,8 @@ struct TokenLedgerCommand: ParsableCommand {
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
             BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
-            ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, StressReserveCommand.self, StressChargeCommand.self,
+            ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, ServeCommand.self, StressReserveCommand.self,
+            StressChargeCommand.self,
         ])
 
     /// The global options, read here so that they may come before the subcommand's name
@@ -89,6 +90,8 @@ enum Failure {
             (code, name, message) = (1, "bad_input", input.description)
         case let ledger as LedgerError:
             (code, name, message) = (4, ledger.kind.rawValue, ledger.description)
+        case let serve as ServeFailure:
+            (code, name, message) = (4, "serve_failed", serve.description)
         default:
             let exit = TokenLedgerCommand.exitCode(for: error)
             if exit == .success {

@@ -26,6 +26,8 @@ public final class Ledger: Sendable {
     let chargeState = ChargeState()
     /// Takes the payments of auto-recharges.
     let paymentMethod: any PaymentMethod
+    /// The group transaction (``group(_:)``) running on the writer, and the thread running it.
+    let groupTransaction = Locked<GroupTransaction?>(nil)
 
     /// SQLite's `application_id` for TokenLedger files ('TkLd').
     public static let applicationID: Int32 = 1_416_315_236
@@ -301,6 +303,9 @@ public final class Ledger: Sendable {
         _ body: (Database) throws -> T, committed: (Database, T) throws -> Void = { _, _ in }
     ) throws -> T {
         guard access == .readWrite else { throw LedgerError(.readOnly, path: path, detail: "this user may read the file (or its folder) but not write it") }
+        if let group = groupTransaction.withLock({ $0 }), pthread_equal(group.thread, pthread_self()) != 0 {
+            return try group.nested(body, committed: committed, path: path)
+        }
         do {
             return try pool.writeWithoutTransaction { db in
                 try Ledger.begin(db)
@@ -391,4 +396,87 @@ public final class Ledger: Sendable {
 private enum ReadOutcome<T: Sendable>: Sendable {
     case done(T)
     case tail
+}
+
+extension Ledger {
+    /// Runs `operations` (each a write on this ledger: a charge, purchase, grant, reservation,
+    /// settle, void, account…) in one SQLite transaction: group commit. Each operation is decided
+    /// on what the ones before it wrote, and each answers on its own: a refused one
+    /// (``Refusal``, ``InputError``, ``BatchRefusal``) is rolled back to where it began and
+    /// answers its refusal, while the others are written. An error of the file (disk full, an
+    /// I/O error) rolls the whole group back and is thrown: none of them is written.
+    ///
+    /// Why: a service answering many requests at once commits them together, many per
+    /// transaction, so the commit's cost is shared, and answers each only once the group has
+    /// committed (`tokenledger serve` does this). Each operation is exactly what it is alone, so
+    /// the group changes nothing of the rules, the ids or the receipts.
+    ///
+    /// ```swift
+    /// let results = try ledger.group(requests.map { request in { ledger in try ledger.charge(request) } })
+    /// ```
+    public func group<T>(_ operations: [(Ledger) throws -> T]) throws -> [Result<T, any Error>] {
+        do {
+            return try transaction { db in
+                let group = GroupTransaction(db: db, thread: pthread_self())
+                groupTransaction.withLock { $0 = group }
+                defer { groupTransaction.withLock { $0 = nil } }
+                var results: [Result<T, any Error>] = []
+                results.reserveCapacity(operations.count)
+                for operation in operations {
+                    do {
+                        results.append(.success(try operation(self)))
+                    } catch let error where GroupTransaction.answersAlone(error) {
+                        results.append(.failure(error))
+                    }
+                }
+                return results
+            }
+        } catch {
+            // What the operations kept in memory (the charge batch) may hold what was rolled back.
+            chargeState.drop()
+            throw error
+        }
+    }
+}
+
+/// The transaction of a ``Ledger/group(_:)``: the writer's connection, and the thread running
+/// it (a write from that thread is one of the group's operations; any other thread waits).
+final class GroupTransaction: @unchecked Sendable {
+    let db: Database
+    let thread: pthread_t
+    private var savepoints = 0
+
+    init(db: Database, thread: pthread_t) {
+        self.db = db
+        self.thread = thread
+    }
+
+    /// Whether an operation's error is its own answer (it wrote nothing) rather than the file's.
+    static func answersAlone(_ error: any Error) -> Bool {
+        error is any Refusal || error is InputError || error is BatchRefusal
+    }
+
+    /// An operation of the group: `body` inside a savepoint, rolled back to it when it throws.
+    /// `committed` runs when the operation is done (the group commits later, or rolls back and
+    /// drops what was kept).
+    func nested<T>(_ body: (Database) throws -> T, committed: (Database, T) throws -> Void, path: String) throws -> T {
+        savepoints += 1
+        let name = "op\(savepoints)"
+        do {
+            try db.execute(sql: "SAVEPOINT \(name)")
+            let result: T
+            do {
+                result = try body(db)
+                try db.execute(sql: "RELEASE \(name)")
+            } catch {
+                try db.execute(sql: "ROLLBACK TO \(name)")
+                try db.execute(sql: "RELEASE \(name)")
+                throw error
+            }
+            try committed(db, result)
+            return result
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+import TokenLedgerService
+
+/// `tokenledger serve`: the ledger as an HTTP service (see `openapi.yaml`).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ledger over HTTP (JSON; the routes of openapi.yaml, also at GET /openapi.yaml).",
+        discussion: """
+            One process over one ledger file (made with the default prices when missing); a second serve on the same file is \
+            refused. Requests need an API key (`tokenledger keys create`), as Authorization: Bearer KEY, except GET /healthz and \
+            GET /openapi.yaml. Concurrent writes are committed together. SIGTERM or SIGINT stops accepting connections, finishes \
+            the requests in flight and exits 0. Prints one line once listening: the address, and the port when --port 0 picked one.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The address to listen on (127.0.0.1: this machine only).") var host = "127.0.0.1"
+    @Option(help: "The port (0: any free port, printed once listening).") var port = 8080
+    @Option(help: ArgumentHelp("The most writes waiting for a commit; past it writes are answered 503 with Retry-After.", valueName: "count"))
+    var queueLimit = 20_000
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535 (got \(port))") }
+        guard queueLimit >= 1 else { throw ValidationError("--queue-limit must be at least 1 (got \(queueLimit))") }
+    }
+
+    func run() throws {
+        try options.useOutputFormat()
+        let path = options.path
+        let existed = FileManager.default.fileExists(atPath: path)
+        let ledger = try openLedger(at: path, create: true)
+        if !existed { try ledger.loadDefaultPrices() }
+        var serverOptions = LedgerServer.Options()
+        serverOptions.queueLimit = queueLimit
+        let server: LedgerServer
+        do {
+            server = try LedgerServer(ledger: ledger, options: serverOptions)
+        } catch let refusal as ServeRefusal {
+            throw LedgerError(.locked, path: path, detail: refusal.description)
+        }
+        let host = self.host
+        let port = self.port
+        let outcome = Locked<Result<Void, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                try await server.run(host: host, port: port) { bound in
+                    FileHandle.standardOutput.write(Data("tokenledger serve: listening on http://\(host):\(bound) (ledger \(path))\n".utf8))
+                }
+                outcome.withLock { $0 = .success(()) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        if case .failure(let error) = outcome.withLock({ $0 }) { throw ServeFailure(error: error) }
+    }
+}
+
+/// The server could not start or stopped with an error (a port in use, an address that is
+/// not this machine's): exit 4 with the reason.
+struct ServeFailure: Error, CustomStringConvertible {
+    var error: any Error
+    var description: String { "the service stopped: \(error)" }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import TokenLedger
+import TokenLedgerCore
+
+/// The one writer of the service: requests' writes wait in a bounded queue, and a thread of its
+/// own takes all that wait (up to ``maximumGroup`` operations) and commits them in one SQLite
+/// transaction (``Ledger/group(_:)``). Each request is answered only after its transaction
+/// has committed; a request a rule refuses answers its refusal and does not abort the others.
+///
+/// Why a thread and not a task: SQLite's calls block, and a blocked task would hold one of the
+/// few threads that run every request's code.
+final class GroupCommit: @unchecked Sendable {
+    /// A write waiting for its group: what it does, how many operations it counts for (a batch
+    /// of charges counts each), and how to answer.
+    private struct Job {
+        var weight: Int
+        var run: (Ledger) throws -> any Sendable
+        var answer: (Result<any Sendable, any Error>) -> Void
+    }
+
+    let ledger: Ledger
+    /// The most operations waiting; past it a write is answered 503 `busy` at once.
+    let queueLimit: Int
+    /// The most operations in one transaction.
+    let maximumGroup: Int
+    /// Called after each commit with the number of operations it held (for metrics).
+    private let committed: @Sendable (Int) -> Void
+
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var queuedWeight = 0
+    private var stopping = false
+    private var stopped = false
+    private var thread: Thread?
+
+    init(ledger: Ledger, queueLimit: Int = 20_000, maximumGroup: Int = 10_000, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.ledger = ledger
+        self.queueLimit = queueLimit
+        self.maximumGroup = maximumGroup
+        self.committed = committed
+    }
+
+    /// Starts the writer's thread.
+    func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "tokenledger-writer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs `operation` in the next group; returns its result once that group has committed, or
+    /// throws its refusal, the file's error, or 503 `busy` / `stopping`.
+    func submit<T: Sendable>(weight: Int = 1, _ operation: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        let result: any Sendable = try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            if stopping {
+                continuation.resume(throwing: Problem.stopping)
+                return
+            }
+            guard queuedWeight + weight <= max(queueLimit, weight) || queue.isEmpty else {
+                continuation.resume(throwing: Problem.busy(retryAfter: 1))
+                return
+            }
+            queue.append(Job(weight: weight, run: { try operation($0) }, answer: { continuation.resume(with: $0) }))
+            queuedWeight += weight
+            condition.signal()
+        }
+        guard let value = result as? T else { preconditionFailure("a group answered with another type") }
+        return value
+    }
+
+    /// Stops taking writes, commits every write already taken, and returns once the thread has
+    /// finished (the in-flight requests are then all answered).
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            var taken = 0
+            var weight = 0
+            while taken < queue.count && (taken == 0 || weight + queue[taken].weight <= maximumGroup) {
+                weight += queue[taken].weight
+                taken += 1
+            }
+            let jobs = Array(queue[..<taken])
+            queue.removeFirst(taken)
+            queuedWeight -= weight
+            condition.unlock()
+            run(jobs, weight: weight)
+        }
+    }
+
+    private func run(_ jobs: [Job], weight: Int) {
+        do {
+            let results = try ledger.group(jobs.map { $0.run })
+            committed(weight)
+            for (job, result) in zip(jobs, results) { job.answer(result) }
+        } catch {
+            // The file failed the transaction: none of the group is written, each is told so.
+            for job in jobs { job.answer(.failure(error)) }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import ServiceLifecycle
+import TokenLedger
+import TokenLedgerCore
+
+/// `tokenledger serve`: the ledger over HTTP, one process over one ledger file.
+///
+/// It takes the file for itself (a second `serve` on the same file is refused), answers the
+/// routes of `openapi.yaml`, commits concurrent writes together (``GroupCommit``), and on
+/// SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, commits what
+/// they wrote, and returns.
+///
+/// ```swift
+/// let server = try LedgerServer(ledger: try Ledger.open(at: "books.sqlite", create: true))
+/// try await server.run(host: "127.0.0.1", port: 8080) { port in print("listening on \(port)") }
+/// ```
+public final class LedgerServer: Sendable {
+    public struct Options: Sendable {
+        /// The most writes waiting for a commit; past it a write is answered 503 with `Retry-After`.
+        public var queueLimit = 20_000
+        /// The most operations committed in one transaction.
+        public var maximumGroup = 10_000
+        /// The largest request body, in bytes (a batch of 10,000 charges fits).
+        public var maximumBodyBytes = 8 << 20
+        /// How long a connection may stay idle (a slow client is cut).
+        public var idleTimeoutSeconds: Int64 = 30
+
+        public init() {}
+    }
+
+    let ledger: Ledger
+    let options: Options
+    private let claim: ServeClaim
+
+    /// A server over `ledger`; refuses (``ServeRefusal``) when another `serve` has the file.
+    public init(ledger: Ledger, options: Options = Options()) throws {
+        self.ledger = ledger
+        self.options = options
+        self.claim = try ServeClaim(path: ledger.path)
+    }
+
+    /// Serves until SIGTERM or SIGINT (or the task is cancelled), then shuts down gracefully.
+    /// `ready` is called with the port once the server listens (`port` 0 picks a free one).
+    public func run(host: String, port: Int, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        var logger = Logger(label: "tokenledger.serve")
+        logger.logLevel = .warning
+        let metrics = ServiceMetrics()
+        let writer = GroupCommit(ledger: ledger, queueLimit: options.queueLimit, maximumGroup: options.maximumGroup) { operations in
+            metrics.committed(operations: operations)
+        }
+        writer.start()
+        defer { writer.stop() }
+        let router = Router()
+        let api = LedgerAPI(ledger: ledger, writer: writer, metrics: metrics)
+        try api.registerHandlers(
+            on: router,
+            middlewares: [ServiceMiddleware(keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes)])
+        let app = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tokenledger"),
+            onServerRunning: { channel in ready(channel.localAddress?.port ?? port) },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+        try await group.run()
+        claim.release()
+    }
+}
+
+/// Why `serve` cannot start.
+public enum ServeRefusal: Error, Sendable, CustomStringConvertible {
+    /// Another `tokenledger serve` has the file.
+    case alreadyServed(path: String)
+
+    public var description: String {
+        switch self {
+        case .alreadyServed(let path): "another tokenledger serve is already running on \(path): one service per ledger file"
+        }
+    }
+
+    /// The stable code, as the CLI prints it.
+    public var code: String { "already_served" }
+}
+
+/// The file taken for one `serve`: an exclusive `flock` on the ledger file, held while the
+/// process lives (the kernel drops it when the process ends, however it ends).
+///
+/// Why `flock` on the file itself: no lock file to leave behind, and on Linux and macOS it is
+/// independent of the POSIX locks SQLite takes on the same file. The descriptor stays open for
+/// the process's life, so closing it never drops SQLite's locks.
+final class ServeClaim: Sendable {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw LedgerError(.missing, path: path, detail: String(cString: strerror(errno))) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { throw ServeRefusal.alreadyServed(path: path) }
+        self.descriptor = descriptor
+    }
+
+    /// Lets another `serve` take the file (the descriptor stays open: see the type's comment).
+    func release() { _ = flock(descriptor, LOCK_UN) }
+}
