@@ -339,6 +339,10 @@ public final class Ledger: Sendable {
     /// Runs `body` on a consistent snapshot with every charge folded in (``UsageTail``): when
     /// charges wait to be folded, it folds them and runs `body` inside that write transaction.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        // Inside a group (``group(_:)``), a read sees what the group's operations wrote so far.
+        if let group = groupTransaction.withLock({ $0 }), pthread_equal(group.thread, pthread_self()) != 0 {
+            return try write(body)
+        }
         let outcome: ReadOutcome<T>
         do {
             outcome = try pool.read { db in try UsageTail.exists(db) ? .tail : .done(try body(db)) }
@@ -444,7 +448,6 @@ extension Ledger {
 final class GroupTransaction: @unchecked Sendable {
     let db: Database
     let thread: pthread_t
-    private var savepoints = 0
 
     init(db: Database, thread: pthread_t) {
         self.db = db
@@ -460,17 +463,16 @@ final class GroupTransaction: @unchecked Sendable {
     /// `committed` runs when the operation is done (the group commits later, or rolls back and
     /// drops what was kept).
     func nested<T>(_ body: (Database) throws -> T, committed: (Database, T) throws -> Void, path: String) throws -> T {
-        savepoints += 1
-        let name = "op\(savepoints)"
+        // One name serves: operations do not nest (a nested write is not an operation of its own).
         do {
-            try db.execute(sql: "SAVEPOINT \(name)")
+            try db.cachedStatement(sql: "SAVEPOINT operation").execute()
             let result: T
             do {
                 result = try body(db)
-                try db.execute(sql: "RELEASE \(name)")
+                try db.cachedStatement(sql: "RELEASE operation").execute()
             } catch {
-                try db.execute(sql: "ROLLBACK TO \(name)")
-                try db.execute(sql: "RELEASE \(name)")
+                try db.cachedStatement(sql: "ROLLBACK TO operation").execute()
+                try db.cachedStatement(sql: "RELEASE operation").execute()
                 throw error
             }
             try committed(db, result)
