@@ -83,7 +83,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
-        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts"], exclude: ["schema.golden.sql"]),
+        // Crypto to recompute the SHA-256 of an API key's secret and find it in the file.
+        .testTarget(
+            name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["schema.golden.sql"]),
         // The fuzz targets (Fuzz/README.md): libFuzzer's entry point when `scripts/fuzz` builds it
         // with `-sanitize=fuzzer -D FUZZING`, else a replayer of saved inputs for the tests.
         // An executable of its own because libFuzzer brings its own `main`.
