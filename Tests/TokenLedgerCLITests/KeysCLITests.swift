@@ -14,6 +14,19 @@ struct KeysCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     }
 
+    /// A new ledger (`init`) in a scratch folder, removed when the value goes.
+    struct NewLedger {
+        let folder: ScratchFolder
+        let database: String
+    }
+
+    static func newLedger(_ name: String) throws -> NewLedger {
+        let folder = try ScratchFolder(name)
+        let database = folder.path("ledger.sqlite")
+        try CLI.succeed(["init"], database: database)
+        return NewLedger(folder: folder, database: database)
+    }
+
     /// Every row of the key table, as text.
     static func keyRows(_ database: String) throws -> [String] {
         let queue = try DatabaseQueue(path: database)
@@ -23,9 +36,8 @@ struct KeysCLITests {
 
     @Test("create prints the secret once (table and JSON); list, revoke and the file never show it")
     func secretShownOnce() throws {
-        let folder = try ScratchFolder("keys")
-        let database = folder.path("ledger.sqlite")
-        try CLI.succeed(["init"], database: database)
+        let ledger = try Self.newLedger("keys")
+        let database = ledger.database
         try CLI.succeed(["account", "create", "acme", "--at", "2026-01-01"], database: database)
         let table = try CLI.succeed(["keys", "create", "--role", "gateway", "--account", "acme", "--name", "gw", "--at", "2026-01-02"], database: database)
         let first = try #require(Self.secrets(in: table).first)
@@ -60,9 +72,8 @@ struct KeysCLITests {
 
     @Test("revoke: done, then already revoked (exit 0, nothing written), an unknown id refused unknown_key (exit 2)")
     func revoke() throws {
-        let folder = try ScratchFolder("keys-revoke")
-        let database = folder.path("ledger.sqlite")
-        try CLI.succeed(["init"], database: database)
+        let ledger = try Self.newLedger("keys-revoke")
+        let database = ledger.database
         let created = try Self.object(try CLI.succeed(["keys", "create", "--role", "reader", "--format", "json", "--at", "2026-01-02"], database: database))
         let id = try #require(created["id"] as? String)
 
@@ -84,9 +95,8 @@ struct KeysCLITests {
 
     @Test("refusals and bad input: an unknown account (2), an unknown role (1), a bad name (1); nothing written")
     func refusals() throws {
-        let folder = try ScratchFolder("keys-refusals")
-        let database = folder.path("ledger.sqlite")
-        try CLI.succeed(["init"], database: database)
+        let ledger = try Self.newLedger("keys-refusals")
+        let database = ledger.database
         let empty = try CLI.succeed(["keys", "list"], database: database)
         #expect(empty.hasPrefix("No API keys yet"))
         let cases: [([String], Int32, String)] = [
