@@ -29,7 +29,3 @@ struct KeysCommand: ParsableCommand {
         ]
     }
 }
-
-/// Roles typed as arguments: `admin`, `gateway`, `reader`. (`APIKeyRole` is declared in
-/// `TokenLedgerCore`, in this package, so the conformance is not retroactive.)
-extension APIKeyRole: ExpressibleByArgument {}
