@@ -116,7 +116,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
-        .testTarget(name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts"], exclude: ["schema.golden.sql"]),
+        // Crypto to recompute the SHA-256 of an API key's secret and find it in the file.
+        .testTarget(
+            name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["schema.golden.sql"]),
         // The service on a real loopback port, driven by a real HTTP client.
         .testTarget(
             name: "TokenLedgerServiceTests",

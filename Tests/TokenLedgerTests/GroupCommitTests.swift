@@ -11,21 +11,22 @@ struct GroupCommitTests {
         try withLedger { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
+            try addCentModel(ledger)
             func charge(_ id: String, input: Int64, enforce: Bool = true) -> (Ledger) throws -> String {
                 { ledger in
                     try ledger.charge(
-                        ChargeRequest(account: "acme", model: "gpt-4o", input: input, output: 0, requestID: id, at: utc(2026, 1, 2), enforce: enforce)
+                        ChargeRequest(account: "acme", model: centModel, input: input, output: 0, requestID: id, at: utc(2026, 1, 2), enforce: enforce)
                     ).balance.decimalString
                 }
             }
             let results = try ledger.group([
                 { ledger in try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 2), id: "p-1")).balance.decimalString },
-                charge("c-1", input: 1_000_000),  // $2.50
-                charge("c-2", input: 1_200_000),  // $3.00: more than is left, refused
-                charge("c-3", input: 1_000_000),  // $2.50: exactly what is left
+                charge("c-1", input: 250),  // $2.50
+                charge("c-2", input: 300),  // $3.00: more than is left, refused
+                charge("c-3", input: 250),  // $2.50: exactly what is left
                 { ledger in try ledger.createAccount(NewAccount(name: "acme", at: utc(2026, 1, 2))).name },  // exists
                 { ledger in try ledger.account(named: "acme")?.balance.decimalString ?? "none" },  // a read sees the group's writes
-                charge("c-1", input: 1_000_000),  // a retry inside the group
+                charge("c-1", input: 250),  // a retry inside the group
             ])
             let answers = results.map { result -> String in
                 switch result {
