@@ -12,7 +12,6 @@ struct ReconcileCLITests {
     static let usageExport = (try? String(contentsOf: fixtures.appendingPathComponent("usage-export.csv"), encoding: .utf8)) ?? ""
     static let costExport = (try? String(contentsOf: fixtures.appendingPathComponent("cost-export.csv"), encoding: .utf8)) ?? ""
     static let costHeader = String(costExport.split(separator: "\n")[0])
-    static let costLines = costExport.split(separator: "\n").dropFirst().map(String.init)
 
     static func costs(_ lines: [String]) -> String { ([costHeader] + lines).joined(separator: "\n") + "\n" }
 
@@ -20,17 +19,7 @@ struct ReconcileCLITests {
         ("usage.csv", usageExport),
         ("costs.csv", costExport),
         // The late request billed on the 6th; a tool call on the 5th; cached input billed at the input price on the 6th.
-        (
-            "perturbed.csv",
-            costs(
-                Array(costLines[0..<3]) + [
-                    "1767571200,1767657600,0.03,usd,web search tool calls,proj_a,org_1,Alpha,Org",
-                    "1767657600,1767744000,0.0025,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org",
-                    "1767657600,1767744000,0.001,usd,\"gpt-4o-2024-08-06, output\",proj_a,org_1,Alpha,Org",
-                    costLines[3], "1767657600,1767744000,0.003,usd,\"gpt-4o-mini-2024-07-18, cached input\",proj_a,org_1,Alpha,Org", costLines[5],
-                    "1767744000,1767830400,0.01,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org",
-                ])
-        ),
+        ("perturbed.csv", (try? String(contentsOf: fixtures.appendingPathComponent("cost-export-perturbed.csv"), encoding: .utf8)) ?? ""),
         ("bad.csv", costs(["1767571200,1767657600,0.1455.1,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org"])),
     ]
 
