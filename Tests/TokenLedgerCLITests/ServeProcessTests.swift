@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// `tokenledger serve` as a real process on loopback: stopped by a signal with requests in
+/// flight, refused a second time on the same file, and fed what hostile clients send.
+@Suite("Service process: stopping, the file's claim, hostile clients")
+struct ServeProcessTests {
+    /// Batches in flight when the signal comes: each is big enough that its commit takes a
+    /// while, so the signal arrives before the last of them is answered.
+    static let batches = 6
+    static let chargesPerBatch = 4_000
+
+    static func batch(_ batch: Int) -> [UInt8] {
+        let charges = (0..<chargesPerBatch).map { index in
+            #"{"account":"acme","model":"milli","input_tokens":\#(100 + index % 50),"output_tokens":10,"id":"b\#(batch)-\#(index)","at":"2026-01-02T00:00:00Z"}"#
+        }
+        return Array(("{\"charges\":[" + charges.joined(separator: ",") + "]}").utf8)
+    }
+
+    @Test(
+        "SIGTERM or SIGINT with batches in flight: each is answered 201 after its commit, new connections are refused, exit 0, every charge is in the file, verify passes",
+        arguments: [SIGTERM, SIGINT])
+    func gracefulStop(signal: Int32) throws {
+        let folder = try ScratchFolder("serve-stop")
+        let ledger = try ServedLedger(in: folder)
+        let server = try ServeProcess.start(database: ledger.database)
+        let bodies = (0..<Self.batches).map(Self.batch)
+        let connections = try bodies.map { _ in try RawConnection(port: server.port) }
+        for (connection, body) in zip(connections, bodies) {
+            try connection.send(
+                RawConnection.head(
+                    "POST", "/v1/charges/batch", headers: [("Authorization", "Bearer \(ledger.key)"), ("Content-Type", "application/json")],
+                    bodyLength: body.count) + body)
+        }
+        // Time for the server to read every request (not to commit them all), then the signal.
+        usleep(300_000)
+        server.signal(signal)
+        let signalled = Date()
+        // The listener closes at once: a new connection is refused while the batches finish.
+        usleep(200_000)
+        let stillRunning = server.process.isRunning
+        var lateConnection: String
+        do {
+            _ = try RawConnection(port: server.port, timeoutSeconds: 5).request("GET", "/healthz")
+            lateConnection = "answered"
+        } catch let failure as RawConnection.Failure {
+            lateConnection = failure.refused ? "refused" : "\(failure)"
+        }
+        var answeredAfterSignal = 0
+        for (index, connection) in connections.enumerated() {
+            let answer = try connection.answer()
+            if Date().timeIntervalSince(signalled) > 0.05 { answeredAfterSignal += 1 }
+            #expect(answer.status == 201, "batch \(index): \(answer.text.prefix(300))")
+            #expect((answer.json["charges"] as? [Any])?.count == Self.chargesPerBatch, "batch \(index)")
+            // The connection is closed once its answer is written.
+            #expect(connection.isClosed(waitingMilliseconds: 5_000), "batch \(index): the connection stayed open after the stop")
+        }
+        // The test means something only if some batch was still being committed at the signal.
+        #expect(answeredAfterSignal > 0, "every batch was answered before the signal: make them larger")
+        if stillRunning { #expect(lateConnection == "refused", "a connection after the signal: \(lateConnection)") }
+        #expect(server.exitStatus(within: 60) == 0, "serve: \(server.stderr)")
+        let verify = try ledger.verify("after the stop")
+        #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == Self.batches * Self.chargesPerBatch, "\(verify)")
+    }
+
+    @Test("a second serve on the same file exits 4 (locked, already running); once the first stops, the file can be served again")
+    func secondServeRefused() throws {
+        let folder = try ScratchFolder("serve-claim")
+        let ledger = try ServedLedger(in: folder)
+        let first = try ServeProcess.start(database: ledger.database)
+        let second = try ServeProcess.refused(database: ledger.database)
+        #expect(second.status == 4, "\(second.stdout)\(second.stderr)")
+        #expect(second.stderr.hasPrefix("error: locked: "), "\(second.stderr)")
+        #expect(second.stderr.contains("another tokenledger serve is already running"), "\(second.stderr)")
+        #expect(!second.stdout.contains("listening"), "\(second.stdout)")
+        // The first is untouched by the attempt.
+        #expect(try RawConnection(port: first.port).request("GET", "/healthz").status == 200)
+        first.signal(SIGTERM)
+        #expect(first.exitStatus(within: 30) == 0, "\(first.stderr)")
+        let third = try ServeProcess.start(database: ledger.database)
+        third.signal(SIGTERM)
+        #expect(third.exitStatus(within: 30) == 0, "\(third.stderr)")
+    }
+}
