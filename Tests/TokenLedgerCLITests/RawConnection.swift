@@ -4,8 +4,8 @@ import Foundation
 /// would never send (a head a byte at a time, a body that never ends, a wrong length) and what
 /// it reads back. Blocking calls with a receive timeout; writes never raise SIGPIPE.
 ///
-/// Unchecked `Sendable`: one thread may send while another reads (``send(_:)-([UInt8])`` touches
-/// no state but the descriptor); no two threads read.
+/// Unchecked `Sendable`: one thread may send while another reads (a send touches no state but
+/// the descriptor); no two threads read.
 final class RawConnection: @unchecked Sendable {
     /// The answer to a request: status, headers (names lowercased) and body.
     struct Answer {
@@ -160,6 +160,12 @@ final class RawConnection: @unchecked Sendable {
             return false
         }
         return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
+    /// Whether bytes have arrived (or the peer has closed), without waiting or reading.
+    func hasBytesWaiting() -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return !buffer.isEmpty || poll(&poller, 1, 0) == 1
     }
 
     /// A free port on 127.0.0.1 (bound and released: the kernel does not hand it out again at once).

@@ -76,7 +76,7 @@ struct ServeLoadTests {
             server = try ServeProcess.start(database: ledger.database, port: port)
         }
         usleep(300_000)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         let summaries = clients.map { $0.summary(within: 120) }
         server.signal(SIGTERM)
         #expect(server.exitStatus(within: 30) == 0, "\(server.stderr)")
