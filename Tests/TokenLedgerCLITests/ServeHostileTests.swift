@@ -71,7 +71,8 @@ struct ServeHostileTests {
             ("/v1/charges", "text/plain", Array(Self.charge.utf8)),
             ("/v1/charges", "application/x-www-form-urlencoded", Array("account=acme&model=milli&input_tokens=1&output_tokens=1".utf8)),
             ("/v1/charges", "application/xml", Array("<charge account='acme'/>".utf8)),
-            ("/v1/charges", nil, Array(Self.charge.utf8)),
+            // A body without a content type is read as JSON (as swift-openapi-runtime does): this one is not.
+            ("/v1/charges", nil, Array("account=acme".utf8)),
             ("/v1/accounts/acme/purchases", "text/plain", Array(#"{"amount_usd": "20.00"}"#.utf8)),
             ("/v1/accounts/acme/purchases", json, Array(#"{"amount_usd": 20}"#.utf8)),
             ("/v1/reservations", json, Array(#"{"account": "acme", "model": "milli", "input_tokens": 1, "max_output_tokens": "#.utf8)),
