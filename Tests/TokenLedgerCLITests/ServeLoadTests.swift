@@ -29,7 +29,8 @@ struct ServeLoadTests {
 
         var admitted = 0, settled = 0, refused = 0, charged: Int64 = 0
         for (worker, summary) in summaries.enumerated() {
-            #expect((summary["unexpected"] as? [String])?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(summary)")
+            let unexpected = summary["unexpected"] as? [String]
+            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(unexpected?.prefix(5) ?? [])")
             let codes = summary["refused"] as? [String: Int] ?? [:]
             #expect(Set(codes.keys).isSubset(of: ["hard_limit", "insufficient_balance"]), "\(codes)")
             let workerAdmitted = summary["admitted"] as? Int ?? -1
@@ -85,7 +86,8 @@ struct ServeLoadTests {
         var settled: Set<String> = []
         var retries = 0
         for (worker, summary) in summaries.enumerated() {
-            #expect((summary["unexpected"] as? [String])?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(summary)")
+            let unexpected = summary["unexpected"] as? [String]
+            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(unexpected?.prefix(5) ?? [])")
             for (id, cost) in summary["charges"] as? [String: Int] ?? [:] { acknowledged[id] = Int64(cost) }
             for (id, cost) in summary["reservations"] as? [String: Int] ?? [:] {
                 acknowledged[id] = Int64(cost)

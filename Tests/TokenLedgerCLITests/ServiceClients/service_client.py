@@ -142,13 +142,13 @@ def retrying(port, key, account, worker, stop_file):
         if index % 3 == 2:
             reservation = f"{worker}-r-{index}"
             status, body = until_answered(client, summary, "POST", "/v1/reservations", {
-                "account": account, "model": "milli", "input_tokens": 100, "max_output_tokens": 50, "at": AT,
+                "account": account, "model": "milli", "input_tokens": 10, "max_output_tokens": 5, "at": AT,
             }, reservation)
             if status != 201:
                 summary["unexpected"].append(f"reserve {reservation}: {status} {body}")
             else:
                 status, body = until_answered(client, summary, "POST", f"/v1/reservations/{reservation}/settle", {
-                    "input_tokens": 100, "output_tokens": index % 50, "at": AT,
+                    "input_tokens": 10, "output_tokens": index % 6, "at": AT,
                 }, f"{worker}-s-{index}")
                 if status == 200:
                     summary["reservations"][reservation] = nanos(body["charge"]["cost_usd"])
@@ -157,7 +157,7 @@ def retrying(port, key, account, worker, stop_file):
         else:
             charge = f"{worker}-c-{index}"
             status, body = until_answered(client, summary, "POST", "/v1/charges", {
-                "account": account, "model": "milli", "input_tokens": 100 + index % 100, "output_tokens": 10, "at": AT,
+                "account": account, "model": "milli", "input_tokens": 1 + index % 10, "output_tokens": 1, "at": AT,
             }, charge)
             if status == 201:
                 summary["charges"][charge] = nanos(body["cost_usd"])
