@@ -22,7 +22,8 @@ struct ServeHostileTests {
         var text = "{\"charges\":["
         var index = 0
         while text.utf8.count < 9 << 20 {
-            text += (index == 0 ? "" : ",") + #"{"account":"acme","model":"milli","input_tokens":1,"output_tokens":1,"user":"\#(padding)","id":"big-\#(index)"}"#
+            let charge = #"{"account":"acme","model":"milli","input_tokens":1,"output_tokens":1,"user":"\#(padding)","id":"big-\#(index)"}"#
+            text += (index == 0 ? "" : ",") + charge
             index += 1
         }
         let body = Array((text + "]}").utf8)
@@ -64,7 +65,10 @@ struct ServeHostileTests {
             ("/v1/charges", json, Array(#"{"account": "acme", "model": "#.utf8)),
             ("/v1/charges", json, Array("not json at all".utf8)),
             ("/v1/charges", json, Array("[1, 2, 3]".utf8)),
-            ("/v1/charges", json, Array(#"{"account": "ac"#.utf8) + [0xFF, 0xFE] + Array(#"me", "model": "milli", "input_tokens": 1, "output_tokens": 1}"#.utf8)),
+            (
+                "/v1/charges", json,
+                Array(#"{"account": "ac"#.utf8) + [0xFF, 0xFE] + Array(#"me", "model": "milli", "input_tokens": 1, "output_tokens": 1}"#.utf8)
+            ),
             ("/v1/charges", json, Array(#"{"account": "acme", "model": "milli", "input_tokens": 1e999, "output_tokens": 1}"#.utf8)),
             ("/v1/charges", json, Array(repeating: UInt8(ascii: "["), count: 100_000)),
             ("/v1/charges", json, []),
@@ -104,7 +108,9 @@ struct ServeHostileTests {
         case stoppedBody
     }
 
-    @Test("slow clients (a head a byte at a time, nothing at all, a body that stops) are cut after the idle timeout while another client is served; they write nothing")
+    @Test(
+        "slow clients (a head a byte at a time, nothing at all, a body that stops) are cut after the idle timeout while another client is served; they write nothing"
+    )
     func slowClients() throws {
         let folder = try ScratchFolder("serve-slow")
         let ledger = try ServedLedger(in: folder)
@@ -131,7 +137,8 @@ struct ServeHostileTests {
             // Cut by the idle timeout: not before it, and soon after it (a loaded machine's slack).
             #expect(seconds != nil, "\(slowness): still open after 15 s")
             if let seconds {
-                #expect(seconds >= Double(Self.idleTimeoutSeconds) * 0.9 && seconds < Double(Self.idleTimeoutSeconds) + 5, "\(slowness): cut after \(seconds) s")
+                let timeout = Double(Self.idleTimeoutSeconds)
+                #expect(seconds >= timeout * 0.9 && seconds < timeout + 5, "\(slowness): cut after \(seconds) s")
             }
         }
         server.signal(SIGTERM)

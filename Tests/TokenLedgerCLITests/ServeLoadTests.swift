@@ -14,7 +14,9 @@ struct ServeLoadTests {
     static let cyclesPerClient = 2_000
     static let kills = 30
 
-    @Test("4 client processes × 2,000 reserve/settle/void cycles against $5 with a $4 hard limit: never more admitted than affordable, the books equal what was acknowledged, verify passes")
+    @Test(
+        "4 client processes × 2,000 reserve/settle/void cycles against $5 with a $4 hard limit: never more admitted than affordable, the books equal what was acknowledged, verify passes"
+    )
     func clientsAgainstALimit() throws {
         let folder = try ScratchFolder("serve-clients")
         let ledger = try ServedLedger(in: folder, purchaseDollars: "5", setUp: [["limit", "acme", "--hard", "4"]])
@@ -56,7 +58,9 @@ struct ServeLoadTests {
         #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == settled, "\(verify), \(admitted) admitted")
     }
 
-    @Test("30 SIGKILLs of serve under 4 clients retrying with the same Idempotency-Key: every acknowledged write is in the file once, nothing else is, verify passes after each kill")
+    @Test(
+        "30 SIGKILLs of serve under 4 clients retrying with the same Idempotency-Key: every acknowledged write is in the file once, nothing else is, verify passes after each kill"
+    )
     func killedUnderLoad() throws {
         var random = SplitMix64(seed: Self.seed)
         let folder = try ScratchFolder("serve-kills")
