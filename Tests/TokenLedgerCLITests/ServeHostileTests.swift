@@ -16,7 +16,7 @@ struct ServeHostileTests {
     func oversized() throws {
         let folder = try ScratchFolder("serve-oversized")
         let ledger = try ServedLedger(in: folder)
-        let server = try ServeProcess.start(database: ledger.database)
+        let server = try ServeProcess(database: ledger.database)
         // A batch of valid charges, 9 MiB with their padding: taken, it would write them.
         let padding = String(repeating: "u", count: 1_000)
         var text = "{\"charges\":["
@@ -58,7 +58,7 @@ struct ServeHostileTests {
     func malformed() throws {
         let folder = try ScratchFolder("serve-malformed")
         let ledger = try ServedLedger(in: folder)
-        let server = try ServeProcess.start(database: ledger.database)
+        let server = try ServeProcess(database: ledger.database)
         let before = try ledger.balance()
         let json = "application/json"
         let cases: [(String, String?, [UInt8])] = [
@@ -114,7 +114,7 @@ struct ServeHostileTests {
     func slowClients() throws {
         let folder = try ScratchFolder("serve-slow")
         let ledger = try ServedLedger(in: folder)
-        let server = try ServeProcess.start(database: ledger.database, arguments: ["--idle-timeout", "\(Self.idleTimeoutSeconds)"])
+        let server = try ServeProcess(database: ledger.database, arguments: ["--idle-timeout", "\(Self.idleTimeoutSeconds)"])
         let port = server.port, key = ledger.key
         let clients = (0..<24).map { Slowness.allCases[$0 % Slowness.allCases.count] }
         let cut = Self.concurrently(clients) { slowness in Self.secondsUntilCut(slowness, port: port, key: key) }

@@ -20,10 +20,10 @@ struct ServeLoadTests {
     func clientsAgainstALimit() throws {
         let folder = try ScratchFolder("serve-clients")
         let ledger = try ServedLedger(in: folder, purchaseDollars: "5", setUp: [["limit", "acme", "--hard", "4"]])
-        let server = try ServeProcess.start(database: ledger.database)
+        let server = try ServeProcess(database: ledger.database)
         let clients = try (1...4).map { worker in
-            try ClientProcess.start(
-                ["cycles", "\(server.port)", ledger.key, "acme", "w\(worker)", "\(Self.cyclesPerClient)", "\(Self.seed &+ UInt64(worker))"], in: folder)
+            try ClientProcess(
+                ["cycles", "\(server.port)", ledger.key, "acme", "w\(worker)", "\(Self.cyclesPerClient)", "\(Self.seed &+ UInt64(worker))"])
         }
         let summaries = clients.map { $0.summary(within: 300) }
         server.signal(SIGTERM)
@@ -68,9 +68,9 @@ struct ServeLoadTests {
         // One port for every start, so the clients find the server again after a kill.
         let port = try RawConnection.freePort()
         let stop = folder.path("stop")
-        var server = try ServeProcess.start(database: ledger.database, port: port)
+        var server = try ServeProcess(database: ledger.database, port: port)
         let clients = try (1...4).map { worker in
-            try ClientProcess.start(["retrying", "\(port)", ledger.key, "acme", "k\(worker)", stop], in: folder)
+            try ClientProcess(["retrying", "\(port)", ledger.key, "acme", "k\(worker)", stop])
         }
         for kill in 1...Self.kills {
             usleep(useconds_t(Int.random(in: 100...500, using: &random) * 1_000))
@@ -78,7 +78,7 @@ struct ServeLoadTests {
             let verify = try CLI.run(["verify", "--db", ledger.database])
             #expect(verify.status == 0, "after kill \(kill) (seed \(Self.seed)): \(verify.stdout)\(verify.stderr)")
             if verify.status != 0 { break }
-            server = try ServeProcess.start(database: ledger.database, port: port)
+            server = try ServeProcess(database: ledger.database, port: port)
         }
         usleep(300_000)
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
@@ -125,54 +125,24 @@ struct ServeLoadTests {
     }
 }
 
-/// A client process: `python3 ServiceClients/service_client.py ARGUMENTS`, its output in files.
-final class ClientProcess {
+/// A client process: `python3 ServiceClients/service_client.py ARGUMENTS`.
+struct ClientProcess {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("ServiceClients/service_client.py")
 
-    let process: Process
-    let output: String
-    let errors: String
+    let child: ChildProcess
     let arguments: [String]
 
-    private init(process: Process, output: String, errors: String, arguments: [String]) {
-        self.process = process
-        self.output = output
-        self.errors = errors
+    init(_ arguments: [String]) throws {
+        child = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script.path] + arguments)
         self.arguments = arguments
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    static func start(_ arguments: [String], in folder: ScratchFolder) throws -> ClientProcess {
-        let name = UUID().uuidString
-        let output = try folder.write("client-\(name).out", ""), errors = try folder.write("client-\(name).err", "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
-        return ClientProcess(process: process, output: output, errors: errors, arguments: arguments)
     }
 
     /// The JSON summary the client prints when it ends; records an issue (and returns an empty
     /// summary) when it fails or is still running after `seconds`.
     func summary(within seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) -> [String: Any] {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            Issue.record("client \(arguments[0]) \(arguments[4]) still running after \(seconds) s", sourceLocation: sourceLocation)
-        }
-        process.waitUntilExit()
-        let stderr = String(decoding: FileManager.default.contents(atPath: errors) ?? Data(), as: UTF8.self)
-        let stdout = FileManager.default.contents(atPath: output) ?? Data()
-        #expect(process.terminationStatus == 0, "client \(arguments[4]): \(stderr)", sourceLocation: sourceLocation)
-        return (try? JSONSerialization.jsonObject(with: stdout)) as? [String: Any] ?? [:]
+        let ended = child.ends(within: seconds)
+        #expect(ended, "client \(arguments[0]) \(arguments[4]) still running after \(seconds) s", sourceLocation: sourceLocation)
+        #expect(child.status == 0, "client \(arguments[4]): \(child.stderr)", sourceLocation: sourceLocation)
+        return (try? JSONSerialization.jsonObject(with: child.stdoutData)) as? [String: Any] ?? [:]
     }
 }

@@ -3,8 +3,8 @@ import GRDB
 import Testing
 
 /// `tokenledger serve` as a real process on loopback: stopped by a signal with requests in
-/// flight, refused a second time on the same file, and fed what hostile clients send.
-@Suite("Service process: stopping, the file's claim, hostile clients")
+/// flight, and refused a second time on the same file.
+@Suite("Service process: stopping, the file's claim")
 struct ServeProcessTests {
     /// Batches in flight when the signal comes: each is big enough that its commit takes a
     /// while, so the signal arrives before the last of them is answered.
@@ -24,7 +24,7 @@ struct ServeProcessTests {
     func gracefulStop(signal: Int32) throws {
         let folder = try ScratchFolder("serve-stop")
         let ledger = try ServedLedger(in: folder)
-        let server = try ServeProcess.start(database: ledger.database)
+        let server = try ServeProcess(database: ledger.database)
         let bodies = (0..<Self.batches).map(Self.batch)
         let connections = try bodies.map { _ in try RawConnection(port: server.port) }
         for (connection, body) in zip(connections, bodies) {
@@ -85,7 +85,7 @@ struct ServeProcessTests {
     func secondServeRefused() throws {
         let folder = try ScratchFolder("serve-claim")
         let ledger = try ServedLedger(in: folder)
-        let first = try ServeProcess.start(database: ledger.database)
+        let first = try ServeProcess(database: ledger.database)
         let second = try ServeProcess.refused(database: ledger.database)
         #expect(second.status == 4, "\(second.stdout)\(second.stderr)")
         #expect(second.stderr.hasPrefix("error: locked: "), "\(second.stderr)")
@@ -95,7 +95,7 @@ struct ServeProcessTests {
         #expect(try RawConnection(port: first.port).request("GET", "/healthz").status == 200)
         first.signal(SIGTERM)
         #expect(first.exitStatus(within: 30) == 0, "\(first.stderr)")
-        let third = try ServeProcess.start(database: ledger.database)
+        let third = try ServeProcess(database: ledger.database)
         third.signal(SIGTERM)
         #expect(third.exitStatus(within: 30) == 0, "\(third.stderr)")
     }

@@ -1,113 +1,111 @@
 import Foundation
 import Testing
 
-/// A `tokenledger serve` process on loopback: started, read until it prints the port it
-/// listens on, then signalled (SIGTERM, SIGINT, SIGKILL) and waited for.
-final class ServeProcess {
-    let process: Process
-    /// The port it printed in `tokenledger serve: listening on http://127.0.0.1:PORT (ledger …)`.
-    let port: Int
-    private let output: URL
-    private let errors: URL
+/// A child process whose standard output and error go to temporary files (no pipe to fill),
+/// killed if it is still running when the value goes.
+final class ChildProcess {
+    let process = Process()
+    private let output = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-child-out-\(UUID().uuidString)")
+    private let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-child-err-\(UUID().uuidString)")
+    private var started = false
 
-    private init(process: Process, port: Int, output: URL, errors: URL) {
-        self.process = process
-        self.port = port
-        self.output = output
-        self.errors = errors
+    /// Starts `executable` with `arguments` (and this process's environment less `TOKENLEDGER_DB`).
+    init(_ executable: URL, _ arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOKENLEDGER_DB"] = nil
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        started = true
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+        if started {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: output)
         try? FileManager.default.removeItem(at: errors)
     }
 
-    /// What `serve` wrote to standard output and standard error so far.
-    var stdout: String { String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self) }
+    /// What it wrote so far.
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    var stdoutData: Data { (try? Data(contentsOf: output)) ?? Data() }
     var stderr: String { String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self) }
+
+    /// Waits for it to end, at most `seconds`; false (and it is killed) if it had to be killed.
+    func ends(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        let ended = !process.isRunning
+        if !ended { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return ended
+    }
+
+    /// The exit status, or 128 + the signal that ended it (as a shell shows it).
+    var status: Int32 { process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus }
+}
+
+/// A `tokenledger serve` process on loopback: started, read until it prints the port it
+/// listens on, then signalled (SIGTERM, SIGINT, SIGKILL) and waited for.
+final class ServeProcess {
+    let child: ChildProcess
+    /// The port it printed in `tokenledger serve: listening on http://127.0.0.1:PORT (ledger …)`.
+    let port: Int
+
+    var stderr: String { child.stderr }
+    var isRunning: Bool { child.process.isRunning }
 
     /// Starts `tokenledger serve --db database --port port` and returns once it listens.
     /// Throws ``ServeFailure`` when it exits first (its status and standard error) or does not
     /// listen within `seconds`.
-    static func start(database: String, port: Int = 0, arguments: [String] = [], within seconds: Double = 60) throws -> ServeProcess {
-        let (process, output, errors) = try launch(database: database, port: port, arguments: arguments)
+    init(database: String, port: Int = 0, arguments: [String] = [], within seconds: Double = 60) throws {
+        child = try ChildProcess(CLI.executable, Self.arguments(database: database, port: port) + arguments)
+        let prefix = "tokenledger serve: listening on http://127.0.0.1:"
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let text = String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tokenledger serve: listening on http://127.0.0.1:") }),
-                let port = Int(line.dropFirst("tokenledger serve: listening on http://127.0.0.1:".count).prefix { $0.isNumber })
+            if let line = child.stdout.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+                let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
             {
-                return ServeProcess(process: process, port: port, output: output, errors: errors)
+                self.port = port
+                return
             }
-            if !process.isRunning {
-                process.waitUntilExit()
-                let stderr = String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self)
-                throw ServeFailure(status: process.terminationStatus, stderr: stderr)
+            if !child.process.isRunning {
+                child.process.waitUntilExit()
+                throw ServeFailure(status: child.status, stderr: child.stderr)
             }
             usleep(5_000)
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         throw ServeFailure(status: -1, stderr: "did not listen within \(seconds) s")
+    }
+
+    static func arguments(database: String, port: Int) -> [String] {
+        ["serve", "--db", database, "--host", "127.0.0.1", "--port", "\(port)"]
     }
 
     /// Runs `serve` and waits for it to end by itself (a refusal): its status and output.
     static func refused(database: String, within seconds: Double = 30) throws -> CLI.Result {
-        let (process, output, errors) = try launch(database: database, port: 0, arguments: [])
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            try? FileManager.default.removeItem(at: errors)
-        }
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return CLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self))
+        let child = try ChildProcess(CLI.executable, arguments(database: database, port: 0))
+        _ = child.ends(within: seconds)
+        return CLI.Result(status: child.status, stdout: child.stdout, stderr: child.stderr)
     }
 
-    private static func launch(database: String, port: Int, arguments: [String]) throws -> (Process, URL, URL) {
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "\(port)"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["TOKENLEDGER_DB"] = nil
-        process.environment = environment
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-serve-out-\(UUID().uuidString)")
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-serve-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        return (process, output, errors)
-    }
-
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { kill(child.process.processIdentifier, signal) }
 
     /// The exit status once the process has ended, or nil (and it is killed) if it is still
     /// running after `seconds`.
-    func exitStatus(within seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        process.waitUntilExit()
-        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-    }
+    func exitStatus(within seconds: Double) -> Int32? { child.ends(within: seconds) ? child.status : nil }
 
     /// SIGKILL, and waits for the process to be gone.
     func killNow() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        signal(SIGKILL)
+        child.process.waitUntilExit()
     }
 }
 
