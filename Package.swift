@@ -133,11 +133,13 @@ let package = Package(
         // An executable of its own because libFuzzer brings its own `main`.
         .executableTarget(name: "TokenLedgerFuzz", dependencies: ["TokenLedger"], path: "Fuzz/TokenLedgerFuzz", swiftSettings: strict),
         // Runs the built `tokenledger` (and `TokenLedgerFuzz`) on temporary ledgers; compares
-        // with Expected/*.txt. GRDB to hold a lock and read files as another process would.
+        // with Expected/*.txt; runs `tokenledger serve` as a process and calls it over loopback.
+        // GRDB to hold a lock and read files as another process would.
         .testTarget(
             name: "TokenLedgerCLITests",
             dependencies: ["TokenLedgerCLI", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["Expected"]
+            // ServiceClients: the Python client processes that ServeLoadTests runs against `serve`.
+            exclude: ["Expected", "ServiceClients"]
         ),
     ]
 )

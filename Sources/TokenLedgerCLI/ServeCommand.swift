@@ -21,10 +21,16 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The port (0: any free port, printed once listening).") var port = 8080
     @Option(help: ArgumentHelp("The most writes waiting for a commit; past it writes are answered 503 with Retry-After.", valueName: "count"))
     var queueLimit = 20_000
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may send nothing (a request head or body that stops, an idle keep-alive) before it is closed.",
+            valueName: "seconds"))
+    var idleTimeout: Int64 = 30
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535 (got \(port))") }
         guard queueLimit >= 1 else { throw ValidationError("--queue-limit must be at least 1 (got \(queueLimit))") }
+        guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds (got \(idleTimeout))") }
     }
 
     func run() throws {
@@ -35,6 +41,7 @@ struct ServeCommand: ParsableCommand {
         if !existed { try ledger.loadDefaultPrices() }
         var serverOptions = LedgerServer.Options()
         serverOptions.queueLimit = queueLimit
+        serverOptions.idleTimeoutSeconds = idleTimeout
         let server: LedgerServer
         do {
             server = try LedgerServer(ledger: ledger, options: serverOptions)
