@@ -20,7 +20,7 @@ extension ExportCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: ArgumentHelp("The calendar month (UTC).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp
         @Option(help: "Only this account's usage (default: every account).") var account: String?
-        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = "OpenAI"
+        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = FocusReport.defaultProvider
 
         func run() throws {
             let rows = try options.open().focusRows(account: account, month: month, provider: provider)
