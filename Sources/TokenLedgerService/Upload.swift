@@ -34,7 +34,7 @@ struct Upload: Sendable {
         let upload = Upload(path: path, name: name)
         do {
             defer { close(descriptor) }
-            for try await chunk in body { try write(chunk, to: descriptor, path: path) }
+            for try await chunk in body { try writeAll(chunk, to: descriptor, path: path) }
         } catch {
             upload.remove()
             throw error
@@ -60,11 +60,11 @@ struct Upload: Sendable {
     }
 
     /// Writes all of `chunk`, again after a signal or a partial write.
-    private static func write(_ chunk: ArraySlice<UInt8>, to descriptor: Int32, path: String) throws {
+    private static func writeAll(_ chunk: ArraySlice<UInt8>, to descriptor: Int32, path: String) throws {
         try chunk.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw failure(errno, path: path)
