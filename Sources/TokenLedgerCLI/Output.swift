@@ -3,11 +3,11 @@ import TokenLedger
 import TokenLedgerCharts
 import TokenLedgerCore
 
-/// The CLI's name for the library's JSON writer (``JSONValue``): one writer for the CLI's
+/// The CLI's name for the library's JSON writer (``JSONOutput``): one writer for the CLI's
 /// `--format json` and the service's documents.
-typealias JSON = JSONValue
+typealias JSON = JSONOutput
 
-extension JSONValue {
+extension JSONOutput {
     /// The scalar as a CSV or table cell.
     var cell: String {
         switch self {

@@ -26,7 +26,8 @@ extension LedgerAPI {
     func importPrices(_ input: Operations.ImportPrices.Input) async throws -> Operations.ImportPrices.Output {
         try Caller.require(.importPrices)
         let effectiveFrom = try Wire.time(input.query.effectiveFrom, field: "effective_from")
-        let upload = try await receive(input.body, name: input.query.file)
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the catalog as the body") }
+        let upload = try await receive(body, name: input.query.file)
         defer { upload.remove() }
         do {
             let catalog = try await Blocking.run { try LiteLLMCatalog.read(contentsOf: upload.path) }
@@ -55,7 +56,8 @@ extension LedgerAPI {
         } catch {
             throw Wire.parameter(error)
         }
-        let upload = try await receive(input.body, name: query.file)
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the usage file as the body") }
+        let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
             var summary = try await writer.submit { ledger in
@@ -94,7 +96,8 @@ extension LedgerAPI {
         let tolerance = try Wire.optionalMoney(query.toleranceUsd, field: "tolerance_usd") ?? Reconciliation.defaultTolerance
         guard tolerance >= .zero else { throw Problem.badInput("tolerance_usd must not be negative", field: "tolerance_usd") }
         let granularity = query.by.flatMap { ReconciliationGranularity(rawValue: $0.rawValue) } ?? .day
-        let upload = try await receive(input.body, name: query.file)
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the cost data as the body") }
+        let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
             let request = ReconcileRequest(costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity)

@@ -10,9 +10,9 @@ import TokenLedger
 /// the value as it is: strings stay strings (money is never a float), integers are `Int64`,
 /// `null` is written.
 struct LedgerDocument: Codable, Hashable, Sendable {
-    var value: JSONValue
+    var value: JSONOutput
 
-    init(_ value: JSONValue) { self.value = value }
+    init(_ value: JSONOutput) { self.value = value }
 
     func encode(to encoder: any Encoder) throws {
         switch value {
@@ -43,7 +43,7 @@ struct LedgerDocument: Codable, Hashable, Sendable {
         if let container = try? decoder.container(keyedBy: Key.self) {
             value = .object(try container.allKeys.map { ($0.stringValue, try container.decode(LedgerDocument.self, forKey: $0).value) })
         } else if var container = try? decoder.unkeyedContainer() {
-            var items: [JSONValue] = []
+            var items: [JSONOutput] = []
             while !container.isAtEnd { items.append(try container.decode(LedgerDocument.self).value) }
             value = .array(items)
         } else {

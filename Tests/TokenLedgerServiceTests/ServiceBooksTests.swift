@@ -278,7 +278,7 @@ struct ServiceBooksTests {
         """
 
     /// Whether the answer's JSON is `expected`'s, value for value (`null`s included).
-    static func same(_ body: String, _ expected: JSONValue) -> Bool {
+    static func same(_ body: String, _ expected: JSONOutput) -> Bool {
         guard let answer = canonical(body), let wanted = canonical(expected.rendered()) else { return false }
         return answer == wanted
     }
@@ -292,7 +292,7 @@ struct ServiceBooksTests {
     /// An account with $100 of credit bought on 2026-01-01.
     static func fund(_ ledger: Ledger, _ name: String) throws {
         try ledger.createAccount(NewAccount(name: name, at: january))
-        try ledger.purchase(PurchaseRequest(account: name, amount: try Money(parsing: "100"), at: january, id: "pay-\(name)"))
+        _ = try ledger.purchase(PurchaseRequest(account: name, amount: try Money(parsing: "100"), at: january, id: "pay-\(name)"))
     }
 
     /// A new key's secret.

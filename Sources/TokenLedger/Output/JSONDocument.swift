@@ -3,7 +3,7 @@ import TokenLedgerCore
 /// The JSON documents that the CLI prints with `--format json` and the service answers, built
 /// in one place from the library's results so the two never drift apart.
 ///
-/// Each is a ``JSONValue`` with its keys in order; money is an exact decimal string in a field
+/// Each is a ``JSONOutput`` with its keys in order; money is an exact decimal string in a field
 /// ending `_usd`, token counts are integers and times ISO 8601. The README's "JSON" section and
 /// the service's `openapi.yaml` describe the fields.
 ///
@@ -14,13 +14,13 @@ import TokenLedgerCore
 public enum JSONDocument {
     /// What `import usage` did: counts, cost, first and last time, the balance after, and the
     /// first bad rows (``UsageImportSummary/badRowListLimit``) with how many more there were.
-    public static func usageImport(_ summary: UsageImportSummary) -> JSONValue {
+    public static func usageImport(_ summary: UsageImportSummary) -> JSONOutput {
         .object([
             ("file", .string(summary.file)), ("format", .string(summary.format.rawValue)), ("account", .string(summary.account)),
             ("rows_read", .int(Int64(summary.rowsRead))), ("charged", .int(Int64(summary.charged))), ("duplicates", .int(Int64(summary.duplicates))),
             ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))), ("requests", .int(summary.requests)),
-            ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSONValue.time) ?? .null),
-            ("last_at", summary.lastAt.map(JSONValue.time) ?? .null), ("balance_usd", .money(summary.balance)),
+            ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSONOutput.time) ?? .null),
+            ("last_at", summary.lastAt.map(JSONOutput.time) ?? .null), ("balance_usd", .money(summary.balance)),
             (
                 "bad_rows",
                 .array(
@@ -36,7 +36,7 @@ public enum JSONDocument {
 
     /// What `prices import` did with the catalog `file`: the models added (new or changed),
     /// those unchanged, and the keys skipped with the reason.
-    public static func priceImport(_ summary: PriceImportSummary, file: String) -> JSONValue {
+    public static func priceImport(_ summary: PriceImportSummary, file: String) -> JSONOutput {
         let added = summary.added
         let newCount = added.filter { $0.kind == .new }.count
         return .object([
@@ -51,15 +51,15 @@ public enum JSONDocument {
     }
 
     /// The catalog keys not taken, each with the reason.
-    public static func skipped(_ skipped: [(model: String, reason: String)]) -> JSONValue {
+    public static func skipped(_ skipped: [(model: String, reason: String)]) -> JSONOutput {
         .array(skipped.map { .object([("model", .string($0.model)), ("reason", .string($0.reason))]) })
     }
 
     /// One price entry: its model, time, source, the rates of each tier it prices (USD per
     /// million tokens) and its context window.
-    public static func price(_ price: ListedPrice) -> JSONValue {
+    public static func price(_ price: ListedPrice) -> JSONOutput {
         let entry = price.entry
-        var tiers: [(String, JSONValue)] = []
+        var tiers: [(String, JSONOutput)] = []
         for tier in ServiceTier.allCases {
             guard let rates = entry.resolvedRates(tier: tier) else { continue }
             tiers.append(
@@ -76,19 +76,19 @@ public enum JSONDocument {
         return .object([
             ("model", .string(entry.model)), ("effective_from", .time(entry.effectiveFrom)), ("source", .string(price.source)),
             ("tiers", .object(tiers)),
-            ("max_input_tokens", entry.maxInputTokens.map(JSONValue.int) ?? .null),
-            ("max_output_tokens", entry.maxOutputTokens.map(JSONValue.int) ?? .null),
+            ("max_input_tokens", entry.maxInputTokens.map(JSONOutput.int) ?? .null),
+            ("max_output_tokens", entry.maxOutputTokens.map(JSONOutput.int) ?? .null),
         ])
     }
 
     /// What `prices set` did: whether the entry was added (false: the same entry was already
     /// there, nothing written) and the entry.
-    public static func priceSet(_ price: ListedPrice, added: Bool) -> JSONValue {
+    public static func priceSet(_ price: ListedPrice, added: Bool) -> JSONOutput {
         .object([("added", .bool(added)), ("price", JSONDocument.price(price))])
     }
 
     /// A spend alert as statements and balances list it.
-    public static func alert(_ alert: LimitAlert) -> JSONValue {
+    public static func alert(_ alert: LimitAlert) -> JSONOutput {
         .object([
             ("alert", .string(alert.code)), ("limit_usd", .money(alert.limit)), ("month_to_date_usd", .money(alert.monthToDate)),
             ("at", .time(alert.at)), ("request_id", .string(alert.requestID)),

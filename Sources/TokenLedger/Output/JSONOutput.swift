@@ -7,29 +7,29 @@ import TokenLedgerCore
 /// read, and the CLI's transcripts are compared byte for byte. Money is never a float here.
 ///
 /// ```swift
-/// let document = JSONValue.object([("cost_usd", .money(cost)), ("duplicate", .bool(false))])
+/// let document = JSONOutput.object([("cost_usd", .money(cost)), ("duplicate", .bool(false))])
 /// print(document.rendered())
 /// ```
-public indirect enum JSONValue: Sendable {
+public indirect enum JSONOutput: Sendable {
     case string(String)
     case int(Int64)
     case bool(Bool)
     case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([JSONOutput])
+    case object([(String, JSONOutput)])
 
     /// An amount: its exact decimal string of dollars with nine decimals (`"0.000678700"`).
-    public static func money(_ value: Money) -> JSONValue { .string(value.decimalString) }
+    public static func money(_ value: Money) -> JSONOutput { .string(value.decimalString) }
     /// A time: ISO 8601 in UTC.
-    public static func time(_ value: Timestamp) -> JSONValue { .string(value.iso8601) }
+    public static func time(_ value: Timestamp) -> JSONOutput { .string(value.iso8601) }
     /// A string, or `null`.
-    public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    public static func optional(_ value: String?) -> JSONOutput { value.map(JSONOutput.string) ?? .null }
 
     /// Pretty-printed with two-space indentation, keys in their order.
     public func rendered(indent: String = "") -> String {
         let inner = indent + "  "
         switch self {
-        case .string(let text): return JSONValue.quote(text)
+        case .string(let text): return JSONOutput.quote(text)
         case .int(let value): return String(value)
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
@@ -38,7 +38,7 @@ public indirect enum JSONValue: Sendable {
             return "[\n" + items.map { inner + $0.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
         case .object(let fields):
             if fields.isEmpty { return "{}" }
-            return "{\n" + fields.map { inner + JSONValue.quote($0.0) + ": " + $0.1.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent
+            return "{\n" + fields.map { inner + JSONOutput.quote($0.0) + ": " + $0.1.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent
                 + "}"
         }
     }
