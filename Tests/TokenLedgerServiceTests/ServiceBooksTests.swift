@@ -30,7 +30,7 @@ struct ServiceBooksTests {
 
     @Test("prices set: the CLI's document, the same entry again replayed as added false, another at that time 409; admin keys only")
     func pricesSet() async throws {
-        let service = try await ServiceHarness.start()
+        let service = try await ServiceHarness.start(limited: "acme")
         defer { Task { await service.stop() } }
         let body = #"""
             {"model": "house-1", "input_usd_per_million": "2", "output_usd_per_million": "8", "cached_input_usd_per_million": "0.5",
@@ -240,6 +240,14 @@ struct ServiceBooksTests {
         let service = try await ServiceHarness.start()
         defer { Task { await service.stop() } }
         try Self.fund(service.ledger, "acme")
+        // The dated models the provider's files name, at their list prices.
+        for (model, input, cached, output) in [("gpt-4o-2024-08-06", "2.50", "1.25", "10"), ("gpt-4o-mini-2024-07-18", "0.15", "0.075", "0.60")] {
+            let body = """
+                {"model": "\(model)", "input_usd_per_million": "\(input)", "cached_input_usd_per_million": "\(cached)",
+                 "output_usd_per_million": "\(output)", "effective_from": "2025-01-01"}
+                """
+            #expect(try await service.post("/v1/prices", body, key: service.admin).status == 201)
+        }
         let usage = Self.reconcileFixtures.appendingPathComponent("usage-export.csv").path
         _ = try service.ledger.importUsage(file: usage, format: .openAIUsageExport, options: UsageImportOptions(account: "acme"))
         let costsPath = Self.reconcileFixtures.appendingPathComponent("cost-export.csv").path
