@@ -60,8 +60,11 @@ public final class LedgerServer: Sendable {
         let api = LedgerAPI(ledger: ledger, writer: writer, metrics: metrics)
         try api.registerHandlers(
             on: router,
-            middlewares: [ServiceMiddleware(keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes,
-                    maximumUploadBytes: options.maximumUploadBytes)])
+            middlewares: [
+                ServiceMiddleware(
+                    keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes,
+                    maximumUploadBytes: options.maximumUploadBytes)
+            ])
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),

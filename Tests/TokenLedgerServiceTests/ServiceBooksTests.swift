@@ -47,7 +47,8 @@ struct ServiceBooksTests {
         #expect(Self.same(again.body, JSONDocument.priceSet(stored, added: false)), "\(again.body)")
         let other = try await service.post("/v1/prices", body.replacingOccurrences(of: #""8""#, with: #""9""#), key: service.admin)
         #expect(other.status == 409 && other.string("code") == "price_exists")
-        let half = try await service.post("/v1/prices", body.replacingOccurrences(of: #""priority_output_usd_per_million": "16","#, with: ""), key: service.admin)
+        let half = try await service.post(
+            "/v1/prices", body.replacingOccurrences(of: #""priority_output_usd_per_million": "16","#, with: ""), key: service.admin)
         #expect(half.status == 400 && half.string("field") == "priority_output_usd_per_million", "\(half.body)")
         let badPrice = try await service.post("/v1/prices", body.replacingOccurrences(of: #""2""#, with: #""two""#), key: service.admin)
         #expect(badPrice.status == 400 && badPrice.string("field") == "input_usd_per_million")
@@ -62,7 +63,9 @@ struct ServiceBooksTests {
         #expect(try service.ledger.prices(model: "house-1", at: nil).count == 1)
     }
 
-    @Test("prices import: LiteLLM's real catalog (past the JSON limit) gives the library's summary; again adds nothing; a malformed one is 400 naming line and field")
+    @Test(
+        "prices import: LiteLLM's real catalog (past the JSON limit) gives the library's summary; again adds nothing; a malformed one is 400 naming line and field"
+    )
     func pricesImport() async throws {
         var options = LedgerServer.Options()
         options.maximumBodyBytes = 1 << 20
@@ -126,7 +129,8 @@ struct ServiceBooksTests {
 
             """
         let balance = try service.ledger.balance(of: "acme", at: Self.january).balance
-        let refused = try await service.upload("/v1/usage/import?account=acme&input_format=csv&file=bad.csv", .bytes(ByteBuffer(string: bad)), key: service.admin)
+        let refused = try await service.upload(
+            "/v1/usage/import?account=acme&input_format=csv&file=bad.csv", .bytes(ByteBuffer(string: bad)), key: service.admin)
         #expect(refused.status == 400 && refused.string("code") == "bad_input" && refused.string("field") == "input_tokens", "\(refused.body)")
         #expect(refused.string("detail")?.hasPrefix("bad.csv:3 (input_tokens): ") == true, "\(refused.body)")
         #expect(try service.ledger.balance(of: "acme", at: Self.january).balance == balance)
