@@ -8,7 +8,8 @@ import TokenLedger
 /// Why not generated types: the CLI and the service would then build the same document twice,
 /// and a generated type drops the `null`s the CLI prints (`"project": null`). Encoding writes
 /// the value as it is: strings stay strings (money is never a float), integers are `Int64`,
-/// `null` is written.
+/// `null` is written; only the layout is the service's encoder's (keys sorted, as in every
+/// answer of the service), so the answer equals the CLI's document value for value.
 struct LedgerDocument: Codable, Hashable, Sendable {
     var value: JSONOutput
 
