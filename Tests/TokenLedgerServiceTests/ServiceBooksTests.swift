@@ -135,6 +135,16 @@ struct ServiceBooksTests {
         #expect(refused.string("detail")?.hasPrefix("bad.csv:3 (input_tokens): ") == true, "\(refused.body)")
         #expect(try service.ledger.balance(of: "acme", at: Self.january).balance == balance)
         #expect(try service.ledger.verify().usages == 3)
+        // With skip_bad the good row is recorded and the bad one listed, as the library does.
+        let skipFile = service.folder.appendingPathComponent("bad.csv").path
+        try bad.write(toFile: skipFile, atomically: true, encoding: .utf8)
+        var expectedSkip = try expectedLedger.importUsage(file: skipFile, format: .csv, options: UsageImportOptions(account: "acme", skipBad: true))
+        expectedSkip.file = "bad.csv"
+        let skipped = try await service.upload(
+            "/v1/usage/import?account=acme&input_format=csv&file=bad.csv&skip_bad=true", .bytes(ByteBuffer(string: bad)), key: service.admin)
+        #expect(skipped.status == 201 && Self.same(skipped.body, JSONDocument.usageImport(expectedSkip)), "\(skipped.body)")
+        #expect(skipped.json["skipped"] as? Int == 1 && skipped.json["charged"] as? Int == 1)
+        #expect(try service.ledger.verify().usages == 4)
         // Options are checked and named as the query's parameters.
         let trace = "/v1/usage/import?account=acme&input_format=azure-trace"
         let noModel = try await service.upload(trace, .bytes(ByteBuffer(string: "TIMESTAMP,ContextTokens,GeneratedTokens\n")), key: service.admin)
@@ -151,7 +161,7 @@ struct ServiceBooksTests {
             "/v1/usage/import?account=beta&input_format=csv", .bytes(ByteBuffer(string: Self.usageCSV)), key: limited)
         #expect(elsewhere.status == 403 && elsewhere.string("code") == "account_forbidden")
         #expect(try await service.upload(route, .bytes(ByteBuffer(string: Self.usageCSV)), key: limited).status == 201)
-        #expect(try service.ledger.verify().ok)
+        #expect(try service.ledger.verify().ok && service.ledger.verify().usages == 4)
         try Self.expectNoUploadsLeft(service)
     }
 
