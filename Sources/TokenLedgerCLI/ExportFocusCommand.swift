@@ -20,20 +20,12 @@ extension ExportCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: ArgumentHelp("The calendar month (UTC).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp
         @Option(help: "Only this account's usage (default: every account).") var account: String?
-        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = "OpenAI"
+        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = FocusReport.defaultProvider
 
         func run() throws {
-            let groups = try options.open().focusUsage(account: account, from: month, to: month.startOfNextMonth)
-            let rows = FocusReport.rows(groups, periodStart: month, periodEnd: month.startOfNextMonth, provider: provider)
+            let rows = try options.open().focusRows(account: account, month: month, provider: provider)
             let table = Table(columns: FocusReport.columns, rows: rows.map { $0.map { $0 ?? "" } })
-            let objects = rows.map { row in JSON.object(zip(FocusReport.columns, row).map { ($0, JSON.optional($1)) }) }
-            options.emit(
-                Rendered(
-                    json: .object([
-                        ("month", .string(String(month.dateString.prefix(7)))), ("columns", .array(FocusReport.columns.map(JSON.string))),
-                        ("rows", .array(objects)),
-                    ]),
-                    table: table.csv(), csv: table))
+            options.emit(Rendered(json: JSONDocument.focus(month: month, rows: rows), table: table.csv(), csv: table))
         }
     }
 }

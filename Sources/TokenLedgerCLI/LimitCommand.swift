@@ -48,10 +48,5 @@ enum LimitRender {
         ])
     }
 
-    static func json(_ alert: LimitAlert) -> JSON {
-        .object([
-            ("alert", .string(alert.code)), ("limit_usd", .money(alert.limit)), ("month_to_date_usd", .money(alert.monthToDate)),
-            ("at", .time(alert.at)), ("request_id", .string(alert.requestID)),
-        ])
-    }
+    static func json(_ alert: LimitAlert) -> JSON { JSONDocument.alert(alert) }
 }

@@ -154,11 +154,7 @@ enum Parse {
 
     /// `2026-01` as 00:00 UTC on its first day.
     static func month(_ text: String) throws -> Timestamp {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let start = try? Timestamp(parsing: text + "-01") else {
-            throw ValidationError("'\(text)' is not a month: use YYYY-MM, such as 2026-01")
-        }
-        return start
+        do { return try Timestamp(parsingMonth: text, field: "--month") } catch { throw ValidationError(error.reason) }
     }
 }
 

@@ -3,36 +3,11 @@ import TokenLedger
 import TokenLedgerCharts
 import TokenLedgerCore
 
-/// A JSON value with ordered keys, printed exactly: money is a decimal string, never a float.
-indirect enum JSON {
-    case string(String)
-    case int(Int64)
-    case bool(Bool)
-    case null
-    case array([JSON])
-    case object([(String, JSON)])
+/// The CLI's name for the library's JSON writer (``JSONOutput``): one writer for the CLI's
+/// `--format json` and the service's documents.
+typealias JSON = JSONOutput
 
-    static func money(_ value: Money) -> JSON { .string(value.decimalString) }
-    static func time(_ value: Timestamp) -> JSON { .string(value.iso8601) }
-    static func optional(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
-
-    /// Pretty-printed with two-space indentation.
-    func rendered(indent: String = "") -> String {
-        let inner = indent + "  "
-        switch self {
-        case .string(let text): return JSON.quote(text)
-        case .int(let value): return String(value)
-        case .bool(let value): return value ? "true" : "false"
-        case .null: return "null"
-        case .array(let items):
-            if items.isEmpty { return "[]" }
-            return "[\n" + items.map { inner + $0.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
-        case .object(let fields):
-            if fields.isEmpty { return "{}" }
-            return "{\n" + fields.map { inner + JSON.quote($0.0) + ": " + $0.1.rendered(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "}"
-        }
-    }
-
+extension JSONOutput {
     /// The scalar as a CSV or table cell.
     var cell: String {
         switch self {
@@ -43,30 +18,6 @@ indirect enum JSON {
         case .array(let items): items.map(\.cell).joined(separator: ";")
         case .object: ""
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            // `<` as a JSON escape, so that JSON placed in an HTML page cannot close its script
-            // tag, and decodes to the same text (an HTML entity would not).
-            case "<": result += "\\u003c"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }
 
@@ -144,16 +95,8 @@ enum Markdown {
     }
 }
 
-enum CSV {
-    static func render(header: [String], rows: [[String]]) -> String {
-        ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n")
-    }
-
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
+/// The CLI's name for the library's CSV writer (``CSVText``).
+typealias CSV = CSVText
 
 /// Key-value lines for one record: `balance   $12.50`.
 func keyValueLines(_ pairs: [(String, String)]) -> String {

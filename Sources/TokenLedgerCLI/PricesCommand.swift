@@ -7,29 +7,7 @@ struct PricesCommand: ParsableCommand {
         commandName: "prices", abstract: "List and set model prices (USD per million tokens, effective-dated).",
         subcommands: [List.self, Set.self, Import.self, Diff.self])
 
-    static func json(_ price: ListedPrice) -> JSON {
-        let entry = price.entry
-        var tiers: [(String, JSON)] = []
-        for tier in ServiceTier.allCases {
-            guard let rates = entry.resolvedRates(tier: tier) else { continue }
-            tiers.append(
-                (
-                    tier.rawValue,
-                    .object([
-                        ("input_usd_per_million", .money(Money(nanos: rates.input))),
-                        ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
-                        ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
-                        ("output_usd_per_million", .money(Money(nanos: rates.output))),
-                    ])
-                ))
-        }
-        return .object([
-            ("model", .string(entry.model)), ("effective_from", .time(entry.effectiveFrom)), ("source", .string(price.source)),
-            ("tiers", .object(tiers)),
-            ("max_input_tokens", entry.maxInputTokens.map(JSON.int) ?? .null),
-            ("max_output_tokens", entry.maxOutputTokens.map(JSON.int) ?? .null),
-        ])
-    }
+    static func json(_ price: ListedPrice) -> JSON { JSONDocument.price(price) }
 
     static func render(_ prices: [ListedPrice]) -> Rendered {
         var rows: [[String]] = []

@@ -10,15 +10,7 @@ enum PricesImportRendering {
     static func render(_ summary: PriceImportSummary, file: String) -> Rendered {
         let added = summary.added
         let newCount = added.filter { $0.kind == .new }.count
-        let json = JSON.object([
-            ("file", .string(file)), ("format", .string("litellm")), ("effective_from", .time(summary.effectiveFrom)),
-            ("added_count", .int(Int64(added.count))), ("new_count", .int(Int64(newCount))),
-            ("changed_count", .int(Int64(added.count - newCount))), ("unchanged_count", .int(Int64(summary.unchanged.count))),
-            ("skipped_count", .int(Int64(summary.skipped.count))),
-            ("added", .array(added.map { .object([("model", .string($0.model)), ("change", .string($0.kind.rawValue))]) })),
-            ("unchanged", .array(summary.unchanged.map { .string($0.model) })),
-            ("skipped", skippedJSON(summary.skipped)),
-        ])
+        let json = JSONDocument.priceImport(summary, file: file)
         var lines = ["Imported \(file) (litellm), effective from \(summary.effectiveFrom.iso8601)."]
         lines.append(
             keyValueLines([
@@ -41,7 +33,7 @@ enum PricesImportRendering {
             ("unchanged_count", .int(Int64(counts[2]))), ("skipped_count", .int(Int64(skipped.count))),
             ("changes", .array(shown.map(changeJSON))),
             ("unchanged", .array(changes.filter { $0.kind == .unchanged }.map { .string($0.model) })),
-            ("skipped", skippedJSON(skipped)),
+            ("skipped", JSONDocument.skipped(skipped)),
         ])
         let summary =
             "Against the prices in force at \(time.iso8601): \(plural(counts[0], "new model")), \(counts[1].grouped) changed, "
@@ -86,10 +78,6 @@ enum PricesImportRendering {
             return .object(members)
         }
         return .object([("model", .string(change.model)), ("change", .string(change.kind.rawValue)), ("fields", .array(fields))])
-    }
-
-    private static func skippedJSON(_ skipped: [(model: String, reason: String)]) -> JSON {
-        .array(skipped.map { .object([("model", .string($0.model)), ("reason", .string($0.reason))]) })
     }
 
     /// A heading and its first items, `  model  detail`, then how many more there are.

@@ -26,25 +26,27 @@ extension PricesCommand {
         @Option(parsing: .unconditional, help: "The largest output a request may have, in tokens.") var maxOutputTokens: Int64?
         @Option(help: "When the price takes effect (ISO 8601, UTC; default now).", transform: Parse.time) var effectiveFrom: Timestamp?
 
+        /// The entry the options describe.
+        var price: ManualPrice {
+            var price = ManualPrice(model: model, input: input, output: output, effectiveFrom: effectiveFrom ?? now())
+            (price.cached, price.cacheWrite) = (cached, cacheWrite)
+            (price.flexInput, price.flexOutput, price.batchInput, price.batchOutput) = (flexInput, flexOutput, batchInput, batchOutput)
+            (price.priorityInput, price.priorityOutput) = (priorityInput, priorityOutput)
+            (price.maxInputTokens, price.maxOutputTokens) = (maxInputTokens, maxOutputTokens)
+            return price
+        }
+
         func validate() throws {
-            if (priorityInput == nil) != (priorityOutput == nil) {
-                throw ValidationError("--priority-input and --priority-output go together")
-            }
+            if price.hasHalfPriority { throw ValidationError("--priority-input and --priority-output go together") }
         }
 
         func run() throws {
-            // Prices are typed in dollars per million tokens: as nanodollars, the price book's unit.
-            var rates = [RateKey(.default): TokenRates(input: input.nanos, cachedInput: cached?.nanos, cacheWrite: cacheWrite?.nanos, output: output.nanos)]
-            if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput?.nanos, output: flexOutput?.nanos) }
-            if batchInput != nil || batchOutput != nil { rates[RateKey(.batch)] = TokenRates(input: batchInput?.nanos, output: batchOutput?.nanos) }
-            if let priorityInput, let priorityOutput { rates[RateKey(.priority)] = TokenRates(input: priorityInput.nanos, output: priorityOutput.nanos) }
-            let entry = PriceEntry(
-                model: model, effectiveFrom: effectiveFrom ?? now(), rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens)
+            let entry = price.entry
             let added = try options.open().setPrice(entry)
             let rendered = PricesCommand.render([ListedPrice(entry: entry, source: "manual")])
             options.emit(
                 Rendered(
-                    json: .object([("added", .bool(added)), ("price", PricesCommand.json(ListedPrice(entry: entry, source: "manual")))]),
+                    json: JSONDocument.priceSet(ListedPrice(entry: entry, source: "manual"), added: added),
                     table: (added ? "Added:" : "Already in the price book (same entry): nothing written.") + "\n" + rendered.table,
                     csv: rendered.csv))
         }

@@ -58,26 +58,7 @@ struct ReconcileCommand: ParsableCommand {
 enum ReconcileRendering {
     static func render(_ report: ReconciliationReport, request: ReconcileRequest) -> Rendered {
         let byLineItem = report.granularity == .lineItem
-        let summary = report.summary
-        let unexplained = summary.providerOver - summary.ledgerOver
-        let rows = report.rows.map { row in
-            JSON.object(
-                [("date", .string(row.day.description))] + (byLineItem ? [("line_item", .string(row.item?.description ?? ""))] : []) + [
-                    ("provider_usd", .money(row.provider)), ("ledger_usd", .money(row.ledger)), ("diff_usd", .money(row.difference)),
-                    ("shifted_usd", .money(row.shifted)), ("unexplained_usd", .money(row.unexplained)), ("status", .string(row.status.rawValue)),
-                    ("note", .string(row.note)),
-                ])
-        }
-        let json = JSON.object([
-            ("account", .optional(request.account)), ("by", .string(report.granularity.rawValue)), ("tolerance_usd", .money(report.tolerance)),
-            ("from", report.rows.first.map { .string($0.day.description) } ?? .null),
-            ("to", report.rows.last.map { .string($0.day.description) } ?? .null),
-            ("rows", .array(rows)), ("matched", .int(Int64(summary.matched))), ("mismatched", .int(Int64(summary.mismatched))),
-            ("ok", .bool(summary.isReconciled)), ("provider_total_usd", .money(summary.providerTotal)),
-            ("ledger_total_usd", .money(summary.ledgerTotal)), ("matched_usd", .money(summary.matchedAmount)),
-            ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
-            ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(unexplained)),
-        ])
+        let json = JSONDocument.reconciliation(report, account: request.account)
         let columns =
             ["date"] + (byLineItem ? ["line_item"] : []) + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note"]
         let csvRows = report.rows.map { row in

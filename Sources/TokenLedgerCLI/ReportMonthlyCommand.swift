@@ -34,16 +34,7 @@ extension ReportCommand {
 
         /// The `--by` keys in the order given.
         func keys() throws -> [ReportKey] {
-            let names = by.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { $0.trimmingCharacters(in: .whitespaces) }
-            var keys: [ReportKey] = []
-            for name in names {
-                guard let key = ReportKey(rawValue: name) else {
-                    throw ValidationError("--by: '\(name)' is not a key (use model, project, api-key, user or day)")
-                }
-                guard !keys.contains(key) else { throw ValidationError("--by: '\(name)' is given twice") }
-                keys.append(key)
-            }
-            return keys.isEmpty ? [.model] : keys
+            do { return try ReportKey.keys(parsing: by, field: "--by") } catch { throw ValidationError(error.description) }
         }
 
         func run() throws {

@@ -25,20 +25,7 @@ enum ReportRendering {
     }
 
     static func render(_ report: MonthlyReport) -> Rendered {
-        let month = JSON.string(report.monthText)
-        func sums(_ sums: UsageSums) -> [(String, JSON)] {
-            [
-                ("requests", .int(sums.requests)), ("input_tokens", .int(sums.inputTokens)), ("cached_tokens", .int(sums.cachedTokens)),
-                ("cache_write_tokens", .int(sums.cacheWriteTokens)), ("output_tokens", .int(sums.outputTokens)), ("cost_usd", .money(sums.cost)),
-            ]
-        }
-        let rows = report.rows.map { row in
-            JSON.object([("month", month)] + zip(report.keys, row.values).map { ($0.fieldName, JSON.optional($1)) } + sums(row.sums))
-        }
-        let json = JSON.object([
-            ("account", .optional(report.account)), ("month", month), ("by", .array(report.keys.map { .string($0.rawValue) })), ("rows", .array(rows)),
-            ("total", .object(sums(report.total))), ("total_cost_usd", .money(report.total.cost)),
-        ])
+        let json = JSONDocument.monthlyReport(report)
         let csv = Table(
             columns: ["month"] + report.keys.map(\.fieldName) + [
                 "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "cost_usd",

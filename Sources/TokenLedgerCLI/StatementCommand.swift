@@ -43,22 +43,25 @@ struct StatementCommand: ParsableCommand {
 
 /// How `statement` prints.
 enum StatementRendering {
-    /// The summary lines: (label, JSON field, signed amount as printed).
+    /// What each summary figure is called in the table, by its JSON field.
+    static let labels = [
+        "opening_usd": "opening balance", "purchases_usd": "purchases", "grants_usd": "grants", "recharges_usd": "auto-recharges",
+        "adjustments_usd": "adjustments", "usage_usd": "usage", "expired_usd": "expired credit", "closing_usd": "closing balance",
+    ]
+
+    /// The summary lines: (label, JSON field, signed amount as printed), in the document's order.
     static func summary(_ statement: AccountStatement) -> [(label: String, field: String, amount: Money, text: String)] {
-        func credit(_ value: Money) -> String { "+" + value.displayString }
-        func debit(_ value: Money) -> String { value.nanos == 0 ? "$0.00" : "-" + value.displayString }
-        var lines: [(String, String, Money, String)] = [
-            ("opening balance", "opening_usd", statement.opening, statement.opening.displayString),
-            ("purchases", "purchases_usd", statement.purchases, credit(statement.purchases)),
-            ("grants", "grants_usd", statement.grants, credit(statement.grants)),
-            ("auto-recharges", "recharges_usd", statement.recharges, credit(statement.recharges)),
-            ("usage", "usage_usd", statement.usage, debit(statement.usage)),
-            ("expired credit", "expired_usd", statement.expired, debit(statement.expired)),
-            ("closing balance", "closing_usd", statement.closing, statement.closing.displayString),
-        ]
-        let adjustments = statement.adjustments.nanos >= 0 ? credit(statement.adjustments) : statement.adjustments.displayString
-        lines.insert(("adjustments", "adjustments_usd", statement.adjustments, adjustments), at: 4)
-        return lines
+        JSONDocument.statementFigures(statement).map { figure in
+            let amount = figure.amount
+            let text: String
+            switch figure.field {
+            case "opening_usd", "closing_usd": text = amount.displayString
+            case "usage_usd", "expired_usd": text = amount.nanos == 0 ? "$0.00" : "-" + amount.displayString
+            case "adjustments_usd": text = amount.nanos >= 0 ? "+" + amount.displayString : amount.displayString
+            default: text = "+" + amount.displayString
+            }
+            return (labels[figure.field] ?? figure.field, figure.field, amount, text)
+        }
     }
 
     static func entriesTable(_ statement: AccountStatement) -> Table {
@@ -93,34 +96,7 @@ enum StatementRendering {
         for alert in statement.alerts {
             text += "\nalert at \(alert.at.iso8601): \(alert.code), month-to-date \(alert.monthToDate) reached \(alert.limit)"
         }
-        let entries = statement.entries.map { entry in
-            JSON.object([
-                ("at", .time(entry.at)), ("kind", .string(entry.kind.rawValue)), ("id", .optional(entry.reference)), ("amount_usd", .money(entry.amount)),
-                ("balance_after_usd", .money(entry.balanceAfter)),
-            ])
-        }
-        let lots = statement.lots.map { lot in
-            JSON.object([
-                ("kind", .string(lot.kind.rawValue)), ("original_usd", .money(lot.original)), ("remaining_usd", .money(lot.remaining)),
-                ("created_at", .time(lot.createdAt)), ("expires_at", .time(lot.expiresAt)),
-            ])
-        }
-        let json = JSON.object(
-            [("account", .string(statement.account)), ("month", .string(statement.monthText))] + figures.map { ($0.field, JSON.money($0.amount)) }
-                + [
-                    ("entries", .array(entries)), ("lots", .array(lots)),
-                    (
-                        "failed_recharges",
-                        .array(
-                            statement.failedRecharges.map { failed in
-                                .object([
-                                    ("at", .time(failed.at)), ("amount_usd", .money(failed.amount)), ("failure", .string(failed.failure)),
-                                    ("request_id", .string(failed.requestID)),
-                                ])
-                            })
-                    ),
-                    ("alerts", .array(statement.alerts.map(LimitRender.json))),
-                ])
+        let json = JSONDocument.statement(statement)
         let csv = Table(
             columns: ["account", "month"] + figures.map(\.field),
             rows: [[statement.account, statement.monthText] + figures.map(\.amount.decimalString)])

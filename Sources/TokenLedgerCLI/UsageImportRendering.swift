@@ -10,23 +10,7 @@ enum UsageImportRendering {
 
     static func render(_ summary: UsageImportSummary) -> Rendered {
         let notListed = summary.skipped - summary.badRows.count
-        let json = JSON.object([
-            ("file", .string(summary.file)), ("format", .string(summary.format.rawValue)), ("account", .string(summary.account)),
-            ("rows_read", .int(Int64(summary.rowsRead))), ("charged", .int(Int64(summary.charged))), ("duplicates", .int(Int64(summary.duplicates))),
-            ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))), ("requests", .int(summary.requests)),
-            ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSON.time) ?? .null),
-            ("last_at", summary.lastAt.map(JSON.time) ?? .null), ("balance_usd", .money(summary.balance)),
-            (
-                "bad_rows",
-                .array(
-                    summary.badRows.map { bad in
-                        .object([
-                            ("line", .int(Int64(bad.line))), ("field", .optional(bad.field)), ("code", .string(bad.code)), ("reason", .string(bad.reason)),
-                        ])
-                    })
-            ),
-            ("bad_rows_not_listed", .int(Int64(notListed))),
-        ])
+        let json = JSONDocument.usageImport(summary)
         var lines = ["Imported \(summary.file) (\(summary.format.rawValue)) into \(summary.account): \(plural(summary.rowsRead, "row")) read."]
         var pairs: [(String, String)] = [
             ("charged", "\(summary.charged.grouped) (\(plural(Int(summary.requests), "request")))"),

@@ -17,6 +17,18 @@ enum Caller {
         guard let key else { throw Problem.unauthorized }
         if case .refused(let refusal) = Access.decide(key, operation, account: account) { throw refusal }
     }
+
+    /// The account a listing over accounts covers (a monthly report, a FOCUS export): `account`
+    /// as asked, or, for a key limited to one account that asked for none, that account (nil:
+    /// every account). Refuses as ``require(_:account:)`` does.
+    static func scope(_ operation: ServiceOperation, account: String?) throws -> String? {
+        guard let key else { throw Problem.unauthorized }
+        switch Access.decide(key, operation, account: account) {
+        case .allowed: return account
+        case .onlyAccount(let limit): return limit
+        case .refused(let refusal): throw refusal
+        }
+    }
 }
 
 /// The keys presented to the service, authenticated against the ledger and kept for a second

@@ -25,6 +25,9 @@ public final class LedgerServer: Sendable {
         public var maximumGroup = 10_000
         /// The largest request body, in bytes (a batch of 10,000 charges fits).
         public var maximumBodyBytes = 8 << 20
+        /// The largest file a route that takes one (usage import, price import, reconcile)
+        /// receives, in bytes: it is written to disk as it arrives, never held in memory.
+        public var maximumUploadBytes = 1 << 30
         /// How long a connection may stay idle (a slow client is cut).
         public var idleTimeoutSeconds: Int64 = 30
 
@@ -57,7 +60,11 @@ public final class LedgerServer: Sendable {
         let api = LedgerAPI(ledger: ledger, writer: writer, metrics: metrics)
         try api.registerHandlers(
             on: router,
-            middlewares: [ServiceMiddleware(keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes)])
+            middlewares: [
+                ServiceMiddleware(
+                    keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes,
+                    maximumUploadBytes: options.maximumUploadBytes)
+            ])
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),

@@ -4,7 +4,8 @@ import OpenAPIRuntime
 import TokenLedger
 import TokenLedgerCore
 
-/// What every request goes through, around its generated handler: the body's size limit, the
+/// What every request goes through, around its generated handler: the body's size limit (the
+/// upload limit for the routes that take a file, ``uploads``), the
 /// API key (401 without a valid one, except for `/healthz` and the OpenAPI document), the
 /// answer to any error as an RFC 9457 problem (``Problem``), and the metrics.
 ///
@@ -14,9 +15,14 @@ struct ServiceMiddleware: ServerMiddleware {
     let metrics: ServiceMetrics
     /// The largest request body taken, in bytes.
     let maximumBodyBytes: Int
+    /// The largest body of a route in ``uploads``, in bytes.
+    let maximumUploadBytes: Int
 
     /// The operations anyone may call.
     static let open: Set<String> = [Operations.GetHealth.id, Operations.GetOpenAPIDocument.id]
+    /// The operations whose body is a file, streamed to disk (``Upload``), bounded by
+    /// ``maximumUploadBytes`` rather than ``maximumBodyBytes``.
+    static let uploads: Set<String> = [Operations.ImportUsage.id, Operations.ImportPrices.id, Operations.Reconcile.id]
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -27,7 +33,8 @@ struct ServiceMiddleware: ServerMiddleware {
         var refusal: String?
         do {
             let key = try await authenticate(request, operationID: operationID)
-            let limited = try limit(body, request: request)
+            let limit = Self.uploads.contains(operationID) ? maximumUploadBytes : maximumBodyBytes
+            let limited = try Self.limit(body, to: limit)
             answer = try await Caller.$key.withValue(key) { try await next(request, limited, metadata) }
         } catch {
             let problem = Self.problem(error)
@@ -50,13 +57,11 @@ struct ServiceMiddleware: ServerMiddleware {
 
     /// The body, refused at once when its length is known to pass the limit, else counted as it
     /// is read and cut with 413 when it passes.
-    private func limit(_ body: HTTPBody?, request: HTTPRequest) throws -> HTTPBody? {
+    private static func limit(_ body: HTTPBody?, to limit: Int) throws -> HTTPBody? {
         guard let body else { return nil }
-        let tooLarge = Problem(
-            status: 413, code: "too_large", detail: "the body is larger than the \(maximumBodyBytes) bytes the service takes", field: nil)
-        if case .known(let length) = body.length, length > maximumBodyBytes { throw tooLarge }
+        let tooLarge = Problem(status: 413, code: "too_large", detail: "the body is larger than the \(limit) bytes this route takes", field: nil)
+        if case .known(let length) = body.length, length > limit { throw tooLarge }
         let counter = Locked(0)
-        let limit = maximumBodyBytes
         let counted = body.map { chunk -> ArraySlice<UInt8> in
             let total = counter.withLock { count -> Int in
                 count += chunk.count

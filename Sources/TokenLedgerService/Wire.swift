@@ -114,3 +114,42 @@ enum Wire {
             maxInputTokens: entry.maxInputTokens, maxOutputTokens: entry.maxOutputTokens)
     }
 }
+
+extension Wire {
+    /// The calendar month `YYYY-MM` of the parameter `field`, or this month when none is given.
+    static func month(_ text: String?, field: String) throws -> Timestamp {
+        guard let text else { return Timestamp.now() }
+        return try Timestamp(parsingMonth: text, field: field)
+    }
+
+    /// `error` with the field named as the service's parameter rather than the CLI's option the
+    /// library names (`--time-scale` is `time_scale`): the same message, the request's name.
+    static func parameter(_ error: any Error) -> any Error {
+        guard var input = error as? InputError, let field = input.field, field.hasPrefix("--") else { return error }
+        input.field = field.dropFirst(2).replacingOccurrences(of: "-", with: "_")
+        return input
+    }
+
+    /// The price entry a `POST /v1/prices` body describes; a malformed price is 400 naming it.
+    static func price(_ body: Components.Schemas.NewPrice) throws -> ManualPrice {
+        func rate(_ text: String?, _ field: String) throws -> Money? { try optionalMoney(text, field: field) }
+        var price = ManualPrice(
+            model: body.model, input: try money(body.inputUsdPerMillion, field: "input_usd_per_million"),
+            output: try money(body.outputUsdPerMillion, field: "output_usd_per_million"),
+            effectiveFrom: try time(body.effectiveFrom, field: "effective_from"))
+        price.cached = try rate(body.cachedInputUsdPerMillion, "cached_input_usd_per_million")
+        price.cacheWrite = try rate(body.cacheWriteUsdPerMillion, "cache_write_usd_per_million")
+        price.flexInput = try rate(body.flexInputUsdPerMillion, "flex_input_usd_per_million")
+        price.flexOutput = try rate(body.flexOutputUsdPerMillion, "flex_output_usd_per_million")
+        price.batchInput = try rate(body.batchInputUsdPerMillion, "batch_input_usd_per_million")
+        price.batchOutput = try rate(body.batchOutputUsdPerMillion, "batch_output_usd_per_million")
+        price.priorityInput = try rate(body.priorityInputUsdPerMillion, "priority_input_usd_per_million")
+        price.priorityOutput = try rate(body.priorityOutputUsdPerMillion, "priority_output_usd_per_million")
+        (price.maxInputTokens, price.maxOutputTokens) = (body.maxInputTokens, body.maxOutputTokens)
+        if price.hasHalfPriority {
+            let missing = price.priorityInput == nil ? "priority_input_usd_per_million" : "priority_output_usd_per_million"
+            throw Problem.badInput("\(missing): priority_input_usd_per_million and priority_output_usd_per_million go together", field: missing)
+        }
+        return price
+    }
+}

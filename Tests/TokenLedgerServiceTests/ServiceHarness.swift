@@ -74,7 +74,21 @@ final class ServiceHarness: @unchecked Sendable {
             request.body = .bytes(ByteBuffer(string: json))
         }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        let response = try await client.execute(request, timeout: .seconds(30))
+        return try await execute(request)
+    }
+
+    /// Sends `body` (a file's bytes, whole or streamed) to a route that takes a file.
+    func upload(_ path: String, _ body: HTTPClientRequest.Body, key: String?, contentType: String = "text/csv") async throws -> Response {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = body
+        return try await execute(request)
+    }
+
+    private func execute(_ request: HTTPClientRequest) async throws -> Response {
+        let response = try await client.execute(request, timeout: .seconds(120))
         let body = try await response.body.collect(upTo: 64 << 20)
         return Response(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
     }

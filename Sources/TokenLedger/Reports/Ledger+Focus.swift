@@ -54,3 +54,14 @@ private struct FocusGroupKey: Hashable, Comparable {
         return lhs.priceEntryID < rhs.priceEntryID
     }
 }
+
+extension Ledger {
+    /// The FOCUS export of the calendar month starting at `month` (UTC), for `account` (every
+    /// account when nil): ``FocusReport/rows(_:periodStart:periodEnd:provider:)`` over
+    /// ``focusUsage(account:from:to:)``, one row per ``FocusReport/columns``.
+    /// Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
+    public func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]] {
+        let groups = try focusUsage(account: account, from: month, to: month.startOfNextMonth)
+        return FocusReport.rows(groups, periodStart: month, periodEnd: month.startOfNextMonth, provider: provider)
+    }
+}

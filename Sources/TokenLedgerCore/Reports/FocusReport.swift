@@ -53,6 +53,9 @@ public enum FocusReport {
         "SkuPriceId", "SubAccountId", "SubAccountName", "x_Model", "x_ServiceTier", "x_PriceBand", "x_TokenClass", "x_PriceEffectiveFrom",
     ]
 
+    /// The provider an export names when it is given none.
+    public static let defaultProvider = "OpenAI"
+
     /// The unit prices are quoted per.
     public static let pricingUnit = "1000000 Tokens"
 

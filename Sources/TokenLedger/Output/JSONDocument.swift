@@ -1,0 +1,97 @@
+import TokenLedgerCore
+
+/// The JSON documents that the CLI prints with `--format json` and the service answers, built
+/// in one place from the library's results so the two never drift apart.
+///
+/// Each is a ``JSONOutput`` with its keys in order; money is an exact decimal string in a field
+/// ending `_usd`, token counts are integers and times ISO 8601. The README's "JSON" section and
+/// the service's `openapi.yaml` describe the fields.
+///
+/// ```swift
+/// let summary = try ledger.importUsage(file: "usage.csv", format: .csv, options: UsageImportOptions(account: "acme"))
+/// print(JSONDocument.usageImport(summary).rendered())
+/// ```
+public enum JSONDocument {
+    /// What `import usage` did: counts, cost, first and last time, the balance after, and the
+    /// first bad rows (``UsageImportSummary/badRowListLimit``) with how many more there were.
+    public static func usageImport(_ summary: UsageImportSummary) -> JSONOutput {
+        .object([
+            ("file", .string(summary.file)), ("format", .string(summary.format.rawValue)), ("account", .string(summary.account)),
+            ("rows_read", .int(Int64(summary.rowsRead))), ("charged", .int(Int64(summary.charged))), ("duplicates", .int(Int64(summary.duplicates))),
+            ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))), ("requests", .int(summary.requests)),
+            ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSONOutput.time) ?? .null),
+            ("last_at", summary.lastAt.map(JSONOutput.time) ?? .null), ("balance_usd", .money(summary.balance)),
+            (
+                "bad_rows",
+                .array(
+                    summary.badRows.map { bad in
+                        .object([
+                            ("line", .int(Int64(bad.line))), ("field", .optional(bad.field)), ("code", .string(bad.code)), ("reason", .string(bad.reason)),
+                        ])
+                    })
+            ),
+            ("bad_rows_not_listed", .int(Int64(summary.skipped - summary.badRows.count))),
+        ])
+    }
+
+    /// What `prices import` did with the catalog `file`: the models added (new or changed),
+    /// those unchanged, and the keys skipped with the reason.
+    public static func priceImport(_ summary: PriceImportSummary, file: String) -> JSONOutput {
+        let added = summary.added
+        let newCount = added.filter { $0.kind == .new }.count
+        return .object([
+            ("file", .string(file)), ("format", .string("litellm")), ("effective_from", .time(summary.effectiveFrom)),
+            ("added_count", .int(Int64(added.count))), ("new_count", .int(Int64(newCount))),
+            ("changed_count", .int(Int64(added.count - newCount))), ("unchanged_count", .int(Int64(summary.unchanged.count))),
+            ("skipped_count", .int(Int64(summary.skipped.count))),
+            ("added", .array(added.map { .object([("model", .string($0.model)), ("change", .string($0.kind.rawValue))]) })),
+            ("unchanged", .array(summary.unchanged.map { .string($0.model) })),
+            ("skipped", skipped(summary.skipped)),
+        ])
+    }
+
+    /// The catalog keys not taken, each with the reason.
+    public static func skipped(_ skipped: [(model: String, reason: String)]) -> JSONOutput {
+        .array(skipped.map { .object([("model", .string($0.model)), ("reason", .string($0.reason))]) })
+    }
+
+    /// One price entry: its model, time, source, the rates of each tier it prices (USD per
+    /// million tokens) and its context window.
+    public static func price(_ price: ListedPrice) -> JSONOutput {
+        let entry = price.entry
+        var tiers: [(String, JSONOutput)] = []
+        for tier in ServiceTier.allCases {
+            guard let rates = entry.resolvedRates(tier: tier) else { continue }
+            tiers.append(
+                (
+                    tier.rawValue,
+                    .object([
+                        ("input_usd_per_million", .money(Money(nanos: rates.input))),
+                        ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
+                        ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
+                        ("output_usd_per_million", .money(Money(nanos: rates.output))),
+                    ])
+                ))
+        }
+        return .object([
+            ("model", .string(entry.model)), ("effective_from", .time(entry.effectiveFrom)), ("source", .string(price.source)),
+            ("tiers", .object(tiers)),
+            ("max_input_tokens", entry.maxInputTokens.map(JSONOutput.int) ?? .null),
+            ("max_output_tokens", entry.maxOutputTokens.map(JSONOutput.int) ?? .null),
+        ])
+    }
+
+    /// What `prices set` did: whether the entry was added (false: the same entry was already
+    /// there, nothing written) and the entry.
+    public static func priceSet(_ price: ListedPrice, added: Bool) -> JSONOutput {
+        .object([("added", .bool(added)), ("price", JSONDocument.price(price))])
+    }
+
+    /// A spend alert as statements and balances list it.
+    public static func alert(_ alert: LimitAlert) -> JSONOutput {
+        .object([
+            ("alert", .string(alert.code)), ("limit_usd", .money(alert.limit)), ("month_to_date_usd", .money(alert.monthToDate)),
+            ("at", .time(alert.at)), ("request_id", .string(alert.requestID)),
+        ])
+    }
+}

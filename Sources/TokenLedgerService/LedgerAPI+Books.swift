@@ -1,0 +1,131 @@
+import Foundation
+import OpenAPIRuntime
+import TokenLedger
+import TokenLedgerCore
+
+/// The books routes: price changes and imports, usage imports, monthly reports, statements,
+/// reconciliation and the FOCUS export. Each does what its CLI command does, through the same
+/// library calls, and answers the document the command prints with `--format json`
+/// (``JSONDocument``): the service adds transport, not rules.
+///
+/// Writes go through the group commit, one savepoint each (a refused one writes nothing);
+/// reads run on a thread of their own. A route that takes a file writes the body to disk as it
+/// arrives (``Upload``) and hands the library the file, as the CLI does.
+extension LedgerAPI {
+    // MARK: Prices
+
+    func setPrice(_ input: Operations.SetPrice.Input) async throws -> Operations.SetPrice.Output {
+        guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
+        try Caller.require(.setPrices)
+        let entry = try Wire.price(body).entry
+        let added = try await writer.submit { try $0.setPrice(entry) }
+        let document = JSONDocument.priceSet(ListedPrice(entry: entry, source: "manual"), added: added)
+        return .created(.init(headers: .init(idempotentReplayed: Self.replayed(!added)), body: .json(LedgerDocument(document))))
+    }
+
+    func importPrices(_ input: Operations.ImportPrices.Input) async throws -> Operations.ImportPrices.Output {
+        try Caller.require(.importPrices)
+        let effectiveFrom = try Wire.time(input.query.effectiveFrom, field: "effective_from")
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the catalog as the body") }
+        let upload = try await receive(body, name: input.query.file)
+        defer { upload.remove() }
+        do {
+            let catalog = try await Blocking.run { try LiteLLMCatalog.read(contentsOf: upload.path) }
+            let summary = try await writer.submit { try $0.importPrices(catalog, effectiveFrom: effectiveFrom) }
+            return .created(.init(body: .json(LedgerDocument(JSONDocument.priceImport(summary, file: upload.name)))))
+        } catch {
+            throw upload.naming(error)
+        }
+    }
+
+    // MARK: Usage
+
+    func importUsage(_ input: Operations.ImportUsage.Input) async throws -> Operations.ImportUsage.Output {
+        let query = input.query
+        try Caller.require(.importUsage, account: query.account)
+        guard let format = UsageImportFormat(rawValue: query.inputFormat.rawValue) else {
+            throw Problem.badInput("input_format: '\(query.inputFormat.rawValue)' is not a usage format", field: "input_format")
+        }
+        let options: UsageImportOptions
+        let columnMap: [String: String]
+        do {
+            options = UsageImportOptions(
+                account: query.account, model: query.model, timeScale: try query.timeScale.map(TimeScale.init(parsing:)) ?? .identity,
+                start: try Wire.optionalTime(query.start, field: "start"), skipBad: query.skipBad ?? false)
+            columnMap = try query.map.map(UsageImport.columnMap(parsing:)) ?? [:]
+        } catch {
+            throw Wire.parameter(error)
+        }
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the usage file as the body") }
+        let upload = try await receive(body, name: query.file)
+        defer { upload.remove() }
+        do {
+            var summary = try await writer.submit { ledger in
+                try ledger.importUsage(file: upload.path, format: format, columnMap: columnMap, options: options)
+            }
+            summary.file = upload.name
+            return .created(.init(body: .json(LedgerDocument(JSONDocument.usageImport(summary)))))
+        } catch {
+            throw Wire.parameter(upload.naming(error))
+        }
+    }
+
+    // MARK: Books
+
+    func getMonthlyReport(_ input: Operations.GetMonthlyReport.Input) async throws -> Operations.GetMonthlyReport.Output {
+        let query = input.query
+        let account = try Caller.scope(.report, account: query.account)
+        let month = try Wire.month(query.month, field: "month")
+        let keys = try ReportKey.keys(parsing: query.by.map { [$0] } ?? [], field: "by")
+        let report = try await Blocking.run { [ledger] in try ledger.monthlyReport(account: account, month: month, by: keys) }
+        return .ok(.init(body: .json(LedgerDocument(JSONDocument.monthlyReport(report)))))
+    }
+
+    func getStatement(_ input: Operations.GetStatement.Input) async throws -> Operations.GetStatement.Output {
+        let account = input.path.account
+        try Caller.require(.statement, account: account)
+        let time = try Wire.time(input.query.at, field: "at")
+        let month = try input.query.month.map { try Wire.month($0, field: "month") } ?? time
+        let statement = try await Blocking.run { [ledger] in try ledger.statement(of: account, month: month, now: time) }
+        return .ok(.init(body: .json(LedgerDocument(JSONDocument.statement(statement)))))
+    }
+
+    func reconcile(_ input: Operations.Reconcile.Input) async throws -> Operations.Reconcile.Output {
+        let query = input.query
+        try Caller.require(.reconcile, account: query.account)
+        let tolerance = try Wire.optionalMoney(query.toleranceUsd, field: "tolerance_usd") ?? Reconciliation.defaultTolerance
+        guard tolerance >= .zero else { throw Problem.badInput("tolerance_usd must not be negative", field: "tolerance_usd") }
+        let granularity = query.by.flatMap { ReconciliationGranularity(rawValue: $0.rawValue) } ?? .day
+        guard case .any(let body) = input.body else { throw Problem.badInput("expected the cost data as the body") }
+        let upload = try await receive(body, name: query.file)
+        defer { upload.remove() }
+        do {
+            let request = ReconcileRequest(costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity)
+            let report = try await Blocking.run { [ledger] in try ledger.reconcile(request) }
+            return .ok(.init(body: .json(LedgerDocument(JSONDocument.reconciliation(report, account: query.account)))))
+        } catch {
+            throw upload.naming(error)
+        }
+    }
+
+    func exportFocus(_ input: Operations.ExportFocus.Input) async throws -> Operations.ExportFocus.Output {
+        let query = input.query
+        let account = try Caller.scope(.exportFocus, account: query.account)
+        let month = try Timestamp(parsingMonth: query.month, field: "month")
+        let provider = query.provider ?? FocusReport.defaultProvider
+        let rows = try await Blocking.run { [ledger] in try ledger.focusRows(account: account, month: month, provider: provider) }
+        let wantsJSON = input.headers.accept.sortedByQuality().first { $0.contentType == .json || $0.contentType == .csv }?.contentType == .json
+        if wantsJSON { return .ok(.init(body: .json(LedgerDocument(JSONDocument.focus(month: month, rows: rows))))) }
+        // The CLI's output byte for byte: the rows as RFC 4180 CSV, and the line end `print` adds.
+        let text = CSVText.render(header: FocusReport.columns, rows: rows.map { $0.map { $0 ?? "" } }) + "\n"
+        return .ok(.init(body: .csv(HTTPBody(text))))
+    }
+
+    // MARK: Uploads
+
+    /// The body of a route that takes a file, written beside the ledger.
+    private func receive(_ body: HTTPBody, name: String?) async throws -> Upload {
+        let folder = (ledger.path as NSString).deletingLastPathComponent
+        return try await Upload.receive(body, name: name, folder: folder.isEmpty ? "." : folder)
+    }
+}
