@@ -8,6 +8,8 @@ import TokenLedgerCore
 /// - `Pricing`: `PriceEntry.cost(of:tier:)` alone, at least 10 million usages per second;
 /// - `Charge: one durable transaction each`: `Ledger.charge(_:)`, at least 20,000 per second
 ///   (beside `Raw SQLite: one durable commit each` for what the disk allows);
+/// - `Charge: groups of 64, …`: `Ledger.group` as the service's writer runs it, the in-process
+///   figure beside `scripts/load-service`'s over HTTP;
 /// - `Import: N rows`: `Ledger.importUsage` of the bundled Azure trace repeated into an on-disk
 ///   WAL ledger, at least 100,000 charges per second and at least half of
 ///   `Raw SQLite: N rows` (plain inserts of the same rows into the same tables);
@@ -59,6 +61,30 @@ func durableChargeBenchmarks() {
                 account: BenchmarkFixture.account, model: BenchmarkFixture.model, input: Int64(500 + number % 1_000), cached: 0,
                 output: Int64(50 + number % 300), requestID: "bench_\(number)", at: Timestamp(milliseconds: BenchmarkFixture.startMilliseconds + Int64(number)))
             blackHole(try ledger.charge(request))
+        }
+    }
+    // The service's writer in process: what `tokenledger serve` does with single charges under
+    // load (its queue hands `Ledger.group` the charges that wait, one savepoint each, one commit
+    // per group), without HTTP; `scripts/load-service` measures the same over loopback.
+    Benchmark("Charge: groups of 64, one durable transaction each", configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo)) {
+        benchmark in
+        let ledger = BenchmarkFixture.chargeLedger
+        let count = benchmark.scaledIterations.count
+        let start = BenchmarkFixture.nextChargeNumbers(count)
+        var first = 0
+        while first < count {
+            let numbers = (start + first)..<(start + min(first + 64, count))
+            let operations = numbers.map { number in
+                { (ledger: Ledger) throws -> ChargeReceipt in
+                    try ledger.charge(
+                        ChargeRequest(
+                            account: BenchmarkFixture.account, model: BenchmarkFixture.model, input: Int64(500 + number % 1_000), cached: 0,
+                            output: Int64(50 + number % 300), requestID: "bench_\(number)",
+                            at: Timestamp(milliseconds: BenchmarkFixture.startMilliseconds + Int64(number))))
+                }
+            }
+            blackHole(try ledger.group(operations))
+            first += 64
         }
     }
     // Opt-in (TOKENLEDGER_BENCHMARK_RAW_COMMITS=1): run after the other suites in one process its

@@ -48,6 +48,7 @@ struct ServeCommand: ParsableCommand {
         } catch let refusal as ServeRefusal {
             throw LedgerError(.locked, path: path, detail: refusal.description)
         }
+        LedgerServer.runTasksOnEventLoops()
         let host = self.host
         let port = self.port
         let outcome = Locked<Result<Void, any Error>?>(nil)
