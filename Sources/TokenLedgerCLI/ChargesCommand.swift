@@ -88,7 +88,7 @@ enum ChargesRendering {
         let csv = Table(
             columns: columns,
             rows: page.charges.map { charge in
-                JSONDocument.recordedCharge(charge).fields.map(\.1.cell)
+                JSONDocument.chargeEntry(charge).fields.map(\.1.cell)
             })
         return Rendered(json: JSONDocument.chargePage(page), table: text, csv: csv, markdown: table.markdown())
     }

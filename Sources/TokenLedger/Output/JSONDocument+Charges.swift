@@ -3,12 +3,12 @@ import TokenLedgerCore
 extension JSONDocument {
     /// One recorded charge: its request id, account, model, tier, band, tokens, cost, time,
     /// the balance after it as recorded, its attribution and its price entry's time.
-    public static func recordedCharge(_ charge: RecordedCharge) -> JSONOutput {
-        .object(recordedChargeFields(charge))
+    public static func chargeEntry(_ charge: ChargeEntry) -> JSONOutput {
+        .object(chargeEntryFields(charge))
     }
 
-    /// The fields of ``recordedCharge(_:)``, for documents that add their own.
-    static func recordedChargeFields(_ charge: RecordedCharge) -> [(String, JSONOutput)] {
+    /// The fields of ``chargeEntry(_:)``, for documents that add their own.
+    static func chargeEntryFields(_ charge: ChargeEntry) -> [(String, JSONOutput)] {
         [
             ("id", .string(charge.id)), ("account", .string(charge.account)), ("at", .time(charge.at)), ("model", .string(charge.model)),
             ("tier", .string(charge.tier.rawValue)), ("band", .string(charge.band.rawValue)), ("requests", .int(charge.requests)),
@@ -21,7 +21,7 @@ extension JSONDocument {
 
     /// A page of charges and the cursor of the next (`next_after`, null on the last page).
     public static func chargePage(_ page: ChargePage) -> JSONOutput {
-        .object([("charges", .array(page.charges.map(recordedCharge))), ("next_after", .optional(page.next))])
+        .object([("charges", .array(page.charges.map(chargeEntry))), ("next_after", .optional(page.next))])
     }
 
     /// A charge worked out: the charge, the price entry that priced it, one line per token class
@@ -49,7 +49,7 @@ extension JSONDocument {
                 ])
             } ?? .null
         return .object(
-            recordedChargeFields(detail.charge) + [
+            chargeEntryFields(detail.charge) + [
                 (
                     "price",
                     .object([

@@ -58,7 +58,7 @@ public struct ChargeQuery: Sendable, Hashable {
 }
 
 /// One recorded charge: a usage row of the journal.
-public struct RecordedCharge: Sendable, Hashable {
+public struct ChargeEntry: Sendable, Hashable {
     /// The request id.
     public var id: String
     public var account: String
@@ -81,7 +81,7 @@ public struct RecordedCharge: Sendable, Hashable {
 
 /// A page of charges, and the cursor of the next page.
 public struct ChargePage: Sendable, Hashable {
-    public var charges: [RecordedCharge]
+    public var charges: [ChargeEntry]
     /// The request id to pass as ``ChargeQuery/after`` for the next page; nil on the last page.
     public var next: String?
 }
@@ -99,7 +99,7 @@ public struct LotDraw: Sendable, Hashable {
 /// A charge worked out: its price entry, tokens × rates = cost per class, the lots that paid it,
 /// the overdraft, the balance after and the recharge it caused.
 public struct ChargeDetail: Sendable, Hashable {
-    public var charge: RecordedCharge
+    public var charge: ChargeEntry
     /// The price entry that priced it, and where the entry came from (`default`, `manual`, `litellm`).
     public var price: PriceEntry
     public var priceSource: String
@@ -168,7 +168,7 @@ extension Ledger {
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
                     """, arguments: StatementArguments(arguments + [(query.limit + 1).databaseValue]))
-            let charges = try rows.prefix(query.limit).map(RecordedCharge.init(row:))
+            let charges = try rows.prefix(query.limit).map(ChargeEntry.init(row:))
             return ChargePage(charges: charges, next: rows.count > query.limit ? charges.last?.id : nil)
         }
     }
@@ -187,7 +187,7 @@ extension Ledger {
                     WHERE u.request_id = ?
                     """, [requestID])
             else { throw ChargeLookupRefusal.unknownCharge(requestID) }
-            let charge = try RecordedCharge(row: row)
+            let charge = try ChargeEntry(row: row)
             let usageID: Int64 = row["usage_id"]
             let price = try priceCache.entry(id: row["price_entry_id"], db: db)
             let cost = Cost.of(charge.usage, at: price.resolvedRates(tier: charge.tier, band: charge.band) ?? .free, band: charge.band)
@@ -196,7 +196,7 @@ extension Ledger {
                 charge: charge, price: price, priceSource: row["source"], lines: cost.lines(of: charge.usage, recorded: charge.cost),
                 exactFemtos: cost.exactFemtos, repriced: cost.total, draws: draws,
                 overdraft: charge.cost - draws.reduce(.zero) { $0 + $1.amount },
-                recharge: try Ledger.rechargeAttempts(.causedBy(usageID), db: db).first)
+                recharge: try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first)
         }
     }
 
@@ -221,7 +221,7 @@ extension Ledger {
     }
 }
 
-extension RecordedCharge {
+extension ChargeEntry {
     /// A charge from a usage row joined with its account's name and its price entry's time.
     init(row: Row) throws {
         guard let tier = ServiceTier(rawValue: row["service_tier"]), let band = PriceBand(rawValue: row["band"]) else {
