@@ -66,7 +66,10 @@ struct BalanceCommand: ParsableCommand {
                 ("alerts", .array(report.alerts.map(LimitRender.json))),
             ]),
             table: text, csv: csv(report),
-            markdown: Markdown.table(header: ["field", "value"], rows: figures(report).map { [$0.0, $0.1.decimalString] }, rightAligned: [1]) + "\n\n"
+            markdown: Markdown.table(
+                header: ["figure", "amount"],
+                rows: zip(["balance", "available", "reserved", "month to date"], figures(report)).map { [$0, $1.1.displayString] }, rightAligned: [1])
+                + "\n\n"
                 + (report.lots.isEmpty ? "No credit lots with credit remaining." : lots.markdown()))
     }
 
