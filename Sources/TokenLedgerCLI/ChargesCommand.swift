@@ -96,7 +96,8 @@ enum ChargesRendering {
     static func render(_ detail: ChargeDetail) -> Rendered {
         let charge = detail.charge
         var facts: [(String, String)] = [
-            ("account", charge.account), ("model", "\(charge.model) (\(charge.tier.rawValue) tier, \(charge.band.rawValue.replacingOccurrences(of: "_", with: "-")) band)"),
+            ("account", charge.account),
+            ("model", "\(charge.model) (\(charge.tier.rawValue) tier, \(charge.band.rawValue.replacingOccurrences(of: "_", with: "-")) band)"),
             ("priced by", "the \(detail.price.model) entry effective from \(detail.price.effectiveFrom.iso8601) (\(detail.priceSource))"),
         ]
         if charge.requests > 1 { facts.append(("requests", charge.requests.grouped)) }
@@ -122,8 +123,11 @@ enum ChargesRendering {
             text += Table(
                 columns: ["lot", "created", "expires", "amount"],
                 rows: detail.draws.map { draw in
-                    [[draw.lotKind.rawValue, draw.lotReference].compactMap { $0 }.joined(separator: " "), draw.lotCreatedAt.iso8601, draw.lotExpiresAt.iso8601,
-                     draw.amount.displayString]
+                    [
+                        [draw.lotKind.rawValue, draw.lotReference].compactMap { $0 }.joined(separator: " "), draw.lotCreatedAt.iso8601,
+                        draw.lotExpiresAt.iso8601,
+                        draw.amount.displayString,
+                    ]
                 }, rightAligned: [3]
             ).rendered()
         }

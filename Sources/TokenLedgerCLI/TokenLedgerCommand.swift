@@ -16,7 +16,8 @@ struct TokenLedgerCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
-            BalanceCommand.self, ChargesCommand.self, JournalCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
+            BalanceCommand.self, ChargesCommand.self, JournalCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self,
+            SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
             ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
             StressChargeCommand.self,

@@ -15,7 +15,8 @@ struct ChargeQueryTests {
         _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(20), at: utc(2026, 1, 2), id: "pay-1"))
         _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(5), at: utc(2026, 1, 2), expiresAt: utc(2026, 2, 1), id: "welcome"))
         let charges: [ChargeRequest] = [
-            ChargeRequest(account: "acme", model: "gpt-4o", input: 1_200, cached: 200, output: 300, project: "search", requestID: "a-1", at: utc(2026, 1, 3, 10)),
+            ChargeRequest(
+                account: "acme", model: "gpt-4o", input: 1_200, cached: 200, output: 300, project: "search", requestID: "a-1", at: utc(2026, 1, 3, 10)),
             ChargeRequest(
                 account: "acme", model: "o3", tier: .flex, input: 10_000, output: 2_000, project: "search", user: "u-7", requestID: "a-2",
                 at: utc(2026, 1, 3, 11)),

@@ -70,7 +70,8 @@ struct HistoricalBalanceTests {
             let ledger = fixture.ledger
             try addCentModel(ledger)
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
-            _ = try ledger.reserve(ReservationRequest(account: "acme", model: centModel, input: 100, maxOutput: 100, id: "r", at: utc(2026, 1, 2), expiresInSeconds: 86_400))
+            _ = try ledger.reserve(
+                ReservationRequest(account: "acme", model: centModel, input: 100, maxOutput: 100, id: "r", at: utc(2026, 1, 2), expiresInSeconds: 86_400))
             _ = try ledger.void(VoidRequest(reservation: "r", at: utc(2026, 1, 2, 18)))
             #expect(try ledger.balance(of: "acme", at: utc(2026, 1, 1, 12)).reserved == .zero)
             #expect(try ledger.balance(of: "acme", at: utc(2026, 1, 2, 12)).reserved == .usd(2))
