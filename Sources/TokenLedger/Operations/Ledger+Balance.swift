@@ -128,10 +128,12 @@ extension Ledger {
                 """, [accountID, time.milliseconds]) ?? 0)
     }
 
-    /// The account's lots created at or before `time` and not expired by then, each with what
-    /// remained of it at `time`: what remains now plus what was drawn from it after `time` (by
-    /// transfers and by charges). Lots with nothing left are included.
-    static func lots(accountID: Int64, at time: Timestamp, db: Database) throws -> [Lot] {
+    /// The account's lots created at or before `time` that expire after `expiringAfter` (by
+    /// default `time`: those live then), soonest expiry first, each with what remained of it at
+    /// `time`: what remains now plus what was drawn from it after `time` (by transfers and by
+    /// charges). Lots with nothing left are included.
+    static func lots(accountID: Int64, at time: Timestamp, expiringAfter: Timestamp? = nil, db: Database) throws -> [Lot] {
+        // One pass over the charges after `time` (none for the present), not one per lot.
         try db.rows(
             """
             WITH drawn_by_usage AS MATERIALIZED (
@@ -143,8 +145,9 @@ extension Ledger {
                  + coalesce((SELECT nanos FROM drawn_by_usage d WHERE d.lot_id = l.id), 0)
                  + coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
                              WHERE x.lot_id = l.id AND u.occurred_at_ms > ?2), 0) AS remaining_nanos
-            FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms <= ?2 AND l.expires_at_ms > ?2
-            """, [accountID, time.milliseconds]
+            FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms <= ?2 AND l.expires_at_ms > ?3
+            ORDER BY l.expires_at_ms, l.id
+            """, [accountID, time.milliseconds, (expiringAfter ?? time).milliseconds]
         ).map(Lot.init(row:))
     }
 
