@@ -91,13 +91,15 @@ public final class Ledger: Sendable {
     ) throws -> Ledger {
         var access = Access.readWrite
         var stamp: FileStamp?
+        var isLedger = false
         if try examine(path: path) == .absent {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
             try createOwnerOnlyFile(at: path)
         } else {
             access = Self.access(toExisting: path)
             stamp = access == .immutable ? FileStamp(path: path) : nil
-            if try inspect(path: path, create: create, options: options, access: access) != .ledger {
+            isLedger = try inspect(path: path, create: create, options: options, access: access) == .ledger
+            if !isLedger {
                 guard access == .readWrite else {
                     throw LedgerError(.readOnly, path: path, detail: "this user may not write it, so init cannot make it a ledger")
                 }
@@ -107,7 +109,7 @@ public final class Ledger: Sendable {
         do {
             let name = sqliteName(path, access: access)
             // Held open until the pool is: the log it wrote must outlive the pool's opening.
-            let log = access == .readWrite ? try keepLog(path: path, name: name, options: options) : nil
+            let log = access == .readWrite && isLedger ? try keepLog(path: path, name: name, options: options) : nil
             var pool = try DatabasePool(path: name, configuration: configuration(options, readOnly: access != .readWrite))
             try log?.close()
             if try migrate(pool, path: path, access: access) {
@@ -122,7 +124,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Makes sure a ledger in WAL mode has a write-ahead log that is not empty before GRDB opens
+    /// Makes sure a ledger (of any version) in WAL mode has a write-ahead log that is not empty before GRDB opens
     /// its pool, without changing the file; returns the connection that wrote it (nil when there
     /// was nothing to do), which must stay open until the pool is.
     ///
