@@ -20,9 +20,13 @@ extension AccountCommand {
                     json: .object([("accounts", .array(accounts.map(AccountCommand.json)))]),
                     table: accounts.isEmpty ? "No accounts yet: create one with `tokenledger account create NAME`." : table.rendered(),
                     csv: Table(
-                        columns: ["account", "balance_usd", "max_purchase_usd", "overdraft_usd", "created_at"],
+                        // overdraft_usd (deprecated) is the allowance; overdraft_allowance_usd, appended, names it.
+                        columns: ["account", "balance_usd", "max_purchase_usd", "overdraft_usd", "created_at", "overdraft_allowance_usd"],
                         rows: accounts.map {
-                            [$0.name, $0.balance.decimalString, $0.maximumPurchase.decimalString, $0.overdraftAllowance.decimalString, $0.createdAt.iso8601]
+                            [
+                                $0.name, $0.balance.decimalString, $0.maximumPurchase.decimalString, $0.overdraftAllowance.decimalString,
+                                $0.createdAt.iso8601, $0.overdraftAllowance.decimalString,
+                            ]
                         })))
         }
     }

@@ -65,11 +65,33 @@ struct BalanceCommand: ParsableCommand {
                 ("limits", .array(report.limits.map(LimitRender.json))),
                 ("alerts", .array(report.alerts.map(LimitRender.json))),
             ]),
-            table: text,
-            csv: Table(
-                columns: ["account", "kind", "remaining_usd", "original_usd", "created_at", "expires_at"],
-                rows: report.lots.map {
-                    [report.account, $0.kind.rawValue, $0.remaining.decimalString, $0.original.decimalString, $0.createdAt.iso8601, $0.expiresAt.iso8601]
-                }))
+            table: text, csv: csv(report),
+            markdown: Markdown.table(
+                header: ["figure", "amount"],
+                rows: zip(["balance", "available", "reserved", "month to date"], figures(report)).map { [$0, $1.1.displayString] }, rightAligned: [1])
+                + "\n\n"
+                + (report.lots.isEmpty ? "No credit lots with credit remaining." : lots.markdown()))
+    }
+
+    /// The figures every CSV row and the Markdown summary carry.
+    static func figures(_ report: BalanceReport) -> [(String, Money)] {
+        [
+            ("balance_usd", report.balance), ("available_usd", report.available), ("reserved_usd", report.reserved),
+            ("month_to_date_usd", report.monthToDate),
+        ]
+    }
+
+    /// One row per lot (the lot's columns first, as before the figures were added), each with
+    /// the account's figures after them; one row with empty lot columns when no lot holds credit,
+    /// so that the balance is always there.
+    static func csv(_ report: BalanceReport) -> Table {
+        let figures = figures(report)
+        let lotRows: [[String]] =
+            report.lots.isEmpty
+            ? [["", "", "", "", ""]]
+            : report.lots.map { [$0.kind.rawValue, $0.remaining.decimalString, $0.original.decimalString, $0.createdAt.iso8601, $0.expiresAt.iso8601] }
+        return Table(
+            columns: ["account", "kind", "remaining_usd", "original_usd", "created_at", "expires_at", "at"] + figures.map(\.0),
+            rows: lotRows.map { [report.account] + $0 + [report.at.iso8601] + figures.map(\.1.decimalString) })
     }
 }

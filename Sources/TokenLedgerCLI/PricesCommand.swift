@@ -9,35 +9,47 @@ struct PricesCommand: ParsableCommand {
 
     static func json(_ price: ListedPrice) -> JSON { JSONDocument.price(price) }
 
+    /// The bands an entry prices: the standard one, and the long-context one when it has a threshold.
+    static func bands(_ entry: PriceEntry) -> [PriceBand] {
+        entry.longContextThresholdTokens == nil ? [.standard] : [.standard, .longContext]
+    }
+
+    /// One table row and one CSV row per tier and band an entry prices: the long-context band's
+    /// rows name its threshold (`above 272,000`: input tokens of a request).
     static func render(_ prices: [ListedPrice]) -> Rendered {
         var rows: [[String]] = []
         var csvRows: [[String]] = []
         for price in prices {
-            for tier in ServiceTier.allCases {
-                guard let rates = price.entry.resolvedRates(tier: tier) else { continue }
-                rows.append([
-                    price.entry.model, tier.rawValue, price.entry.effectiveFrom.dateString, Money.perMillion(rates.input),
-                    Money.perMillion(rates.cachedInput), Money.perMillion(rates.cacheWrite), Money.perMillion(rates.output),
-                    price.entry.maxInputTokens.map { $0.grouped } ?? "-", price.entry.maxOutputTokens.map { $0.grouped } ?? "-",
-                ])
-                csvRows.append([
-                    price.entry.model, tier.rawValue, price.entry.effectiveFrom.iso8601, Money(nanos: rates.input).decimalString,
-                    Money(nanos: rates.cachedInput).decimalString, Money(nanos: rates.cacheWrite).decimalString,
-                    Money(nanos: rates.output).decimalString, price.entry.maxInputTokens.map { String($0) } ?? "",
-                    price.entry.maxOutputTokens.map { String($0) } ?? "", price.source,
-                ])
+            let entry = price.entry
+            for band in bands(entry) {
+                for tier in ServiceTier.allCases {
+                    guard let rates = entry.resolvedRates(tier: tier, band: band) else { continue }
+                    let threshold = entry.longContextThresholdTokens
+                    rows.append([
+                        entry.model, tier.rawValue, band == .standard ? "standard" : "above \(threshold?.grouped ?? "-")", entry.effectiveFrom.dateString,
+                        Money.perMillion(rates.input), Money.perMillion(rates.cachedInput), Money.perMillion(rates.cacheWrite),
+                        Money.perMillion(rates.output), entry.maxInputTokens.map { $0.grouped } ?? "-", entry.maxOutputTokens.map { $0.grouped } ?? "-",
+                    ])
+                    csvRows.append([
+                        entry.model, tier.rawValue, entry.effectiveFrom.iso8601, Money(nanos: rates.input).decimalString,
+                        Money(nanos: rates.cachedInput).decimalString, Money(nanos: rates.cacheWrite).decimalString,
+                        Money(nanos: rates.output).decimalString, entry.maxInputTokens.map { String($0) } ?? "",
+                        entry.maxOutputTokens.map { String($0) } ?? "", price.source, band.rawValue, threshold.map { String($0) } ?? "",
+                    ])
+                }
             }
         }
         let table = Table(
-            columns: ["model", "tier", "effective", "input/M", "cached/M", "cache write/M", "output/M", "max input", "max output"],
-            rows: rows, rightAligned: [3, 4, 5, 6, 7, 8])
+            columns: ["model", "tier", "band", "effective", "input/M", "cached/M", "cache write/M", "output/M", "max input", "max output"],
+            rows: rows, rightAligned: [4, 5, 6, 7, 8, 9])
         return Rendered(
             json: .object([("prices", .array(prices.map(json)))]),
             table: prices.isEmpty ? "No prices found." : table.rendered(),
             csv: Table(
                 columns: [
                     "model", "tier", "effective_from", "input_usd_per_million", "cached_input_usd_per_million",
-                    "cache_write_usd_per_million", "output_usd_per_million", "max_input_tokens", "max_output_tokens", "source",
+                    "cache_write_usd_per_million", "output_usd_per_million", "max_input_tokens", "max_output_tokens", "source", "band",
+                    "long_context_threshold_tokens",
                 ],
                 rows: csvRows))
     }

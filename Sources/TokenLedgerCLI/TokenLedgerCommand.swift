@@ -16,7 +16,8 @@ struct TokenLedgerCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
-            BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
+            BalanceCommand.self, ChargesCommand.self, JournalCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self,
+            SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
             ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
             StressChargeCommand.self,
@@ -31,11 +32,7 @@ struct TokenLedgerCommand: ParsableCommand {
         do {
             if let invalid = RawArguments.invalidUTF8() { throw invalid }
             let arguments = Array(CommandLine.arguments.dropFirst())
-            if let first = arguments.first, !first.hasPrefix("-"), first != "help",
-                !configuration.subcommands.contains(where: { $0._commandName == first })
-            {
-                throw ValidationError("unknown command '\(first)'; see `tokenledger --help` for the commands")
-            }
+            try checkCommandNames(arguments)
             var command = try parseAsRoot(Self.negativeAmountsLast(arguments))
             try command.run()
         } catch {
@@ -45,6 +42,24 @@ struct TokenLedgerCommand: ParsableCommand {
 }
 
 extension TokenLedgerCommand {
+    /// Refuses an unknown command or subcommand named at the start of `arguments` (`tokenledger
+    /// nonsense`, `tokenledger export journal`) before the parser sees it: the parser would take
+    /// `export journal --help` for `export --help` and print the help of `export`.
+    static func checkCommandNames(_ arguments: [String]) throws {
+        var command: any ParsableCommand.Type = TokenLedgerCommand.self
+        var path = "tokenledger"
+        for argument in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !argument.hasPrefix("-"), argument != "help" else { return }
+            guard let next = subcommands.first(where: { $0._commandName == argument || $0.configuration.aliases.contains(argument) }) else {
+                let named = path == "tokenledger" ? argument : path.dropFirst("tokenledger ".count) + " " + argument
+                throw ValidationError("unknown command '\(named)'; see `\(path) --help` for the commands")
+            }
+            command = next
+            path += " " + next._commandName
+        }
+    }
+
     /// The commands whose last positional argument is an amount (`purchase ACCOUNT USD`).
     static let amountCommands: Set<String> = [PurchaseCommand._commandName, GrantCommand._commandName]
 

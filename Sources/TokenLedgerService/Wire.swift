@@ -102,16 +102,20 @@ enum Wire {
 
     static func price(_ price: ListedPrice) -> Components.Schemas.PriceEntry {
         let entry = price.entry
-        var tiers: [String: Components.Schemas.TokenRates] = [:]
-        for tier in ServiceTier.allCases {
-            guard let rates = entry.resolvedRates(tier: tier) else { continue }
-            tiers[tier.rawValue] = Components.Schemas.TokenRates(
-                inputUsdPerMillion: Money(nanos: rates.input).decimalString, cachedInputUsdPerMillion: Money(nanos: rates.cachedInput).decimalString,
-                cacheWriteUsdPerMillion: Money(nanos: rates.cacheWrite).decimalString, outputUsdPerMillion: Money(nanos: rates.output).decimalString)
+        func tiers(_ band: PriceBand) -> [String: Components.Schemas.TokenRates] {
+            var tiers: [String: Components.Schemas.TokenRates] = [:]
+            for tier in ServiceTier.allCases {
+                guard let rates = entry.resolvedRates(tier: tier, band: band) else { continue }
+                tiers[tier.rawValue] = Components.Schemas.TokenRates(
+                    inputUsdPerMillion: Money(nanos: rates.input).decimalString, cachedInputUsdPerMillion: Money(nanos: rates.cachedInput).decimalString,
+                    cacheWriteUsdPerMillion: Money(nanos: rates.cacheWrite).decimalString, outputUsdPerMillion: Money(nanos: rates.output).decimalString)
+            }
+            return tiers
         }
         return Components.Schemas.PriceEntry(
-            model: entry.model, effectiveFrom: entry.effectiveFrom.iso8601, source: price.source, tiers: .init(additionalProperties: tiers),
-            maxInputTokens: entry.maxInputTokens, maxOutputTokens: entry.maxOutputTokens)
+            model: entry.model, effectiveFrom: entry.effectiveFrom.iso8601, source: price.source, tiers: .init(additionalProperties: tiers(.standard)),
+            maxInputTokens: entry.maxInputTokens, maxOutputTokens: entry.maxOutputTokens, longContextThresholdTokens: entry.longContextThresholdTokens,
+            longContextTiers: .init(additionalProperties: entry.longContextThresholdTokens == nil ? [:] : tiers(.longContext)))
     }
 }
 

@@ -38,6 +38,7 @@ let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (ReservationRefusal.insufficientBalance(hold: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
     (ReservationCloseRefusal.invalidID("it is empty"), "invalid_id", true),
     (ReservationCloseRefusal.unknownReservation("r1"), "unknown_reservation", false),
+    (ChargeLookupRefusal.unknownCharge("req-1"), "unknown_charge", false),
     (ReservationCloseRefusal.idConflict("s1"), "id_conflict", false),
     (ReservationCloseRefusal.alreadySettled("r1"), "reservation_settled", false),
     (ReservationCloseRefusal.voided("r1"), "reservation_voided", false),

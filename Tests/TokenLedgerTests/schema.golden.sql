@@ -27,6 +27,9 @@ CREATE INDEX transfer_by_credit_account ON transfer(credit_account_id, occurred_
 -- index transfer_by_debit_account on transfer
 CREATE INDEX transfer_by_debit_account ON transfer(debit_account_id, occurred_at_ms);
 
+-- index usage_by_account_time on usage
+CREATE INDEX usage_by_account_time ON usage(account_id, occurred_at_ms);
+
 -- table account on account
 CREATE TABLE account (
     id INTEGER PRIMARY KEY,

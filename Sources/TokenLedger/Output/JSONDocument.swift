@@ -56,28 +56,32 @@ public enum JSONDocument {
     }
 
     /// One price entry: its model, time, source, the rates of each tier it prices (USD per
-    /// million tokens) and its context window.
+    /// million tokens), its context window, and the long-context band: the input tokens above
+    /// which a request is billed at it and its rates per tier (none without a threshold).
     public static func price(_ price: ListedPrice) -> JSONOutput {
         let entry = price.entry
-        var tiers: [(String, JSONOutput)] = []
-        for tier in ServiceTier.allCases {
-            guard let rates = entry.resolvedRates(tier: tier) else { continue }
-            tiers.append(
-                (
-                    tier.rawValue,
-                    .object([
-                        ("input_usd_per_million", .money(Money(nanos: rates.input))),
-                        ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
-                        ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
-                        ("output_usd_per_million", .money(Money(nanos: rates.output))),
-                    ])
-                ))
+        func tiers(_ band: PriceBand) -> JSONOutput {
+            .object(
+                ServiceTier.allCases.compactMap { tier in
+                    guard let rates = entry.resolvedRates(tier: tier, band: band) else { return nil }
+                    return (
+                        tier.rawValue,
+                        .object([
+                            ("input_usd_per_million", .money(Money(nanos: rates.input))),
+                            ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
+                            ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
+                            ("output_usd_per_million", .money(Money(nanos: rates.output))),
+                        ])
+                    )
+                })
         }
         return .object([
             ("model", .string(entry.model)), ("effective_from", .time(entry.effectiveFrom)), ("source", .string(price.source)),
-            ("tiers", .object(tiers)),
+            ("tiers", tiers(.standard)),
             ("max_input_tokens", entry.maxInputTokens.map(JSONOutput.int) ?? .null),
             ("max_output_tokens", entry.maxOutputTokens.map(JSONOutput.int) ?? .null),
+            ("long_context_threshold_tokens", entry.longContextThresholdTokens.map(JSONOutput.int) ?? .null),
+            ("long_context_tiers", entry.longContextThresholdTokens == nil ? .object([]) : tiers(.longContext)),
         ])
     }
 

@@ -127,28 +127,11 @@ extension Ledger {
     }
 
     /// The account's lots created before `to` that were live at some time in `[from, to)` or
-    /// still hold credit, with what remained of each at `to`: what remains now plus what was
-    /// drawn from it at or after `to` (by transfers and by charges). Soonest expiry first.
+    /// still hold credit, with what remained of each at `to` (``lots(accountID:at:expiringAfter:db:)``
+    /// just before it). Soonest expiry first.
     static func statementLots(accountID: Int64, from: Timestamp, to: Timestamp, db: Database) throws -> [StatementLot] {
-        // One pass over the charges at or after `to` (none for the current month), not one per lot.
-        let rows = try db.rows(
-            """
-            WITH drawn_by_usage AS MATERIALIZED (
-                SELECT lot_id, sum(lot_nanos) AS nanos FROM usage
-                WHERE account_id = ?1 AND occurred_at_ms >= ?3 AND lot_id IS NOT NULL GROUP BY lot_id)
-            SELECT l.kind, l.original_nanos, l.created_at_ms, l.expires_at_ms, l.remaining_nanos
-                 + coalesce((SELECT sum(x.amount_nanos) FROM allocation x JOIN transfer t ON t.id = x.transfer_id
-                             WHERE x.lot_id = l.id AND t.occurred_at_ms >= ?3), 0)
-                 + coalesce((SELECT nanos FROM drawn_by_usage d WHERE d.lot_id = l.id), 0)
-                 + coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
-                             WHERE x.lot_id = l.id AND u.occurred_at_ms >= ?3), 0) AS remaining_at_end
-            FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms < ?3 AND l.expires_at_ms > ?2
-            ORDER BY l.expires_at_ms, l.id
-            """, [accountID, from.milliseconds, to.milliseconds])
-        return rows.compactMap { row in
-            let lot = StatementLot(
-                kind: LotKind(rawValue: row["kind"])!, original: Money(nanos: row["original_nanos"]), remaining: Money(nanos: row["remaining_at_end"]),
-                createdAt: Timestamp(milliseconds: row["created_at_ms"]), expiresAt: Timestamp(milliseconds: row["expires_at_ms"]))
+        try lots(accountID: accountID, at: Timestamp(milliseconds: to.milliseconds - 1), expiringAfter: from, db: db).compactMap { lot in
+            let lot = StatementLot(kind: lot.kind, original: lot.original, remaining: lot.remaining, createdAt: lot.createdAt, expiresAt: lot.expiresAt)
             let touchedThisMonth = lot.createdAt >= from || lot.expiresAt <= to
             return lot.remaining.nanos > 0 || touchedThisMonth ? lot : nil
         }

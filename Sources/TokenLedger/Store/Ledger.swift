@@ -91,13 +91,15 @@ public final class Ledger: Sendable {
     ) throws -> Ledger {
         var access = Access.readWrite
         var stamp: FileStamp?
+        var isLedger = false
         if try examine(path: path) == .absent {
             guard create else { throw LedgerError(.missing, path: path, detail: "no such file") }
             try createOwnerOnlyFile(at: path)
         } else {
             access = Self.access(toExisting: path)
             stamp = access == .immutable ? FileStamp(path: path) : nil
-            if try inspect(path: path, create: create, options: options, access: access) != .ledger {
+            isLedger = try inspect(path: path, create: create, options: options, access: access) == .ledger
+            if !isLedger {
                 guard access == .readWrite else {
                     throw LedgerError(.readOnly, path: path, detail: "this user may not write it, so init cannot make it a ledger")
                 }
@@ -106,7 +108,10 @@ public final class Ledger: Sendable {
         }
         do {
             let name = sqliteName(path, access: access)
+            // Held open until the pool is: the log it wrote must outlive the pool's opening.
+            let log = access == .readWrite && isLedger ? try keepLog(path: path, name: name, options: options) : nil
             var pool = try DatabasePool(path: name, configuration: configuration(options, readOnly: access != .readWrite))
+            try log?.close()
             if try migrate(pool, path: path, access: access) {
                 // A connection keeps the table definitions it parsed before a migration rewrote
                 // one in place (v0004 does): new connections read them all afresh.
@@ -117,6 +122,53 @@ public final class Ledger: Sendable {
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
         }
+    }
+
+    /// Makes sure a ledger (of any version) in WAL mode has a write-ahead log that is not empty before GRDB opens
+    /// its pool, without changing the file; returns the connection that wrote it (nil when there
+    /// was nothing to do), which must stay open until the pool is.
+    ///
+    /// Why: GRDB makes a missing or empty log by creating and dropping a table, which changes
+    /// the file's schema cookie, and the log is copied into the file when the last connection
+    /// closes; as the last connection also deletes the log, every command, reads included, left
+    /// the file's bytes changed. Here the log gets one page whose content is what it was: a row
+    /// of `account` changed and changed back in one transaction, taken under the write lock
+    /// only when the log is still empty then. Copied back, it changes nothing.
+    private static func keepLog(path: String, name: String, options: Options) throws -> DatabaseQueue? {
+        guard isInWALMode(path), logIsEmpty(path) else { return nil }
+        let queue = try DatabaseQueue(path: name, configuration: configuration(options))
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                do {
+                    if logIsEmpty(path) {
+                        try db.execute(sql: "UPDATE account SET created_at_ms = created_at_ms + 1 WHERE id = 1")
+                        try db.execute(sql: "UPDATE account SET created_at_ms = created_at_ms - 1 WHERE id = 1")
+                    }
+                    try db.execute(sql: "COMMIT")
+                } catch {
+                    try? db.execute(sql: "ROLLBACK")
+                    throw error
+                }
+            }
+        } catch {
+            try? queue.close()
+            throw error
+        }
+        return queue
+    }
+
+    /// Whether the SQLite file at `path` is in WAL mode (its header's read and write versions are 2).
+    private static func isInWALMode(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 20), header.count == 20 else { return false }
+        return header[header.startIndex + 18] == 2 && header[header.startIndex + 19] == 2
+    }
+
+    /// Whether the write-ahead log of `path` is missing or empty.
+    private static func logIsEmpty(_ path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0) == 0
     }
 
     static func configuration(_ options: Options = .standard, readOnly: Bool = false) -> Configuration {

@@ -422,3 +422,21 @@ public enum ReservationCloseRefusal: Refusal, Equatable {
         }
     }
 }
+
+/// Why looking up recorded charges (`charges show`, `charges list --after`) finds nothing to show.
+public enum ChargeLookupRefusal: Refusal, Equatable {
+    /// No charge has this request id.
+    case unknownCharge(String)
+
+    public var code: String {
+        switch self {
+        case .unknownCharge: "unknown_charge"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .unknownCharge(let id): "no charge with the request id '\(id)'"
+        }
+    }
+}
