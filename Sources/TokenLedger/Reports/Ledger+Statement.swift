@@ -128,7 +128,8 @@ extension Ledger {
 
     /// The account's lots created before `to` that were live at some time in `[from, to)` or
     /// still hold credit, with what remained of each at `to`: what remains now plus what was
-    /// drawn from it at or after `to` (by transfers and by charges). Soonest expiry first.
+    /// drawn from it at or after `to` (by transfers and by charges), less what corrections gave
+    /// back to it at or after `to`. Soonest expiry first.
     static func statementLots(accountID: Int64, from: Timestamp, to: Timestamp, db: Database) throws -> [StatementLot] {
         // One pass over the charges at or after `to` (none for the current month), not one per lot.
         let rows = try db.rows(
@@ -141,7 +142,9 @@ extension Ledger {
                              WHERE x.lot_id = l.id AND t.occurred_at_ms >= ?3), 0)
                  + coalesce((SELECT nanos FROM drawn_by_usage d WHERE d.lot_id = l.id), 0)
                  + coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
-                             WHERE x.lot_id = l.id AND u.occurred_at_ms >= ?3), 0) AS remaining_at_end
+                             WHERE x.lot_id = l.id AND u.occurred_at_ms >= ?3), 0)
+                 - coalesce((SELECT sum(r.amount_nanos) FROM lot_return r JOIN transfer t ON t.id = r.transfer_id
+                             WHERE r.lot_id = l.id AND t.occurred_at_ms >= ?3), 0) AS remaining_at_end
             FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms < ?3 AND l.expires_at_ms > ?2
             ORDER BY l.expires_at_ms, l.id
             """, [accountID, from.milliseconds, to.milliseconds])
