@@ -11,6 +11,7 @@ let migrationFiles = [
     "v0004_usage_tail.sql",
     "v0005_reservation_close_id.sql",
     "v0006_api_keys.sql",
+    "v0008_corrections.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

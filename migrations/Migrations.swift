@@ -15,6 +15,8 @@ public enum SchemaMigrations {
         SchemaMigration(
             identifier: "v0005_reservation_close_id", sql: String(decoding: PackageResources.v0005_reservation_close_id_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0006_api_keys", sql: String(decoding: PackageResources.v0006_api_keys_sql, as: UTF8.self)),
+        // v0007 is another change of the same release (taken in order of landing).
+        SchemaMigration(identifier: "v0008_corrections", sql: String(decoding: PackageResources.v0008_corrections_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.
