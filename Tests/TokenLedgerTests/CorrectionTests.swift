@@ -81,7 +81,7 @@ struct CorrectionTests {
         try withBooks { fixture in
             let ledger = fixture.ledger
             let at = utc(2026, 1, 5)
-            func adjust(_ account: String = "acme", _ amount: Money = .usd(1), reason: String = "r", id: String? = "a1") throws -> CorrectionReceipt {
+            func adjust(_ account: String = "acme", amount: Money = .usd(1), reason: String = "r", id: String? = "a1") throws -> CorrectionReceipt {
                 try ledger.adjust(AdjustmentRequest(account: account, amount: amount, reason: reason, at: at, id: id))
             }
             try expectRefused("amount_not_positive", fixture) { _ = try adjust(amount: .zero) }
@@ -178,10 +178,8 @@ struct CorrectionTests {
             #expect(try lots(ledger, at: late).contains(LotView(.grant, .usd(5), .usd(5), utc(2027, 4, 1))))
             try expectVerified(ledger)
             try expectRefused("unknown_charge", fixture) { _ = try ledger.reverse(ReversalRequest(chargeID: "nope", at: late)) }
-            try expectRefused("before_original", fixture) {
-                try chargeCents(ledger, "acme", 1, at: late, id: "c3")
-                _ = try ledger.reverse(ReversalRequest(chargeID: "c3", at: utc(2026, 1, 1)))
-            }
+            try chargeCents(ledger, "acme", 1, at: late, id: "c3")
+            try expectRefused("before_original", fixture) { _ = try ledger.reverse(ReversalRequest(chargeID: "c3", at: utc(2026, 1, 1))) }
         }
     }
 

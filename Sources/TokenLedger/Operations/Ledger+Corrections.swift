@@ -24,6 +24,25 @@ public struct CorrectionReceipt: Sendable, Hashable {
     public var at: Timestamp
     /// True when the id had already been recorded with the same content: nothing was written.
     public var duplicate: Bool
+
+    public init(
+        id: String, kind: CorrectionKind, account: String, amount: Money, balance: Money, reason: String?, corrects: String?, repaid: Money,
+        overdraft: Money, returned: Money, lotExpiresAt: Timestamp?, at: Timestamp, duplicate: Bool
+    ) {
+        self.id = id
+        self.kind = kind
+        self.account = account
+        self.amount = amount
+        self.balance = balance
+        self.reason = reason
+        self.corrects = corrects
+        self.repaid = repaid
+        self.overdraft = overdraft
+        self.returned = returned
+        self.lotExpiresAt = lotExpiresAt
+        self.at = at
+        self.duplicate = duplicate
+    }
 }
 
 extension Ledger {
