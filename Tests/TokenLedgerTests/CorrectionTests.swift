@@ -220,3 +220,4 @@ struct CorrectionTests {
         }
     }
 }
+

@@ -35,26 +35,33 @@ extension RandomRun {
     // MARK: Drawing
 
     func drawAdjustment() -> AdjustmentRequest {
+        let account = drawAccount()
         let amount: Int64
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<4: amount = 0
         case 4..<7: amount = -(Credits.ceiling.nanos + number(1...1_000))
-        case 7..<50: amount = number(1...(10 * Money.nanosPerDollar))
+        case 7..<45: amount = number(1...(10 * Money.nanosPerDollar))
+        case 45..<65:
+            // Into the overdraft allowance, when the account has one and credit to spare.
+            let state = books.accounts[account]
+            amount = -max(1, (state?.balance ?? 0) + number(0...max(0, state?.overdraftAllowance ?? 0)))
         default: amount = -number(1...(40 * Money.nanosPerDollar))
         }
         return AdjustmentRequest(
-            account: drawAccount(), amount: Money(nanos: amount), reason: percent(3) ? "" : pick(["goodwill", "billing error"]), at: now,
+            account: account, amount: Money(nanos: amount), reason: percent(3) ? "" : pick(["goodwill", "billing error"]), at: now,
             id: percent(10) ? nil : "x-\(stepNumber)")
     }
 
     func drawRefund() -> RefundRequest {
-        let purchase = percent(5) || books.purchaseLots.isEmpty ? "nope" : pick(books.purchaseLots.keys.sorted())
+        // Sometimes a grant's id or an unknown one: neither is a purchase.
+        let purchase =
+            percent(10) || books.purchaseLots.isEmpty ? "nope" : percent(20) && !creditIDs.isEmpty ? pick(creditIDs) : pick(books.purchaseLots.keys.sorted())
         let amount: Money? = percent(50) ? nil : Money(nanos: number(-1...(20 * Money.nanosPerDollar)))
         return RefundRequest(purchaseID: purchase, amount: amount, at: now, id: percent(10) ? nil : "x-\(stepNumber)")
     }
 
     func drawReversal() -> ReversalRequest {
-        let charge = percent(5) || chargeIDs.isEmpty ? "nope" : pick(chargeIDs)
+        let charge = percent(15) || chargeIDs.isEmpty ? "nope" : pick(chargeIDs)
         return ReversalRequest(chargeID: charge, reason: percent(50) ? nil : "wrong model", at: now, id: percent(10) ? nil : "x-\(stepNumber)")
     }
 
@@ -91,7 +98,7 @@ extension RandomRun {
                     effect.uncovered = state!.spend(-request.amount.nanos, charged: false).uncovered
                 }
             } else {
-                (effect.repaid, _, effect.lot) = correctionCredit(request.amount.nanos, draws: [], state: &state!)
+                (effect.repaid, _, effect.lot) = correctionCredit(request.amount.nanos, draws: nil, state: &state!)
             }
         }
         try run("adjust", expected, request.account, request.id, state: state, effect: effect, reason: request.reason, corrects: nil) {
@@ -161,11 +168,12 @@ extension RandomRun {
         }
     }
 
-    /// A credit by a correction in the model: overdraft repaid first, then back to the paying
-    /// lots that have not expired (in spending order, each up to what it paid and what was spent
-    /// of it), then to the oldest unexpired lots with room, the rest in a new grant lot.
+    /// A credit by a correction in the model: overdraft repaid first; for a reversal (`draws`,
+    /// nil for an adjustment) back to the paying lots that have not expired (in spending order,
+    /// each up to what it paid and what was spent of it), then to the oldest unexpired lots with
+    /// room; the rest in a new grant lot.
     /// Returns the repayment, what went back into lots, and the new lot's expiry.
-    func correctionCredit(_ amount: Int64, draws: [(order: Int, amount: Int64)], state: inout ExpectedBooks.AccountState) -> (Int64, Int64, Timestamp?) {
+    func correctionCredit(_ amount: Int64, draws: [(order: Int, amount: Int64)]?, state: inout ExpectedBooks.AccountState) -> (Int64, Int64, Timestamp?) {
         let repaid = min(amount, state.debt)
         state.debt -= repaid
         state.adjusted += amount
@@ -181,8 +189,10 @@ extension RandomRun {
             if $0.expiresAt != $1.expiresAt { return $0.expiresAt < $1.expiresAt }
             return $0.order < $1.order
         }.map(\.order)
-        for order in spendingOrder { for draw in draws where draw.order == order { give(order, upTo: draw.amount) } }
-        for lot in state.lots.sorted(by: { $0.order < $1.order }) { give(lot.order, upTo: left) }
+        if let draws {
+            for order in spendingOrder { for draw in draws where draw.order == order { give(order, upTo: draw.amount) } }
+            for lot in state.lots.sorted(by: { $0.order < $1.order }) { give(lot.order, upTo: left) }
+        }
         let returned = amount - repaid - left
         guard left > 0 || repaid > 0 else { return (repaid, returned, nil) }
         books.lotsCreated += 1

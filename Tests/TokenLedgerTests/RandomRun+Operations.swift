@@ -57,8 +57,8 @@ extension RandomRun {
     func drawGrant() -> GrantRequest {
         let amount: Int64
         switch Int.random(in: 0..<100, using: &random) {
-        case 0..<4: amount = -number(0...1_000)
-        case 4..<8: amount = Credits.ceiling.nanos + number(1...1_000)
+        case 0..<6: amount = -number(0...1_000)
+        case 6..<10: amount = Credits.ceiling.nanos + number(1...1_000)
         default: amount = number(1...(10 * Money.nanosPerDollar))
         }
         let expiresAt: Timestamp?
