@@ -204,7 +204,7 @@ struct CLITests {
                 "account create acme --overdraft 2 --at 2026-01-01",
                 "purchase acme 20 --at 2026-01-02 --id pay-1",
                 "grant acme 5 --expires-at 2026-03-01 --at 2026-01-02 --id welcome",
-                "charge acme --model gpt-4 --input 100000 --output 10000 --id wrong --at 2026-01-03",
+                "charge acme --model gpt-4o --input 100000 --output 10000 --id wrong --at 2026-01-03",
                 "reverse wrong --reason duplicate --id fix-1 --at 2026-01-04",
                 "reverse wrong --reason duplicate --id fix-1 --at 2026-01-05 --format json",
                 "reverse wrong --id fix-2 --at 2026-01-05",
