@@ -18,7 +18,8 @@ struct TokenLedgerCommand: ParsableCommand {
             InitCommand.self, DemoCommand.self, AccountCommand.self, PurchaseCommand.self, GrantCommand.self, ChargeCommand.self,
             BalanceCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self, SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
-            ReserveCommand.self, SettleCommand.self, VoidCommand.self, AdjustCommand.self, RefundCommand.self, ReverseCommand.self, TiersCommand.self, ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
+            ReserveCommand.self, SettleCommand.self, VoidCommand.self, AdjustCommand.self, RefundCommand.self, ReverseCommand.self, TiersCommand.self,
+            ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
             StressChargeCommand.self,
         ])
 

@@ -51,7 +51,8 @@ struct ExportShapeTests {
             try makeAccount(fixture.ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(20))
             try fixture.addSnapshotPrices()
             if which == "usage" {
-                let text = try Self.fixture("usage-export-days.csv").replacingOccurrences(of: "\n" + String(repeating: ",", count: 25) + "\n", with: "\n" + String(repeating: ",", count: 25) + "7\n")
+                let text = try Self.fixture("usage-export-days.csv").replacingOccurrences(
+                    of: "\n" + String(repeating: ",", count: 25) + "\n", with: "\n" + String(repeating: ",", count: 25) + "7\n")
                 let path = try fixture.write("usage.csv", text)
                 let error = inputError { _ = try fixture.importUsage(path, format: .openAIUsageExport) }
                 #expect(error?.file == path && error?.line == 4 && error?.field == "field 26", "\(String(describing: error))")

@@ -85,7 +85,9 @@ extension RandomRun {
             expected = .refused("above_maximum")
         } else if request.reason.isEmpty {
             expected = .refused("invalid_reason")
-        } else if let answer = recorded(request.id, same: { $0.kind == .adjust && $0.account == request.account && $0.amount == request.amount && $0.reason == request.reason }) {
+        } else if let answer = recorded(
+            request.id, same: { $0.kind == .adjust && $0.account == request.account && $0.amount == request.amount && $0.reason == request.reason })
+        {
             expected = answer
         } else if state == nil {
             expected = .refused("unknown_account")
@@ -114,8 +116,9 @@ extension RandomRun {
         if let amount = request.amount, amount.nanos <= 0 {
             expected = .refused("amount_not_positive")
         } else if let answer = recorded(
-            request.id, same: { recorded in recorded.kind == .refund && recorded.corrects == request.purchaseID && (request.amount.map { -$0 == recorded.amount } ?? true) })
-        {
+            request.id,
+            same: { recorded in recorded.kind == .refund && recorded.corrects == request.purchaseID && (request.amount.map { -$0 == recorded.amount } ?? true) }
+        ) {
             expected = answer
         } else if let purchase, state != nil {
             _ = state!.expire(at: now, account: purchase.account)
