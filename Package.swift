@@ -12,6 +12,7 @@ let migrationFiles = [
     "v0005_reservation_close_id.sql",
     "v0006_api_keys.sql",
     "v0007_usage_by_account_time.sql",
+    "v0008_corrections.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

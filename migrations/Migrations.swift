@@ -17,6 +17,7 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0006_api_keys", sql: String(decoding: PackageResources.v0006_api_keys_sql, as: UTF8.self)),
         SchemaMigration(
             identifier: "v0007_usage_by_account_time", sql: String(decoding: PackageResources.v0007_usage_by_account_time_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0008_corrections", sql: String(decoding: PackageResources.v0008_corrections_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

@@ -19,7 +19,8 @@ struct TokenLedgerCommand: ParsableCommand {
             BalanceCommand.self, ChargesCommand.self, JournalCommand.self, PricesCommand.self, ExpireCommand.self, VerifyCommand.self, ImportCommand.self,
             SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
-            ReserveCommand.self, SettleCommand.self, VoidCommand.self, TiersCommand.self, ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
+            ReserveCommand.self, SettleCommand.self, VoidCommand.self, AdjustCommand.self, RefundCommand.self, ReverseCommand.self, TiersCommand.self,
+            ServeCommand.self, KeysCommand.self, StressReserveCommand.self,
             StressChargeCommand.self,
         ])
 
@@ -61,9 +62,9 @@ extension TokenLedgerCommand {
     }
 
     /// The commands whose last positional argument is an amount (`purchase ACCOUNT USD`).
-    static let amountCommands: Set<String> = [PurchaseCommand._commandName, GrantCommand._commandName]
+    static let amountCommands: Set<String> = [PurchaseCommand._commandName, GrantCommand._commandName, AdjustCommand._commandName]
 
-    /// `arguments` with a negative amount given to `purchase` or `grant` (`purchase acme -5`)
+    /// `arguments` with a negative amount given to `purchase`, `grant` or `adjust` (`adjust acme -5`)
     /// moved after `--`, where the parser reads it as the amount instead of an unknown flag
     /// (it said "Missing expected argument"); the rule then refuses it, naming the amount
     /// (`amount_not_positive`). A `-5` that follows an option is that option's value, and

@@ -241,6 +241,32 @@ struct CLITests {
                 "verify",
             ]),
         Scenario(
+            name: "corrections",
+            commands: [
+                "init",
+                "account create acme --overdraft 2 --at 2026-01-01",
+                "purchase acme 20 --at 2026-01-02 --id pay-1",
+                "grant acme 5 --expires-at 2026-03-01 --at 2026-01-02 --id welcome",
+                "charge acme --model gpt-4o --input 100000 --output 10000 --id wrong --at 2026-01-03",
+                "reverse wrong --reason duplicate --id fix-1 --at 2026-01-04",
+                "reverse wrong --reason duplicate --id fix-1 --at 2026-01-05 --format json",
+                "reverse wrong --id fix-2 --at 2026-01-05",
+                "reverse nope --at 2026-01-05",
+                "adjust acme 1.50 --reason goodwill --id adj-1 --at 2026-01-06",
+                "adjust acme -3 --reason billing-error --id adj-2 --at 2026-01-06",
+                "adjust acme -100 --reason too-much --at 2026-01-06",
+                "adjust acme 0 --reason nothing --at 2026-01-06",
+                "adjust acme 1 --at 2026-01-06",
+                "adjust acme 2 --reason other --id adj-1 --at 2026-01-06",
+                "refund pay-1 5 --id ref-1 --at 2026-01-07",
+                "refund pay-1 500 --at 2026-01-07",
+                "refund welcome --at 2026-01-07",
+                "refund pay-1 --id ref-2 --at 2026-01-07 --format json",
+                "purchase acme 20 --at 2026-01-08 --id ref-2",
+                "statement acme --month 2026-01 --at 2026-02-01",
+                "verify",
+            ]),
+        Scenario(
             name: "database-errors",
             commands: [
                 "balance acme",
@@ -267,7 +293,7 @@ struct CLITests {
         for command in [
             "", "init", "demo", "account create", "purchase", "grant", "charge", "balance", "prices list", "prices set", "expire", "verify",
             "report monthly", "statement", "recharge", "limit", "reserve", "settle", "void", "tiers", "charges list", "charges search",
-            "charges show", "journal",
+            "charges show", "journal", "adjust", "refund", "reverse",
         ] {
             let result = try CLI.run(command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0, "help for '\(command)'")

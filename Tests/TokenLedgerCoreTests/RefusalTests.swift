@@ -94,6 +94,21 @@ let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (ReservationRefusal.noPriceForTier(model: "gpt-4", tier: .priority), "no_price_for_tier", false),
     (ReservationCloseRefusal.charge(.invalidUsage(InvalidUsageFixture.negativeInput)), "invalid_usage", true),
     (ReservationCloseRefusal.charge(.idConflict("r1")), "id_conflict", false),
+    (CorrectionRefusal.amountNotPositive(.zero), "amount_not_positive", true),
+    (CorrectionRefusal.aboveMaximum(Money(dollars: -2_000_000)), "above_maximum", false),
+    (CorrectionRefusal.invalidReason("the reason is empty"), "invalid_reason", true),
+    (CorrectionRefusal.invalidID("it is empty"), "invalid_id", true),
+    (CorrectionRefusal.idConflict("a1"), "id_conflict", false),
+    (CorrectionRefusal.unknownAccount("acme"), "unknown_account", false),
+    (CorrectionRefusal.unknownPurchase("p1"), "unknown_purchase", false),
+    (CorrectionRefusal.unknownCharge("r1"), "unknown_charge", false),
+    (CorrectionRefusal.beforeOriginal(at: utc(2025, 1, 1), original: utc(2025, 1, 2)), "before_original", false),
+    (CorrectionRefusal.nothingToReverse("r1"), "nothing_to_reverse", false),
+    (CorrectionRefusal.alreadyReversed(charge: "r1", by: "rev-1"), "already_reversed", false),
+    (CorrectionRefusal.refundExceedsRemaining(requested: Money(dollars: 2), remaining: Money(dollars: 1)), "refund_exceeds_remaining", false),
+    (CorrectionRefusal.insufficientBalance(amount: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
+    (CorrectionRefusal.balanceOverflow, "balance_overflow", false),
+    (CorrectionRefusal.ledgerTotalLimit, "ledger_total_limit", false),
 ]
 
 /// A usage refusal obtained the only public way: from validation.

@@ -23,10 +23,12 @@ struct ExpectedBooks {
         var credited: Int64 = 0
         var charged: Int64 = 0
         var expired: Int64 = 0
+        /// Corrections, net: credit adjustments and reversals minus debit adjustments and refunds.
+        var adjusted: Int64 = 0
 
-        /// Lots minus debt, which must equal credited − charged − expired.
+        /// Lots minus debt, which must equal credited − charged − expired + adjusted.
         var balance: Int64 { lots.reduce(0) { $0 + $1.remaining } - debt }
-        var talliedBalance: Int64 { credited - charged - expired }
+        var talliedBalance: Int64 { credited - charged - expired + adjusted }
 
         /// Lots with credit left, in the order they are spent.
         var liveLots: [LotState] {
@@ -58,18 +60,22 @@ struct ExpectedBooks {
             return repaid
         }
 
-        /// Spends `cost` from the live lots in order; what they cannot cover becomes debt. Returns it.
-        mutating func spend(_ cost: Int64) -> Int64 {
+        /// Spends `cost` from the live lots in order; what they cannot cover becomes debt. Returns
+        /// that, and the lots drawn (by creation order).
+        @discardableResult
+        mutating func spend(_ cost: Int64, charged isCharge: Bool = true) -> (uncovered: Int64, draws: [(order: Int, amount: Int64)]) {
             var left = cost
+            var draws: [(order: Int, amount: Int64)] = []
             for live in liveLots where left > 0 {
                 let index = lots.firstIndex { $0.order == live.order }!
                 let taken = min(lots[index].remaining, left)
                 lots[index].remaining -= taken
                 left -= taken
+                draws.append((live.order, taken))
             }
             debt += left
-            charged += cost
-            return left
+            if isCharge { charged += cost } else { adjusted -= cost }
+            return (left, draws)
         }
     }
 
@@ -86,6 +92,9 @@ struct ExpectedBooks {
     struct RecordedCharge {
         var request: ChargeRequest
         var receipt: ChargeFields
+        /// The lots that paid it, by creation order, and the correction that reversed it.
+        var draws: [(order: Int, amount: Int64)] = []
+        var reversedBy: String?
 
         func matches(_ other: ChargeRequest) -> Bool {
             request.account == other.account && request.model == other.model && request.tier == other.tier
@@ -99,6 +108,10 @@ struct ExpectedBooks {
     var lotsCreated = 0
     var credits: [String: RecordedCredit] = [:]
     var charges: [String: RecordedCharge] = [:]
+    /// Each purchase's account and lot (by creation order), by its id.
+    var purchaseLots: [String: (account: String, order: Int)] = [:]
+    /// What each correction recorded, by its id, with the content a retry is compared on.
+    var corrections: [String: RecordedCorrection] = [:]
     var priceBook: [PriceEntry] = DefaultPriceBook.entries
 
     /// The entry pricing `model` at `time`, or the refusal when there is none.
@@ -110,6 +123,11 @@ struct ExpectedBooks {
         }
         return .success(entry)
     }
+}
+
+/// A correction the model recorded: its receipt as the store must give it back.
+struct RecordedCorrection {
+    var receipt: CorrectionReceipt
 }
 
 /// A refusal code the model expects.

@@ -76,8 +76,10 @@ final class RandomRun {
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<14: try purchase(drawPurchase())
         case 14..<22: try grant(drawGrant())
-        case 22..<62: try charge(drawCharge())
-        case 62..<79: try retry()
+        case 22..<52: try charge(drawCharge())
+        case 52..<62: try correct()
+        case 62..<73: try retry()
+        case 73..<79: try retryCorrection()
         case 79..<91: try checkBalance(drawAccount())
         case 91..<94: try sweep()
         case 94..<97: try setPrice()
@@ -164,6 +166,9 @@ final class RandomRun {
             "charge:unknown_model", "charge:no_price_at_time", "charge:context_window_exceeded", "charge:no_price_for_tier",
             "charge:insufficient_balance", "charge:overdraft", "credit:repaid", "balance:ok", "balance:unknown_account", "expiry:written_off",
             "sweep:ok", "price:ok", "price:unchanged", "price:price_exists", "account:ok", "account:account_exists",
+            "adjust:ok", "adjust:duplicate", "adjust:id_conflict", "adjust:insufficient_balance", "adjust:overdraft", "refund:ok",
+            "refund:duplicate", "refund:refund_exceeds_remaining", "refund:unknown_purchase", "reverse:ok", "reverse:duplicate",
+            "reverse:already_reversed", "reverse:unknown_charge", "reverse:returned", "reverse:new_lot", "reverse:repaid",
         ]
         for path in paths {
             #expect(tally[path, default: 0] > 0, "the run never exercised \(path)")

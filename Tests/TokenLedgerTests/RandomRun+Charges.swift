@@ -86,7 +86,7 @@ extension RandomRun {
             let (entry, cost) = (try #require(entry), try #require(cost))
             var state = try #require(books.accounts[request.account])
             for _ in state.expire(at: now, account: request.account) { tally["expiry:written_off", default: 0] += 1 }
-            let uncovered = state.spend(cost.total.nanos)
+            let (uncovered, draws) = state.spend(cost.total.nanos)
             if uncovered > 0 { tally["charge:overdraft", default: 0] += 1 }
             books.accounts[request.account] = state
             let fields = ChargeFields(
@@ -97,7 +97,7 @@ extension RandomRun {
             try #require(receipt.fields == fields, "step \(stepNumber): charge receipt")
             var recorded = request
             recorded.requestID = receipt.id
-            books.charges[receipt.id] = ExpectedBooks.RecordedCharge(request: recorded, receipt: fields)
+            books.charges[receipt.id] = ExpectedBooks.RecordedCharge(request: recorded, receipt: fields, draws: draws)
             chargeIDs.append(receipt.id)
         }
     }

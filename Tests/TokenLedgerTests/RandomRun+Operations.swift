@@ -30,6 +30,7 @@ extension RandomRun {
         if request.amount.nanos <= 0 { return .refused("amount_not_positive") }
         if request.amount.nanos % Money.nanosPerCent != 0 { return .refused("not_whole_cents") }
         if request.amount < Credits.minimumPurchase { return .refused("below_minimum") }
+        if let id = request.id, books.corrections[id] != nil { return .refused("id_conflict") }
         if let id = request.id, let recorded = books.credits[id] {
             let same = recorded.kind == .purchase && recorded.account == request.account && recorded.amount == request.amount
             return same ? .duplicate(recorded.receipt) : .refused("id_conflict")
@@ -56,8 +57,8 @@ extension RandomRun {
     func drawGrant() -> GrantRequest {
         let amount: Int64
         switch Int.random(in: 0..<100, using: &random) {
-        case 0..<4: amount = -number(0...1_000)
-        case 4..<8: amount = Credits.ceiling.nanos + number(1...1_000)
+        case 0..<6: amount = -number(0...1_000)
+        case 6..<10: amount = Credits.ceiling.nanos + number(1...1_000)
         default: amount = number(1...(10 * Money.nanosPerDollar))
         }
         let expiresAt: Timestamp?
@@ -73,6 +74,7 @@ extension RandomRun {
         if request.amount.nanos <= 0 { return .refused("amount_not_positive") }
         if request.amount > Credits.ceiling { return .refused("above_maximum") }
         if (request.expiresAt ?? request.at.addingYears(1)) <= request.at { return .refused("expiry_not_after_grant") }
+        if let id = request.id, books.corrections[id] != nil { return .refused("id_conflict") }
         if let id = request.id, let recorded = books.credits[id] {
             let same =
                 recorded.kind == .grant && recorded.account == request.account && recorded.amount == request.amount
@@ -115,6 +117,7 @@ extension RandomRun {
                 at: now, expiresAt: expiresAt, duplicate: false)
             try #require(receipt.fields == fields, "step \(stepNumber): \(kind) receipt")
             books.credits[receipt.id] = ExpectedBooks.RecordedCredit(kind: kind, account: account, amount: amount, expiresAt: expiresAt, receipt: fields)
+            if kind == .purchase { books.purchaseLots[receipt.id] = (account, books.lotsCreated) }
             creditIDs.append(receipt.id)
         }
     }

@@ -9,6 +9,9 @@ CREATE INDEX allocation_by_lot ON allocation(lot_id);
 -- index lot_by_account on lot
 CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 
+-- index lot_return_by_lot on lot_return
+CREATE INDEX lot_return_by_lot ON lot_return(lot_id);
+
 -- index recharge_attempt_by_account_time on recharge_attempt
 CREATE INDEX recharge_attempt_by_account_time ON recharge_attempt(account_id, occurred_at_ms);
 
@@ -81,6 +84,22 @@ CREATE TABLE auto_recharge (
     updated_at_ms INTEGER NOT NULL
 ) STRICT;
 
+-- table correction on correction
+CREATE TABLE correction (
+    -- the `adjustment` transfer this correction is
+    transfer_id INTEGER PRIMARY KEY REFERENCES transfer(id),
+    kind TEXT NOT NULL CHECK (kind IN ('adjust', 'refund', 'reverse')),
+    -- why (required for an adjustment, optional for a reversal, none for a refund)
+    reason TEXT CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 256),
+    -- a refund's purchase lot
+    lot_id INTEGER REFERENCES lot(id),
+    -- a reversal's charge: reversed at most once
+    usage_id INTEGER UNIQUE REFERENCES usage(id),
+    CHECK ((kind = 'refund') = (lot_id IS NOT NULL)),
+    CHECK ((kind = 'reverse') = (usage_id IS NOT NULL)),
+    CHECK (kind <> 'adjust' OR reason IS NOT NULL)
+) STRICT;
+
 -- table grdb_migrations on grdb_migrations
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
 
@@ -96,6 +115,14 @@ CREATE TABLE lot (
     created_at_ms INTEGER NOT NULL,
     expires_at_ms INTEGER NOT NULL CHECK (expires_at_ms > created_at_ms)
 ) STRICT;
+
+-- table lot_return on lot_return
+CREATE TABLE lot_return (
+    transfer_id INTEGER NOT NULL REFERENCES transfer(id),
+    lot_id INTEGER NOT NULL REFERENCES lot(id),
+    amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
+    PRIMARY KEY (transfer_id, lot_id)
+) STRICT, WITHOUT ROWID;
 
 -- table model_requirement on model_requirement
 CREATE TABLE model_requirement (
@@ -307,6 +334,27 @@ BEGIN SELECT RAISE(ABORT, 'API keys are never deleted: revoke them'); END;
 -- trigger api_key_is_revoked_once on api_key
 CREATE TRIGGER api_key_is_revoked_once BEFORE UPDATE OF revoked_at_ms ON api_key WHEN OLD.revoked_at_ms IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'an API key is revoked once'); END;
+
+-- trigger correction_is_an_adjustment on correction
+CREATE TRIGGER correction_is_an_adjustment BEFORE INSERT ON correction
+WHEN (SELECT kind FROM transfer WHERE id = NEW.transfer_id) IS NOT 'adjustment'
+BEGIN SELECT RAISE(ABORT, 'a correction is an adjustment transfer'); END;
+
+-- trigger correction_is_append_only_delete on correction
+CREATE TRIGGER correction_is_append_only_delete BEFORE DELETE ON correction
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: corrections are never deleted'); END;
+
+-- trigger correction_is_append_only_update on correction
+CREATE TRIGGER correction_is_append_only_update BEFORE UPDATE ON correction
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: corrections are never updated'); END;
+
+-- trigger lot_return_is_append_only_delete on lot_return
+CREATE TRIGGER lot_return_is_append_only_delete BEFORE DELETE ON lot_return
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: returns are never deleted'); END;
+
+-- trigger lot_return_is_append_only_update on lot_return
+CREATE TRIGGER lot_return_is_append_only_update BEFORE UPDATE ON lot_return
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only: returns are never updated'); END;
 
 -- trigger recharge_attempt_is_append_only_delete on recharge_attempt
 CREATE TRIGGER recharge_attempt_is_append_only_delete BEFORE DELETE ON recharge_attempt

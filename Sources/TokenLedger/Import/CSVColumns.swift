@@ -44,9 +44,20 @@ struct CSVColumns {
         return record.fields[index]
     }
 
-    /// Whether the record has as many fields as the header, else why not.
+    /// Whether every field of the record is empty: an empty day of the dashboard's exports,
+    /// whatever its number of separators (they print one more than the header, or two).
+    func isBlank(_ record: CSVRecord) -> Bool { record.fields.allSatisfy(\.isBlankText) }
+
+    /// Whether the record fits the header, else why not: as many fields as the header, or more
+    /// whose extra fields are all empty (a row of only empty fields always fits, see
+    /// ``isBlank(_:)``). Data in a field past the header is refused, naming that field.
     func check(_ record: CSVRecord) -> BadUsageRow? {
-        guard record.fields.count != count else { return nil }
+        guard record.fields.count != count, !isBlank(record) else { return nil }
+        if record.fields.count > count {
+            guard let extra = record.fields[count...].firstIndex(where: { !$0.isBlankText }) else { return nil }
+            return BadUsageRow(
+                line: record.line, field: "field \(extra + 1)", reason: "data past the header's \(count) columns: '\(record.fields[extra].prefix(40))'")
+        }
         return BadUsageRow(line: record.line, field: nil, reason: "expected \(count) fields as in the header, found \(record.fields.count)")
     }
 

@@ -105,12 +105,13 @@ struct ImportRun {
 
     /// Charges one row, or rejects it.
     private mutating func charge(_ row: UsageRow, db: Database) throws {
-        guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
-            return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999"))
-        }
+        // An empty bucket charges nothing, so its time (none, for a row of empty fields) is not placed.
         if row.isEmpty {
             summary.empty += 1
             return
+        }
+        guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
+            return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999"))
         }
         guard let model = row.model ?? options.model else {
             return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .model), reason: "no model: name it in the row or pass --model"))

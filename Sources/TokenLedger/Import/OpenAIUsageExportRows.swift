@@ -7,7 +7,8 @@
 /// `model`, `batch` (`TRUE` / `FALSE`: the batch tier) and `service_tier`; the counts
 /// `input_tokens`, `input_cached_tokens`, `input_cache_write_tokens`, `output_tokens`,
 /// `num_model_requests`. Counts may be printed `59200.0`; empty fields count 0, and a row with
-/// no requests and no tokens is an empty bucket (nothing to charge). Tab-separated files work too.
+/// no requests and no tokens is an empty bucket (nothing to charge), as is a row of only empty
+/// fields, whatever its number of separators. Tab-separated files work too.
 /// The breakdowns of the dashboard's export (`input_text_tokens`, `input_uncached_tokens`…) are
 /// within these counts; audio and image tokens (`input_audio_tokens`…) are billed at their own
 /// rates, which this reader does not price: a row where they are not 0 is refused (``UnmappedTokens``).
@@ -47,6 +48,13 @@ struct OpenAIUsageExportRows: UsageRowSource {
 
     private func row(_ record: CSVRecord) throws(BadUsageRow) -> UsageRow {
         if let bad = columns.check(record) { throw bad }
+        // A row of only empty fields (a day without usage, however many separators it has) is
+        // an empty bucket: counted as such, nothing to charge.
+        if columns.isBlank(record) {
+            return UsageRow(
+                line: record.line, timeNanoseconds: 0, model: nil, tier: .default, input: 0, cached: 0, cacheWrite: 0, output: 0, requests: 0, project: nil,
+                apiKey: nil, user: nil, fieldNames: names)
+        }
         try columns.checkUnmappedTokens(unmapped, in: record)
         var tier = try columns.read("service_tier", in: record, ImportFields.tier) ?? .default
         if try columns.read("batch", in: record, ImportFields.boolean) == true { tier = .batch }

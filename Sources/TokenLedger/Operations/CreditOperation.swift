@@ -12,6 +12,7 @@ enum CreditOperation {
             }
             return existing
         }
+        if try store.recordedCorrection(reference: id) != nil { throw PurchaseRefusal.idConflict(id) }
         let account = try store.accountFigures(named: request.account)
         let decision = try Credits.decidePurchase(request, account: account, totals: try store.ledgerTotals())
         return try record(decision, account: account, reference: id, store: store)
@@ -25,6 +26,7 @@ enum CreditOperation {
             else { throw GrantRefusal.idConflict(id) }
             return existing
         }
+        if try store.recordedCorrection(reference: id) != nil { throw GrantRefusal.idConflict(id) }
         let account = try store.accountFigures(named: request.account)
         let decision = try Credits.decideGrant(request, account: account, totals: try store.ledgerTotals())
         return try record(decision, account: account, reference: id, store: store)

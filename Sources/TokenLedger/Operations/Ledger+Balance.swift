@@ -131,7 +131,8 @@ extension Ledger {
     /// The account's lots created at or before `time` that expire after `expiringAfter` (by
     /// default `time`: those live then), soonest expiry first, each with what remained of it at
     /// `time`: what remains now plus what was drawn from it after `time` (by transfers and by
-    /// charges). Lots with nothing left are included.
+    /// charges), less what corrections gave back to it after `time`. Lots with nothing left are
+    /// included.
     static func lots(accountID: Int64, at time: Timestamp, expiringAfter: Timestamp? = nil, db: Database) throws -> [Lot] {
         // One pass over the charges after `time` (none for the present), not one per lot.
         try db.rows(
@@ -144,7 +145,9 @@ extension Ledger {
                              WHERE x.lot_id = l.id AND t.occurred_at_ms > ?2), 0)
                  + coalesce((SELECT nanos FROM drawn_by_usage d WHERE d.lot_id = l.id), 0)
                  + coalesce((SELECT sum(x.amount_nanos) FROM usage_allocation x JOIN usage u ON u.id = x.usage_id
-                             WHERE x.lot_id = l.id AND u.occurred_at_ms > ?2), 0) AS remaining_nanos
+                             WHERE x.lot_id = l.id AND u.occurred_at_ms > ?2), 0)
+                 - coalesce((SELECT sum(r.amount_nanos) FROM lot_return r JOIN transfer t ON t.id = r.transfer_id
+                             WHERE r.lot_id = l.id AND t.occurred_at_ms > ?2), 0) AS remaining_nanos
             FROM lot l WHERE l.account_id = ?1 AND l.created_at_ms <= ?2 AND l.expires_at_ms > ?3
             ORDER BY l.expires_at_ms, l.id
             """, [accountID, time.milliseconds, (expiringAfter ?? time).milliseconds]

@@ -63,7 +63,7 @@ extension Ledger {
                 SELECT t.reference, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, a.name, l.kind, l.expires_at_ms,
                        coalesce((SELECT amount_nanos FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id), 0) AS repaid_nanos
                 FROM transfer t JOIN lot l ON l.transfer_id = t.id JOIN account a ON a.id = t.credit_account_id
-                WHERE t.reference = ?
+                WHERE t.reference = ? AND t.kind IN ('purchase', 'grant', 'recharge')
                 """, [reference])
         else { return nil }
         return CreditReceipt(

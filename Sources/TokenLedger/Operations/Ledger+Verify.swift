@@ -28,6 +28,10 @@ extension Ledger {
     ///   anything later;
     /// - settled reservations are charged under their id to their account; alerts are of their
     ///   account's charges and reached their limit;
+    /// - corrections (``checkCorrections(_:)``): every adjustment transfer is one correction
+    ///   between a customer and `@adjustments`; a refund takes exactly its amount from its own
+    ///   purchase's lot; a reversal gives its charge's account exactly the charge's cost; credit
+    ///   goes back only to the credited account's lots, and returns plus the new lot make the amount;
     /// - SQLite's own integrity and foreign-key checks pass.
     ///
     /// Throws ``LedgerError`` `.corrupt` when SQLite's integrity check finds the file damaged.
@@ -49,6 +53,7 @@ extension Ledger {
             problems += try Ledger.checkUsage(db)
             problems += try Ledger.checkRollup(db)
             problems += try Ledger.checkControls(db)
+            problems += try Ledger.checkCorrections(db)
             return VerifyReport(
                 transfers: try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0,
                 accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE kind = 'customer'") ?? 0,
@@ -88,8 +93,10 @@ extension Ledger {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT l.id, a.name, l.original_nanos, l.remaining_nanos, t.amount_nanos AS credited, t.credit_account_id = l.account_id AS same_account,
-                       coalesce(s.allocated, 0) AS allocated
+                SELECT l.id, a.name, l.original_nanos, l.remaining_nanos,
+                       t.amount_nanos - coalesce((SELECT sum(amount_nanos) FROM lot_return r WHERE r.transfer_id = t.id), 0) AS credited,
+                       t.credit_account_id = l.account_id AS same_account, coalesce(s.allocated, 0) AS allocated,
+                       coalesce((SELECT sum(amount_nanos) FROM lot_return r WHERE r.lot_id = l.id), 0) AS returned
                 FROM lot l JOIN account a ON a.id = l.account_id JOIN transfer t ON t.id = l.transfer_id
                 LEFT JOIN (
                     SELECT lot_id, sum(amount_nanos) AS allocated FROM (
@@ -102,10 +109,11 @@ extension Ledger {
         for row in rows {
             let id: Int64 = row["id"]
             let original: Int64 = row["original_nanos"], remaining: Int64 = row["remaining_nanos"], allocated: Int64 = row["allocated"]
+            let returned: Int64 = row["returned"]
             let name: String = row["name"]
-            if remaining != original - allocated {
+            if remaining != original - allocated + returned {
                 problems.append(
-                    "lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) is not original \(Money(nanos: original)) minus allocations \(Money(nanos: allocated))"
+                    "lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) is not original \(Money(nanos: original)) minus allocations \(Money(nanos: allocated)) plus returns \(Money(nanos: returned))"
                 )
             }
             if remaining < 0 || remaining > original { problems.append("lot \(id) of '\(name)': remaining \(Money(nanos: remaining)) outside 0...original") }
@@ -279,6 +287,62 @@ extension Ledger {
                 """
             ),
         ]
+        return try problems(of: checks, db: db)
+    }
+
+    /// The corrections against the journal (see ``verify()``): what each `adjustment` transfer
+    /// is, and that it moved what its kind says.
+    static func checkCorrections(_ db: Database) throws -> [String] {
+        let checks: [(String, String)] = [
+            (
+                "adjustment transfer %@: not one correction between a customer account and @adjustments",
+                """
+                SELECT t.id AS x FROM transfer t LEFT JOIN correction c ON c.transfer_id = t.id
+                JOIN account d ON d.id = t.debit_account_id JOIN account k ON k.id = t.credit_account_id
+                WHERE t.kind = 'adjustment' AND (c.transfer_id IS NULL
+                    OR NOT ((d.id = 5 AND k.kind = 'customer') OR (k.id = 5 AND d.kind = 'customer')))
+                """
+            ),
+            (
+                "refund '%@': does not take exactly its amount from its own account's purchase lot",
+                """
+                SELECT t.reference AS x FROM correction c JOIN transfer t ON t.id = c.transfer_id JOIN lot l ON l.id = c.lot_id
+                JOIN transfer p ON p.id = l.transfer_id
+                WHERE c.kind = 'refund' AND (t.credit_account_id <> 5 OR t.debit_account_id <> l.account_id OR p.kind <> 'purchase'
+                    OR (SELECT sum(x.amount_nanos) FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id) IS NOT t.amount_nanos
+                    OR EXISTS (SELECT 1 FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id <> l.id))
+                """
+            ),
+            (
+                "reversal '%@': does not give its charge's account exactly the charge's cost",
+                """
+                SELECT t.reference AS x FROM correction c JOIN transfer t ON t.id = c.transfer_id JOIN usage u ON u.id = c.usage_id
+                WHERE c.kind = 'reverse' AND (t.debit_account_id <> 5 OR t.credit_account_id <> u.account_id OR t.amount_nanos <> u.cost_nanos)
+                """
+            ),
+            (
+                "correction '%@': gives credit back to a lot of another account, or as a debit",
+                """
+                SELECT DISTINCT t.reference AS x FROM lot_return r JOIN transfer t ON t.id = r.transfer_id JOIN lot l ON l.id = r.lot_id
+                WHERE t.kind <> 'adjustment' OR t.debit_account_id <> 5 OR l.account_id <> t.credit_account_id
+                """
+            ),
+            (
+                "correction '%@': its returns and its new lot do not make its amount",
+                """
+                SELECT t.reference AS x FROM transfer t
+                WHERE t.kind = 'adjustment' AND t.debit_account_id = 5 AND t.amount_nanos <>
+                    coalesce((SELECT sum(amount_nanos) FROM lot_return r WHERE r.transfer_id = t.id), 0)
+                    + coalesce((SELECT original_nanos FROM lot l WHERE l.transfer_id = t.id), 0)
+                """
+            ),
+        ]
+        return try problems(of: checks, db: db)
+    }
+
+    /// The problems found by `checks`: each a message with `%@` for what is wrong and a query
+    /// of the wrong things (`x`), at most 20 of each.
+    private static func problems(of checks: [(String, String)], db: Database) throws -> [String] {
         var problems: [String] = []
         for (problem, sql) in checks {
             problems += try String.fetchAll(db, sql: "SELECT CAST(x AS TEXT) FROM (\(sql)) LIMIT 20").map {

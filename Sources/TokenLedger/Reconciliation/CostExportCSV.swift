@@ -3,7 +3,9 @@ import TokenLedgerCore
 /// The dashboard's cost export: `start_time,end_time,amount_value,amount_currency,line_item,
 /// project_id,organization_id,project_name,organization_name`, sometimes with
 /// `start_time_iso,end_time_iso`, with columns dropped, or tab-separated. Times are seconds since
-/// 1970 or ISO 8601; an empty `amount_value` is a day without cost.
+/// 1970 or ISO 8601; an empty `amount_value` is a day without cost, and a row of only empty
+/// fields (the dashboard prints one for each day without usage, with more separators than the
+/// header) is skipped.
 enum CostExportCSV {
     static func read(_ records: CSVRecordReader, into costs: inout ProviderCosts) throws {
         let file = records.file
@@ -30,6 +32,8 @@ enum CostExportCSV {
 
     private static func read(_ record: CSVRecord, columns: CSVColumns, into costs: inout ProviderCosts) throws(BadUsageRow) {
         if let bad = columns.check(record) { throw bad }
+        // A row of only empty fields is a day without usage: nothing billed, nothing to place.
+        if columns.isBlank(record) { return }
         guard let start = try time(["start_time", "start_time_iso"], record, columns) else {
             throw BadUsageRow(line: record.line, field: columns.fileName("start_time"), reason: "the bucket has no start time")
         }

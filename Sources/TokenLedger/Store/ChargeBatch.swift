@@ -149,6 +149,35 @@ final class ChargeBatch: LedgerStore {
         accounts[index].figures.apply(credit, lotID: lotID)
     }
 
+    func recordedCorrection(reference: String) throws -> CorrectionReceipt? {
+        try Ledger.existingCorrection(reference: reference, db: db)
+    }
+
+    func openHolds(accountID: Int64, at time: Timestamp) throws -> Money {
+        try Ledger.openHolds(accountID: accountID, at: time, db: db)
+    }
+
+    func purchase(reference: String) throws -> RefundedPurchase? {
+        try Ledger.recordedPurchase(reference: reference, db: db)
+    }
+
+    func charge(requestID: String) throws -> ReversedCharge? {
+        try Ledger.chargeToReverse(requestID: requestID, db: db)
+    }
+
+    func unexpiredLots(accountID: Int64, at time: Timestamp) throws -> [Lot] {
+        try db.rows("SELECT * FROM lot WHERE account_id = ? AND expires_at_ms > ?", [accountID, time.milliseconds]).map(Lot.init(row:))
+    }
+
+    func recordCorrection(_ effects: CorrectionEffects, reference: String, reason: String?, target: CorrectionTarget) throws {
+        guard let index = snapshotIndex, accounts[index].figures.id == effects.accountID else { preconditionFailure("a correction of another account") }
+        try writer.insertCorrection(effects, reference: reference, reason: reason, target: target)
+        if effects.credits { totals?.add(effects.amount, to: .adjustments) }
+        // Returns may refill lots the batch does not hold (spent ones): read them again.
+        accounts[index].figures.balance = effects.balanceAfter
+        accounts[index].figures.lots = try Ledger.liveLots(accountID: effects.accountID, db: db).sorted(by: Credits.spentBefore)
+    }
+
     func ledgerTotals() throws -> LedgerTotals {
         if let totals { return totals }
         // Written balances plus what the batch holds: @usage is credited by charges, @payments
@@ -168,6 +197,10 @@ final class ChargeBatch: LedgerStore {
             default: continue
             }
         }
+        // Credit given by corrections: the transfers debiting @adjustments (a few, by its index).
+        read.adjustments = Money(
+            nanos: try db.value(
+                Int64.self, "SELECT coalesce(sum(amount_nanos), 0) FROM transfer WHERE debit_account_id = ?", [SystemAccount.adjustments.rawValue]) ?? 0)
         totals = read
         return read
     }

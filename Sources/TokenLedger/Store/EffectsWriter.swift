@@ -104,6 +104,45 @@ struct EffectsWriter {
         return (transferID, lotID)
     }
 
+    /// Records a correction (``CorrectionEffects``): its `adjustment` transfer between the account
+    /// and `@adjustments`, what it corrects, the lots a debit draws, the credit a credit gives back
+    /// to lots (`lot_return`), and its new lot with the repayment of overdraft. Returns the
+    /// transfer's key.
+    @discardableResult
+    func insertCorrection(_ effects: CorrectionEffects, reference: String, reason: String?, target: CorrectionTarget) throws -> Int64 {
+        let adjustments = SystemAccount.adjustments.rawValue
+        let transferID = try insertTransfer(
+            .adjustment, reference: reference, debit: effects.credits ? adjustments : effects.accountID,
+            credit: effects.credits ? effects.accountID : adjustments, amount: effects.amount, at: effects.at, balanceAfter: effects.balanceAfter)
+        let (lotID, usageID): (Int64?, Int64?) =
+            switch target {
+            case .account: (nil, nil)
+            case .lot(let id): (id, nil)
+            case .usage(let id): (nil, id)
+            }
+        try db.run(
+            "INSERT INTO correction (transfer_id, kind, reason, lot_id, usage_id) VALUES (?, ?, ?, ?, ?)",
+            [transferID, effects.kind.rawValue, reason, lotID, usageID])
+        for draw in effects.draws { try insertAllocation(draw, transferID: transferID) }
+        for given in effects.returns {
+            try db.run("INSERT INTO lot_return (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, given.lotID, given.amount.nanos])
+            try db.run("UPDATE lot SET remaining_nanos = remaining_nanos + ? WHERE id = ?", [given.amount.nanos, given.lotID])
+        }
+        if let lot = effects.newLot {
+            try db.run(
+                "INSERT INTO lot (account_id, kind, transfer_id, original_nanos, remaining_nanos, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    effects.accountID, lot.kind.rawValue, transferID, lot.original.nanos, lot.remaining.nanos, effects.at.milliseconds,
+                    lot.expiresAt.milliseconds,
+                ])
+            if effects.repaid.nanos > 0 {
+                try db.run(
+                    "INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, db.lastInsertedRowID, effects.repaid.nanos])
+            }
+        }
+        return transferID
+    }
+
     /// Allocates part of a debit transfer to a lot and takes it from the lot.
     private func insertAllocation(_ allocation: Allocation, transferID: Int64) throws {
         try db.run("INSERT INTO allocation (transfer_id, lot_id, amount_nanos) VALUES (?, ?, ?)", [transferID, allocation.lotID, allocation.amount.nanos])

@@ -52,6 +52,36 @@ protocol LedgerStore: AnyObject {
     /// Records a purchase or grant (of the account of the last ``accountFigures(named:)``): its
     /// transfer, its lot and the lot's repayment of overdraft.
     func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws
+
+    /// The correction recorded under `reference`, to answer a retry.
+    func recordedCorrection(reference: String) throws -> CorrectionReceipt?
+
+    /// What open reservations of the account hold at `time`.
+    func openHolds(accountID: Int64, at time: Timestamp) throws -> Money
+
+    /// The purchase recorded under `reference` (nil for none, or for another kind of entry).
+    func purchase(reference: String) throws -> RefundedPurchase?
+
+    /// The charge recorded under `requestID`, with the lots that paid it and its reversal.
+    func charge(requestID: String) throws -> ReversedCharge?
+
+    /// Every lot of the account that has not expired by `time`, spent or not.
+    func unexpiredLots(accountID: Int64, at time: Timestamp) throws -> [Lot]
+
+    /// Records a correction (of the account of the last ``accountFigures(named:)``): its
+    /// `adjustment` transfer, what it corrects, its draws, returns and new lot. Write-offs are
+    /// recorded before it with ``recordWriteOffs(_:accountID:)``.
+    func recordCorrection(_ effects: CorrectionEffects, reference: String, reason: String?, target: CorrectionTarget) throws
+}
+
+/// What a correction corrects, as stored with it.
+enum CorrectionTarget {
+    /// An adjustment corrects the account as a whole.
+    case account
+    /// A refund: the purchase's lot.
+    case lot(Int64)
+    /// A reversal: the charge's usage row.
+    case usage(Int64)
 }
 
 /// A charge already recorded under a request id: its content, to compare with a retry.
