@@ -146,10 +146,13 @@ struct CorrectionTests {
             try chargeCents(ledger, "acme", 700, at: at, id: "wrong")
             let receipt = try ledger.reverse(ReversalRequest(chargeID: "wrong", reason: "double billed", at: at.plus(hours: 1), id: "rev-1"))
             #expect(receipt.amount == .usd(7) && receipt.returned == .usd(7) && receipt.balance == .usd(15) && receipt.lotExpiresAt == nil)
+            // As of the reversal the lots hold what they held before the charge; as of the charge
+            // (balances are historical) the charge's draw still shows.
             #expect(
-                try lots(ledger, at: at) == [
+                try lots(ledger, at: at.plus(hours: 1)) == [
                     LotView(.grant, .usd(5), .usd(5), utc(2026, 3, 1)), LotView(.purchase, .usd(10), .usd(10), utc(2027, 1, 2)),
                 ])
+            #expect(try ledger.balance(of: "acme", at: at).balance == .usd(8))
             try expectVerified(ledger)
             let statement = try ledger.statement(of: "acme", month: at, now: at.plus(days: 1))
             #expect(statement.usage == .usd(7) && statement.adjustments == .usd(7) && statement.balances && statement.closing == .usd(15))
