@@ -226,6 +226,9 @@ struct ServiceBooksTests {
         #expect(csv.body == CSVText.render(header: FocusReport.columns, rows: focusRows.map { $0.map { $0 ?? "" } }) + "\n")
         let json = try await service.send(.GET, "/v1/exports/focus?month=2026-01", key: service.reader, headers: [("Accept", "application/json")])
         #expect(json.status == 200 && Self.same(json.body, JSONDocument.focus(month: Self.january, rows: focusRows)))
+        // FOCUS requires ProviderName: an empty one is 400 naming the parameter (found by schemathesis).
+        let noProvider = try await service.get("/v1/exports/focus?month=2026-01&provider=", key: service.reader)
+        #expect(noProvider.status == 400 && noProvider.string("field") == "provider", "\(noProvider.body)")
 
         // A reader limited to acme: its own account only, named or not.
         let limited = try Self.key(service, .reader, account: "acme")

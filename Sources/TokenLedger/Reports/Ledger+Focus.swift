@@ -59,8 +59,10 @@ extension Ledger {
     /// The FOCUS export of the calendar month starting at `month` (UTC), for `account` (every
     /// account when nil): ``FocusReport/rows(_:periodStart:periodEnd:provider:)`` over
     /// ``focusUsage(account:from:to:)``, one row per ``FocusReport/columns``.
-    /// Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
+    /// Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account, and ``InputError``
+    /// (field `provider`) for an empty provider name (FOCUS requires `ProviderName`).
     public func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]] {
+        guard !provider.isEmpty else { throw InputError(field: "provider", reason: "the provider's name is empty (FOCUS requires ProviderName)") }
         let groups = try focusUsage(account: account, from: month, to: month.startOfNextMonth)
         return FocusReport.rows(groups, periodStart: month, periodEnd: month.startOfNextMonth, provider: provider)
     }
