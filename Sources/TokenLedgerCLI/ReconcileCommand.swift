@@ -18,9 +18,19 @@ struct ReconcileCommand: ParsableCommand {
             note names the requests). With --by line-item, each day is split by model and token class, as the provider's line \
             items are; line items that name no model's tokens are listed as 'other'.
 
-            --usage takes the provider's usage report (Usage API pages or the usage export) and compares its token counts \
-            with the ledger's on every row that does not reconcile: the same tokens mean the prices differ, different tokens \
-            mean usage is missing or extra. Nothing is written.
+            Shifts are found from the days' amounts (line items of tokens, or whole-day totals when the file has no line \
+            items): moving the requests nearest midnight must leave one of the two days within the tolerance and the two \
+            closer; what remains on the other day is shown as a real difference. With --by line-item, a file without line \
+            items is refused (exit 1).
+
+            --usage takes the provider's usage report (Usage API pages or the usage export). Where its token counts put a \
+            request near midnight on the neighbouring day, that is a shift too. On every row that does not reconcile it \
+            compares token counts: the same tokens mean the prices differ (or, when requests near midnight add up to the \
+            difference, that they were billed on another day), different tokens mean usage is missing or extra. Nothing is \
+            written.
+
+            Under the table, each row that does not reconcile gets its count of the ledger's charges and the \
+            `tokenledger charges list` command that lists them.
 
             Exit 0 when every row matches or is explained, 3 otherwise (so it can run from cron), 1 for a bad file.
             """)
@@ -60,10 +70,12 @@ enum ReconcileRendering {
         let byLineItem = report.granularity == .lineItem
         let json = JSONDocument.reconciliation(report, account: request.account)
         let columns =
-            ["date"] + (byLineItem ? ["line_item"] : []) + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note"]
+            ["date"] + (byLineItem ? ["line_item"] : [])
+            + ["provider_usd", "ledger_usd", "diff_usd", "shifted_usd", "unexplained_usd", "status", "note", "charges", "charges_command"]
         let csvRows = report.rows.map { row in
             [row.day.description] + (byLineItem ? [row.item?.description ?? ""] : [])
-                + [row.provider, row.ledger, row.difference, row.shifted, row.unexplained].map(\.decimalString) + [row.status.rawValue, row.note]
+                + [row.provider, row.ledger, row.difference, row.shifted, row.unexplained].map(\.decimalString)
+                + [row.status.rawValue, row.note, String(row.charges), row.chargesCommand(account: request.account) ?? ""]
         }
         return Rendered(json: json, table: table(report, request: request), csv: Table(columns: columns, rows: csvRows))
     }
@@ -86,6 +98,19 @@ enum ReconcileRendering {
             rightAligned: byLineItem ? [2, 3, 4] : [1, 2, 3])
         lines.append(table.rendered())
         lines.append("")
+        let behind = report.rows.filter { !$0.status.isReconciled && $0.charges > 0 }
+        if !behind.isEmpty {
+            lines.append("The ledger's charges behind the rows that do not reconcile:")
+            let commands = Table(
+                columns: ["date"] + (byLineItem ? ["line item"] : []) + ["charges", "list them with"],
+                rows: behind.map { row in
+                    [row.day.description] + (byLineItem ? [row.item?.description ?? ""] : [])
+                        + [String(row.charges), row.chargesCommand(account: request.account) ?? ""]
+                },
+                rightAligned: byLineItem ? [2] : [1])
+            lines.append(commands.rendered())
+            lines.append("")
+        }
         var pairs: [(String, String)] = [
             (
                 "matched",

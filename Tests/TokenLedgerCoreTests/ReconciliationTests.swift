@@ -74,6 +74,11 @@ struct ReconciliationTests {
         ProviderCost(day: day, item: item, text: item.description, amountPicos: Int128(nanos) * 1_000)
     }
 
+    /// A whole day's amount from a cost export without line items.
+    static func dayTotal(_ day: CalendarDay, _ nanos: Int64) -> ProviderCost {
+        ProviderCost(day: day, item: .other, text: nil, amountPicos: Int128(nanos) * 1_000)
+    }
+
     static func recorded(_ day: CalendarDay, _ nanos: Int64, _ item: LineItem = item()) -> LedgerCost {
         LedgerCost(day: day, item: item, amount: Money(nanos: nanos))
     }
@@ -127,6 +132,34 @@ struct ReconciliationTests {
                 ledger: [recorded(day1, 1_500_000), recorded(day2, 2_000_000)],
                 boundaryUsages: [BoundaryUsage(requestID: "late", at: moved(day2.start, -1), amounts: [item(): Money(nanos: 500_000)])]),
             expected: ["2026-01-05 shifted -0.000500000", "2026-01-06 mismatch 0.000900000"]),
+        Case(
+            why: "day totals without line items: a shift is found from the totals",
+            input: ReconciliationInput(
+                provider: [dayTotal(day1, 1_000_000), dayTotal(day2, 2_500_000)], days: [day1, day2],
+                ledger: [recorded(day1, 1_500_000), recorded(day2, 2_000_000)],
+                boundaryUsages: [BoundaryUsage(requestID: "late", at: moved(day2.start, -30_000), amounts: [item(): Money(nanos: 500_000)])]),
+            expected: ["2026-01-05 shifted -0.000500000", "2026-01-06 shifted 0.000500000"]),
+        Case(
+            why: "a shift, and the receiving day billed less than the ledger has beyond it: both shown",
+            input: ReconciliationInput(
+                provider: [billed(day1, 1_000_000), billed(day2, 2_300_000)], days: [day1, day2],
+                ledger: [recorded(day1, 1_500_000), recorded(day2, 2_000_000)],
+                boundaryUsages: [BoundaryUsage(requestID: "late", at: moved(day2.start, -1), amounts: [item(): Money(nanos: 500_000)])]),
+            expected: ["2026-01-05 shifted -0.000500000", "2026-01-06 mismatch 0.000300000"]),
+        Case(
+            why: "a shift, and a real difference on the day it left: both shown",
+            input: ReconciliationInput(
+                provider: [dayTotal(day1, 1_100_000), dayTotal(day2, 2_500_000)], days: [day1, day2],
+                ledger: [recorded(day1, 1_500_000), recorded(day2, 2_000_000)],
+                boundaryUsages: [BoundaryUsage(requestID: "late", at: moved(day2.start, -1), amounts: [item(): Money(nanos: 500_000)])]),
+            expected: ["2026-01-05 mismatch -0.000400000", "2026-01-06 shifted 0.000500000"]),
+        Case(
+            why: "no shift that would leave the two days no closer",
+            input: ReconciliationInput(
+                provider: [dayTotal(day1, 31_000_000), dayTotal(day2, 2_600_000)], days: [day1, day2],
+                ledger: [recorded(day1, 1_500_000), recorded(day2, 2_000_000)],
+                boundaryUsages: [BoundaryUsage(requestID: "late", at: moved(day2.start, -1), amounts: [item(): Money(nanos: 500_000)])]),
+            expected: ["2026-01-05 mismatch 0.029500000", "2026-01-06 mismatch 0.000600000"]),
         Case(
             why: "no shift when the requests near midnight do not add up to the difference",
             input: ReconciliationInput(
@@ -204,6 +237,77 @@ struct ReconciliationTests {
         report = Reconciliation.reconcile(input, by: .lineItem, tolerance: Reconciliation.defaultTolerance)
         #expect(
             report.rows[0].note == "the provider billed $0.0005 more; tokens differ from the provider's usage report: input 1000 in the ledger, 1200 reported")
+    }
+
+    static func tokens(_ day: CalendarDay, _ count: Int64, _ tokenClass: TokenClass = .input) -> [TokenCountKey: Int64] {
+        [TokenCountKey(day: day, model: "gpt-4o", tier: .default, tokenClass: tokenClass): count]
+    }
+
+    @Test("the usage report finds a shift the amounts cannot: day totals that also hold a tool call")
+    func shiftFoundByTokens() {
+        // The 5th's total holds $0.03 of tool calls, so no move of the late request explains it by amounts;
+        // the provider's usage report counts the late request's 100 tokens on the 6th.
+        let late = BoundaryUsage(
+            requestID: "late", at: moved(Self.day2.start, -1), amounts: [Self.item(): Money(nanos: 500_000)], tokens: Self.tokens(Self.day1, 100))
+        var input = ReconciliationInput(
+            provider: [Self.dayTotal(Self.day1, 31_000_000), Self.dayTotal(Self.day2, 2_500_000)], days: [Self.day1, Self.day2],
+            ledger: [Self.recorded(Self.day1, 1_500_000), Self.recorded(Self.day2, 2_000_000)], boundaryUsages: [late],
+            ledgerTokens: Self.tokens(Self.day1, 1_100).merging(Self.tokens(Self.day2, 2_000)) { $0 + $1 })
+        var report = Reconciliation.reconcile(input, by: .day, tolerance: Reconciliation.defaultTolerance)
+        #expect(report.rows.map(\.status) == [.mismatch, .mismatch])
+        #expect(report.summary.shiftedAmount == .zero)
+        input.providerTokens = Self.tokens(Self.day1, 1_000).merging(Self.tokens(Self.day2, 2_100)) { $0 + $1 }
+        report = Reconciliation.reconcile(input, by: .day, tolerance: Reconciliation.defaultTolerance)
+        #expect(report.rows.map(\.status) == [.mismatch, .shifted])
+        #expect(report.rows.map(\.shifted) == [Money(nanos: -500_000), Money(nanos: 500_000)])
+        #expect(
+            report.rows[0].note
+                == "late ($0.0005 at 2026-01-05T23:59:59.999Z) recorded on 2026-01-05, billed by the provider on 2026-01-06; "
+                + "the provider billed $0.03 more beyond that (unexplained); tokens agree with the provider's usage report (input 1000): "
+                + "the prices differ, or the provider billed for something other than tokens (the file has no line items)")
+    }
+
+    @Test("tokens agree but the amounts do not: requests near midnight that add up to it were billed on another day")
+    func billedOnAnotherDay() {
+        // The cost data covers only the 5th; the usage report counts the late request where the ledger does.
+        let late = BoundaryUsage(
+            requestID: "late", at: moved(Self.day2.start, -1), amounts: [Self.item(): Money(nanos: 500_000)], tokens: Self.tokens(Self.day1, 100))
+        let input = ReconciliationInput(
+            provider: [Self.billed(Self.day1, 1_000_000)], days: [Self.day1], ledger: [Self.recorded(Self.day1, 1_500_000)], boundaryUsages: [late],
+            providerTokens: Self.tokens(Self.day1, 1_100), ledgerTokens: Self.tokens(Self.day1, 1_100))
+        let report = Reconciliation.reconcile(input, by: .day, tolerance: Reconciliation.defaultTolerance)
+        #expect(
+            report.rows[0].note
+                == "the ledger recorded $0.0005 more; tokens agree with the provider's usage report (input 1100): "
+                + "late ($0.0005) recorded on 2026-01-05 near midnight: billed on another day (2026-01-06)")
+    }
+
+    @Test("a day's bill with items that are not tokens: named, and the difference they explain said so")
+    func notTokens() {
+        let input = ReconciliationInput(
+            provider: [
+                Self.billed(Self.day1, 1_000_000), ProviderCost(day: Self.day1, item: .other, text: "web search tool calls", amountPicos: 30_000_000_000),
+            ],
+            days: [Self.day1], ledger: [Self.recorded(Self.day1, 1_000_000)], providerTokens: Self.tokens(Self.day1, 1_000),
+            ledgerTokens: Self.tokens(Self.day1, 1_000))
+        let report = Reconciliation.reconcile(input, by: .day, tolerance: Reconciliation.defaultTolerance)
+        #expect(
+            report.rows[0].note
+                == "the provider billed $0.03 more; the provider's amount includes $0.03 not for tokens ('web search tool calls'); "
+                + "tokens agree with the provider's usage report (input 1000): the difference is what was billed for other than tokens")
+    }
+
+    @Test("each row counts the ledger's charges behind it: by day, and by line item")
+    func chargeCounts() {
+        var input = Self.cases[1].input
+        input.ledger = [
+            LedgerCost(day: Self.day1, item: Self.item(), amount: Money(nanos: 5_000), charges: 3),
+            LedgerCost(day: Self.day2, item: Self.item(), amount: Money(nanos: 4_000), charges: 2),
+            LedgerCost(day: Self.day2, item: Self.item("gpt-4o", .output), amount: Money(nanos: 3_000), charges: 1),
+        ]
+        input.ledgerCharges = [Self.day1: 3, Self.day2: 2]
+        #expect(Reconciliation.reconcile(input, by: .day, tolerance: .zero).rows.map(\.charges) == [3, 2])
+        #expect(Reconciliation.reconcile(input, by: .lineItem, tolerance: .zero).rows.map(\.charges) == [3, 2, 1])
     }
 
     @Test("line items are labelled as providers write them")

@@ -35,6 +35,13 @@ extension LedgerFixture {
         try importUsage(try write("usage.csv", usageExport), format: .openAIUsageExport)
     }
 
+    /// `req-late`: 1000 input and 100 output tokens of gpt-4o-2024-08-06 ($0.0035) at 23:59:30 on 2026-01-05.
+    func chargeLateRequest() throws {
+        _ = try ledger.charge(
+            ChargeRequest(
+                account: "acme", model: "gpt-4o-2024-08-06", input: 1_000, output: 100, requestID: "req-late", at: utc(2026, 1, 5, 23, 59, 30)))
+    }
+
     func reconcile(_ costs: [String], usage: [String] = [], by granularity: ReconciliationGranularity = .day) throws -> ReconciliationReport {
         try ledger.reconcile(ReconcileRequest(costFiles: costs, usageFiles: usage, account: "acme", granularity: granularity))
     }
@@ -205,9 +212,7 @@ struct ReconcileLedgerTests {
     func dayBoundaryShift() throws {
         try withImportLedger { fixture in
             try fixture.importUsageExport()
-            _ = try fixture.ledger.charge(
-                ChargeRequest(
-                    account: "acme", model: "gpt-4o-2024-08-06", input: 1_000, output: 100, requestID: "req-late", at: utc(2026, 1, 5, 23, 59, 30)))
+            try fixture.chargeLateRequest()
             // The provider billed the late request ($0.0025 input, $0.001 output) on the 6th.
             var lines = costExportLines
             lines.insert("1767657600,1767744000,0.0025,usd,\"gpt-4o-2024-08-06, input\",proj_a,org_1,Alpha,Org", at: 3)
@@ -224,6 +229,38 @@ struct ReconcileLedgerTests {
                     "2026-01-05 gpt-4o-2024-08-06, input shifted -0.002500000", "2026-01-05 gpt-4o-2024-08-06, output shifted -0.001000000",
                     "2026-01-06 gpt-4o-2024-08-06, input shifted 0.002500000", "2026-01-06 gpt-4o-2024-08-06, output shifted 0.001000000",
                 ])
+        }
+    }
+
+    @Test("the dashboard's export pair without line items: the late request found by the usage report, the rest named")
+    func dayTotalsWithUsageReport() throws {
+        try withImportLedger { fixture in
+            try fixture.importUsageExport()
+            try fixture.chargeLateRequest()
+            let days = reconcileFixtures.appendingPathComponent("cost-export-days.csv").path
+            let billed = reconcileFixtures.appendingPathComponent("usage-export-days-billed.csv").path
+            // Day totals alone cannot tell the late request from the 5th's tool calls.
+            var report = try fixture.reconcile([days])
+            #expect(report.summary.shiftedAmount == .zero)
+            // The usage report counts it on the 6th: a shift, and what remains on each day is unexplained.
+            report = try fixture.reconcile([days], usage: [billed])
+            #expect(outline(report) == ["2026-01-05 mismatch 0.026500000", "2026-01-06 mismatch 0.005000000", "2026-01-07 missing_in_ledger 0.010000000"])
+            #expect(report.rows.map(\.shifted) == [Money(nanos: -3_500_000), Money(nanos: 3_500_000), .zero])
+            #expect(report.rows.map(\.unexplained) == [Money(nanos: 30_000_000), Money(nanos: 1_500_000), Money(nanos: 10_000_000)])
+            #expect(report.rows[0].note.hasPrefix("req-late ($0.0035 at 2026-01-05T23:59:30Z) recorded on 2026-01-05, billed by the provider on 2026-01-06"))
+            #expect(
+                report.rows[1].note.hasSuffix(
+                    "tokens agree with the provider's usage report (input 101000, cached input 20000, output 3100): "
+                        + "the prices differ, or the provider billed for something other than tokens (the file has no line items)"))
+            // Each row counts its charges and names the command that lists them.
+            #expect(report.rows.map(\.charges) == [2, 1, 0])
+            #expect(report.rows[0].chargesCommand(account: "acme") == "tokenledger charges list --account acme --from 2026-01-05 --to 2026-01-06")
+            #expect(report.rows[2].chargesCommand(account: "acme") == nil)
+            let byItem = try fixture.reconcile([try costs(fixture, costExportLines)], by: .lineItem)
+            #expect(byItem.rows[0].chargesCommand(account: nil) == "tokenledger charges list --from 2026-01-05 --to 2026-01-06 --model gpt-4o-2024-08-06")
+            #expect(byItem.rows.map(\.charges).reduce(0, +) == 8)
+            // By line item, a file without line items is refused, naming why.
+            #expect(importFailure { _ = try fixture.reconcile([days], by: .lineItem) } == "bad_input line - (line_item)")
         }
     }
 

@@ -70,7 +70,7 @@ extension JSONDocument {
                 [("date", .string(row.day.description))] + (byLineItem ? [("line_item", .string(row.item?.description ?? ""))] : []) + [
                     ("provider_usd", .money(row.provider)), ("ledger_usd", .money(row.ledger)), ("diff_usd", .money(row.difference)),
                     ("shifted_usd", .money(row.shifted)), ("unexplained_usd", .money(row.unexplained)), ("status", .string(row.status.rawValue)),
-                    ("note", .string(row.note)),
+                    ("note", .string(row.note)), ("charges", .int(Int64(row.charges))), ("charges_command", .optional(row.chargesCommand(account: account))),
                 ])
         }
         return .object([

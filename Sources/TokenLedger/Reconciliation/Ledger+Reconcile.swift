@@ -34,6 +34,8 @@ public struct LedgerReconciliationData: Sendable {
     public var boundaryUsages: [BoundaryUsage] = []
     /// Tokens by day, model, tier and class.
     public var tokens: [TokenCountKey: Int64] = [:]
+    /// How many charges were recorded each day.
+    public var charges: [CalendarDay: Int] = [:]
 }
 
 /// One recorded usage with its charge split by token class.
@@ -68,10 +70,16 @@ extension Ledger {
         guard let first = provider.days.min(), let last = provider.days.max() else {
             throw InputError(file: request.costFiles.first, reason: "the cost data holds no bucket: nothing to reconcile")
         }
+        if request.granularity == .lineItem, !provider.costs.isEmpty, provider.costs.allSatisfy(\.isDayTotal) {
+            throw InputError(
+                file: request.costFiles.joined(separator: ", "), field: "line_item",
+                reason: "the cost data has no line items (day totals only, the dashboard's default export): "
+                    + "reconcile it by day, or export the costs grouped by line item to compare by line item")
+        }
         let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end)
         let input = ReconciliationInput(
             provider: provider.costs, days: provider.days, ledger: ledger.costs, boundaryUsages: ledger.boundaryUsages,
-            providerTokens: providerTokens, ledgerTokens: ledger.tokens)
+            providerTokens: providerTokens, ledgerTokens: ledger.tokens, ledgerCharges: ledger.charges)
         return Reconciliation.reconcile(input, by: request.granularity, tolerance: request.tolerance)
     }
 
@@ -80,20 +88,22 @@ extension Ledger {
     public func reconciliationData(account: String?, from: Timestamp, to: Timestamp) throws -> LedgerReconciliationData {
         try read { db in
             var data = LedgerReconciliationData()
-            var costs: [LineItemDay: Money] = [:]
+            var costs: [LineItemDay: (amount: Money, charges: Int)] = [:]
             var boundary = BoundaryCollector()
             try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
                 let day = CalendarDay(split.at)
+                data.charges[day, default: 0] += 1
                 for tokenClass in TokenClass.allCases {
                     let tokens = tokenClass.tokens(in: split.usage)
                     let amount = split.amounts[tokenClass] ?? .zero
                     guard tokens > 0 || amount != .zero else { continue }
-                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: .zero] += amount
+                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].amount += amount
+                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].charges += 1
                     data.tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass), default: 0] += tokens
                 }
                 boundary.consider(split)
             }
-            data.costs = costs.map { LedgerCost(day: $0.key.day, item: $0.key.item, amount: $0.value) }
+            data.costs = costs.map { LedgerCost(day: $0.key.day, item: $0.key.item, amount: $0.value.amount, charges: $0.value.charges) }
             data.boundaryUsages = boundary.usages
             return data
         }
@@ -165,7 +175,11 @@ private struct BoundaryCollector {
         guard nearStart || nearEnd else { return }
         var amounts: [LineItem: Money] = [:]
         for (tokenClass, amount) in split.amounts where amount != .zero { amounts[split.item(tokenClass)] = amount }
-        let usage = BoundaryUsage(requestID: split.requestID, at: split.at, amounts: amounts)
+        var tokens: [TokenCountKey: Int64] = [:]
+        for tokenClass in TokenClass.allCases where tokenClass.tokens(in: split.usage) > 0 {
+            tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass)] = tokenClass.tokens(in: split.usage)
+        }
+        let usage = BoundaryUsage(requestID: split.requestID, at: split.at, amounts: amounts, tokens: tokens)
         if nearStart, early[day, default: []].count < limit { early[day, default: []].append(usage) }
         if nearEnd, !nearStart {
             late[day, default: []].append(usage)
@@ -174,4 +188,30 @@ private struct BoundaryCollector {
     }
 
     var usages: [BoundaryUsage] { early.values.flatMap { $0 } + late.values.flatMap { $0.suffix(limit) } }
+}
+
+extension ReconciliationRow {
+    /// The `tokenledger charges list` command that lists the row's charges (of `account`, or
+    /// every account): the day, and by line item its model and tier; nil when it has none.
+    public func chargesCommand(account: String?) -> String? {
+        guard charges > 0 else { return nil }
+        var words = ["tokenledger", "charges", "list"]
+        if let account { words += ["--account", ShellWord.quoted(account)] }
+        words += ["--from", day.description, "--to", day.next.description]
+        if case .tokens(let model, let tier, _, _) = item {
+            words += ["--model", ShellWord.quoted(model)]
+            if tier != .default { words += ["--tier", tier.rawValue] }
+        }
+        return words.joined(separator: " ")
+    }
+}
+
+/// Words of a shell command, quoted only when they need it.
+enum ShellWord {
+    static func quoted(_ word: String) -> String {
+        let plain =
+            !word.isEmpty
+            && word.unicodeScalars.allSatisfy { $0.isASCII && (Character($0).isLetter || Character($0).isNumber || "-_.:/@+=,".unicodeScalars.contains($0)) }
+        return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
 }

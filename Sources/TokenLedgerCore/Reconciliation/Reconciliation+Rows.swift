@@ -5,8 +5,14 @@ struct RowTable {
     private var providerPicos: [RowKey: Int128] = [:]
     private var ledger: [RowKey: Money] = [:]
     private var shifted: [RowKey: Money] = [:]
+    /// Charges behind each line item's ledger amount (by day, the context's count is used).
+    private var charges: [RowKey: Int] = [:]
     /// The provider's texts of line items read as `other`, for the row's note.
     private var otherTexts: [RowKey: Set<String>] = [:]
+    /// By day: what the provider billed for line items that are not tokens, and their texts;
+    /// and the days whose amounts are whole-day totals (no line items).
+    private var notTokens: [RowKey: (picos: Int128, texts: Set<String>)] = [:]
+    private var dayTotals: Set<RowKey> = []
 
     init(granularity: ReconciliationGranularity) { self.granularity = granularity }
 
@@ -18,12 +24,18 @@ struct RowTable {
         let key = key(cost.day, cost.item)
         providerPicos[key, default: 0] += cost.amountPicos
         if cost.item == .other, granularity == .lineItem { otherTexts[key, default: []].insert(cost.text.map { "'\($0)'" } ?? "(no line item)") }
+        if granularity == .day, cost.isDayTotal { dayTotals.insert(key) }
+        if granularity == .day, cost.item == .other, !cost.isDayTotal, let text = cost.text {
+            notTokens[key, default: (0, [])].picos += cost.amountPicos
+            notTokens[key, default: (0, [])].texts.insert("'\(text)'")
+        }
         keys.insert(key)
     }
 
     mutating func addLedger(_ cost: LedgerCost) {
         let key = key(cost.day, cost.item)
         ledger[key, default: .zero] += cost.amount
+        charges[key, default: 0] += cost.charges
         keys.insert(key)
     }
 
@@ -39,17 +51,35 @@ struct RowTable {
         }
     }
 
-    /// The row of `key`, judged with `tolerance` and explained.
-    func row(_ key: RowKey, tolerance: Money, shifts: [Shift], tokens: TokenComparison?) -> ReconciliationRow {
+    /// The row of `key`, judged with the context's tolerance and explained.
+    func row(_ key: RowKey, context: RowContext) -> ReconciliationRow {
         var row = ReconciliationRow(
             day: key.day, item: key.item, provider: Reconciliation.nanos(providerPicos[key] ?? 0), ledger: ledger[key] ?? .zero,
             shifted: shifted[key] ?? .zero, status: .match, note: "")
-        row.status = status(of: row, tolerance: tolerance)
+        row.charges = key.item == nil ? context.chargesByDay[key.day] ?? 0 : charges[key] ?? 0
+        row.status = status(of: row, tolerance: context.tolerance)
         var notes: [String] = []
-        if row.shifted != .zero { notes += shiftNotes(key, shifts: shifts) }
+        if row.shifted != .zero { notes += shiftNotes(key, shifts: context.shifts) }
         notes.append(amountNote(row))
         if let texts = otherTexts[key], !texts.isEmpty { notes.append("not read as tokens: " + texts.sorted().joined(separator: ", ")) }
-        if !row.status.isReconciled, let tokenNote = tokens?.note(for: key) { notes.append(tokenNote) }
+        let notTokens = notTokens[key].map { (amount: Reconciliation.nanos($0.picos), texts: $0.texts.sorted().joined(separator: ", ")) }
+        if !row.status.isReconciled, let notTokens, notTokens.amount != .zero {
+            notes.append("the provider's amount includes \(notTokens.amount.displayString) not for tokens (\(notTokens.texts))")
+        }
+        if !row.status.isReconciled, let comparison = context.tokens?.comparison(for: key) {
+            let agreeing = "tokens agree with the provider's usage report (\(comparison.counts)): "
+            if !comparison.agrees {
+                notes.append(comparison.note)
+            } else if let notTokens, notTokens.amount != .zero, row.unexplained.distance(to: notTokens.amount) <= context.tolerance {
+                notes.append(agreeing + "the difference is what was billed for other than tokens")
+            } else if let elsewhere = context.billedElsewhere(row) {
+                notes.append(agreeing + elsewhere)
+            } else if dayTotals.contains(key) {
+                notes.append(agreeing + "the prices differ, or the provider billed for something other than tokens (the file has no line items)")
+            } else {
+                notes.append(comparison.note)
+            }
+        }
         row.note = notes.filter { !$0.isEmpty }.joined(separator: "; ")
         return row
     }
@@ -127,8 +157,9 @@ struct TokenComparison {
         }
     }
 
-    /// The comparison for a row: the day's classes, or the line item's class (all bands).
-    func note(for key: RowKey) -> String? {
+    /// The comparison for a row: the day's classes, or the line item's class (all bands); nil
+    /// for `other`.
+    func comparison(for key: RowKey) -> TokenAgreement? {
         var counts: [(TokenClass, (ledger: Int64, provider: Int64))]
         switch key.item {
         case .other: return nil
@@ -137,13 +168,58 @@ struct TokenComparison {
             counts = [(tokenClass, byItem[TokenCountKey(day: key.day, model: model, tier: tier, tokenClass: tokenClass)] ?? (0, 0))]
         }
         counts = counts.filter { $0.1.ledger != 0 || $0.1.provider != 0 }
-        if counts.isEmpty { return "no tokens in the ledger or the provider's usage report" }
+        if counts.isEmpty { return TokenAgreement(agrees: false, counts: "", note: "no tokens in the ledger or the provider's usage report") }
         if counts.allSatisfy({ $0.1.ledger == $0.1.provider }) {
             let listed = counts.map { "\($0.0.lineItemName) \($0.1.ledger)" }.joined(separator: ", ")
-            return "tokens agree with the provider's usage report (\(listed)): the prices differ"
+            return TokenAgreement(agrees: true, counts: listed, note: "tokens agree with the provider's usage report (\(listed)): the prices differ")
         }
         let listed = counts.filter { $0.1.ledger != $0.1.provider }
             .map { "\($0.0.lineItemName) \($0.1.ledger) in the ledger, \($0.1.provider) reported" }.joined(separator: ", ")
-        return "tokens differ from the provider's usage report: " + listed
+        return TokenAgreement(agrees: false, counts: listed, note: "tokens differ from the provider's usage report: " + listed)
+    }
+}
+
+/// What the token counts say about a row.
+struct TokenAgreement {
+    var agrees: Bool
+    /// The counts compared (`input 1000, output 20`), or the classes that differ.
+    var counts: String
+    var note: String
+}
+
+/// What every row is judged and explained with.
+struct RowContext {
+    var tolerance: Money
+    var shifts: [Shift]
+    var tokens: TokenComparison?
+    /// The ledger's requests near each day's midnights, by the day they were recorded on.
+    var boundary: [CalendarDay: [BoundaryUsage]]
+    var chargesByDay: [CalendarDay: Int]
+
+    /// When the tokens agree but the amounts do not, whether requests near one of the row's
+    /// midnights add up to the difference: the provider billed them on the other side of it
+    /// (the usage report counts them where the ledger does). Names them, or nil.
+    func billedElsewhere(_ row: ReconciliationRow) -> String? {
+        let unexplained = row.unexplained
+        for neighbour in [row.day.next, row.day.previous] {
+            // The ledger recorded more: its own requests near midnight, billed on the neighbour;
+            // the provider billed more: the neighbour's requests near midnight, billed on this day.
+            let (from, to) = unexplained < .zero ? (row.day, neighbour) : (neighbour, row.day)
+            let near = Reconciliation.nearMidnight(boundary[from] ?? [], of: from, toward: to)
+            var sum = Money.zero
+            var taken: [BoundaryUsage] = []
+            for usage in near {
+                let amount = row.item.map { usage.amounts[$0] ?? .zero } ?? usage.total
+                guard amount != .zero else { continue }
+                sum += amount
+                taken.append(usage)
+                if sum > unexplained.magnitude + tolerance { break }
+                if sum.distance(to: unexplained.magnitude) <= tolerance {
+                    let names = taken.count <= 3 ? taken.map(\.requestID).joined(separator: ", ") : "\(taken.count) requests"
+                    return "\(names) (\(sum.displayString)) recorded on \(from) near midnight: billed on another day (\(to))"
+                }
+            }
+        }
+        return nil
     }
 }

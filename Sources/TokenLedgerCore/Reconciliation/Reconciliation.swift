@@ -36,6 +36,10 @@ public struct ProviderCost: Sendable, Hashable {
         self.text = text
         self.amountPicos = amountPicos
     }
+
+    /// Whether the amount is a whole day's total (a cost export without line items): it holds the
+    /// day's tokens as well as anything else, unlike a line item that names no model's tokens.
+    public var isDayTotal: Bool { item == .other && (text ?? "").isEmpty }
 }
 
 /// What the ledger recorded for one line item of one day: its charges' shares of that class.
@@ -43,11 +47,14 @@ public struct LedgerCost: Sendable, Hashable {
     public var day: CalendarDay
     public var item: LineItem
     public var amount: Money
+    /// How many charges have tokens or an amount in the line item.
+    public var charges: Int
 
-    public init(day: CalendarDay, item: LineItem, amount: Money) {
+    public init(day: CalendarDay, item: LineItem, amount: Money, charges: Int = 0) {
         self.day = day
         self.item = item
         self.amount = amount
+        self.charges = charges
     }
 }
 
@@ -57,11 +64,15 @@ public struct BoundaryUsage: Sendable, Hashable {
     public var at: Timestamp
     /// The charge split by line item (by token class, see ``ClassApportionment``).
     public var amounts: [LineItem: Money]
+    /// Its tokens, keyed with its own day: moved with it when a shift is found, and the evidence
+    /// for one when the provider's usage report counts them on the neighbouring day.
+    public var tokens: [TokenCountKey: Int64]
 
-    public init(requestID: String, at: Timestamp, amounts: [LineItem: Money]) {
+    public init(requestID: String, at: Timestamp, amounts: [LineItem: Money], tokens: [TokenCountKey: Int64] = [:]) {
         self.requestID = requestID
         self.at = at
         self.amounts = amounts
+        self.tokens = tokens
     }
 
     public var day: CalendarDay { CalendarDay(at) }
@@ -95,10 +106,12 @@ public struct ReconciliationInput: Sendable {
     /// Token counts from the provider's usage report (nil without one) and from the ledger.
     public var providerTokens: [TokenCountKey: Int64]?
     public var ledgerTokens: [TokenCountKey: Int64]
+    /// How many charges the ledger recorded on each day.
+    public var ledgerCharges: [CalendarDay: Int]
 
     public init(
         provider: [ProviderCost], days: Set<CalendarDay>, ledger: [LedgerCost], boundaryUsages: [BoundaryUsage] = [],
-        providerTokens: [TokenCountKey: Int64]? = nil, ledgerTokens: [TokenCountKey: Int64] = [:]
+        providerTokens: [TokenCountKey: Int64]? = nil, ledgerTokens: [TokenCountKey: Int64] = [:], ledgerCharges: [CalendarDay: Int] = [:]
     ) {
         self.provider = provider
         self.days = days
@@ -106,6 +119,7 @@ public struct ReconciliationInput: Sendable {
         self.boundaryUsages = boundaryUsages
         self.providerTokens = providerTokens
         self.ledgerTokens = ledgerTokens
+        self.ledgerCharges = ledgerCharges
     }
 }
 
@@ -120,6 +134,9 @@ public struct ReconciliationRow: Sendable, Hashable {
     public var shifted: Money
     public var status: ReconciliationStatus
     public var note: String
+    /// How many charges the ledger recorded in the row (on the day; by line item, with tokens in
+    /// the item), before any shift: what `charges list` lists for it.
+    public var charges: Int = 0
 
     /// What the provider billed minus what the ledger recorded.
     public var difference: Money { provider - ledger }
@@ -182,11 +199,14 @@ public enum Reconciliation {
         if granularity == .day { for day in input.days { table.touch(RowKey(day: day, item: nil)) } }
         let shifts = findShifts(input, tolerance: tolerance)
         for shift in shifts { table.apply(shift) }
-        let tokens = input.providerTokens.map { TokenComparison(provider: $0, ledger: input.ledgerTokens) }
+        let tokens = input.providerTokens.map { TokenComparison(provider: $0, ledger: movedTokens(input.ledgerTokens, by: shifts)) }
+        let context = RowContext(
+            tolerance: tolerance, shifts: shifts, tokens: tokens, boundary: Dictionary(grouping: input.boundaryUsages, by: \.day),
+            chargesByDay: input.ledgerCharges)
         var rows: [ReconciliationRow] = []
         var summary = ReconciliationSummary()
         for key in table.keys.sorted() {
-            let row = table.row(key, tolerance: tolerance, shifts: shifts, tokens: tokens)
+            let row = table.row(key, context: context)
             summary.add(row)
             rows.append(row)
         }
@@ -194,52 +214,87 @@ public enum Reconciliation {
     }
 
     /// Ledger requests the provider billed on the neighbouring day, found day by day on the
-    /// days' token amounts.
+    /// days' token amounts (line items of tokens, or whole-day totals when the cost data has no
+    /// line items), and on the provider's token counts when its usage report is given.
     static func findShifts(_ input: ReconciliationInput, tolerance: Money) -> [Shift] {
         var difference: [CalendarDay: Money] = [:]
         var providerPicos: [CalendarDay: Int128] = [:]
-        // Items that are not tokens (tool calls) are never the ledger's usage: they neither hide nor explain a shift.
-        for cost in input.provider where cost.item != .other { providerPicos[cost.day, default: 0] += cost.amountPicos }
+        // Items that are not tokens (tool calls) are never the ledger's usage: they neither hide nor
+        // explain a shift. A day's total (no line items) holds its tokens, so it takes part.
+        for cost in input.provider where cost.item != .other || cost.isDayTotal { providerPicos[cost.day, default: 0] += cost.amountPicos }
         for (day, picos) in providerPicos { difference[day] = nanos(picos) }
         for cost in input.ledger { difference[cost.day, default: .zero] -= cost.amount }
+        var tokens = input.providerTokens.map { TokenDifferences(provider: $0, ledger: input.ledgerTokens) }
         let candidates = Dictionary(grouping: input.boundaryUsages, by: \.day)
         var shifts: [Shift] = []
-        for day in input.days.sorted() where (difference[day] ?? .zero) < -tolerance {
-            for neighbour in [day.next, day.previous] where input.days.contains(neighbour) && (difference[neighbour] ?? .zero) > tolerance {
-                guard let shift = shift(from: day, to: neighbour, candidates: candidates[day] ?? [], difference: difference, tolerance: tolerance)
+        for day in input.days.sorted() {
+            for neighbour in [day.next, day.previous] where input.days.contains(neighbour) {
+                let near = nearMidnight(candidates[day] ?? [], of: day, toward: neighbour)
+                guard let shift = shift(from: day, to: neighbour, near: near, difference: difference, tokens: tokens, tolerance: tolerance)
                 else { continue }
                 difference[day, default: .zero] += shift.amount
                 difference[neighbour, default: .zero] -= shift.amount
+                for usage in shift.usages { tokens?.move(usage, to: neighbour) }
                 shifts.append(shift)
-                break
             }
         }
         return shifts
     }
 
-    /// The fewest requests nearest the midnight between `day` and `neighbour` that explain the
-    /// ledger's excess on `day` and that the neighbour's provider excess covers.
-    private static func shift(
-        from day: CalendarDay, to neighbour: CalendarDay, candidates: [BoundaryUsage], difference: [CalendarDay: Money], tolerance: Money
-    ) -> Shift? {
+    /// `day`'s requests within the shift window of its midnight shared with `neighbour`, nearest first.
+    static func nearMidnight(_ candidates: [BoundaryUsage], of day: CalendarDay, toward neighbour: CalendarDay) -> ArraySlice<BoundaryUsage> {
         let later = neighbour > day
         let midnight = later ? day.end : day.start
-        let near = candidates.filter { abs($0.at.milliseconds - midnight.milliseconds) <= shiftWindowMilliseconds }
+        return candidates.filter { abs($0.at.milliseconds - midnight.milliseconds) <= shiftWindowMilliseconds }
             .sorted { later ? ($0.at, $0.requestID) > ($1.at, $1.requestID) : ($0.at, $0.requestID) < ($1.at, $1.requestID) }
             .prefix(maximumShiftCandidates)
-        let excess = -(difference[day] ?? .zero)
-        let neighbourExcess = difference[neighbour] ?? .zero
+    }
+
+    /// The fewest requests nearest the midnight between `day` and `neighbour` whose move to the
+    /// neighbour explains one of the two days and leaves them closer together: after the move
+    /// one day's difference is within the tolerance (what remains on the other is a real
+    /// difference, shown as one), or, with the provider's usage report, one day's token counts
+    /// agree with it exactly.
+    private static func shift(
+        from day: CalendarDay, to neighbour: CalendarDay, near: ArraySlice<BoundaryUsage>, difference: [CalendarDay: Money],
+        tokens: TokenDifferences?, tolerance: Money
+    ) -> Shift? {
+        let here = difference[day] ?? .zero
+        let there = difference[neighbour] ?? .zero
+        let before = here.magnitude + there.magnitude
         var sum = Money.zero
         var taken: [BoundaryUsage] = []
+        var moved = tokens
         for usage in near {
             sum += usage.total
             taken.append(usage)
-            if sum > excess + tolerance { return nil }
-            if sum.distance(to: excess) <= tolerance, neighbourExcess - sum >= -tolerance, sum > .zero {
-                return Shift(from: day, to: neighbour, usages: taken, amount: sum)
-            }
+            // Past both differences together, no larger move can bring the days closer.
+            if sum > before + tolerance { return nil }
+            moved?.move(usage, to: neighbour)
+            let afterHere = here + sum
+            let afterThere = there - sum
+            let explains = afterHere.magnitude <= tolerance || afterThere.magnitude <= tolerance
+            let closer = before - (afterHere.magnitude + afterThere.magnitude) > tolerance
+            let counted = moved?.explains(day, neighbour, comparedTo: tokens!) ?? false
+            if sum > .zero, (explains && closer) || counted { return Shift(from: day, to: neighbour, usages: taken, amount: sum) }
         }
         return nil
+    }
+
+    /// The ledger's token counts with each shifted request counted on the day it was billed.
+    static func movedTokens(_ tokens: [TokenCountKey: Int64], by shifts: [Shift]) -> [TokenCountKey: Int64] {
+        var tokens = tokens
+        for shift in shifts {
+            for usage in shift.usages {
+                for (key, count) in usage.tokens {
+                    tokens[key, default: 0] -= count
+                    var there = key
+                    there.day = shift.to
+                    tokens[there, default: 0] += count
+                }
+            }
+        }
+        return tokens
     }
 
     /// Picodollars rounded once to nanodollars, half to even.
@@ -252,6 +307,35 @@ struct Shift: Sendable, Hashable {
     var to: CalendarDay
     var usages: [BoundaryUsage]
     var amount: Money
+}
+
+/// The provider's token counts minus the ledger's, by day and class, as shifts move requests.
+struct TokenDifferences {
+    private var byDay: [CalendarDay: [TokenClass: Int64]] = [:]
+
+    init(provider: [TokenCountKey: Int64], ledger: [TokenCountKey: Int64]) {
+        for (key, count) in provider { byDay[key.day, default: [:]][key.tokenClass, default: 0] += count }
+        for (key, count) in ledger { byDay[key.day, default: [:]][key.tokenClass, default: 0] -= count }
+    }
+
+    /// Counts `usage`'s tokens on `day` instead of its own day.
+    mutating func move(_ usage: BoundaryUsage, to day: CalendarDay) {
+        for (key, count) in usage.tokens {
+            byDay[key.day, default: [:]][key.tokenClass, default: 0] += count
+            byDay[day, default: [:]][key.tokenClass, default: 0] -= count
+        }
+    }
+
+    func agrees(on day: CalendarDay) -> Bool { (byDay[day] ?? [:]).values.allSatisfy { $0 == 0 } }
+
+    func apart(_ days: [CalendarDay]) -> Int64 { days.reduce(0) { $0 + (byDay[$1] ?? [:]).values.reduce(0) { $0 + abs($1) } } }
+
+    /// Whether, compared with `before`, one of the two days now agrees with the usage report
+    /// where it did not, and the two are closer to it together.
+    func explains(_ day: CalendarDay, _ neighbour: CalendarDay, comparedTo before: TokenDifferences) -> Bool {
+        let nowAgrees = (agrees(on: day) && !before.agrees(on: day)) || (agrees(on: neighbour) && !before.agrees(on: neighbour))
+        return nowAgrees && apart([day, neighbour]) < before.apart([day, neighbour])
+    }
 }
 
 /// A row's identity: its day and, by line item, its line item.
