@@ -87,7 +87,7 @@ enum StatementRendering {
         let figures = summary(statement)
         let shown = figures.filter { $0.field != "adjustments_usd" || $0.amount.nanos != 0 }
         var text = "Statement of \(statement.account), \(statement.monthText)\n" + keyValueLines(shown.map { ($0.label, $0.text) })
-        text += "\n\nEntries (purchases, grants, recharges, expiries)\n"
+        text += "\n\nEntries (purchases, grants, recharges, expiries, corrections)\n"
         text += statement.entries.isEmpty ? "none" : entriesTable(statement).rendered()
         text += "\n\nLots at the end of the month\n" + (statement.lots.isEmpty ? "none" : lotsTable(statement).rendered())
         for failed in statement.failedRecharges {

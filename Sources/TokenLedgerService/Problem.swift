@@ -89,7 +89,7 @@ struct Problem: Error, Sendable, Equatable {
     /// The status of a refusal code.
     static func status(refusalCode code: String, isBadInput: Bool) -> Int {
         switch code {
-        case "unknown_account", "unknown_model", "unknown_reservation", "unknown_key": 404
+        case "unknown_account", "unknown_model", "unknown_reservation", "unknown_key", "unknown_charge", "unknown_purchase": 404
         case "id_conflict", "account_exists", "price_exists", "reservation_settled", "reservation_voided", "reservation_expired": 409
         case "key_revoked": 401
         case "role_forbidden", "account_forbidden": 403

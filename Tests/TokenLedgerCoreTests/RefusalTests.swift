@@ -101,7 +101,6 @@ let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (CorrectionRefusal.idConflict("a1"), "id_conflict", false),
     (CorrectionRefusal.unknownAccount("acme"), "unknown_account", false),
     (CorrectionRefusal.unknownPurchase("p1"), "unknown_purchase", false),
-    (CorrectionRefusal.unknownCharge("r1"), "unknown_charge", false),
     (CorrectionRefusal.beforeOriginal(at: utc(2025, 1, 1), original: utc(2025, 1, 2)), "before_original", false),
     (CorrectionRefusal.nothingToReverse("r1"), "nothing_to_reverse", false),
     (CorrectionRefusal.alreadyReversed(charge: "r1", by: "rev-1"), "already_reversed", false),

@@ -37,7 +37,7 @@ enum CorrectionOperation {
             else { throw CorrectionRefusal.idConflict(id) }
             return existing
         }
-        guard let charge = try store.charge(requestID: request.chargeID) else { throw CorrectionRefusal.unknownCharge(request.chargeID) }
+        guard let charge = try store.charge(requestID: request.chargeID) else { throw ChargeLookupRefusal.unknownCharge(request.chargeID) }
         guard let account = try store.accountFigures(named: charge.account) else { preconditionFailure("a charge of no account") }
         let lots = try store.unexpiredLots(accountID: account.id, at: request.at)
         let effects = try Corrections.decideReversal(request, charge: charge, account: account, lots: lots, totals: try store.ledgerTotals())

@@ -1,6 +1,7 @@
 /// Why a correction (`adjust`, `refund` or `reverse`) is refused, in check order. The three
 /// corrections share it, as settle and void share ``ReservationCloseRefusal``: each refuses the
-/// cases that apply to it, in this order.
+/// cases that apply to it, in this order. A reversal of a charge that was never recorded throws
+/// ``ChargeLookupRefusal/unknownCharge(_:)``, as `charges show` does.
 public enum CorrectionRefusal: Refusal, Equatable {
     /// An adjustment of zero, or a refund of zero or less.
     case amountNotPositive(Money)
@@ -14,8 +15,6 @@ public enum CorrectionRefusal: Refusal, Equatable {
     case unknownAccount(String)
     /// No purchase was recorded under the id (recharges are refunded by adjustments).
     case unknownPurchase(String)
-    /// No charge was recorded under the request id.
-    case unknownCharge(String)
     /// The correction is dated before the purchase or charge it corrects.
     case beforeOriginal(at: Timestamp, original: Timestamp)
     /// The charge cost nothing: there is nothing to give back.
@@ -39,7 +38,6 @@ public enum CorrectionRefusal: Refusal, Equatable {
         case .idConflict: "id_conflict"
         case .unknownAccount: "unknown_account"
         case .unknownPurchase: "unknown_purchase"
-        case .unknownCharge: "unknown_charge"
         case .beforeOriginal: "before_original"
         case .nothingToReverse: "nothing_to_reverse"
         case .alreadyReversed: "already_reversed"
@@ -59,7 +57,6 @@ public enum CorrectionRefusal: Refusal, Equatable {
         case .idConflict(let id): "the id '\(id)' was already used for a different operation"
         case .unknownAccount(let name): "no account named '\(name)'"
         case .unknownPurchase(let id): "no purchase was recorded under the id '\(id)'"
-        case .unknownCharge(let id): "no charge was recorded under the request id '\(id)'"
         case .beforeOriginal(let at, let original): "the correction at \(at) is dated before what it corrects (\(original))"
         case .nothingToReverse(let id): "the charge '\(id)' cost nothing: there is nothing to reverse"
         case .alreadyReversed(let charge, let by): "the charge '\(charge)' was already reversed (by '\(by)')"
