@@ -26,6 +26,7 @@ let benchmarks: @Sendable () -> Void = {
     randomIDImportBenchmarks()
     simulationBenchmarks()
     reportBenchmarks()
+    chargesBenchmarks()
 }
 
 /// Rows per iteration of the import benchmarks (ledger and raw).
