@@ -4,7 +4,7 @@ import TokenLedger
 import TokenLedgerCore
 
 /// The books routes: price changes and imports, usage imports, monthly reports, statements,
-/// reconciliation and the FOCUS export. Each does what its CLI command does, through the same
+/// charges and the journal, reconciliation and the FOCUS export. Each does what its CLI command does, through the same
 /// library calls, and answers the document the command prints with `--format json`
 /// (``JSONDocument``): the service adds transport, not rules.
 ///
@@ -119,6 +119,50 @@ extension LedgerAPI {
         // The CLI's output byte for byte: the rows as RFC 4180 CSV, and the line end `print` adds.
         let text = CSVText.render(header: FocusReport.columns, rows: rows.map { $0.map { $0 ?? "" } }) + "\n"
         return .ok(.init(body: .csv(HTTPBody(text))))
+    }
+
+    // MARK: Charges and the journal
+
+    func listCharges(_ input: Operations.ListCharges.Input) async throws -> Operations.ListCharges.Output {
+        let query = input.query
+        var charges = ChargeQuery(
+            account: try Caller.scope(.listCharges, account: query.account), from: try Wire.optionalTime(query.from, field: "from"),
+            to: try Wire.optionalTime(query.to, field: "to"), sort: query.sort.flatMap { ChargeSort(rawValue: $0.rawValue) } ?? .time,
+            descending: query.desc ?? false, limit: 100, after: query.after)
+        if let limit = query.limit {
+            guard let value = Int(exactly: limit), (1...ChargeQuery.maximumLimit).contains(value) else {
+                throw Problem.badInput("limit: \(limit) is not between 1 and \(ChargeQuery.maximumLimit)", field: "limit")
+            }
+            charges.limit = value
+        }
+        charges.model = query.model
+        charges.project = query.project
+        charges.apiKey = query.apiKey
+        charges.user = query.user
+        charges.requestID = query.id
+        charges.tier = query.tier.map { Wire.tier($0) }
+        let request = charges
+        let page = try await Blocking.run { [ledger] in try ledger.charges(matching: request) }
+        return .ok(.init(body: .json(LedgerDocument(JSONDocument.chargePage(page)))))
+    }
+
+    func getCharge(_ input: Operations.GetCharge.Input) async throws -> Operations.GetCharge.Output {
+        let id = input.path.charge
+        guard Caller.key != nil else { throw Problem.unauthorized }
+        let detail = try await Blocking.run { [ledger] in try ledger.charge(id: id) }
+        // A key limited to an account learns nothing of another's charges, not even that one exists.
+        if let scope = Caller.accountScope, ExactText(detail.charge.account) != ExactText(scope) { throw ChargeLookupRefusal.unknownCharge(id) }
+        try Caller.require(.listCharges, account: detail.charge.account)
+        return .ok(.init(body: .json(LedgerDocument(JSONDocument.chargeDetail(detail)))))
+    }
+
+    func getJournal(_ input: Operations.GetJournal.Input) async throws -> Operations.GetJournal.Output {
+        let account = input.path.account
+        try Caller.require(.readJournal, account: account)
+        let from = try Wire.optionalTime(input.query.from, field: "from") ?? .earliest
+        let to = try Wire.optionalTime(input.query.to, field: "to") ?? .latest
+        let journal = try await Blocking.run { [ledger] in try ledger.accountJournal(account: account, from: from, to: to) }
+        return .ok(.init(body: .json(LedgerDocument(JSONDocument.journal(journal)))))
     }
 
     // MARK: Uploads

@@ -197,13 +197,7 @@ struct ServiceBooksTests {
     func reports() async throws {
         let service = try await ServiceHarness.start()
         defer { Task { await service.stop() } }
-        try Self.fund(service.ledger, "acme")
-        try Self.fund(service.ledger, "beta")
-        let file = service.folder.appendingPathComponent("usage.csv").path
-        for account in ["acme", "beta"] {
-            try Self.usageCSV.replacingOccurrences(of: "req-", with: "\(account)-req-").write(toFile: file, atomically: true, encoding: .utf8)
-            _ = try service.ledger.importUsage(file: file, format: .csv, options: UsageImportOptions(account: account))
-        }
+        try Self.fundWithUsage(service, ["acme", "beta"])
         let ledger = service.ledger
         let report = try await service.get("/v1/reports/monthly?month=2026-01&by=model,project", key: service.reader)
         let expectedReport = try ledger.monthlyReport(account: nil, month: Self.january, by: [.model, .project])
@@ -250,6 +244,68 @@ struct ServiceBooksTests {
         }
         let unknown = try await service.get("/v1/accounts/nobody/statement", key: service.reader)
         #expect(unknown.status == 404 && unknown.string("code") == "unknown_account")
+    }
+
+    @Test("charges list and show, and the journal, answer the library's documents; paging by after; keys see their account only")
+    func chargesAndJournal() async throws {
+        let service = try await ServiceHarness.start()
+        defer { Task { await service.stop() } }
+        try Self.fundWithUsage(service, ["acme", "beta"])
+        let ledger = service.ledger
+        // Every account's, by cost, largest first, two to a page.
+        var query = ChargeQuery(sort: .cost, descending: true, limit: 2)
+        let first = try await service.get("/v1/charges?sort=cost&desc=true&limit=2", key: service.reader)
+        let expectedFirst = try ledger.charges(matching: query)
+        #expect(first.status == 200 && Self.same(first.body, JSONDocument.chargePage(expectedFirst)), "\(first.body)")
+        let next = try #require(first.string("next_after"))
+        query.after = next
+        let second = try await service.get("/v1/charges?sort=cost&desc=true&limit=2&after=\(next)", key: service.reader)
+        let expectedSecond = try ledger.charges(matching: query)
+        #expect(second.status == 200 && Self.same(second.body, JSONDocument.chargePage(expectedSecond)), "\(second.body)")
+        // Filters: acme's gpt-4o in January.
+        var filtered = ChargeQuery(account: "acme", from: Self.january, to: Timestamp(milliseconds: Self.january.milliseconds + 31 * 86_400_000))
+        filtered.model = "gpt-4o"
+        let byModel = try await service.get("/v1/charges?account=acme&from=2026-01-01&to=2026-02-01&model=gpt-4o", key: service.reader)
+        let expectedByModel = try ledger.charges(matching: filtered)
+        #expect(byModel.status == 200 && Self.same(byModel.body, JSONDocument.chargePage(expectedByModel)), "\(byModel.body)")
+        #expect((byModel.json["charges"] as? [Any])?.count == 1)
+
+        let show = try await service.get("/v1/charges/acme-req-2", key: service.reader)
+        let expectedShow = try ledger.charge(id: "acme-req-2")
+        #expect(show.status == 200 && Self.same(show.body, JSONDocument.chargeDetail(expectedShow)), "\(show.body)")
+        let journal = try await service.get("/v1/accounts/acme/journal?from=2026-01-01", key: service.reader)
+        let expectedJournal = try ledger.accountJournal(account: "acme", from: Self.january)
+        #expect(journal.status == 200 && Self.same(journal.body, JSONDocument.journal(expectedJournal)), "\(journal.body)")
+
+        // Bad input names the parameter; unknown things are 404.
+        for (path, field) in [("/v1/charges?limit=0", "limit"), ("/v1/charges?from=yesterday", "from"), ("/v1/accounts/acme/journal?to=soon", "to")] {
+            let bad = try await service.get(path, key: service.reader)
+            #expect(bad.status == 400 && bad.string("field") == field, "\(path): \(bad.body)")
+        }
+        for (path, code) in [
+            ("/v1/charges/nope", "unknown_charge"), ("/v1/charges?after=nope", "unknown_charge"), ("/v1/charges?account=nobody", "unknown_account"),
+            ("/v1/accounts/nobody/journal", "unknown_account"),
+        ] {
+            let missing = try await service.get(path, key: service.reader)
+            #expect(missing.status == 404 && missing.string("code") == code, "\(path): \(missing.body)")
+        }
+
+        // A reader limited to acme: acme's charges only, named or not; beta's charge does not exist for it.
+        let limited = try Self.key(service, .reader, account: "acme")
+        let own = try await service.get("/v1/charges", key: limited)
+        let expectedOwn = try ledger.charges(matching: ChargeQuery(account: "acme"))
+        #expect(own.status == 200 && Self.same(own.body, JSONDocument.chargePage(expectedOwn)), "\(own.body)")
+        let hidden = try await service.get("/v1/charges/beta-req-1", key: limited)
+        #expect(hidden.status == 404 && hidden.string("code") == "unknown_charge", "\(hidden.body)")
+        for path in ["/v1/charges?account=beta", "/v1/accounts/beta/journal"] {
+            let refused = try await service.get(path, key: limited)
+            #expect(refused.status == 403 && refused.string("code") == "account_forbidden", "\(path): \(refused.body)")
+        }
+        // A gateway reads balances, not the books.
+        for path in ["/v1/charges", "/v1/charges/acme-req-1", "/v1/accounts/acme/journal"] {
+            let refused = try await service.get(path, key: service.gateway)
+            #expect(refused.status == 403 && refused.string("code") == "role_forbidden", "\(path): \(refused.body)")
+        }
     }
 
     @Test("reconcile: the provider's cost export uploaded gives the library's reconciliation; a bad file is 400 naming it; limited keys refused")
@@ -318,6 +374,17 @@ struct ServiceBooksTests {
     static func fund(_ ledger: Ledger, _ name: String) throws {
         try ledger.createAccount(NewAccount(name: name, at: january))
         _ = try ledger.purchase(PurchaseRequest(account: name, amount: try Money(parsing: "100"), at: january, id: "pay-\(name)"))
+    }
+
+    /// Accounts funded with ``fund(_:_:)``, each with ``usageCSV``'s January (request ids
+    /// prefixed with the account's name).
+    static func fundWithUsage(_ service: ServiceHarness, _ accounts: [String]) throws {
+        let file = service.folder.appendingPathComponent("usage.csv").path
+        for account in accounts {
+            try fund(service.ledger, account)
+            try usageCSV.replacingOccurrences(of: "req-", with: "\(account)-req-").write(toFile: file, atomically: true, encoding: .utf8)
+            _ = try service.ledger.importUsage(file: file, format: .csv, options: UsageImportOptions(account: account))
+        }
     }
 
     /// A new key's secret.

@@ -3,11 +3,11 @@
 /// Two rules, checked in this order after the key is known to be valid:
 /// 1. **The role** (``allows(_:_:)``): `admin` does everything; `gateway` charges, reserves,
 ///    settles, voids and reads the balances, accounts and prices it decides with; `reader` reads
-///    (accounts, balances, prices, reports, statements, FOCUS exports, reconciliation, `verify`,
-///    metrics) and writes nothing.
+///    (accounts, balances, prices, reports, statements, FOCUS exports, charges, journals,
+///    reconciliation, `verify`, metrics) and writes nothing.
 /// 2. **The account** a key may be limited to (``decide(_:_:account:)``): such a key touches
 ///    that account only. An operation about one account must name it; a listing over accounts
-///    (account list, monthly report, FOCUS export) is narrowed to it; the price list is open to
+///    (account list, monthly report, FOCUS export, charges) is narrowed to it; the price list is open to
 ///    it (prices are the same for every account); operations about the whole ledger (new
 ///    accounts, price changes, reconciliation against the provider's bill, `verify`, metrics,
 ///    keys) are refused, since their answers or effects reach every account.
@@ -25,7 +25,7 @@ public enum Access {
         switch operation {
         case .charge, .reserve, .settle, .void: [.admin, .gateway]
         case .readAccount, .readBalance, .listPrices: [.admin, .gateway, .reader]
-        case .listAccounts, .report, .statement, .exportFocus, .reconcile, .verify, .readMetrics: [.admin, .reader]
+        case .listAccounts, .report, .statement, .exportFocus, .listCharges, .readJournal, .reconcile, .verify, .readMetrics: [.admin, .reader]
         case .createAccount, .purchase, .grant, .setPrices, .importPrices, .importUsage, .manageKeys: [.admin]
         }
     }

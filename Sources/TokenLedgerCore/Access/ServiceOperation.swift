@@ -21,6 +21,10 @@ public enum ServiceOperation: String, Sendable, Hashable, CaseIterable {
     case statement
     case reconcile
     case exportFocus
+    /// Charges listed or one worked out (`tokenledger charges`).
+    case listCharges
+    /// An account's journal (`tokenledger journal`).
+    case readJournal
     case verify
     case readMetrics
     case manageKeys
@@ -43,8 +47,8 @@ public enum ServiceOperation: String, Sendable, Hashable, CaseIterable {
     /// How the operation relates to accounts.
     public var accountScope: AccountScope {
         switch self {
-        case .readAccount, .purchase, .grant, .charge, .reserve, .settle, .void, .readBalance, .statement, .importUsage: .oneAccount
-        case .listAccounts, .report, .exportFocus: .accounts
+        case .readAccount, .purchase, .grant, .charge, .reserve, .settle, .void, .readBalance, .statement, .importUsage, .readJournal: .oneAccount
+        case .listAccounts, .report, .exportFocus, .listCharges: .accounts
         case .listPrices: .shared
         case .createAccount, .setPrices, .importPrices, .reconcile, .verify, .readMetrics, .manageKeys: .wholeLedger
         }
