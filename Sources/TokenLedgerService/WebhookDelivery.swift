@@ -119,7 +119,7 @@ public final class WebhookDelivery: Service, Sendable {
         let retryAt = outcome == .retry ? Timestamp(milliseconds: now.milliseconds + options.retryDelay(after: delivery.attempt).milliseconds) : nil
         metrics.webhookAttempt(outcome: outcome.rawValue, kind: delivery.event.kind.rawValue)
         do {
-            try await Blocking.run { [ledger] in
+            try await Blocking.run { [ledger, statusCode, failure] in
                 try ledger.recordDeliveryAttempt(delivery, outcome: outcome, statusCode: statusCode, error: failure, at: now, retryAt: retryAt)
             }
         } catch {

@@ -49,6 +49,8 @@ public enum LedgerEventKind: String, Hashable, Sendable, CaseIterable, Comparabl
 public struct UnknownEventKind: Error, Hashable, Sendable, CustomStringConvertible {
     public var name: String
 
+    public init(name: String) { self.name = name }
+
     public var description: String {
         "unknown event kind '\(name)': one of " + LedgerEventKind.allCases.map(\.rawValue).joined(separator: ", ")
     }
