@@ -6,7 +6,7 @@ import TokenLedgerService
 
 @Suite("GET /v1/events")
 struct ServiceEventsTests {
-    /// Two accounts with a low-balance threshold, each crossing it three times (re-armed by a purchase).
+    /// Two accounts with a $5 low-balance threshold, each crossing it three times: $10 bought, $10 spent, three times.
     static func makeEvents(_ ledger: Ledger) throws {
         let rate = PriceEntry.maximumRateNanosPerMillion  // a cent a token
         try ledger.setPrice(
@@ -20,7 +20,7 @@ struct ServiceEventsTests {
                 let at = Timestamp(milliseconds: ServiceBooksTests.january.milliseconds + Int64(round) * 3_600_000)
                 _ = try ledger.purchase(PurchaseRequest(account: name, amount: Money(dollars: 10), at: at, id: "pay-\(name)-\(round)"))
                 _ = try ledger.charge(
-                    ChargeRequest(account: name, model: "cent", input: 600, output: 0, requestID: "c-\(name)-\(round)", at: at))
+                    ChargeRequest(account: name, model: "cent", input: 1_000, output: 0, requestID: "c-\(name)-\(round)", at: at))
             }
         }
     }

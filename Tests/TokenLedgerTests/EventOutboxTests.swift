@@ -109,7 +109,7 @@ struct EventOutboxTests {
             #expect(try kinds(ledger) == [.softLimit, .lowBalance, .softLimit, .lowBalance])
             let due = try ledger.dueDeliveries(at: utc(2030, 1, 1))
             // Heads only: per endpoint and account, the oldest pending event.
-            #expect(due.map { "\($0.url) \($0.event.account) \($0.event.kind)" }.sorted() == [
+            #expect(due.map { "\($0.url) \($0.event.account) \($0.event.kind.rawValue)" }.sorted() == [
                 "http://127.0.0.1:9/acme acme low_balance", "http://127.0.0.1:9/all acme soft_limit", "http://127.0.0.1:9/all beta soft_limit",
             ])
             #expect(try ledger.webhooks().count == 2)
