@@ -21,7 +21,8 @@ struct ServeWebhookTests {
         init(folder: ScratchFolder, behaviours: [String]) throws {
             log = folder.path("received.jsonl")
             child = try ChildProcess(
-                URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.script.path, ServeWebhookTests.readme.path, ServeWebhookTests.secret, log, behaviours.joined(separator: ",")])
+                URL(fileURLWithPath: "/usr/bin/env"),
+                ["python3", Self.script.path, ServeWebhookTests.readme.path, ServeWebhookTests.secret, log, behaviours.joined(separator: ",")])
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline {
                 if let line = child.stdout.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }), let port = Int(line.dropFirst(10)) {
@@ -41,7 +42,9 @@ struct ServeWebhookTests {
         }
 
         /// The seqs answered 200 so far.
-        var delivered: Set<Int> { Set(received.filter { $0["behaviour"] as? String != "500" && $0["behaviour"] as? String != "hang" }.compactMap { $0["seq"] as? Int }) }
+        var delivered: Set<Int> {
+            Set(received.filter { $0["behaviour"] as? String != "500" && $0["behaviour"] as? String != "hang" }.compactMap { $0["seq"] as? Int })
+        }
 
         /// Waits until every one of `seqs` was answered 200 (at most `seconds`).
         func waitFor(_ seqs: Set<Int>, within seconds: Double) -> Bool {
@@ -66,7 +69,8 @@ struct ServeWebhookTests {
     @Test("a receiver that fails (500), times out, then recovers: every event delivered, in order per account, signed; the log has every attempt")
     func failsTimesOutRecovers() throws {
         let folder = try ScratchFolder("webhooks")
-        let ledger = try ServedLedger(in: folder, setUp: [["account", "create", "beta", "--at", "2026-01-01"], ["purchase", "beta", "100", "--at", "2026-01-01"]])
+        let ledger = try ServedLedger(
+            in: folder, setUp: [["account", "create", "beta", "--at", "2026-01-01"], ["purchase", "beta", "100", "--at", "2026-01-01"]])
         let receiver = try Receiver(folder: folder, behaviours: ["500", "hang", "500"])
         try CLI.succeed(["webhooks", "add", "http://127.0.0.1:\(receiver.port)/hook", "--secret", Self.secret], database: ledger.database)
         for name in ["acme", "beta"] { try CLI.succeed(["limit", name, "--soft", "1"], database: ledger.database) }

@@ -100,7 +100,8 @@ struct EventOutboxTests {
             try makeAccount(ledger, "beta", at: utc(2026, 1, 1), purchase: .usd(10))
             let all = try ledger.addWebhook(NewWebhook(url: "http://127.0.0.1:9/all", at: utc(2026, 1, 1)))
             #expect(all.secret.hasPrefix("whsec_") && all.secret.count == 70)
-            _ = try ledger.addWebhook(NewWebhook(url: "http://127.0.0.1:9/acme", secret: "0123456789abcdef", account: "acme", kinds: [.lowBalance], at: utc(2026, 1, 1)))
+            _ = try ledger.addWebhook(
+                NewWebhook(url: "http://127.0.0.1:9/acme", secret: "0123456789abcdef", account: "acme", kinds: [.lowBalance], at: utc(2026, 1, 1)))
             for name in ["acme", "beta"] {
                 try ledger.setLowBalanceThreshold(account: name, threshold: .usd(5))
                 _ = try ledger.setLimits(account: name, soft: .usd(1))
@@ -109,9 +110,10 @@ struct EventOutboxTests {
             #expect(try kinds(ledger) == [.softLimit, .lowBalance, .softLimit, .lowBalance])
             let due = try ledger.dueDeliveries(at: utc(2030, 1, 1))
             // Heads only: per endpoint and account, the oldest pending event.
-            #expect(due.map { "\($0.url) \($0.event.account) \($0.event.kind.rawValue)" }.sorted() == [
-                "http://127.0.0.1:9/acme acme low_balance", "http://127.0.0.1:9/all acme soft_limit", "http://127.0.0.1:9/all beta soft_limit",
-            ])
+            #expect(
+                due.map { "\($0.url) \($0.event.account) \($0.event.kind.rawValue)" }.sorted() == [
+                    "http://127.0.0.1:9/acme acme low_balance", "http://127.0.0.1:9/all acme soft_limit", "http://127.0.0.1:9/all beta soft_limit",
+                ])
             #expect(try ledger.webhooks().count == 2)
             do {
                 _ = try ledger.addWebhook(NewWebhook(url: "ftp://x", at: utc(2026, 1, 1)))

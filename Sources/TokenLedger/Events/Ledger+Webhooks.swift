@@ -203,7 +203,11 @@ extension Ledger {
             try db.run(
                 """
                 INSERT INTO webhook_attempt (endpoint_id, event_seq, attempt, status_code, error, outcome, attempted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [delivery.endpointID, delivery.event.seq, delivery.attempt, statusCode, error.map { String($0.prefix(1_024)) }, outcome.rawValue, time.milliseconds])
+                """,
+                [
+                    delivery.endpointID, delivery.event.seq, delivery.attempt, statusCode, error.map { String($0.prefix(1_024)) }, outcome.rawValue,
+                    time.milliseconds,
+                ])
             try db.run(
                 "UPDATE webhook_delivery SET status = ?, attempts = ?, next_attempt_at_ms = ? WHERE endpoint_id = ? AND event_seq = ?",
                 [
