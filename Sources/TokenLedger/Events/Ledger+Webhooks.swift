@@ -66,8 +66,7 @@ public struct AddedWebhook: Sendable, Hashable {
 /// bytes from the system's CSPRNG).
 public enum WebhookSecret {
     public static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "whsec_" + (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        "whsec_" + (0..<4).map { _ in Ledger.generatedID("x").dropFirst(2) }.joined()
     }
 }
 
@@ -120,8 +119,7 @@ extension Ledger {
         if let problem = WebhookRefusal.urlProblem(request.url) { throw WebhookRefusal.invalidURL(problem) }
         if let secret = request.secret, let problem = WebhookRefusal.secretProblem(secret) { throw WebhookRefusal.invalidSecret(problem) }
         let secret = request.secret ?? WebhookSecret.make()
-        var generator = SystemRandomNumberGenerator()
-        let id = "wh_" + String(format: "%016llx", generator.next() as UInt64)
+        let id = Ledger.generatedID("wh")
         let kinds = request.kinds.map { "," + $0.sorted().map(\.rawValue).joined(separator: ",") + "," }
         return try write { db in
             var accountID: Int64?
