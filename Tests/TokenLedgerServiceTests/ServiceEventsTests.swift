@@ -83,4 +83,28 @@ struct ServiceEventsTests {
         let empty = try await service.get("/v1/events", key: service.gateway)
         #expect(empty.status == 200 && Self.seqs(empty).isEmpty, "\(empty.body)")
     }
+
+    @Test("/metrics: balances of the largest accounts and their total as exact decimals, recharges, events and deliveries by kind")
+    func financeMetrics() async throws {
+        let service = try await ServiceHarness.start()
+        defer { Task { await service.stop() } }
+        try Self.makeEvents(service.ledger)
+        try service.ledger.createAccount(NewAccount(name: #"quote"and\slash"#, at: ServiceBooksTests.january))
+        _ = try service.ledger.purchase(
+            PurchaseRequest(account: #"quote"and\slash"#, amount: try Money(parsing: "12.34"), at: ServiceBooksTests.january, id: "pay-q"))
+        let metrics = try await service.get("/metrics", key: service.reader)
+        #expect(metrics.status == 200)
+        let lines = Set(metrics.body.split(separator: "\n").map(String.init))
+        for line in [
+            #"tokenledger_account_balance_usd{account="quote\"and\\slash"} 12.340000000"#,
+            #"tokenledger_account_balance_usd{account="acme"} 0.000000000"#,
+            #"tokenledger_account_available_usd{account="beta"} 0.000000000"#,
+            "tokenledger_accounts 3", "tokenledger_balance_usd_total 12.340000000",
+            #"tokenledger_recharges_total{status="failed"} 0"#, #"tokenledger_events_total{kind="low_balance"} 6"#,
+            #"tokenledger_events_total{kind="soft_limit"} 0"#, #"tokenledger_webhook_deliveries{status="pending"} 0"#,
+        ] {
+            #expect(lines.contains(line), "missing \(line) in \(metrics.body.suffix(1_500))")
+        }
+        #expect(try await service.get("/metrics", key: ServiceBooksTests.key(service, .reader, account: "acme")).status == 403)
+    }
 }
