@@ -128,4 +128,27 @@ struct ServeWebhookTests {
         #expect(attempts.map { $0["outcome"] as? String } == ["delivered"], "\(attempts)")
         #expect(try ledger.verify()["ok"] as? Bool == true)
     }
+
+    @Test("SIGTERM while a post hangs: serve exits 0 at once, the post unrecorded, and the next serve sends it")
+    func promptShutdown() throws {
+        let folder = try ScratchFolder("webhooks-term")
+        let ledger = try ServedLedger(in: folder)
+        let receiver = try Receiver(folder: folder, behaviours: ["hang"])
+        try CLI.succeed(["webhooks", "add", "http://127.0.0.1:\(receiver.port)/hook", "--secret", Self.secret], database: ledger.database)
+        try CLI.succeed(["low-balance", "acme", "99.95"], database: ledger.database)
+        let arguments = ["--webhook-retry-ms", "20", "--webhook-timeout-ms", "30000"]
+        let first = try ServeProcess(database: ledger.database, arguments: arguments)
+        try CLI.succeed(["charge", "acme", "--model", "milli", "--input", "1000", "--output", "0", "--id", "c1"], database: ledger.database)
+        let deadline = Date().addingTimeInterval(30)
+        while receiver.received.isEmpty && Date() < deadline { usleep(10_000) }
+        let signalled = Date()
+        first.signal(SIGTERM)
+        #expect(first.exitStatus(within: 20) == 0, "serve: \(first.stderr)")
+        #expect(Date().timeIntervalSince(signalled) < 2.5, "the stop waited for the hanging post")
+        #expect((try Self.json(["webhooks", "log"], database: ledger.database)["attempts"] as? [Any])?.isEmpty == true)
+        let second = try ServeProcess(database: ledger.database, arguments: arguments)
+        #expect(receiver.waitFor(Set(try Self.eventSeqs(database: ledger.database)), within: 30), "\(receiver.received)")
+        second.signal(SIGTERM)
+        #expect(second.exitStatus(within: 30) == 0, "serve: \(second.stderr)")
+    }
 }
