@@ -123,4 +123,36 @@ struct EventOutboxTests {
             }
         }
     }
+
+    @Test("an import and a group commit write their events too; importing the file again writes none")
+    func importAndGroup() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            try ledger.setLowBalanceThreshold(account: "acme", threshold: .usd(5))
+            let csv =
+                "time,model,input_tokens,cached_tokens,output_tokens,request_id\n"
+                + (0..<3).map { "2026-01-02T0\($0):00:00Z,\(centModel),300,0,0,row-\($0)" }.joined(separator: "\n") + "\n"
+            let path = fixture.directory.path("usage.csv")
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
+            let options = UsageImportOptions(account: "acme")
+            _ = try ledger.importUsage(file: path, format: .csv, options: options)
+            #expect(try kinds(ledger) == [.lowBalance])  // $7, $4 (fires), $1
+            _ = try ledger.importUsage(file: path, format: .csv, options: options)
+            #expect(try kinds(ledger) == [.lowBalance])
+            // A group: a purchase re-arms, a charge fires, a refused charge writes nothing.
+            let results = try ledger.group(
+                [
+                    { try $0.purchase(PurchaseRequest(account: "acme", amount: .usd(10), at: utc(2026, 1, 3), id: "p2")) },
+                    { try chargeCents($0, "acme", 700, at: utc(2026, 1, 3, 1), id: "g1") },
+                    {
+                        try $0.charge(
+                            ChargeRequest(account: "acme", model: centModel, input: 100_000, output: 0, requestID: "g2", at: utc(2026, 1, 3, 2), enforce: true))
+                    },
+                ] as [(Ledger) throws -> Any])
+            #expect(results.map { if case .success = $0 { true } else { false } } == [true, true, false])
+            #expect(try kinds(ledger) == [.lowBalance, .lowBalance])
+            #expect(try ledger.verify().ok)
+        }
+    }
 }
