@@ -137,7 +137,7 @@ extension Ledger {
 
     /// Every webhook endpoint, removed ones too, oldest first, without secrets.
     public func webhooks() throws -> [WebhookEndpoint] {
-        try read { db in try db.rows(WebhookEndpoint.selectSQL + " ORDER BY w.id").map(WebhookEndpoint.init(row:)) }
+        try readRecorded { db in try db.rows(WebhookEndpoint.selectSQL + " ORDER BY w.id").map(WebhookEndpoint.init(row:)) }
     }
 
     /// Removes an endpoint: nothing more is posted to it (what was queued is dropped). Removing
@@ -159,7 +159,7 @@ extension Ledger {
     /// event not yet delivered nor given up, when its next attempt is due (so an event is never
     /// posted before the one before it for that account and endpoint is settled).
     public func dueDeliveries(at time: Timestamp, limit: Int = 64) throws -> [PendingDelivery] {
-        try read { db in
+        try readRecorded { db in
             try db.rows(
                 """
                 SELECT e.seq, a.name, e.kind, e.occurred_at_ms, e.payload, d.endpoint_id, d.attempts, w.url, w.secret
@@ -180,7 +180,7 @@ extension Ledger {
 
     /// When the next delivery falls due (nil: nothing is pending).
     public func nextDeliveryDue() throws -> Timestamp? {
-        try read { db in
+        try readRecorded { db in
             try Int64.fetchOne(
                 db,
                 sql: """
@@ -217,7 +217,7 @@ extension Ledger {
 
     /// The delivery log, oldest first: every attempt, of event `seq` only when given.
     public func deliveryLog(seq: Int64? = nil) throws -> [DeliveryAttempt] {
-        try read { db in
+        try readRecorded { db in
             try db.rows(
                 """
                 SELECT w.public_id, t.event_seq, t.attempt, t.status_code, t.error, t.outcome, t.attempted_at_ms

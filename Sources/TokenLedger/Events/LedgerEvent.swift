@@ -48,6 +48,18 @@ public struct EventPage: Sendable, Hashable {
 }
 
 extension Ledger {
+    /// `body` on a reader connection, without folding the usage tail first (``read(_:)`` would):
+    /// for what a write records at once and the tail never holds (events, webhooks, their
+    /// queue and log), so that the delivery service's polling does not fold a serving process's
+    /// kept charges every time.
+    func readRecorded<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as DatabaseError {
+            throw LedgerError.from(error, path: path)
+        }
+    }
+
     /// The most events a page holds.
     public static let maximumEventPage = 1_000
 
@@ -57,7 +69,7 @@ extension Ledger {
     /// Refuses ``ChargeRefusal/unknownAccount(_:)`` for an account that does not exist.
     public func events(after: Int64 = 0, account: String? = nil, limit: Int = 100) throws -> EventPage {
         precondition((1...Ledger.maximumEventPage).contains(limit), "a page of 1 to \(Ledger.maximumEventPage) events")
-        return try read { db in
+        return try readRecorded { db in
             var accountID: Int64?
             if let account {
                 guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
