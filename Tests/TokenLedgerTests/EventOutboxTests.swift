@@ -53,6 +53,7 @@ struct EventOutboxTests {
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             _ = try ledger.grant(GrantRequest(account: "acme", amount: .usd(2), at: utc(2026, 1, 1), expiresAt: utc(2026, 1, 5), id: "g1"))
             try ledger.setAutoRecharge(account: "acme", threshold: .usd(5), restoreTo: .usd(20), at: utc(2026, 1, 1))
+            try ledger.setLowBalanceThreshold(account: "acme", threshold: .usd(1))
             try chargeCents(ledger, "acme", 600, at: utc(2026, 1, 6), id: "c1")
             let events = try ledger.events().events
             #expect(events.map(\.kind) == [.lotExpired, .rechargeFailed])
@@ -153,6 +154,20 @@ struct EventOutboxTests {
             #expect(results.map { if case .success = $0 { true } else { false } } == [true, true, false])
             #expect(try kinds(ledger) == [.lowBalance, .lowBalance])
             #expect(try ledger.verify().ok)
+        }
+    }
+
+    @Test("verify: a low-balance watch that disagrees with its account's credit is a problem")
+    func verifyWatch() throws {
+        try withCentLedger { fixture in
+            let ledger = fixture.ledger
+            try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
+            try ledger.setLowBalanceThreshold(account: "acme", threshold: .usd(5))
+            try chargeCents(ledger, "acme", 600, at: utc(2026, 1, 2), id: "c1")
+            #expect(try ledger.verify().ok)
+            try fixture.raw.execute("UPDATE low_balance_watch SET armed = 1")
+            let report = try ledger.verify()
+            #expect(!report.ok && report.problems.contains { $0.contains("low-balance watch armed with credit $4.00") }, "\(report.problems)")
         }
     }
 }

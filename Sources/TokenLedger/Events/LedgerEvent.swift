@@ -116,6 +116,28 @@ extension Ledger {
         }
     }
 
+    /// The outbox against the books (see ``verify()``): every low-balance watch is armed exactly
+    /// when its account's credit is at or above the threshold (each operation that changes a
+    /// balance applies the rule, so a watch that disagrees names a write that skipped it), and
+    /// every queued delivery is of its event's account.
+    static func checkEvents(_ db: Database) throws -> [String] {
+        let watches = try db.rows(
+            """
+            SELECT a.name, w.threshold_nanos, w.armed, a.balance_nanos + a.overdraft_allowance_nanos AS credit
+            FROM low_balance_watch w JOIN account a ON a.id = w.account_id
+            WHERE w.armed <> (a.balance_nanos + a.overdraft_allowance_nanos >= w.threshold_nanos)
+            """)
+        var problems = watches.map { row in
+            "account '\(row["name"] as String)': low-balance watch " + ((row["armed"] as Int64) != 0 ? "armed" : "disarmed")
+                + " with credit \(Money(nanos: row["credit"])) against its threshold \(Money(nanos: row["threshold_nanos"]))"
+        }
+        let misfiled =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM webhook_delivery d JOIN event e ON e.seq = d.event_seq WHERE d.account_id <> e.account_id") ?? 0
+        if misfiled > 0 { problems.append("\(misfiled) webhook deliveries are queued under another account than their event's") }
+        return problems
+    }
+
     static func lowBalanceWatch(accountID: Int64, db: Database) throws -> LowBalanceWatch? {
         try db.row("SELECT threshold_nanos, armed FROM low_balance_watch WHERE account_id = ?", [accountID]).map {
             LowBalanceWatch(threshold: Money(nanos: $0["threshold_nanos"]), armed: ($0["armed"] as Int64) != 0)
