@@ -13,6 +13,7 @@ let migrationFiles = [
     "v0006_api_keys.sql",
     "v0007_usage_by_account_time.sql",
     "v0008_corrections.sql",
+    "v0009_events.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which
@@ -45,7 +46,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Hummingbird's own event loops, named to run Swift Concurrency's tasks on them in `serve`.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        // Tests only: a real HTTP client for the service's tests.
+        // The client that posts webhooks, and the service's tests' client.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -104,6 +105,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // Webhooks: the client that posts events, and their HMAC-SHA256 signatures.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: strict,

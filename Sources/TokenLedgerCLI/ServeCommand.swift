@@ -26,8 +26,17 @@ struct ServeCommand: ParsableCommand {
             "Seconds a connection may send nothing (a request head or body that stops, an idle keep-alive) before it is closed.",
             valueName: "seconds"))
     var idleTimeout: Int64 = 30
+    @Option(help: ArgumentHelp("The most attempts to post an event to a webhook before it is given up.", valueName: "count"))
+    var webhookAttempts = 12
+    @Option(help: ArgumentHelp("The delay before a webhook's second attempt; each further one doubles it (at most an hour).", valueName: "ms"))
+    var webhookRetryMs: Int64 = 1_000
+    @Option(help: ArgumentHelp("How long a webhook endpoint has to answer.", valueName: "ms"))
+    var webhookTimeoutMs: Int64 = 10_000
 
     func validate() throws {
+        guard (1...100).contains(webhookAttempts) else { throw ValidationError("--webhook-attempts must be 1 to 100 (got \(webhookAttempts))") }
+        guard (1...3_600_000).contains(webhookRetryMs) else { throw ValidationError("--webhook-retry-ms must be 1 to 3600000 (got \(webhookRetryMs))") }
+        guard (1...600_000).contains(webhookTimeoutMs) else { throw ValidationError("--webhook-timeout-ms must be 1 to 600000 (got \(webhookTimeoutMs))") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535 (got \(port))") }
         guard queueLimit >= 1 else { throw ValidationError("--queue-limit must be at least 1 (got \(queueLimit))") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds (got \(idleTimeout))") }
@@ -42,6 +51,9 @@ struct ServeCommand: ParsableCommand {
         var serverOptions = LedgerServer.Options()
         serverOptions.queueLimit = queueLimit
         serverOptions.idleTimeoutSeconds = idleTimeout
+        serverOptions.webhooks.maximumAttempts = webhookAttempts
+        serverOptions.webhooks.firstRetryDelay = .milliseconds(webhookRetryMs)
+        serverOptions.webhooks.timeout = .milliseconds(webhookTimeoutMs)
         let server: LedgerServer
         do {
             server = try LedgerServer(ledger: ledger, options: serverOptions)

@@ -173,3 +173,18 @@ extension LedgerAPI {
         return try await Upload.receive(body, name: name, folder: folder.isEmpty ? "." : folder)
     }
 }
+
+extension LedgerAPI {
+    func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
+        let query = input.query
+        let account = try Caller.scope(.listEvents, account: query.account)
+        let after = query.after ?? 0
+        guard after >= 0 else { throw Problem.badInput("after must be 0 or more", field: "after") }
+        let limit = query.limit ?? 100
+        guard (1...Ledger.maximumEventPage).contains(limit) else {
+            throw Problem.badInput("limit must be 1 to \(Ledger.maximumEventPage)", field: "limit")
+        }
+        let page = try await Blocking.run { [ledger] in try ledger.events(after: after, account: account, limit: limit) }
+        return .ok(.init(body: .json(LedgerDocument(page.json))))
+    }
+}

@@ -27,7 +27,8 @@ struct LedgerAPI: APIProtocol {
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
         try Caller.require(.readMetrics)
-        return .ok(.init(body: .plainText(HTTPBody(metrics.exposition()))))
+        let figures = try await Blocking.run { [ledger] in try ledger.financeFigures(top: ServiceMetrics.topAccounts) }
+        return .ok(.init(body: .plainText(HTTPBody(metrics.exposition() + ServiceMetrics.exposition(of: figures)))))
     }
 
     // MARK: Accounts

@@ -38,28 +38,9 @@ struct LedgerDocument: Codable, Hashable, Sendable {
         }
     }
 
-    /// Reads any JSON value (for a client built from the same document); a number that is not
-    /// an `Int64` is refused, as the documents hold none.
-    init(from decoder: any Decoder) throws {
-        if let container = try? decoder.container(keyedBy: Key.self) {
-            value = .object(try container.allKeys.map { ($0.stringValue, try container.decode(LedgerDocument.self, forKey: $0).value) })
-        } else if var container = try? decoder.unkeyedContainer() {
-            var items: [JSONOutput] = []
-            while !container.isAtEnd { items.append(try container.decode(LedgerDocument.self).value) }
-            value = .array(items)
-        } else {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = .null
-            } else if let flag = try? container.decode(Bool.self) {
-                value = .bool(flag)
-            } else if let number = try? container.decode(Int64.self) {
-                value = .int(number)
-            } else {
-                value = .string(try container.decode(String.self))
-            }
-        }
-    }
+    /// Reads any JSON value (for a client built from the same document): ``JSONOutput``'s
+    /// own reading.
+    init(from decoder: any Decoder) throws { value = try JSONOutput(from: decoder) }
 
     /// Two documents are the same when they print the same.
     static func == (left: LedgerDocument, right: LedgerDocument) -> Bool { left.value.rendered() == right.value.rendered() }

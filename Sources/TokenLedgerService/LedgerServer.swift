@@ -32,6 +32,8 @@ public final class LedgerServer: Sendable {
         public var maximumUploadBytes = 1 << 30
         /// How long a connection may stay idle (a slow client is cut).
         public var idleTimeoutSeconds: Int64 = 30
+        /// How webhooks are delivered (retries, timeouts).
+        public var webhooks = WebhookDelivery.Options()
 
         public init() {}
     }
@@ -84,8 +86,9 @@ public final class LedgerServer: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "tokenledger"),
             onServerRunning: { channel in ready(channel.localAddress?.port ?? port) },
             logger: logger)
+        let delivery = WebhookDelivery(ledger: ledger, options: options.webhooks, metrics: metrics, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            configuration: .init(services: [app, delivery], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
         claim.release()
     }

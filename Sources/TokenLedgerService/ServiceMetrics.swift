@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import TokenLedger
 import TokenLedgerCore
 
 /// The service's metrics, through swift-metrics into a Prometheus registry of the service's own
@@ -9,6 +10,8 @@ import TokenLedgerCore
 /// size of each commit group. `GET /metrics` serves the registry as Prometheus text.
 final class ServiceMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// How many accounts `/metrics` names (by balance, largest first): the rest are in the totals.
+    static let topAccounts = 20
     private let factory: PrometheusMetricsFactory
     private let groupSizes: Recorder
 
@@ -30,6 +33,39 @@ final class ServiceMetrics: Sendable {
         Metrics.Timer(label: "tokenledger_http_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
             .recordInterval(duration)
         if let refusal { Counter(label: "tokenledger_refusals_total", dimensions: [("code", refusal)], factory: factory).increment() }
+    }
+
+    /// One attempt to post an event to a webhook, by its outcome (`delivered`, `retry`, `failed`).
+    func webhookAttempt(outcome: String, kind: String) {
+        Counter(label: "tokenledger_webhook_attempts_total", dimensions: [("outcome", outcome), ("kind", kind)], factory: factory).increment()
+    }
+
+    /// The books' figures as Prometheus gauges (``FinanceFigures``), read at each scrape: money
+    /// written as the exact decimal string of dollars (never through a float).
+    static func exposition(of figures: FinanceFigures) -> [UInt8] {
+        var text = "# TYPE tokenledger_account_balance_usd gauge\n"
+        for figure in figures.topAccounts { text += "tokenledger_account_balance_usd{account=\"\(label(figure.account))\"} \(figure.balance.decimalString)\n" }
+        text += "# TYPE tokenledger_account_available_usd gauge\n"
+        for figure in figures.topAccounts {
+            text += "tokenledger_account_available_usd{account=\"\(label(figure.account))\"} \(figure.available.decimalString)\n"
+        }
+        text += "# TYPE tokenledger_accounts gauge\ntokenledger_accounts \(figures.accounts)\n"
+        text += "# TYPE tokenledger_balance_usd_total gauge\ntokenledger_balance_usd_total \(figures.totalBalance.decimalString)\n"
+        text += "# TYPE tokenledger_available_usd_total gauge\ntokenledger_available_usd_total \(figures.totalAvailable.decimalString)\n"
+        text += "# TYPE tokenledger_recharges_total counter\n"
+        for status in ["succeeded", "failed"] { text += "tokenledger_recharges_total{status=\"\(status)\"} \(figures.recharges[status] ?? 0)\n" }
+        text += "# TYPE tokenledger_events_total counter\n"
+        for kind in LedgerEventKind.allCases { text += "tokenledger_events_total{kind=\"\(kind.rawValue)\"} \(figures.events[kind.rawValue] ?? 0)\n" }
+        text += "# TYPE tokenledger_webhook_deliveries gauge\n"
+        for status in ["pending", "delivered", "failed"] {
+            text += "tokenledger_webhook_deliveries{status=\"\(status)\"} \(figures.deliveries[status] ?? 0)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// A label value escaped as Prometheus's text format wants: backslash, quote, newline.
+    private static func label(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// One committed group of `operations`.

@@ -193,6 +193,7 @@ struct APIKeyPermissionTests {
         RoleRow(operation: .verify, roles: [.admin, .reader]),
         RoleRow(operation: .readMetrics, roles: [.admin, .reader]),
         RoleRow(operation: .manageKeys, roles: [.admin]),
+        RoleRow(operation: .listEvents, roles: [.admin, .gateway, .reader]),
     ]
 
     /// For an admin key limited to acme (so that only the account rule can refuse): `ok`,
@@ -221,6 +222,7 @@ struct APIKeyPermissionTests {
         LimitRow(operation: .verify, own: "account_forbidden", other: "account_forbidden", unnamed: "account_forbidden"),
         LimitRow(operation: .readMetrics, own: "account_forbidden", other: "account_forbidden", unnamed: "account_forbidden"),
         LimitRow(operation: .manageKeys, own: "account_forbidden", other: "account_forbidden", unnamed: "account_forbidden"),
+        LimitRow(operation: .listEvents, own: "ok", other: "account_forbidden", unnamed: "only"),
     ]
 
     static func key(_ role: APIKeyRole, account: String? = nil, revoked: Bool = false) -> APIKey {

@@ -6,6 +6,9 @@
 -- index allocation_by_lot on allocation
 CREATE INDEX allocation_by_lot ON allocation(lot_id);
 
+-- index event_by_account on event
+CREATE INDEX event_by_account ON event(account_id, seq);
+
 -- index lot_by_account on lot
 CREATE INDEX lot_by_account ON lot(account_id, expires_at_ms);
 
@@ -32,6 +35,12 @@ CREATE INDEX transfer_by_debit_account ON transfer(debit_account_id, occurred_at
 
 -- index usage_by_account_time on usage
 CREATE INDEX usage_by_account_time ON usage(account_id, occurred_at_ms);
+
+-- index webhook_attempt_by_event on webhook_attempt
+CREATE INDEX webhook_attempt_by_event ON webhook_attempt(event_seq, endpoint_id);
+
+-- index webhook_delivery_pending on webhook_delivery
+CREATE INDEX webhook_delivery_pending ON webhook_delivery(status, endpoint_id, account_id, event_seq);
 
 -- table account on account
 CREATE TABLE account (
@@ -100,6 +109,16 @@ CREATE TABLE correction (
     CHECK (kind <> 'adjust' OR reason IS NOT NULL)
 ) STRICT;
 
+-- table event on event
+CREATE TABLE event (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    kind TEXT NOT NULL CHECK (kind IN ('soft_limit', 'hard_limit', 'tier_limit', 'low_balance', 'recharge_succeeded', 'recharge_failed',
+        'lot_expired')),
+    occurred_at_ms INTEGER NOT NULL,
+    payload TEXT NOT NULL CHECK (json_valid(payload))
+) STRICT;
+
 -- table grdb_migrations on grdb_migrations
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
 
@@ -123,6 +142,13 @@ CREATE TABLE lot_return (
     amount_nanos INTEGER NOT NULL CHECK (amount_nanos > 0),
     PRIMARY KEY (transfer_id, lot_id)
 ) STRICT, WITHOUT ROWID;
+
+-- table low_balance_watch on low_balance_watch
+CREATE TABLE low_balance_watch (
+    account_id INTEGER PRIMARY KEY REFERENCES account(id),
+    threshold_nanos INTEGER NOT NULL CHECK (threshold_nanos > 0 AND threshold_nanos <= 1000000000000000),
+    armed INTEGER NOT NULL CHECK (armed IN (0, 1))
+) STRICT;
 
 -- table model_requirement on model_requirement
 CREATE TABLE model_requirement (
@@ -323,6 +349,44 @@ CREATE TABLE usage_tier (
     CHECK (rank > 0 OR (minimum_paid_nanos = 0 AND minimum_days = 0))
 ) STRICT;
 
+-- table webhook_attempt on webhook_attempt
+CREATE TABLE webhook_attempt (
+    id INTEGER PRIMARY KEY,
+    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoint(id),
+    event_seq INTEGER NOT NULL REFERENCES event(seq),
+    attempt INTEGER NOT NULL CHECK (attempt >= 1),
+    status_code INTEGER,
+    error TEXT CHECK (error IS NULL OR length(error) <= 1024),
+    outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+    attempted_at_ms INTEGER NOT NULL
+) STRICT;
+
+-- table webhook_delivery on webhook_delivery
+CREATE TABLE webhook_delivery (
+    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoint(id),
+    event_seq INTEGER NOT NULL REFERENCES event(seq),
+    account_id INTEGER NOT NULL REFERENCES account(id),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (endpoint_id, event_seq)
+) STRICT, WITHOUT ROWID;
+
+-- table webhook_endpoint on webhook_endpoint
+CREATE TABLE webhook_endpoint (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- the endpoint's public name: 'wh_' and 16 lowercase hexadecimal digits
+    public_id TEXT NOT NULL UNIQUE CHECK (length(public_id) = 19 AND substr(public_id, 1, 3) = 'wh_'),
+    url TEXT NOT NULL CHECK (length(url) BETWEEN 8 AND 2048),
+    secret TEXT NOT NULL CHECK (length(secret) BETWEEN 16 AND 256),
+    -- the one account whose events it wants; NULL: every account
+    account_id INTEGER REFERENCES account(id),
+    -- the kinds it wants, as ',kind,kind,'; NULL: every kind
+    kinds TEXT CHECK (kinds IS NULL OR (substr(kinds, 1, 1) = ',' AND substr(kinds, -1, 1) = ',')),
+    created_at_ms INTEGER NOT NULL,
+    removed_at_ms INTEGER
+) STRICT;
+
 -- trigger api_key_is_never_changed on api_key
 CREATE TRIGGER api_key_is_never_changed BEFORE UPDATE OF id, public_id, secret_sha256, name, role, account_id, created_at_ms ON api_key
 BEGIN SELECT RAISE(ABORT, 'API keys are never changed: revoke them and make another'); END;
@@ -347,6 +411,14 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: corrections are never del
 -- trigger correction_is_append_only_update on correction
 CREATE TRIGGER correction_is_append_only_update BEFORE UPDATE ON correction
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: corrections are never updated'); END;
+
+-- trigger event_is_append_only_delete on event
+CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+
+-- trigger event_is_append_only_update on event
+CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+BEGIN SELECT RAISE(ABORT, 'events are never updated'); END;
 
 -- trigger lot_return_is_append_only_delete on lot_return
 CREATE TRIGGER lot_return_is_append_only_delete BEFORE DELETE ON lot_return

@@ -40,6 +40,7 @@ enum ChargeOperation {
             receipt.recharge = try recharge(
                 amount, after: effects, request: request, requestID: requestID, usageID: usageID, store: store, paymentMethod: paymentMethod)
         }
+        try store.watchBalance(accountID: effects.accountID, at: request.at)
         return receipt
     }
 

@@ -57,6 +57,7 @@ enum CorrectionOperation {
         // After this point the operation must succeed.
         try store.recordWriteOffs(effects.writeOffs, accountID: effects.accountID)
         try store.recordCorrection(effects, reference: reference, reason: reason, target: target.stored)
+        try store.watchBalance(accountID: effects.accountID, at: effects.at)
         return CorrectionReceipt(
             id: reference, kind: effects.kind, account: account, amount: effects.signedAmount, balance: effects.balanceAfter, reason: reason,
             corrects: target.id, repaid: effects.repaid, overdraft: effects.uncovered, returned: effects.returns.reduce(.zero) { $0 + $1.amount },

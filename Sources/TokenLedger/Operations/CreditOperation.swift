@@ -39,6 +39,7 @@ enum CreditOperation {
         // After this point the operation must succeed.
         try store.recordWriteOffs(decision.writeOffs, accountID: account.id)
         try store.recordCredit(decision.credit, accountID: account.id, reference: reference)
+        try store.watchBalance(accountID: account.id, at: decision.credit.at)
         let credit = decision.credit
         return CreditReceipt(
             id: reference, kind: credit.lotKind, account: account.name, amount: credit.amount, balance: credit.balanceAfter, repaid: credit.repaid,

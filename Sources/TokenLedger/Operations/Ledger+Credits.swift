@@ -97,7 +97,9 @@ extension Ledger {
         var state = CurrentState(account: account, lots: try liveLots(accountID: account.id, db: db), expired: [])
         guard Credits.hasExpired(state.lots, at: time) else { return state }
         let writeOffs = Credits.writeOffs(of: state.lots, balance: account.balance, at: time)
-        try EffectsWriter(db: db).insertWriteOffs(writeOffs, accountID: account.id)
+        let writer = EffectsWriter(db: db)
+        try writer.insertWriteOffs(writeOffs, accountID: account.id)
+        try writer.watchStoredBalance(accountID: account.id, at: time)
         state.account.balance = writeOffs.last?.balanceAfter ?? account.balance
         state.expired = writeOffs.map { ExpiryRecord(account: account.name, lotKind: $0.lotKind, amount: $0.amount, expiredAt: $0.expiredAt) }
         let expiredIDs = Set(writeOffs.map(\.lotID))

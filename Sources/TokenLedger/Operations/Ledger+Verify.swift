@@ -54,6 +54,7 @@ extension Ledger {
             problems += try Ledger.checkRollup(db)
             problems += try Ledger.checkControls(db)
             problems += try Ledger.checkCorrections(db)
+            problems += try Ledger.checkEvents(db)
             return VerifyReport(
                 transfers: try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0,
                 accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE kind = 'customer'") ?? 0,

@@ -43,6 +43,15 @@ public indirect enum JSONOutput: Sendable {
         }
     }
 
+    /// On one line with no spaces, keys in their order: an event's stored payload and a webhook's body.
+    public var compact: String {
+        switch self {
+        case .array(let items): "[" + items.map(\.compact).joined(separator: ",") + "]"
+        case .object(let fields): "{" + fields.map { JSONOutput.quote($0.0) + ":" + $0.1.compact }.joined(separator: ",") + "}"
+        default: rendered()
+        }
+    }
+
     /// `text` as a JSON string literal: quotes, backslashes and control characters escaped, and
     /// `<` as `\u003c`, so that JSON placed in an HTML page cannot close its script tag (and
     /// decodes to the same text, which an HTML entity would not).

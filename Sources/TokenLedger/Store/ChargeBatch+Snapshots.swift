@@ -15,8 +15,8 @@ extension ChargeBatch {
             sql: """
                 SELECT a.id, a.name, a.max_purchase_nanos, a.overdraft_allowance_nanos, a.balance_nanos, a.usage_month_ms,
                     a.usage_month_nanos, r.threshold_nanos, r.restore_to_nanos, r.monthly_cap_nanos,
-                    EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id)
-                FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id
+                    EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id), w.threshold_nanos, w.armed
+                FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id LEFT JOIN low_balance_watch w ON w.account_id = a.id
                 WHERE a.name = ? AND a.kind = 'customer'
                 """,
             parameterCount: 1)
@@ -36,6 +36,7 @@ extension ChargeBatch {
                 overdraftAllowance: Money(nanos: find.int64(3)), lots: [], recharge: recharge),
             counter: MonthCounter(startMilliseconds: find.int64(5), usageNanos: find.int64(6)))
         let hasLimits = find.int64(10) != 0
+        if !find.isNull(11) { account.figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: find.int64(11)), armed: find.int64(12) != 0) }
         find.reset()
         if hasLimits { try loadLimits(&account) }
         account.figures.payments = try Ledger.payments(accountID: id, db: db)

@@ -127,6 +127,12 @@ final class ChargeBatch: LedgerStore {
         }
     }
 
+    func watchBalance(accountID: Int64, at time: Timestamp) throws {
+        guard let index = snapshotIndex, accounts[index].figures.id == accountID else { preconditionFailure("a watch of another account") }
+        guard accounts[index].figures.lowBalance != nil else { return }
+        accounts[index].figures.lowBalance = try writer.watchBalance(of: accounts[index].figures, at: time)
+    }
+
     func accountFigures(named name: String) throws -> AccountFigures? {
         snapshotIndex = try accountIndex(named: name)
         return snapshotIndex.map { accounts[$0].figures }

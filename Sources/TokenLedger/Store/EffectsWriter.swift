@@ -2,7 +2,7 @@ import GRDB
 import TokenLedgerCore
 
 /// Writes the journal rows that decisions call for: usage rows, transfers with their lots and
-/// allocations, alerts and recharge attempts. The one writer of effects in the SQLite store:
+/// allocations, alerts, recharge attempts and the events they cause (the outbox, ``insertEvent(_:accountID:at:payload:)``). The one writer of effects in the SQLite store:
 /// charges, imports, settles, purchases, grants, expiry and recharges all write through it.
 ///
 /// Transfers update both accounts' stored balances and their lots at once; a usage row's
@@ -80,6 +80,12 @@ struct EffectsWriter {
                 .expiry, reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, amount: writeOff.amount, at: writeOff.expiredAt,
                 balanceAfter: writeOff.balanceAfter)
             try insertAllocation(Allocation(lotID: writeOff.lotID, amount: writeOff.amount), transferID: transferID)
+            try insertEvent(
+                .lotExpired, accountID: accountID, at: writeOff.expiredAt,
+                payload: [
+                    ("amount_usd", .money(writeOff.amount)), ("balance_usd", .money(writeOff.balanceAfter)), ("lot_id", .int(writeOff.lotID)),
+                    ("lot_kind", .string(writeOff.lotKind.rawValue)),
+                ])
         }
     }
 
@@ -165,7 +171,14 @@ struct EffectsWriter {
         try insert.bind(alert.monthToDate.nanos, at: 6)
         try insert.bind(usageID, at: 7)
         try insert.bind(time.milliseconds, at: 8)
-        return try insert.step(in: db)
+        guard try insert.step(in: db) else { return false }
+        try insertEvent(
+            LedgerEventKind(alert.kind), accountID: accountID, at: time,
+            payload: [
+                ("limit_usd", .money(alert.limit)), ("month", .string(Timestamp(milliseconds: alert.month.startMilliseconds).iso8601)),
+                ("month_to_date_usd", .money(alert.monthToDate)), ("project", .optional(alert.scope.project)),
+            ])
+        return true
     }
 
     /// Records an auto-recharge attempt (and, when it succeeded, its credit as a purchase).
@@ -175,6 +188,64 @@ struct EffectsWriter {
         try db.run(
             "INSERT INTO recharge_attempt (account_id, usage_id, amount_nanos, status, transfer_id, failure, occurred_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [accountID, usageID, attempt.amount.nanos, attempt.status.rawValue, written?.transferID, attempt.failure, attempt.at.milliseconds])
+        try insertEvent(
+            LedgerEventKind(rechargeSucceeded: attempt.status == .succeeded), accountID: accountID, at: attempt.at,
+            payload: [
+                ("amount_usd", .money(attempt.amount)), ("balance_usd", .money(attempt.balance)), ("failure", .optional(attempt.failure)),
+                ("request_id", .string(attempt.requestID)),
+            ])
         return written?.lotID
+    }
+
+    /// Applies the low-balance rule (``LowBalanceWatch/after(credit:)``) to an account that an
+    /// operation left with `account`'s figures: stores the watch when it changes and records a
+    /// `low_balance` event when it fires. Returns the watch after.
+    func watchBalance(of account: AccountFigures, at time: Timestamp) throws -> LowBalanceWatch? {
+        guard let watch = account.lowBalance else { return nil }
+        let (after, fires) = watch.after(credit: account.credit)
+        if after.armed != watch.armed {
+            try db.run("UPDATE low_balance_watch SET armed = ? WHERE account_id = ?", [after.armed ? 1 : 0, account.id])
+        }
+        if fires {
+            try insertEvent(
+                .lowBalance, accountID: account.id, at: time,
+                payload: [
+                    ("available_usd", .money(account.credit)), ("balance_usd", .money(account.balance)), ("threshold_usd", .money(watch.threshold)),
+                ])
+        }
+        return after
+    }
+
+    /// ``watchBalance(of:at:)`` for an account whose stored row is up to date (no charge batch
+    /// holds its figures): the watch and the figures are read from the file.
+    func watchStoredBalance(accountID: Int64, at time: Timestamp) throws {
+        guard
+            let row = try db.row(
+                """
+                SELECT w.threshold_nanos, w.armed, a.name, a.balance_nanos, a.max_purchase_nanos, a.overdraft_allowance_nanos
+                FROM low_balance_watch w JOIN account a ON a.id = w.account_id WHERE w.account_id = ?
+                """, [accountID])
+        else { return }
+        var figures = AccountFigures(
+            id: accountID, name: row["name"], balance: Money(nanos: row["balance_nanos"]), maximumPurchase: Money(nanos: row["max_purchase_nanos"]),
+            overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: [])
+        figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: row["threshold_nanos"]), armed: (row["armed"] as Int64) != 0)
+        _ = try watchBalance(of: figures, at: time)
+    }
+
+    /// Appends an event to the outbox, its payload's keys sorted, and queues it for every webhook
+    /// endpoint that wants it (``WebhookDelivery``); returns its sequence number.
+    @discardableResult
+    func insertEvent(_ kind: LedgerEventKind, accountID: Int64, at time: Timestamp, payload: [(String, JSONOutput)]) throws -> Int64 {
+        let body = JSONOutput.object(payload.sorted { $0.0 < $1.0 }).compact
+        try db.run("INSERT INTO event (account_id, kind, occurred_at_ms, payload) VALUES (?, ?, ?, ?)", [accountID, kind.rawValue, time.milliseconds, body])
+        let seq = db.lastInsertedRowID
+        try db.run(
+            """
+            INSERT INTO webhook_delivery (endpoint_id, event_seq, account_id, status, next_attempt_at_ms)
+            SELECT id, ?, ?, 'pending', 0 FROM webhook_endpoint
+            WHERE removed_at_ms IS NULL AND (account_id IS NULL OR account_id = ?) AND (kinds IS NULL OR instr(kinds, ?) > 0)
+            """, [seq, accountID, accountID, "," + kind.rawValue + ","])
+        return seq
     }
 }

@@ -35,6 +35,11 @@ protocol LedgerStore: AnyObject {
     /// transfer and lot (as a purchase), and the attempt either way.
     func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws
 
+    /// Applies the low-balance rule (``LowBalanceWatch``) to the account of the last snapshot or
+    /// ``accountFigures(named:)`` as the operation left it, recording a `low_balance` event when
+    /// it fires. Every operation that changes a balance calls it once, last.
+    func watchBalance(accountID: Int64, at time: Timestamp) throws
+
     /// The ledger-wide totals (``LedgerTotals``) with everything recorded so far in the
     /// transaction; a snapshot carries them too.
     func ledgerTotals() throws -> LedgerTotals

@@ -24,7 +24,7 @@ public enum Access {
     public static func roles(allowedTo operation: ServiceOperation) -> Set<APIKeyRole> {
         switch operation {
         case .charge, .reserve, .settle, .void: [.admin, .gateway]
-        case .readAccount, .readBalance, .listPrices: [.admin, .gateway, .reader]
+        case .readAccount, .readBalance, .listPrices, .listEvents: [.admin, .gateway, .reader]
         case .listAccounts, .report, .statement, .exportFocus, .listCharges, .readJournal, .reconcile, .verify, .readMetrics: [.admin, .reader]
         case .createAccount, .purchase, .grant, .setPrices, .importPrices, .importUsage, .manageKeys: [.admin]
         }

@@ -28,6 +28,7 @@ public enum ServiceOperation: String, Sendable, Hashable, CaseIterable {
     case verify
     case readMetrics
     case manageKeys
+    case listEvents
 
     /// How the operation relates to accounts, which decides what a key limited to one
     /// account may do with it.
@@ -48,7 +49,7 @@ public enum ServiceOperation: String, Sendable, Hashable, CaseIterable {
     public var accountScope: AccountScope {
         switch self {
         case .readAccount, .purchase, .grant, .charge, .reserve, .settle, .void, .readBalance, .statement, .importUsage, .readJournal: .oneAccount
-        case .listAccounts, .report, .exportFocus, .listCharges: .accounts
+        case .listAccounts, .report, .exportFocus, .listCharges, .listEvents: .accounts
         case .listPrices: .shared
         case .createAccount, .setPrices, .importPrices, .reconcile, .verify, .readMetrics, .manageKeys: .wholeLedger
         }

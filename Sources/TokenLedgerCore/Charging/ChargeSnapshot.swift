@@ -22,6 +22,8 @@ public struct AccountFigures: Sendable {
     public var recharge: AutoRechargePolicy?
     /// Card payments, for the usage tier.
     public var payments: PaymentHistory
+    /// The low-balance threshold and whether it is armed (``LowBalanceWatch``); nil for none.
+    public var lowBalance: LowBalanceWatch?
 
     public init(
         id: Int64, name: String, balance: Money, maximumPurchase: Money, overdraftAllowance: Money, lots: [Lot], limits: SpendLimits = SpendLimits(),
@@ -37,6 +39,9 @@ public struct AccountFigures: Sendable {
         self.recharge = recharge
         self.payments = payments
     }
+
+    /// What the low-balance rule watches: the balance plus the overdraft allowance, open holds aside.
+    public var credit: Money { balance + overdraftAllowance }
 
     /// What can still be spent by an enforced charge or held by a reservation.
     public func available(holding holds: Money) -> Money { Credits.available(balance: balance, holds: holds, overdraftAllowance: overdraftAllowance) }
