@@ -52,7 +52,9 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOKENLEDGER_ACCOUNT_SOURCES", "key,team")
     monkeypatch.setenv("TOKENLEDGER_MODEL_MAP", '{"alias": "gpt-4o"}')
     monkeypatch.setenv("TOKENLEDGER_DEFAULT_MAX_TOKENS", "256")
+    monkeypatch.setenv("TOKENLEDGER_UNBILLED_CALLS", "allow")
     settings = Settings.from_env()
+    assert settings.allow_unbilled_calls
     assert settings.account_sources == ("key", "team")
     assert settings.model_map == {"alias": "gpt-4o"}
     assert settings.default_max_tokens == 256
@@ -102,9 +104,13 @@ def test_pre_call_reserves_then_success_settles_and_failure_voids(ledger: Ledger
             assert (await admin.get_reservation(failing["metadata"][RESERVATION_METADATA_KEY])).status == "voided"
             assert (await admin.balance(account)).balance_usd == balance.balance_usd
 
-            # Other call types (embeddings…) pass untouched.
+            # Other call types (embeddings…) are refused, or pass untouched when allowed.
             other = {"model": "text-embedding-3-small", "input": ["x"]}
-            assert await hook.async_pre_call_hook(key, None, dict(other), "aembedding") == other
+            with pytest.raises(HTTPException) as unbilled:
+                await hook.async_pre_call_hook(key, None, dict(other), "aembedding")
+            assert unbilled.value.status_code == 403 and unbilled.value.detail["code"] == "call_type_not_billed"
+            lenient = TokenLedgerHook(Settings(url=ledger.url, api_key=ledger.keys["gateway"], allow_unbilled_calls=True))
+            assert await lenient.async_pre_call_hook(key, None, dict(other), "aembedding") == other
 
             with pytest.raises(HTTPException) as refused:
                 await hook.async_pre_call_hook(key, None, {"model": "gpt-4o-mini", "messages": MESSAGES, "max_tokens": 100_000, "metadata": {}}, "completion")

@@ -284,7 +284,7 @@ class _Base:
             if error.code != "busy":
                 return None
             return min(error.retry_after if error.retry_after is not None else self.backoff, 2.0)
-        return self.backoff * (2**attempt)
+        return self.backoff * float(1 << attempt)
 
 
 

@@ -42,7 +42,8 @@ REFUSAL_STATUS: Dict[str, int] = {
     "account_forbidden": 403,
 }
 
-_CALL_TYPES = {"completion", "acompletion", "text_completion", "atext_completion"}
+#: The calls the hook bills: chat and text completions.
+BILLED_CALL_TYPES = frozenset({"completion", "acompletion", "text_completion", "atext_completion"})
 
 
 class AccountNotMapped(Exception):
@@ -78,7 +79,10 @@ class Settings:
       that gives none, capped at the model's maximum output in the ledger's price book;
     - ``TOKENLEDGER_RESERVATION_SECONDS`` (default 600): how long a hold lasts unless settled or voided;
     - ``TOKENLEDGER_PRICE_CACHE_SECONDS`` (default 60): how long the model's price entry (read for its
-      maximum output) is kept.
+      maximum output) is kept;
+    - ``TOKENLEDGER_UNBILLED_CALLS``: ``refuse`` (default) or ``allow`` the calls the hook does not bill
+      (anything but chat and text completions: embeddings, images, the Responses API…). Refused, they
+      answer 403 ``call_type_not_billed``: prepaid credit fails closed.
     """
 
     url: str = "http://127.0.0.1:8080"
@@ -90,6 +94,7 @@ class Settings:
     default_max_tokens: int = 1024
     reservation_seconds: int = 600
     price_cache_seconds: float = 60.0
+    allow_unbilled_calls: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -110,6 +115,7 @@ class Settings:
             default_max_tokens=_env_int("TOKENLEDGER_DEFAULT_MAX_TOKENS", 1024),
             reservation_seconds=_env_int("TOKENLEDGER_RESERVATION_SECONDS", 600),
             price_cache_seconds=float(os.environ.get("TOKENLEDGER_PRICE_CACHE_SECONDS", "60")),
+            allow_unbilled_calls=os.environ.get("TOKENLEDGER_UNBILLED_CALLS", "refuse").lower() == "allow",
         )
 
 
@@ -220,9 +226,14 @@ class TokenLedgerHook(CustomLogger):
 
     # hooks
 
-    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any) -> Optional[dict]:
-        if str(call_type) not in _CALL_TYPES:
-            return data
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Dict[str, Any], call_type: Any) -> Optional[Dict[str, Any]]:
+        if str(call_type) not in BILLED_CALL_TYPES:
+            if self.settings.allow_unbilled_calls:
+                return data
+            raise HTTPException(
+                status_code=403,
+                detail={"error": f"TokenLedger does not bill {call_type} calls on this proxy", "code": "call_type_not_billed"},
+            )
         try:
             account = self.account_for(user_api_key_dict, data)
         except AccountNotMapped as error:
@@ -308,7 +319,7 @@ class TokenLedgerHook(CustomLogger):
             if error.code not in ("reservation_settled", "reservation_voided", "reservation_expired"):
                 raise
 
-    async def async_post_call_success_hook(self, data: dict, user_api_key_dict: Any, response: Any) -> Any:
+    async def async_post_call_success_hook(self, data: Dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
         # Settled here, before the proxy answers, so that the ledger has the charge when the client gets its answer.
         try:
             await self._settle(data, response)
@@ -316,7 +327,7 @@ class TokenLedgerHook(CustomLogger):
             logger.error("TokenLedger settle failed (retried by the success event): %s", error)
         return None
 
-    async def async_log_success_event(self, kwargs: dict, response_obj: Any, start_time: Any, end_time: Any) -> None:
+    async def async_log_success_event(self, kwargs: Dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
         # Streaming answers (and any the post-call hook missed) are settled here; a second settle is a replay.
         try:
             await self._settle(kwargs, response_obj)
@@ -326,7 +337,7 @@ class TokenLedgerHook(CustomLogger):
             self._forget(kwargs)
 
     async def async_post_call_failure_hook(
-        self, request_data: dict, original_exception: Exception, user_api_key_dict: Any, traceback_str: Optional[str] = None
+        self, request_data: Dict[str, Any], original_exception: Exception, user_api_key_dict: Any, traceback_str: Optional[str] = None
     ) -> Any:
         try:
             await self._void(request_data)
@@ -334,7 +345,7 @@ class TokenLedgerHook(CustomLogger):
             logger.error("TokenLedger void failed: %s", error)
         return None
 
-    async def async_log_failure_event(self, kwargs: dict, response_obj: Any, start_time: Any, end_time: Any) -> None:
+    async def async_log_failure_event(self, kwargs: Dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:
         try:
             await self._void(kwargs)
         except TokenLedgerError as error:
