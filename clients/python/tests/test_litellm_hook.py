@@ -96,9 +96,12 @@ def test_pre_call_reserves_then_success_settles_and_failure_voids(ledger: Ledger
             balance = await admin.balance(account)
             assert balance.balance_usd == Decimal("5") - rates.cost(counted, 120) and balance.reserved_usd == 0
 
-            failing = {"model": "gpt-4o-mini", "messages": MESSAGES, "max_tokens": 50, "metadata": {}}
+            # A caller's metadata cannot name another request's hold; n choices hold n times max_tokens.
+            failing = {"model": "gpt-4o-mini", "messages": MESSAGES, "max_tokens": 50, "n": 3, "metadata": {RESERVATION_METADATA_KEY: reservation.id}}
             failing = await hook.async_pre_call_hook(key, None, failing, "completion")
             assert failing["max_tokens"] == 50
+            assert failing["metadata"][RESERVATION_METADATA_KEY] != reservation.id
+            assert (await admin.get_reservation(failing["metadata"][RESERVATION_METADATA_KEY])).max_output_tokens == 150
             await hook.async_post_call_failure_hook(failing, RuntimeError("provider down"), key)
             await hook.async_log_failure_event({"litellm_params": {"metadata": failing["metadata"]}}, None, None, None)
             assert (await admin.get_reservation(failing["metadata"][RESERVATION_METADATA_KEY])).status == "voided"

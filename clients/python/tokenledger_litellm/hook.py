@@ -227,6 +227,10 @@ class TokenLedgerHook(CustomLogger):
     # hooks
 
     async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Dict[str, Any], call_type: Any) -> Optional[Dict[str, Any]]:
+        # Only this hook names the reservation: a caller's metadata may not point at another request's hold.
+        for name in ("metadata", "litellm_metadata"):
+            if isinstance(data.get(name), dict):
+                data[name].pop(RESERVATION_METADATA_KEY, None)
         if str(call_type) not in BILLED_CALL_TYPES:
             if self.settings.allow_unbilled_calls:
                 return data
@@ -251,11 +255,13 @@ class TokenLedgerHook(CustomLogger):
                 # The model may not write more than was reserved.
                 data["max_tokens"] = max_tokens
             input_tokens = self.input_tokens(data)
+            # n choices (best_of for text completions) may each write max_tokens.
+            choices = max(int(data.get("n") or 1), int(data.get("best_of") or 1))
             reservation = await self.client().reserve(
                 account,
                 model,
                 input_tokens,
-                int(max_tokens),
+                int(max_tokens) * choices,
                 user=data.get("user") if isinstance(data.get("user"), str) else None,
                 expires_in_seconds=self.settings.reservation_seconds,
                 idempotency_key=f"litellm-{uuid.uuid4().hex}",
