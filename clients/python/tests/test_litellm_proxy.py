@@ -82,11 +82,9 @@ def proxy_config() -> Dict[str, Any]:
 
 
 def litellm_command() -> List[str]:
-    executable = shutil.which("litellm")
-    if executable is None:
-        candidate = Path(sys.executable).parent / "litellm"
-        if candidate.exists():
-            executable = str(candidate)
+    """The `litellm` command of the Python running the tests (a virtualenv's first), else the one on PATH."""
+    candidate = Path(sys.executable).parent / "litellm"
+    executable = str(candidate) if candidate.exists() else shutil.which("litellm")
     if executable is None:
         raise RuntimeError("no `litellm` command: pip install -r clients/python/requirements-test.txt")
     return [executable]

@@ -187,7 +187,9 @@ def _settle(
 
 
 def _void(reservation: str, at: Optional[TimeLike], idempotency_key: Optional[str]) -> _Op[Reservation]:
-    body: Dict[str, Any] = {}  # always a JSON body: the service refuses an empty one (see the README)
+    # Always a JSON body: the service answers 400 bad_input to a void without one, though openapi.yaml
+    # makes the body optional (and the README shows `curl -X POST …/void` without one).
+    body: Dict[str, Any] = {}
     _put(body, "at", at, time_text)
     key = idempotency_key or reservation
     return _Op("POST", f"/v1/reservations/{_segment(reservation)}/void", Reservation.from_json, body, None, key)
