@@ -4,6 +4,7 @@ its config.yaml, mock models (``mock_response`` with fixed usage: no network), a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -69,6 +70,11 @@ def proxy_config() -> Dict[str, Any]:
     ]
     # A model whose call fails (the hook must void its hold), and one the ledger has no price for.
     models.append({"model_name": "tl-mock-fail", "litellm_params": {"model": "openai/tl-mock-fail", "api_key": "sk-not-used", "mock_response": "litellm.InternalServerError"}})
+    # A streamed answer: LiteLLM's mock streams a text answer (it cannot stream one with set usage) and
+    # counts its usage; the hook settles it from the success event.
+    models.append(
+        {"model_name": "tl-mock-stream", "litellm_params": {"model": "openai/tl-mock-stream", "api_key": "sk-not-used", "mock_response": "A streamed mock answer, a few words long."}}
+    )
     models.append({"model_name": "tl-unpriced", "litellm_params": {"model": "openai/tl-unpriced", "api_key": "sk-not-used", "mock_response": "never"}})
     return {
         "model_list": models,
@@ -119,7 +125,7 @@ def proxy(ledger: LedgerServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT), str(TESTS), env.get("PYTHONPATH", "")]),
         TOKENLEDGER_URL=ledger.url,
         TOKENLEDGER_API_KEY=ledger.keys["gateway"],
-        TOKENLEDGER_MODEL_MAP='{"tl-mock-a": "tl-mock", "tl-mock-b": "tl-mock", "tl-mock-fail": "tl-mock"}',
+        TOKENLEDGER_MODEL_MAP='{"tl-mock-a": "tl-mock", "tl-mock-b": "tl-mock", "tl-mock-fail": "tl-mock", "tl-mock-stream": "tl-mock"}',
         TOKENLEDGER_DEFAULT_MAX_TOKENS=str(MAX_TOKENS),
         TOKENLEDGER_TEST_CALLS=str(calls_file),
         LITELLM_LOCAL_MODEL_COST_MAP="True",  # no network: LiteLLM's bundled price map
@@ -321,3 +327,26 @@ def test_a_failed_call_voids_its_hold_and_refusals_name_their_cause(ledger: Ledg
         assert ok.status_code == 200, ok.text
         rates = admin.price(LEDGER_MODEL).rates()
         assert admin.balance(account).balance_usd == CREDIT - rates.cost(45, 120, cached_tokens=10)
+
+
+def test_a_streamed_answer_is_settled_with_its_usage(ledger: LedgerServer, proxy: Proxy) -> None:
+    account = funded_account(ledger)
+    body = {"model": "tl-mock-stream", "messages": PROMPT, "max_tokens": 100, "stream": True, "stream_options": {"include_usage": True}}
+    headers = {"Authorization": f"Bearer {MASTER_KEY}", "X-TokenLedger-Account": account}
+    usage: Optional[Dict[str, Any]] = None
+    with httpx.stream("POST", f"{proxy.url}/v1/chat/completions", json=body, headers=headers, timeout=30) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                chunk = json.loads(line[len("data: ") :])
+                if chunk.get("usage"):
+                    usage = chunk["usage"]
+    assert usage is not None and usage["completion_tokens"] > 0
+    with Client(ledger.url, ledger.keys["admin"]) as admin:
+        rates = admin.price(LEDGER_MODEL).rates()
+        deadline = time.monotonic() + 10  # settled by the success event, after the stream ends
+        while admin.balance(account).reserved_usd != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        balance = admin.balance(account)
+        assert balance.reserved_usd == 0
+        assert CREDIT - balance.balance_usd == rates.cost(usage["prompt_tokens"], usage["completion_tokens"])
