@@ -34,7 +34,12 @@ struct ServiceMiddleware: ServerMiddleware {
         do {
             let key = try await authenticate(request, operationID: operationID)
             let limit = Self.uploads.contains(operationID) ? maximumUploadBytes : maximumBodyBytes
-            let limited = try Self.limit(body, to: limit)
+            // An empty body without a content type is no body: `curl -X POST …/void` (the
+            // generated code would read it as JSON and refuse it).
+            let fields = request.headerFields
+            let empty = body?.length == .known(0) || (fields[.contentLength] == nil && fields[.transferEncoding] == nil)
+            let given = fields[.contentType] == nil && empty ? nil : body
+            let limited = try Self.limit(given, to: limit)
             answer = try await Caller.$key.withValue(key) { try await next(request, limited, metadata) }
         } catch {
             let problem = Self.problem(error)

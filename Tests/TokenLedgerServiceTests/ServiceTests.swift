@@ -44,6 +44,13 @@ struct ServiceTests {
         #expect(retried.status == 200 && retried.body == settled.body && retried.headers["Idempotent-Replayed"] == ["true"])
         let voided = try await service.post("/v1/reservations/r-1/void", "{}", key: service.gateway)
         #expect(voided.status == 409 && voided.string("code") == "reservation_settled")
+        // A void with no body at all (`curl -X POST …/void`, as the README shows it) is a void, not malformed JSON.
+        _ = try await service.post(
+            "/v1/reservations", #"{"account": "acme", "model": "gpt-4o", "input_tokens": 10, "max_output_tokens": 10, "id": "r-2"}"#, key: service.gateway)
+        let bare = try await service.send(.POST, "/v1/reservations/r-2/void", key: service.gateway)
+        #expect(bare.status == 200 && bare.string("status") == "voided", "\(bare.body)")
+        let noCharge = try await service.send(.POST, "/v1/charges", key: service.gateway)
+        #expect(noCharge.status == 400 && noCharge.string("code") == "bad_input", "\(noCharge.body)")
         let verify = try await service.get("/v1/verify", key: service.reader)
         #expect(verify.status == 200 && verify.json["ok"] as? Bool == true && verify.json["charges"] as? Int == 2)
     }
