@@ -28,6 +28,15 @@ struct EventOutboxTests {
             #expect(low.account == "acme" && low.at == utc(2026, 1, 2, 1))
             #expect(low.payload == #"{"available_usd":"5.000000000","balance_usd":"5.000000000","threshold_usd":"6.000000000"}"#)
             #expect(page.events.first?.payload.contains(#""limit_usd":"3.000000000""#) == true)
+            // A page size out of range is bad input naming the field, not a crash.
+            for limit in [0, Ledger.maximumEventPage + 1] {
+                do {
+                    _ = try ledger.events(limit: limit)
+                    Issue.record("a limit of \(limit) was taken")
+                } catch let error as InputError {
+                    #expect(error.field == "limit")
+                }
+            }
             // A refused charge (enforced past the balance) and its retry leave no event.
             do {
                 _ = try ledger.charge(

@@ -66,9 +66,12 @@ extension Ledger {
     /// The events after sequence number `after` (0: from the first), oldest first, at most
     /// `limit` (1 to ``maximumEventPage``), of `account` only when given.
     ///
-    /// Refuses ``ChargeRefusal/unknownAccount(_:)`` for an account that does not exist.
+    /// Refuses ``ChargeRefusal/unknownAccount(_:)`` for an account that does not exist, and
+    /// throws ``InputError`` (field `limit`) for a limit out of range.
     public func events(after: Int64 = 0, account: String? = nil, limit: Int = 100) throws -> EventPage {
-        precondition((1...Ledger.maximumEventPage).contains(limit), "a page of 1 to \(Ledger.maximumEventPage) events")
+        guard (1...Ledger.maximumEventPage).contains(limit) else {
+            throw InputError(field: "limit", reason: "\(limit) is not between 1 and \(Ledger.maximumEventPage)")
+        }
         return try readRecorded { db in
             var accountID: Int64?
             if let account {
