@@ -87,8 +87,10 @@ public final class LedgerServer: Sendable {
             onServerRunning: { channel in ready(channel.localAddress?.port ?? port) },
             logger: logger)
         let delivery = WebhookDelivery(ledger: ledger, options: options.webhooks, metrics: metrics, logger: logger)
+        // Shut down in reverse order: the HTTP server first (it stops accepting, answers what is in
+        // flight after its commit), then the webhook delivery, which may still post what those wrote.
         let group = ServiceGroup(
-            configuration: .init(services: [app, delivery], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            configuration: .init(services: [delivery, app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
         claim.release()
     }
