@@ -256,6 +256,10 @@ struct ReconcileLedgerTests {
             #expect(report.rows.map(\.charges) == [2, 1, 0])
             #expect(report.rows[0].chargesCommand(account: "acme") == "tokenledger charges list --account acme --from 2026-01-05 --to 2026-01-06")
             #expect(report.rows[2].chargesCommand(account: "acme") == nil)
+            // Names a shell would split or expand are quoted.
+            #expect(
+                report.rows[0].chargesCommand(account: "Acme's team")
+                    == #"tokenledger charges list --account 'Acme'\''s team' --from 2026-01-05 --to 2026-01-06"#)
             let byItem = try fixture.reconcile([try costs(fixture, costExportLines)], by: .lineItem)
             #expect(byItem.rows[0].chargesCommand(account: nil) == "tokenledger charges list --from 2026-01-05 --to 2026-01-06 --model gpt-4o-2024-08-06")
             #expect(byItem.rows.map(\.charges).reduce(0, +) == 8)
