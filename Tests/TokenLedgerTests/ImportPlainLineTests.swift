@@ -117,6 +117,17 @@ struct ImportPlainLineTests {
     }
 
     /// Reads `line` after `header`, as it is and with every field quoted, and compares.
+    @Test("a row of only empty fields, shorter or longer than the header, is a bad row that names the time (found by fuzzing: it trapped)")
+    func blankRowOfAnyWidth() throws {
+        for header in Self.headers + ["time,model,input_tokens,cached_tokens,output_tokens,audio_tokens"] {
+            let results = try read(header + "\n,\n,,,,,,,,,,,,,,,,,,,,\n" + String(repeating: ",", count: header.filter { $0 == "," }.count) + "\n")
+            #expect(results.count == 3, "header: \(header)")
+            for (line, result) in zip(2..., results) {
+                #expect(result.hasPrefix("bad \(line) time bad_input"), "header: \(header), \(result)")
+            }
+        }
+    }
+
     private func compare(header: String, line: String, delimiter: String = ",") throws {
         let quoted = line.split(separator: Character(delimiter), omittingEmptySubsequences: false).map { field in
             let cr = field.hasSuffix("\r")

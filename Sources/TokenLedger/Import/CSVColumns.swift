@@ -38,10 +38,12 @@ struct CSVColumns {
     /// The column's name in the file.
     func fileName(_ name: String) -> String { fileNames[name] ?? name }
 
-    /// The record's field in the column `name`; nil when the file has no such column.
+    /// The record's field in the column `name`; nil when the file has no such column. A column
+    /// past the record's last field reads as empty: only a row of empty fields gets this far
+    /// with fewer fields than the header (``check(_:)`` refuses any other).
     func value(_ name: String, in record: CSVRecord) -> String? {
         guard let index = indexes[name] else { return nil }
-        return record.fields[index]
+        return index < record.fields.count ? record.fields[index] : ""
     }
 
     /// Whether every field of the record is empty: an empty day of the dashboard's exports,
