@@ -14,6 +14,7 @@ let migrationFiles = [
     "v0007_usage_by_account_time.sql",
     "v0008_corrections.sql",
     "v0009_events.sql",
+    "v0010_model_names.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

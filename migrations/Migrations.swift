@@ -19,6 +19,7 @@ public enum SchemaMigrations {
             identifier: "v0007_usage_by_account_time", sql: String(decoding: PackageResources.v0007_usage_by_account_time_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0008_corrections", sql: String(decoding: PackageResources.v0008_corrections_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0009_events", sql: String(decoding: PackageResources.v0009_events_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0010_model_names", sql: String(decoding: PackageResources.v0010_model_names_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

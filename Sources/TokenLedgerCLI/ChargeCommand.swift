@@ -44,7 +44,11 @@ struct ChargeCommand: ParsableCommand {
         if usage.cacheWriteTokens > 0 { tokens += " (\(usage.cacheWriteTokens.grouped) cache write)" }
         tokens += ", \(usage.outputTokens.grouped) output"
         var lines: [(String, String)] = [
-            ("id", receipt.id), ("model", "\(receipt.model) (\(receipt.tier.rawValue) tier)"), ("tokens", tokens),
+            ("id", receipt.id), ("model", "\(receipt.model) (\(receipt.tier.rawValue) tier)"),
+        ]
+        if let sent = receipt.modelSent { lines.append(("sent as", sent)) }
+        lines += [
+            ("tokens", tokens),
             ("cost", receipt.cost.displayString), ("balance", receipt.balance.displayString),
             ("priced at", "entry effective from \(receipt.priceEffectiveFrom.iso8601)"),
         ]
@@ -55,16 +59,18 @@ struct ChargeCommand: ParsableCommand {
             receipt.duplicate
             ? "Already recorded (same request id and usage): nothing written."
             : "Charged \(receipt.account) \(receipt.cost) at \(receipt.at.iso8601)."
+        var fields: [(String, JSON)] = [("id", .string(receipt.id)), ("account", .string(receipt.account)), ("model", .string(receipt.model))]
+        if let sent = receipt.modelSent { fields.append(("model_sent", .string(sent))) }
         return Rendered(
-            json: .object([
-                ("id", .string(receipt.id)), ("account", .string(receipt.account)), ("model", .string(receipt.model)),
-                ("tier", .string(receipt.tier.rawValue)), ("input_tokens", .int(usage.inputTokens)), ("cached_tokens", .int(usage.cachedTokens)),
-                ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
-                ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
-                ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
-                ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),
-                ("duplicate", .bool(receipt.duplicate)),
-            ]),
+            json: .object(
+                fields + [
+                    ("tier", .string(receipt.tier.rawValue)), ("input_tokens", .int(usage.inputTokens)), ("cached_tokens", .int(usage.cachedTokens)),
+                    ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
+                    ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
+                    ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
+                    ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),
+                    ("duplicate", .bool(receipt.duplicate)),
+                ]),
             table: title + "\n" + keyValueLines(lines))
     }
 }

@@ -98,8 +98,9 @@ enum ChargesRendering {
         var facts: [(String, String)] = [
             ("account", charge.account),
             ("model", "\(charge.model) (\(charge.tier.rawValue) tier, \(charge.band.rawValue.replacingOccurrences(of: "_", with: "-")) band)"),
-            ("priced by", "the \(detail.price.model) entry effective from \(detail.price.effectiveFrom.iso8601) (\(detail.priceSource))"),
         ]
+        if let sent = charge.modelSent { facts.append(("sent as", sent)) }
+        facts.append(("priced by", "the \(detail.price.model) entry effective from \(detail.price.effectiveFrom.iso8601) (\(detail.priceSource))"))
         if charge.requests > 1 { facts.append(("requests", charge.requests.grouped)) }
         for (label, value) in [("project", charge.project), ("api key", charge.apiKey), ("user", charge.user)] {
             if let value { facts.append((label, value)) }

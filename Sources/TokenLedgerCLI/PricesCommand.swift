@@ -5,7 +5,7 @@ import TokenLedgerCore
 struct PricesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prices", abstract: "List and set model prices (USD per million tokens, effective-dated).",
-        subcommands: [List.self, Set.self, Import.self, Diff.self])
+        subcommands: [List.self, Set.self, Import.self, Diff.self, Resolve.self])
 
     static func json(_ price: ListedPrice) -> JSON { JSONDocument.price(price) }
 

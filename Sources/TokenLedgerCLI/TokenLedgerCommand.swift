@@ -20,8 +20,8 @@ struct TokenLedgerCommand: ParsableCommand {
             SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
             ReserveCommand.self, SettleCommand.self, VoidCommand.self, AdjustCommand.self, RefundCommand.self, ReverseCommand.self, TiersCommand.self,
-            ServeCommand.self, KeysCommand.self, WebhooksCommand.self, EventsCommand.self, LowBalanceCommand.self, StressReserveCommand.self,
-            StressChargeCommand.self,
+            ModelsCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, EventsCommand.self, LowBalanceCommand.self,
+            StressReserveCommand.self, StressChargeCommand.self,
         ])
 
     /// The global options, read here so that they may come before the subcommand's name

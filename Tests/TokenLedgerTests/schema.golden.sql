@@ -150,6 +150,12 @@ CREATE TABLE low_balance_watch (
     armed INTEGER NOT NULL CHECK (armed IN (0, 1))
 ) STRICT;
 
+-- table model_alias on model_alias
+CREATE TABLE model_alias (
+    name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 256),
+    model TEXT NOT NULL CHECK (length(model) BETWEEN 1 AND 256)
+) STRICT;
+
 -- table model_requirement on model_requirement
 CREATE TABLE model_requirement (
     model TEXT PRIMARY KEY CHECK (length(model) BETWEEN 1 AND 256),
@@ -298,7 +304,7 @@ CREATE TABLE "usage" (
     lot_nanos INTEGER CHECK (lot_nanos > 0 AND lot_nanos <= cost_nanos),
     project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
     api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
-    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256),
+    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256), model_sent TEXT CHECK (model_sent IS NULL OR length(model_sent) BETWEEN 1 AND 256),
     CHECK (cached_tokens + cache_write_tokens <= input_tokens),
     CHECK ((lot_id IS NULL) = (lot_nanos IS NULL))
 ) STRICT;

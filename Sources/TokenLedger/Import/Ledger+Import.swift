@@ -182,7 +182,7 @@ struct ImportRun {
         case .invalidAttribution(let field, _): return fields[field]
         case .contextWindowExceeded(let field, _, _): return fields[field]
         case .idConflict: return .requestID
-        case .unknownModel, .noPriceAtTime: return .model
+        case .unknownModel, .ambiguousModel, .noPriceAtTime: return .model
         case .noPriceForTier: return .tier
         default: return nil
         }

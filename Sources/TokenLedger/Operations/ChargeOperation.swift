@@ -29,8 +29,9 @@ enum ChargeOperation {
         }
         // After this point the operation must succeed.
         var receipt = ChargeReceipt(
-            id: requestID, account: request.account, model: request.model, tier: request.tier, band: effects.band, usage: usage, cost: effects.cost,
-            balance: effects.balanceAfter, overdraft: effects.uncovered, priceEffectiveFrom: effects.priceEffectiveFrom, at: request.at, duplicate: false)
+            id: requestID, account: request.account, model: effects.model, tier: request.tier, band: effects.band, usage: usage, cost: effects.cost,
+            balance: effects.balanceAfter, overdraft: effects.uncovered, priceEffectiveFrom: effects.priceEffectiveFrom, at: request.at, duplicate: false,
+            modelSent: request.model == effects.model ? nil : request.model)
         var alerts: [ChargeAlert] = []
         for reached in effects.limitsReached where try store.recordAlert(reached, accountID: effects.accountID, usageID: usageID, at: request.at) {
             alerts.append(reached.alert)

@@ -5,6 +5,7 @@ import TokenLedgerCore
 public struct ChargeReceipt: Sendable, Hashable {
     public var id: String
     public var account: String
+    /// The model of the price entry that priced the charge (the catalog's name).
     public var model: String
     public var tier: ServiceTier
     public var band: PriceBand
@@ -25,6 +26,9 @@ public struct ChargeReceipt: Sendable, Hashable {
     /// `over_hard_limit` (or `over_hard_limit:project=NAME`), `over_tier_limit`. A retried
     /// request id answers with the alerts it recorded (flags are not stored).
     public var alerts: [ChargeAlert] = []
+    /// The model name as the request sent it, when it is not ``model`` (``ModelResolver``
+    /// found the entry by an alias, a provider prefix, a Bedrock id or a dated snapshot).
+    public var modelSent: String? = nil
 }
 
 extension Ledger {
@@ -117,7 +121,7 @@ extension Ledger {
             band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),
             balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"]),
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
-            duplicate: true)
+            duplicate: true, modelSent: row["model_sent"])
         let usageID: Int64 = row["id"]
         receipt.recharge = try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first
         receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in

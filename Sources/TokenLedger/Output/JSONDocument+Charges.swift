@@ -7,10 +7,14 @@ extension JSONDocument {
         .object(chargeEntryFields(charge))
     }
 
-    /// The fields of ``chargeEntry(_:)``, for documents that add their own.
+    /// The fields of ``chargeEntry(_:)``, for documents that add their own. A charge whose name
+    /// as sent was not its entry's model has `model_sent` after `model`.
     static func chargeEntryFields(_ charge: ChargeEntry) -> [(String, JSONOutput)] {
-        [
+        var fields: [(String, JSONOutput)] = [
             ("id", .string(charge.id)), ("account", .string(charge.account)), ("at", .time(charge.at)), ("model", .string(charge.model)),
+        ]
+        if let sent = charge.modelSent { fields.append(("model_sent", .string(sent))) }
+        return fields + [
             ("tier", .string(charge.tier.rawValue)), ("band", .string(charge.band.rawValue)), ("requests", .int(charge.requests)),
             ("input_tokens", .int(charge.usage.inputTokens)), ("cached_tokens", .int(charge.usage.cachedTokens)),
             ("cache_write_tokens", .int(charge.usage.cacheWriteTokens)), ("output_tokens", .int(charge.usage.outputTokens)),

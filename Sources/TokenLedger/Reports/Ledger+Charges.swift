@@ -77,6 +77,8 @@ public struct ChargeEntry: Sendable, Hashable {
     public var user: String?
     /// When the price entry that priced it took effect.
     public var priceEffectiveFrom: Timestamp
+    /// The model name as the request sent it, when it is not ``model`` (``ModelResolver``).
+    public var modelSent: String? = nil
 }
 
 /// A page of charges, and the cursor of the next page.
@@ -163,7 +165,7 @@ extension Ledger {
                 sql: """
                     SELECT u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens, u.cache_write_tokens,
                            u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project, u.api_key, u.end_user,
-                           p.effective_from_ms
+                           u.model_sent, p.effective_from_ms
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
@@ -182,7 +184,7 @@ extension Ledger {
                     """
                     SELECT u.id AS usage_id, u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
                            u.cache_write_tokens, u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project,
-                           u.api_key, u.end_user, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
+                           u.api_key, u.end_user, u.model_sent, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     WHERE u.request_id = ?
                     """, [requestID])
@@ -232,6 +234,6 @@ extension ChargeEntry {
             usage: TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
             requests: row["requests"], cost: Money(nanos: row["cost_nanos"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             balanceAfter: Money(nanos: row["balance_after_nanos"]), project: row["project"], apiKey: row["api_key"], user: row["end_user"],
-            priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]))
+            priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), modelSent: row["model_sent"])
     }
 }

@@ -222,8 +222,10 @@ private struct TraceReading {
 }
 
 extension Ledger {
-    /// Every price entry of the ledger, as a book to price simulations with.
+    /// Every price entry of the ledger, with its model aliases, as a book to price simulations
+    /// with (names resolve as a charge's do, ``ModelResolver``).
     public func priceBook() throws -> PriceBook {
-        PriceBook(try prices(at: nil).map(\.entry))
+        let aliases = try modelAliases()
+        return PriceBook(try prices(at: nil).map(\.entry), aliases: Dictionary(uniqueKeysWithValues: aliases.map { ($0.name, $0.model) }))
     }
 }

@@ -44,6 +44,38 @@ extension ChargeBatch {
         return remember(account, named: name)
     }
 
+    /// The price entry in force at `time` for the entry the name as sent resolves to
+    /// (``ModelResolver``), with that entry's model name (the name as sent when it resolves to
+    /// none).
+    func priceLookup(sent: String, at time: Timestamp) throws -> (model: String, price: PriceLookup) {
+        switch try resolution(of: sent) {
+        case .success(let model): return (model, try priceLookup(model: model, at: time))
+        case .failure(.unknown): return (sent, .unknownModel)
+        case .failure(.ambiguous(_, let candidates)): return (sent, .ambiguousModel(candidates: candidates))
+        }
+    }
+
+    /// The model the name as sent resolves to: itself when it is a price-book key (no more
+    /// reading), else by the core's rule over the priced names and the user's aliases, both read
+    /// once per batch; each name's answer is kept for the batch's life (a price or alias change
+    /// is another writer's transaction, which ends a kept batch).
+    private func resolution(of sent: String) throws -> Result<String, ModelResolutionFailure> {
+        if !(try pricePoints(of: sent).isEmpty) { return .success(sent) }
+        let key = ExactText(sent)
+        if let known = resolutions[key] { return known }
+        let found = try resolutionNames().resolve(sent).map(\.model)
+        resolutions[key] = found
+        return found
+    }
+
+    /// The priced model names and the alias table, read once per batch.
+    private func resolutionNames() throws -> ModelNames {
+        if let modelNames { return modelNames }
+        let names = try ModelNames.read(db: db)
+        modelNames = names
+        return names
+    }
+
     /// The price entry in force for `model` at `time` (``PriceHistory/indexInForce(at:)`` over
     /// the model's entries, read once per batch).
     func priceLookup(model: String, at time: Timestamp) throws -> PriceLookup {

@@ -31,6 +31,10 @@ final class ChargeBatch: LedgerStore {
     /// The minimum tier (its rank) each model needs, nil for none; read once per model.
     var requiredRanks: [ExactText: Int?] = [:]
     private var models: [ExactText: [PricePoint]] = [:]
+    /// The priced names and aliases, read when a name as sent is first not a price-book key,
+    /// and the model each such name resolved to (``ModelResolver``).
+    var modelNames: ModelNames?
+    var resolutions: [ExactText: Result<String, ModelResolutionFailure>] = [:]
     private var entries: [Int64: PriceEntry] = [:]
     /// The account of the last charge, and the models, requirements and price entries of the
     /// last few: an import's rows mostly repeat them, and comparing is cheaper than hashing.
@@ -74,9 +78,10 @@ final class ChargeBatch: LedgerStore {
         snapshotIndex = index
         if !accounts[index].month.contains(request.at) { accounts[index].month = MonthWindow(of: request.at) }
         let month = accounts[index].month
+        let (model, price) = try priceLookup(sent: request.model, at: request.at)
         var snapshot = ChargeSnapshot(
-            account: accounts[index].figures, price: try priceLookup(model: request.model, at: request.at), tiers: try usageTiers(),
-            requiredTierRank: try requiredRank(model: request.model), month: month, monthToDate: Money(nanos: try usage(account: index, month: month)))
+            account: accounts[index].figures, price: price, tiers: try usageTiers(), requiredTierRank: try requiredRank(model: model), month: month,
+            monthToDate: Money(nanos: try usage(account: index, month: month)))
         if let project = request.project, let limits = accounts[index].projectLimits[ExactText(project)] {
             snapshot.projectLimits = limits
             snapshot.projectMonthToDate = Money(nanos: try projectUsage(account: index, project: project, month: month))
@@ -103,7 +108,10 @@ final class ChargeBatch: LedgerStore {
         if let spent = effects.projectMonthToDateAfter, let project = request.project {
             accounts[index].projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: effects.month.startMilliseconds)] = spent.nanos
         }
-        try figures.add(request, usage: usage, accountID: effects.accountID, band: effects.band, cost: effects.cost, firstDraw: effects.firstDraw, db: db)
+        // The rollup groups by the entry's model, as the usage row records it.
+        var rolled = request
+        if request.model != effects.model { rolled.model = effects.model }
+        try figures.add(rolled, usage: usage, accountID: effects.accountID, band: effects.band, cost: effects.cost, firstDraw: effects.firstDraw, db: db)
         if !effects.furtherDraws.isEmpty { figures.addDraws(effects.furtherDraws) }
         figures.setCounter(counter, accountID: effects.accountID)
         return usageID
@@ -317,4 +325,24 @@ struct AlertKey: Hashable {
 struct PricePoint {
     var id: Int64
     var effectiveFromMilliseconds: Int64
+}
+
+/// What resolving model names needs: the names with prices, and the user's aliases.
+struct ModelNames {
+    var priced: Set<String>
+    var aliases: [String: String]
+
+    /// Every model with a price entry, and the alias table.
+    static func read(db: Database) throws -> ModelNames {
+        ModelNames(
+            priced: Set(try String.fetchAll(db, sql: "SELECT DISTINCT model FROM price_entry")),
+            aliases: Dictionary(uniqueKeysWithValues: try db.rows("SELECT name, model FROM model_alias").map { ($0["name"] as String, $0["model"] as String) }))
+    }
+
+    /// The resolution of `sent` (``ModelResolver``) over these names.
+    func resolve(_ sent: String) -> Result<ModelResolution, ModelResolutionFailure> {
+        do throws(ModelResolutionFailure) {
+            return .success(try ModelResolver.resolve(sent, isPriced: { priced.contains($0) }, alias: { aliases[$0] }))
+        } catch { return .failure(error) }
+    }
 }

@@ -18,14 +18,15 @@ struct EffectsWriter {
             sql: """
                 INSERT INTO usage (request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens,
                     cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
-                    api_key, end_user)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    api_key, end_user, model_sent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (request_id) DO NOTHING
-                """, parameterCount: 19)
+                """, parameterCount: 20)
         try statement.bind(requestID, at: 1)
         try statement.bind(effects.accountID, at: 2)
         try statement.bind(effects.priceEntryID, at: 3)
-        try statement.bind(request.model, at: 4)
+        // The entry's model, and the name as sent beside it when the resolver renamed it.
+        try statement.bind(effects.model, at: 4)
         try statement.bind(request.tier.rawValue, at: 5)
         try statement.bind(effects.band.rawValue, at: 6)
         try statement.bind(usage.inputTokens, at: 7)
@@ -41,6 +42,7 @@ struct EffectsWriter {
         try statement.bind(request.project, at: 17)
         try statement.bind(request.apiKey, at: 18)
         try statement.bind(request.user, at: 19)
+        try statement.bind(request.model == effects.model ? nil : request.model, at: 20)
         return try statement.step(in: db) ? db.lastInsertedRowID : nil
     }
 

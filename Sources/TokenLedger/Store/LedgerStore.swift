@@ -99,7 +99,8 @@ struct RecordedCharge {
 
     /// Whether a retry asks for the same charge.
     func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {
-        receipt.account == request.account && receipt.model == request.model && receipt.tier == request.tier && receipt.usage == usage
+        // The name as sent: a retry sends what the first request sent, whatever it resolved to.
+        receipt.account == request.account && (receipt.modelSent ?? receipt.model) == request.model && receipt.tier == request.tier && receipt.usage == usage
             && project == request.project && apiKey == request.apiKey && user == request.user && requests == request.requests
     }
 }

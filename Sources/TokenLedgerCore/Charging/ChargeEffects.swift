@@ -7,6 +7,9 @@ public struct ChargeEffects: Sendable {
     /// The store's key of the price entry in force, and when it took effect.
     public var priceEntryID: Int64
     public var priceEffectiveFrom: Timestamp
+    /// The model of that entry: the name the charge is recorded and reported under (the name
+    /// as sent may differ, ``ModelResolver``).
+    public var model: String
     public var cost: Money
     public var band: PriceBand
     /// Lots expired by the request's time, written off (each at its expiry) before the charge.

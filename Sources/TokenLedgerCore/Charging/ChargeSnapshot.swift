@@ -132,6 +132,8 @@ public enum PriceLookup: Sendable {
     case inForce(id: Int64, entry: PriceEntry)
     /// The model has no prices at all.
     case unknownModel
+    /// The name as sent resolves to more than one priced model (``ModelResolutionFailure/ambiguous(_:candidates:)``).
+    case ambiguousModel(candidates: [String])
     /// The model's first price takes effect after the request.
     case notYetInForce(earliest: Timestamp)
 }

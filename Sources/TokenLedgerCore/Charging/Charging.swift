@@ -17,7 +17,7 @@
 public enum Charging {
     /// What charging `request` records, or why it is refused.
     ///
-    /// Refuses, in this order: `unknown_account`, `unknown_model`, `no_price_at_time`,
+    /// Refuses, in this order: `unknown_account`, `unknown_model` or `ambiguous_model`, `no_price_at_time`,
     /// `context_window_exceeded`, `no_price_for_tier`, and for an enforced charge `tier_too_low`,
     /// `hard_limit` and `insufficient_balance`; `balance_overflow`, `ledger_total_limit`. A plain charge is never refused
     /// for its tier or limits: usage that happened is recorded, and flagged (``ChargeEffects/flags``).
@@ -46,7 +46,8 @@ public enum Charging {
         let draw = Credits.draw(cost.total, from: account.lots, at: request.at)
         let projectMonthToDateAfter = snapshot.projectLimits == nil ? nil : snapshot.projectMonthToDate + cost.total
         var effects = ChargeEffects(
-            accountID: account.id, priceEntryID: entryID, priceEffectiveFrom: entry.effectiveFrom, cost: cost.total, band: cost.band, writeOffs: writeOffs,
+            accountID: account.id, priceEntryID: entryID, priceEffectiveFrom: entry.effectiveFrom, model: entry.model, cost: cost.total, band: cost.band,
+            writeOffs: writeOffs,
             firstDraw: draw.first, furtherDraws: draw.further, uncovered: draw.uncovered, balanceAfter: balanceAfter, month: snapshot.month,
             monthToDateAfter: monthToDateAfter, projectMonthToDateAfter: projectMonthToDateAfter,
             limitsReached: limitsReached(
@@ -122,6 +123,7 @@ public enum Charging {
         switch price {
         case .inForce(let id, let entry): return (id, entry)
         case .unknownModel: throw .unknownModel(request.model)
+        case .ambiguousModel(let candidates): throw .ambiguousModel(request.model, candidates: candidates)
         case .notYetInForce(let earliest): throw .noPriceAtTime(model: request.model, time: request.at, earliest: earliest)
         }
     }

@@ -192,6 +192,9 @@ public enum ChargeRefusal: Refusal, Equatable {
     case idConflict(String)
     case unknownAccount(String)
     case unknownModel(String)
+    /// The name as sent resolves to two or more priced models (``ModelResolver``): an alias
+    /// must say which.
+    case ambiguousModel(String, candidates: [String])
     case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
     case noPriceForTier(model: String, tier: ServiceTier)
@@ -211,6 +214,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .idConflict: "id_conflict"
         case .unknownAccount: "unknown_account"
         case .unknownModel: "unknown_model"
+        case .ambiguousModel: "ambiguous_model"
         case .noPriceAtTime: "no_price_at_time"
         case .contextWindowExceeded: "context_window_exceeded"
         case .noPriceForTier: "no_price_for_tier"
@@ -229,6 +233,9 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .idConflict(let id): "the request id '\(id)' was already recorded with different usage"
         case .unknownAccount(let name): "no account named '\(name)'"
         case .unknownModel(let model): "no prices for the model '\(model)' (see `tokenledger prices list`)"
+        case .ambiguousModel(let model, let candidates):
+            "the model name '\(model)' matches \(candidates.map { "'\($0)'" }.joined(separator: " and ")); "
+                + "say which with `tokenledger models alias \(model) MODEL`"
         case .noPriceAtTime(let model, let time, let earliest):
             "no price for '\(model)' was in force at \(time); its first price is effective from \(earliest)"
         case .contextWindowExceeded(let field, let tokens, let limit):
@@ -286,6 +293,37 @@ public enum PriceRefusal: Refusal, Equatable {
     }
 }
 
+/// Why a model alias cannot be added or removed.
+public enum ModelAliasRefusal: Refusal, Equatable {
+    /// The alias's name is empty, too long or holds a NUL.
+    case invalidName(String)
+    /// The model the alias stands for has no prices: an alias names a priced model.
+    case unknownModel(String)
+    /// No alias has the name (`unalias`).
+    case unknownAlias(String)
+
+    public var code: String {
+        switch self {
+        case .invalidName: "invalid_name"
+        case .unknownModel: "unknown_model"
+        case .unknownAlias: "unknown_alias"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidName(let reason): "invalid alias name: \(reason)"
+        case .unknownModel(let model): "no prices for the model '\(model)': an alias names a priced model (see `tokenledger prices list`)"
+        case .unknownAlias(let name): "no model alias named '\(name)' (see `tokenledger models aliases`)"
+        }
+    }
+
+    public var isBadInput: Bool {
+        if case .invalidName = self { return true }
+        return false
+    }
+}
+
 /// Why a reservation (a hold before a request is served) is refused, in check order.
 public enum ReservationRefusal: Refusal, Equatable {
     case invalidUsage(InvalidUsage)
@@ -294,6 +332,9 @@ public enum ReservationRefusal: Refusal, Equatable {
     case idConflict(String)
     case unknownAccount(String)
     case unknownModel(String)
+    /// The name as sent resolves to two or more priced models (``ModelResolver``): an alias
+    /// must say which.
+    case ambiguousModel(String, candidates: [String])
     case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
     case noPriceForTier(model: String, tier: ServiceTier)
@@ -342,6 +383,7 @@ public enum ReservationRefusal: Refusal, Equatable {
         case .idConflict(let id): self = .idConflict(id)
         case .unknownAccount(let name): self = .unknownAccount(name)
         case .unknownModel(let model): self = .unknownModel(model)
+        case .ambiguousModel(let model, let candidates): self = .ambiguousModel(model, candidates: candidates)
         case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
         case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
         case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
@@ -362,6 +404,7 @@ extension ChargeRefusal {
         case .hardLimit(let reached): self = .hardLimit(reached)
         case .unknownAccount(let name): self = .unknownAccount(name)
         case .unknownModel(let model): self = .unknownModel(model)
+        case .ambiguousModel(let model, let candidates): self = .ambiguousModel(model, candidates: candidates)
         case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
         case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
         case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)

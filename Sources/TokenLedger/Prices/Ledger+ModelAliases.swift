@@ -1,0 +1,68 @@
+import GRDB
+import TokenLedgerCore
+
+/// A user's model alias: a name as sent (an Azure deployment, a gateway's route) and the priced
+/// model it stands for. ``ModelResolver`` consults aliases after the exact price-book key.
+public struct ModelAlias: Sendable, Hashable, Codable {
+    public var name: String
+    public var model: String
+
+    public init(name: String, model: String) {
+        self.name = name
+        self.model = model
+    }
+}
+
+extension Ledger {
+    /// Maps the name as sent `name` to the priced `model`, replacing the alias's earlier model.
+    /// Returns false when the alias already stood for `model` (nothing written).
+    ///
+    /// Throws ``ModelAliasRefusal/invalidName(_:)`` for an empty or over-long name and
+    /// ``ModelAliasRefusal/unknownModel(_:)`` for a model without prices.
+    @discardableResult
+    public func setModelAlias(_ name: String, model: String) throws -> Bool {
+        if let problem = Names.problem(name, maximumLength: PriceEntry.maximumModelNameLength) { throw ModelAliasRefusal.invalidName("the name " + problem) }
+        return try write { db in
+            guard try db.value(Int64.self, "SELECT count(*) FROM price_entry WHERE model = ?", [model]) ?? 0 > 0 else {
+                throw ModelAliasRefusal.unknownModel(model)
+            }
+            if try db.value(String.self, "SELECT model FROM model_alias WHERE name = ?", [name]) == model { return false }
+            try db.run("INSERT INTO model_alias (name, model) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET model = excluded.model", [name, model])
+            return true
+        }
+    }
+
+    /// Removes the alias `name`; throws ``ModelAliasRefusal/unknownAlias(_:)`` when there is none.
+    public func removeModelAlias(_ name: String) throws {
+        try write { db in
+            try db.run("DELETE FROM model_alias WHERE name = ?", [name])
+            guard db.changesCount > 0 else { throw ModelAliasRefusal.unknownAlias(name) }
+        }
+    }
+
+    /// Every alias, by name.
+    public func modelAliases() throws -> [ModelAlias] {
+        try read { db in
+            try db.rows("SELECT name, model FROM model_alias ORDER BY name").map { ModelAlias(name: $0["name"], model: $0["model"]) }
+        }
+    }
+}
+
+/// How a model name as sent resolves: each step tried (``ModelResolver/attempts(_:isPriced:alias:)``)
+/// and the entry found, or why none.
+public struct ModelNameExplanation: Sendable {
+    public var attempts: [ModelResolutionAttempt]
+    public var outcome: Result<ModelResolution, ModelResolutionFailure>
+}
+
+extension Ledger {
+    /// Explains how `name` resolves over the ledger's priced models and aliases, as a charge
+    /// resolves it (`tokenledger prices resolve`).
+    public func explainModelName(_ name: String) throws -> ModelNameExplanation {
+        try read { db in
+            let names = try ModelNames.read(db: db)
+            return ModelNameExplanation(
+                attempts: ModelResolver.attempts(name, isPriced: { names.priced.contains($0) }, alias: { names.aliases[$0] }), outcome: names.resolve(name))
+        }
+    }
+}
