@@ -19,6 +19,11 @@ enum FuzzTarget: String, CaseIterable {
     case usageMooncakeTrace = "usage-mooncake-trace"
     case usageOpenAIUsageAPI = "usage-openai-usage-api"
     case usageOpenAIUsageExport = "usage-openai-usage-export"
+    case usageAnthropicJSONL = "usage-anthropic-jsonl"
+    case usageGeminiJSONL = "usage-gemini-jsonl"
+    case usageBedrockJSONL = "usage-bedrock-jsonl"
+    case usageCohereJSONL = "usage-cohere-jsonl"
+    case usageAuto = "usage-auto"
 
     /// Runs one input through the target; a broken property stops the process.
     func run(_ bytes: UnsafeRawBufferPointer) {

@@ -14,7 +14,12 @@ extension ImportCommand {
                 Formats (--input-format): openai-jsonl (a response or its usage object per line), csv (a header naming time, model, \
                 input_tokens, cached_tokens, output_tokens, and optionally cache_write_tokens, requests, request_id, project, \
                 api_key, user, tier), azure-trace and mooncake-trace (need --model; mooncake also --start), openai-usage-api \
-                (Usage API pages) and openai-usage-export (the dashboard's usage CSV): aggregated rows carry their request count.
+                (Usage API pages) and openai-usage-export (the dashboard's usage CSV): aggregated rows carry their request count. \
+                Provider response bodies, one per line: openai-jsonl also reads OpenAI-compatible bodies (Groq, OpenRouter, \
+                Mistral, DeepSeek, Together, Ollama) and embeddings; anthropic-jsonl (Messages responses, InvokeModel bodies \
+                on Bedrock, stream message_delta events), gemini-jsonl (generateContent), bedrock-jsonl (Converse: needs \
+                --model), cohere-jsonl (v2 chat: billed_units), and auto (each line read by the reader its shape names). A \
+                body that gives no time is charged at --start; one that names no model takes --model.
 
                 Rows without a request id get a deterministic id (imp_ + SHA-256 of the format, account, the row's fields \
                 and how many identical rows came before it), so importing the same file again charges nothing twice and an \
@@ -35,10 +40,12 @@ extension ImportCommand {
                 valueName: "format"))
         var inputFormat: UsageImportFormat?
         @Option(help: "The account to charge.") var account: String
-        @Option(help: "The model of rows that name none (required for traces).") var model: String?
+        @Option(help: "The model of rows that name none (required for traces and Bedrock Converse bodies).") var model: String?
         @Option(name: .customLong("time-scale"), help: "Multiply each request's offset from the first by this positive decimal (720: an hour becomes a month).")
         var timeScale: String?
-        @Option(help: "Place the first request at this time (ISO 8601, UTC); the rest keep their offsets.", transform: Parse.time)
+        @Option(
+            help: "Place the first request at this time (ISO 8601, UTC); the rest keep their offsets. Bodies without a time are charged at it.",
+            transform: Parse.time)
         var start: Timestamp?
         @Flag(help: "Record the good rows and list the bad ones, rather than write nothing.") var skipBad = false
         @Option(help: ArgumentHelp("Rename CSV columns before matching them: old=new,old2=new2.", valueName: "old=new,...")) var map: String?

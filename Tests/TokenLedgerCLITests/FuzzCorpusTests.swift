@@ -16,7 +16,8 @@ struct FuzzCorpusTests {
         "every target has a seed corpus",
         arguments: [
             "money", "timestamp", "catalog", "costs", "usage-openai-jsonl", "usage-csv", "usage-azure-trace", "usage-mooncake-trace",
-            "usage-openai-usage-api", "usage-openai-usage-export",
+            "usage-openai-usage-api", "usage-openai-usage-export", "usage-anthropic-jsonl", "usage-gemini-jsonl", "usage-bedrock-jsonl",
+            "usage-cohere-jsonl", "usage-auto",
         ])
     func seeded(_ target: String) throws {
         #expect(try !FileManager.default.contentsOfDirectory(atPath: Self.corpus.appendingPathComponent(target).path).isEmpty)

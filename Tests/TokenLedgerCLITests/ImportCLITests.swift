@@ -63,6 +63,16 @@ struct ImportCLITests {
             {"id":"resp_1","object":"response","created_at":1768060860,"model":"gpt-4o","usage":{"input_tokens":8438,"input_tokens_details":{"cached_tokens":4096,"cache_write_tokens":0},"output_tokens":398}}
             """
         ),
+        (
+            "bodies.jsonl",
+            """
+            {"id":"msg_1","type":"message","model":"gpt-4o-mini","usage":{"input_tokens":100,"cache_creation_input_tokens":0,"cache_read_input_tokens":2000,"output_tokens":50,"service_tier":"standard"}}
+            {"usageMetadata":{"promptTokenCount":1300,"cachedContentTokenCount":1024,"candidatesTokenCount":50,"thoughtsTokenCount":200,"totalTokenCount":1550},"modelVersion":"gpt-4o-mini","responseId":"g-1"}
+            {"usage":{"inputTokens":20,"outputTokens":40,"totalTokens":60},"metrics":{"latencyMs":812}}
+            {"id":"co-1","usage":{"billed_units":{"input_tokens":120,"output_tokens":30},"tokens":{"input_tokens":400,"output_tokens":31}}}
+            {"id":"chatcmpl-g1","object":"chat.completion","created":1768060800,"model":"gpt-4o","usage":{"queue_time":0.01,"prompt_tokens":100,"completion_tokens":20,"total_tokens":120},"x_groq":{"id":"req_1"}}
+            """
+        ),
     ]
 
     static let commands = [
@@ -90,6 +100,9 @@ struct ImportCLITests {
         "import usage $TMP/usage-api.json --account acme --input-format openai-usage-api --model gpt-4o",
         "import usage $TMP/export.csv --account acme --input-format openai-usage-export --format json",
         "import usage $TMP/responses.jsonl --account acme --input-format openai-jsonl",
+        "import usage $TMP/bodies.jsonl --account acme --input-format auto --model gpt-4o-mini",
+        "import usage $TMP/bodies.jsonl --account acme --input-format auto --model gpt-4o-mini --start 2026-01-20 --format json",
+        "import usage $TMP/bodies.jsonl --account acme --input-format auto --model gpt-4o-mini --start 2026-01-20",
         "balance acme --at 2026-02-01",
         "verify",
     ]

@@ -83,7 +83,7 @@ struct ImportTests {
             #expect(
                 summary.badRows.map(\.description) == [
                     "line 5 (prompt_tokens): '12.5' is not a whole number",
-                    "line 6 (created): missing: the time of the request",
+                    "line 6 (created): missing: the body gives no time of the request; pass --start to charge it then",
                     "line 7 (usage): expected ',' or '}' after a value, found the end of the file",
                     "line 8 (service_tier): 'turbo' is not a service tier (default, flex, batch or priority)",
                     "line 9 (usage): no usage: expected a response with a usage object, or a usage object",

@@ -110,9 +110,7 @@ struct ImportRun {
             summary.empty += 1
             return
         }
-        guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
-            return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .time), reason: "the time, once placed, is outside 1970 to 9999"))
-        }
+        guard let at = try place(row) else { return }
         guard let model = row.model ?? options.model else {
             return try reject(BadUsageRow(line: row.line, field: row.fieldNames.name(of: .model), reason: "no model: name it in the row or pass --model"))
         }
@@ -140,6 +138,23 @@ struct ImportRun {
         }
         summary.firstAt = min(summary.firstAt ?? at, at)
         summary.lastAt = max(summary.lastAt ?? at, at)
+    }
+
+    /// When a row is charged: its own time placed by the clock, or `--start` for a row whose
+    /// body gives none; nil when the row was rejected for its time.
+    private mutating func place(_ row: UsageRow) throws -> Timestamp? {
+        let field = row.fieldNames.name(of: .time)
+        guard row.hasTime else {
+            if options.start == nil {
+                try reject(BadUsageRow(line: row.line, field: field, reason: "missing: the body gives no time of the request; pass --start to charge it then"))
+            }
+            return options.start
+        }
+        guard let at = clock.timestamp(forNanoseconds: row.timeNanoseconds) else {
+            try reject(BadUsageRow(line: row.line, field: field, reason: "the time, once placed, is outside 1970 to 9999"))
+            return nil
+        }
+        return at
     }
 
     /// One charge in a savepoint of its own: a refusal rolls back whatever it had written (the

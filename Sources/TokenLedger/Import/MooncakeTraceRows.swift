@@ -27,21 +27,10 @@ struct MooncakeTraceRows: UsageRowSource {
     var namesModels: Bool { false }
 
     mutating func next() throws -> UsageRowResult? {
-        var line: ArraySlice<UInt8>?
-        repeat { line = try lines.next() } while line?.isBlank == true
-        guard let line else { return nil }
-        let number = lines.lineNumber
-        switch JSONReader.parse(line, file: file, line: number) {
-        case .failure(let bad): return .bad(bad)
-        case .success(let value):
-            do throws(BadUsageRow) { return .row(try row(value, line: number)) } catch { return .bad(error) }
-        }
+        try lines.nextObjectRow { object, line throws(BadUsageRow) in try row(object, line: line) }
     }
 
-    private mutating func row(_ value: JSONValue, line: Int) throws(BadUsageRow) -> UsageRow {
-        guard let object = JSONObjectFields(value, path: "", lineOffset: line - 1, line: line) else {
-            throw BadUsageRow(line: line, field: nil, reason: "expected a JSON object, found \(value.kindDescription)")
-        }
+    private mutating func row(_ object: JSONObjectFields, line: Int) throws(BadUsageRow) -> UsageRow {
         guard let text = try object.numberText("timestamp") else { throw object.problem("timestamp", "missing") }
         let time: Int128
         do { time = try ImportFields.milliseconds(text) } catch { throw object.problem("timestamp", error.reason) }

@@ -16,6 +16,18 @@ public enum UsageImportFormat: String, CaseIterable, Sendable, Hashable {
     case openAIUsageAPI = "openai-usage-api"
     /// The OpenAI dashboard's usage CSV export: one charge per row.
     case openAIUsageExport = "openai-usage-export"
+    /// One Anthropic Messages response per line (also Anthropic models' InvokeModel bodies on
+    /// Bedrock), or a streaming `message_delta` event; other stream events charge nothing.
+    case anthropicJSONL = "anthropic-jsonl"
+    /// One Gemini `generateContent` response per line (`usageMetadata`, `modelVersion`).
+    case geminiJSONL = "gemini-jsonl"
+    /// One Bedrock Converse response per line (`usage.inputTokens`; no model: needs `--model`).
+    case bedrockJSONL = "bedrock-jsonl"
+    /// One Cohere v2 chat response per line: its `usage.billed_units` are charged.
+    case cohereJSONL = "cohere-jsonl"
+    /// Response bodies of any of the providers above, each line read by the reader its shape
+    /// names (Anthropic, Gemini, Bedrock, Cohere, else OpenAI).
+    case auto
 
     /// Whether the format's times are relative, so the import needs a start time.
     public var needsStart: Bool { self == .mooncakeTrace }
@@ -59,6 +71,9 @@ public struct UsageRow: Sendable {
     /// When the request (or the aggregated bucket) happened, in nanoseconds since 1970-01-01 UTC.
     /// Finer than the ledger's milliseconds, so that `--time-scale` multiplies exact offsets.
     public var timeNanoseconds: Int128
+    /// Whether the row gives its time: a body that does not (Anthropic, Gemini, Bedrock and
+    /// Cohere responses carry none) is charged at the import's `start`, and refused without one.
+    public var hasTime: Bool
     /// The model, when the row names one.
     public var model: String?
     /// The service tier the provider reports it used.
@@ -84,10 +99,11 @@ public struct UsageRow: Sendable {
     public init(
         line: Int, timeNanoseconds: Int128, model: String?, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
         output: Int64, requests: Int64 = 1, requestID: String? = nil, project: String? = nil, apiKey: String? = nil, user: String? = nil,
-        fieldNames: UsageFieldNames = .csv
+        fieldNames: UsageFieldNames = .csv, hasTime: Bool = true
     ) {
         self.line = line
         self.timeNanoseconds = timeNanoseconds
+        self.hasTime = hasTime
         self.model = model
         self.tier = tier
         self.inputTokens = input
@@ -207,7 +223,8 @@ public struct UsageImportOptions: Sendable {
     public var model: String?
     /// Offsets from the first request are multiplied by this.
     public var timeScale: TimeScale
-    /// Where the first request falls; the file's own times when nil. Mooncake traces need it.
+    /// Where the first request falls; the file's own times when nil. Mooncake traces need it,
+    /// and so does a row whose body gives no time: it is charged at this instant.
     public var start: Timestamp?
     /// Record good rows and list bad ones, rather than write nothing when a row is bad.
     public var skipBad: Bool
@@ -306,7 +323,12 @@ public enum UsageImport {
         }
         let lines = try LineReader(path: path)
         switch format {
-        case .openAIJSONL: return OpenAIJSONLRows(lines: lines)
+        case .openAIJSONL: return ResponseBodyLines<OpenAIBody>(lines: lines)
+        case .anthropicJSONL: return ResponseBodyLines<AnthropicBody>(lines: lines)
+        case .geminiJSONL: return ResponseBodyLines<GeminiBody>(lines: lines)
+        case .bedrockJSONL: return ResponseBodyLines<BedrockConverseBody>(lines: lines)
+        case .cohereJSONL: return ResponseBodyLines<CohereBody>(lines: lines)
+        case .auto: return ResponseBodyLines<DetectedBody>(lines: lines)
         case .csv: return try UsageCSVRows(lines: lines, columnMap: columnMap)
         case .azureTrace: return try AzureTraceRows(lines: lines)
         case .mooncakeTrace: return MooncakeTraceRows(lines: lines)

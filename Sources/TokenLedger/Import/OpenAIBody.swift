@@ -4,20 +4,22 @@
 /// Both shapes of `usage` are read: Chat Completions (`prompt_tokens`,
 /// `prompt_tokens_details.cached_tokens`, `completion_tokens`) and Responses (`input_tokens`,
 /// `input_tokens_details.cached_tokens` / `cache_write_tokens`, `output_tokens`). The time is
-/// `created` (Chat Completions) or `created_at` (Responses), in seconds since 1970; the request
-/// id is `id`; the tier is the `service_tier` the provider reports (`auto` and none: default).
+/// `created` (Chat Completions) or `created_at` (Responses), in seconds since 1970; a body with
+/// neither (an embeddings response) is charged at `--start`. The request id is `id`; the tier is
+/// the `service_tier` the provider reports (`auto` and none: default).
+///
+/// OpenAI-compatible bodies read the same way: Groq (its `x_groq`, `usage_breakdown` and
+/// `…_time` fields are not counts of tokens), OpenRouter (`usage.cost` is ignored: we price the
+/// tokens), Mistral, Together, Ollama, and DeepSeek, whose `prompt_cache_hit_tokens` are the
+/// cached part of `prompt_tokens` (and `prompt_cache_miss_tokens` the rest). An embeddings
+/// response (`object: "list"`, `usage: {prompt_tokens, total_tokens}`) has no completion tokens:
+/// its output is 0.
+///
 /// Other fields are ignored, except a count of tokens this reader does not map (Anthropic's
 /// `cache_read_input_tokens`, audio tokens): a row with one that is not zero is refused
-/// (``UnmappedTokens``). Blank lines are skipped.
-struct OpenAIJSONLRows: UsageRowSource {
-    let lines: LineReader
-
-    init(lines: LineReader) { self.lines = lines }
-
-    var format: UsageImportFormat { .openAIJSONL }
-    var file: String { lines.file }
-    var bytesRead: Int64 { lines.bytesRead }
-    var totalBytes: Int64 { lines.totalBytes }
+/// (``UnmappedTokens``).
+enum OpenAIBody: ResponseBodyReader {
+    static var format: UsageImportFormat { .openAIJSONL }
 
     /// The keys of the two shapes of usage.
     struct Shape {
@@ -43,22 +45,11 @@ struct OpenAIJSONLRows: UsageRowSource {
         "responses/usage.": Shape.responses.names(prefix: "usage."), "responses/": Shape.responses.names(prefix: ""),
     ]
 
-    mutating func next() throws -> UsageRowResult? {
-        var line: ArraySlice<UInt8>?
-        repeat { line = try lines.next() } while line?.isBlank == true
-        guard let line else { return nil }
-        let number = lines.lineNumber
-        switch JSONReader.parse(line, file: file, line: number) {
-        case .failure(let bad): return .bad(bad)
-        case .success(let value):
-            do throws(BadUsageRow) { return .row(try OpenAIJSONLRows.row(value, line: number)) } catch { return .bad(error) }
-        }
-    }
+    /// DeepSeek's split of `prompt_tokens`: the cache hits are the cached tokens.
+    static let cacheHit = "prompt_cache_hit_tokens"
+    static let cacheMiss = "prompt_cache_miss_tokens"
 
-    static func row(_ value: JSONValue, line: Int) throws(BadUsageRow) -> UsageRow {
-        guard let object = JSONObjectFields(value, path: "", lineOffset: line - 1, line: line) else {
-            throw BadUsageRow(line: line, field: nil, reason: "expected a JSON object, found \(value.kindDescription)")
-        }
+    static func row(_ object: JSONObjectFields, line: Int) throws(BadUsageRow) -> UsageRow {
         let usage: JSONObjectFields
         if let nested = try object.object("usage") {
             usage = nested
@@ -75,15 +66,21 @@ struct OpenAIJSONLRows: UsageRowSource {
             usage,
             mapped: [
                 usage.fieldPath(shape.input), usage.fieldPath(shape.output), detailsPath + ".cached_tokens", detailsPath + ".cache_write_tokens",
+                usage.fieldPath(cacheHit), usage.fieldPath(cacheMiss),
             ])
         let timeKey = object.has("created") || !object.has("created_at") ? "created" : "created_at"
-        guard let time = try object.unixSeconds(timeKey) else { throw object.problem(timeKey, "missing: the time of the request") }
+        let time = try object.unixSeconds(timeKey)
+        // An embeddings response reports no completion tokens: it has no output.
+        let isEmbeddings = try object.string("object") == "list"
+        let output: Int64
+        if isEmbeddings { output = try usage.count(shape.output) ?? 0 } else { output = try usage.requiredCount(shape.output) }
+        let detailsCached = try details?.count("cached_tokens") ?? 0
         let prefix = usage.path.isEmpty ? "" : "usage."
         return UsageRow(
-            line: line, timeNanoseconds: time, model: try object.string("model"), tier: try object.tier("service_tier"),
-            input: try usage.requiredCount(shape.input), cached: try details?.count("cached_tokens") ?? 0,
-            cacheWrite: try details?.count("cache_write_tokens") ?? 0, output: try usage.requiredCount(shape.output),
+            line: line, timeNanoseconds: time ?? 0, model: try object.string("model"), tier: try object.tier("service_tier"),
+            input: try usage.requiredCount(shape.input), cached: try usage.count(cacheHit) ?? detailsCached,
+            cacheWrite: try details?.count("cache_write_tokens") ?? 0, output: output,
             requestID: try object.string("id"), user: try object.string("user"),
-            fieldNames: names[(isChat ? "chat/" : "responses/") + prefix]!)
+            fieldNames: names[(isChat ? "chat/" : "responses/") + prefix]!, hasTime: time != nil)
     }
 }
