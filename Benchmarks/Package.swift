@@ -18,6 +18,14 @@ let tokenLedger: Package.Dependency =
         .package(name: "TokenLedger", path: "..")
     }
 
+// The libraries both targets use, as a user's package names them. TokenLedgerDemo carries the
+// bundled Azure trace that the import and simulation benchmarks repeat.
+let tokenLedgerLibraries: [Target.Dependency] = [
+    .product(name: "TokenLedger", package: "TokenLedger"),
+    .product(name: "TokenLedgerCore", package: "TokenLedger"),
+    .product(name: "TokenLedgerDemo", package: "TokenLedger"),
+]
+
 let package = Package(
     name: "TokenLedgerBenchmarks",
     platforms: [.macOS(.v15)],
@@ -30,11 +38,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "TokenLedgerBenchmarks",
-            dependencies: [
-                .product(name: "TokenLedger", package: "TokenLedger"),
-                .product(name: "TokenLedgerCore", package: "TokenLedger"),
-                // The bundled Azure trace the import and simulation benchmarks repeat.
-                .product(name: "TokenLedgerDemo", package: "TokenLedger"),
+            dependencies: tokenLedgerLibraries + [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -46,11 +50,7 @@ let package = Package(
         // not directly under Benchmarks/, so package-benchmark does not take it for a benchmark.
         .executableTarget(
             name: "Dependent",
-            dependencies: [
-                .product(name: "TokenLedger", package: "TokenLedger"),
-                .product(name: "TokenLedgerCore", package: "TokenLedger"),
-                .product(name: "TokenLedgerDemo", package: "TokenLedger"),
-            ],
+            dependencies: tokenLedgerLibraries,
             path: "Dependent/Sources",
             swiftSettings: [.treatAllWarnings(as: .error)]
         ),
