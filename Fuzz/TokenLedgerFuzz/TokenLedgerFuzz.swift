@@ -31,7 +31,9 @@ enum FuzzTarget: String, CaseIterable {
         switch self {
         case .money: Self.money(text)
         case .timestamp: Self.timestamp(text)
-        case .catalog: _ = try? LiteLLMCatalog.parse(text, file: "catalog.json")
+        case .catalog:
+            // Both catalog formats, with malformed entries skipped (the deepest path).
+            for format in PriceCatalogFormat.allCases { _ = try? PriceCatalog.parse(text, file: "catalog.json", format: format, skipBad: true) }
         case .costs: _ = try? ProviderCosts.read(files: [ScratchFile.shared.write(bytes)])
         default: Self.usage(format, ScratchFile.shared.write(bytes))
         }

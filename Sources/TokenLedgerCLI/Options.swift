@@ -92,7 +92,7 @@ struct GlobalOptions: ParsableArguments {
 /// (a usage file's, `import usage`, or a price catalog's, `prices import` and `prices diff`).
 struct FormatName: ExpressibleByArgument, Equatable {
     /// Every input format `--format` may name (deprecated; `--input-format` names them now).
-    static let inputFormats = UsageImportFormat.allCases.map(\.rawValue) + CatalogFormat.allCases.map(\.rawValue)
+    static let inputFormats = UsageImportFormat.allCases.map(\.rawValue) + PriceCatalogFormat.allCases.map(\.rawValue)
 
     let name: String
 

@@ -56,19 +56,18 @@ struct PricesCommand: ParsableCommand {
 }
 
 /// The formats of price catalogs, as `prices import` and `prices diff` take them with
-/// `--input-format`: LiteLLM's `model_prices_and_context_window.json`, the only one so far.
-enum CatalogFormat: String, CaseIterable, ExpressibleByArgument {
-    case litellm
-
+/// `--input-format`: LiteLLM's `model_prices_and_context_window.json` (the default) and
+/// genai-prices' `data.json`.
+extension PriceCatalogFormat: ExpressibleByArgument {
     /// The catalog's format and the options left for the output: `--input-format`, else
     /// (deprecated, with a warning) a first `--format litellm`, else litellm. Makes the output
     /// format that of error messages too.
-    static func resolve(_ given: CatalogFormat?, options: GlobalOptions) throws -> (format: CatalogFormat, options: GlobalOptions) {
+    static func resolve(_ given: PriceCatalogFormat?, options: GlobalOptions) throws -> (format: PriceCatalogFormat, options: GlobalOptions) {
         var format = given ?? .litellm
         var rest = options
         if given == nil {
             let deprecated = options.splittingDeprecatedInputFormat(among: allCases.map(\.rawValue))
-            if let name = deprecated.name, let named = CatalogFormat(rawValue: name) {
+            if let name = deprecated.name, let named = PriceCatalogFormat(rawValue: name) {
                 warnDeprecated("--format \(name) naming the catalog's format", use: "--input-format \(name)")
                 (format, rest) = (named, deprecated.options)
             }

@@ -16,11 +16,11 @@ extension PricesCommand {
         @Option(help: "Compare with the prices in force at this time (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let (_, global) = try CatalogFormat.resolve(catalogFile.inputFormat, options: options)
-            let catalog = try LiteLLMCatalog.read(contentsOf: catalogFile.file)
+            let (format, global) = try PriceCatalogFormat.resolve(catalogFile.inputFormat, options: options)
+            let catalog = try catalogFile.read(format: format)
             let time = at ?? now()
             let changes = try global.open().diffPrices(catalog, at: time)
-            global.emit(PricesImportRendering.render(changes, skipped: catalog.skipped, file: catalogFile.file, at: time))
+            global.emit(PricesImportRendering.render(changes, skipped: catalog.skipped, file: catalogFile.file, format: format, at: time))
         }
     }
 }

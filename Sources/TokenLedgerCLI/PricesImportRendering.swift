@@ -11,24 +11,31 @@ enum PricesImportRendering {
         let added = summary.added
         let newCount = added.filter { $0.kind == .new }.count
         let json = JSONDocument.priceImport(summary, file: file)
-        var lines = ["Imported \(file) (litellm), effective from \(summary.effectiveFrom.iso8601)."]
+        var lines = ["Imported \(file) (\(summary.format.rawValue)), effective from \(summary.effectiveFrom.iso8601)."]
         lines.append(
             keyValueLines([
                 ("added", "\(added.count.grouped) (\(plural(newCount, "new model")), \((added.count - newCount).grouped) changed)"),
                 ("unchanged", summary.unchanged.count.grouped), ("skipped", summary.skipped.count.grouped),
             ]))
-        lines += listed("Added", added.map { ($0.model, $0.kind.rawValue) })
+        lines += listed(
+            "Added",
+            added.map { change in
+                let dated = change.proposed.effectiveFrom == summary.effectiveFrom ? "" : " from \(change.proposed.effectiveFrom.iso8601)"
+                return (change.model, change.kind.rawValue + dated)
+            })
         lines += listed("Skipped", summary.skipped.map { ($0.model, $0.reason) })
         var rows = summary.changes.map { [$0.model, $0.kind.rawValue, ""] }
         rows += summary.skipped.map { [$0.model, "skipped", $0.reason] }
         return Rendered(json: json, table: lines.joined(separator: "\n"), csv: Table(columns: ["model", "result", "reason"], rows: rows))
     }
 
-    static func render(_ changes: [PriceChange], skipped: [(model: String, reason: String)], file: String, at time: Timestamp) -> Rendered {
+    static func render(
+        _ changes: [PriceChange], skipped: [(model: String, reason: String)], file: String, format: PriceCatalogFormat, at time: Timestamp
+    ) -> Rendered {
         let shown = changes.filter { $0.kind != .unchanged }
         let counts = PriceChange.Kind.allCases.map { kind in changes.filter { $0.kind == kind }.count }
         let json = JSON.object([
-            ("file", .string(file)), ("format", .string("litellm")), ("at", .time(time)),
+            ("file", .string(file)), ("format", .string(format.rawValue)), ("at", .time(time)),
             ("new_count", .int(Int64(counts[0]))), ("changed_count", .int(Int64(counts[1]))),
             ("unchanged_count", .int(Int64(counts[2]))), ("skipped_count", .int(Int64(skipped.count))),
             ("changes", .array(shown.map(changeJSON))),
@@ -77,7 +84,10 @@ enum PricesImportRendering {
             }
             return .object(members)
         }
-        return .object([("model", .string(change.model)), ("change", .string(change.kind.rawValue)), ("fields", .array(fields))])
+        return .object([
+            ("model", .string(change.model)), ("change", .string(change.kind.rawValue)), ("effective_from", .time(change.proposed.effectiveFrom)),
+            ("fields", .array(fields)),
+        ])
     }
 
     /// A heading and its first items, `  model  detail`, then how many more there are.

@@ -25,12 +25,18 @@ extension LedgerAPI {
 
     func importPrices(_ input: Operations.ImportPrices.Input) async throws -> Operations.ImportPrices.Output {
         try Caller.require(.importPrices)
-        let effectiveFrom = try Wire.time(input.query.effectiveFrom, field: "effective_from")
+        let query = input.query
+        let effectiveFrom = try Wire.time(query.effectiveFrom, field: "effective_from")
+        let format = query.inputFormat.flatMap { PriceCatalogFormat(rawValue: $0.rawValue) } ?? .litellm
+        let providers = query.provider.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let skipBad = query.skipBad ?? false
         guard case .any(let body) = input.body else { throw Problem.badInput("expected the catalog as the body") }
-        let upload = try await receive(body, name: input.query.file)
+        let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
-            let catalog = try await Blocking.run { try LiteLLMCatalog.read(contentsOf: upload.path) }
+            let catalog = try await Blocking.run {
+                try PriceCatalog.read(contentsOf: upload.path, format: format, skipBad: skipBad, providers: providers)
+            }
             let summary = try await writer.submit { try $0.importPrices(catalog, effectiveFrom: effectiveFrom) }
             return .created(.init(body: .json(LedgerDocument(JSONDocument.priceImport(summary, file: upload.name)))))
         } catch {

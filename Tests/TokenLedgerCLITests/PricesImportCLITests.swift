@@ -70,6 +70,29 @@ struct PricesImportCLITests {
     /// Line 4 lacks its comma.
     static let bad = "{\n    \"m\": {\n        \"input_cost_per_token\": 1e-06\n        \"output_cost_per_token\": 2e-06\n    }\n}\n"
 
+    /// A genai-prices catalog: a provider with a tiered model and a dated price change, and a
+    /// reseller that prices the same model.
+    static let genaiPrices = """
+        [
+          {"id": "acme", "name": "Acme", "model_match": {"starts_with": "acme-"}, "models": [
+            {"id": "acme-pro", "match": {"equals": "acme-pro"}, "context_window": 1000000,
+             "prices": {"input_mtok": {"base": 1.25, "tiers": [{"start": 200000, "price": 2.5}]}, "cache_read_mtok": 0.125,
+                        "output_mtok": {"base": 10, "tiers": [{"start": 200000, "price": 15}]}}},
+            {"id": "acme-mini", "match": {"equals": "acme-mini"}, "prices": [
+              {"prices": {"input_mtok": 0.3, "output_mtok": 2.5}},
+              {"constraint": {"start_date": "2026-06-01"}, "prices": {"input_mtok": 0.4, "output_mtok": 3}}]},
+            {"id": "acme-night", "match": {"equals": "acme-night"}, "prices": [
+              {"prices": {"input_mtok": 1, "output_mtok": 2}},
+              {"constraint": {"start_time": "00:00:00Z", "end_time": "08:00:00Z"}, "prices": {"input_mtok": 0.5, "output_mtok": 1}}]}
+          ]},
+          {"id": "resell", "models": [
+            {"id": "acme-pro", "match": {"equals": "acme-pro"}, "prices": {"input_mtok": 1.5, "output_mtok": 12}},
+            {"id": "oops", "match": {"equals": "oops"}, "prices": {"input_mtok": -1, "output_mtok": 2}}
+          ]}
+        ]
+
+        """
+
     static let commands = [
         "init",
         "prices diff $TMP/catalog.json --at 2026-01-01",
@@ -97,12 +120,26 @@ struct PricesImportCLITests {
         "prices import $TMP/catalog.json --format yaml",
         "prices import $TMP/catalog.json --input-format yaml",
         "prices import $TMP/catalog.json --format json --format csv",
+        "prices import $TMP/genai.json --input-format genai-prices --effective-from 2026-04-01",
+        "prices import $TMP/genai.json --input-format genai-prices --effective-from 2026-04-01 --skip-bad",
+        "prices import $TMP/genai.json --input-format genai-prices --effective-from 2026-04-01 --skip-bad --provider acme --format json",
+        "prices diff $TMP/genai.json --input-format genai-prices --at 2026-05-01 --provider acme",
+        "prices import $TMP/genai.json --input-format genai-prices --provider nobody",
+        "prices import $TMP/catalog.json --input-format genai-prices",
+        "prices import $TMP/genai.json",
+        "prices import $TMP/catalog.json --provider acme",
+        "charge acme --model acme-pro --input 250000 --cached 50000 --output 1000 --id pro-long --at 2026-04-02",
+        "charge acme --model resell/acme-pro --input 1000 --output 1000 --id resold --at 2026-04-02",
+        "charge acme --model acme-mini --input 1000000 --output 100000 --id mini-may --at 2026-05-31T23:59:59Z",
+        "charge acme --model acme-mini --input 1000000 --output 100000 --id mini-june --at 2026-06-01",
         "verify",
     ]
 
     /// Writes the catalogs into `folder`.
     static func writeCatalogs(into folder: URL) throws {
-        for (name, text) in [("catalog.json", catalog), ("catalog-v2.json", catalogV2), ("conflicting.json", conflicting), ("bad.json", bad)] {
+        for (name, text) in [
+            ("catalog.json", catalog), ("catalog-v2.json", catalogV2), ("conflicting.json", conflicting), ("bad.json", bad), ("genai.json", genaiPrices),
+        ] {
             try Data(text.utf8).write(to: folder.appendingPathComponent(name))
         }
     }

@@ -80,8 +80,9 @@ struct LiteLLMCatalogTests {
         let catalog = try LiteLLMCatalog.parse(text, file: "catalog.json")
         let blocks = CatalogBlock.scan(text)
         #expect(blocks.count == 4_553)
-        #expect(catalog.entries.count == 3_658)
-        #expect(catalog.skipped.count == 895)
+        #expect(catalog.entries.count == 3_670)
+        #expect(catalog.skipped.count == 883)
+        #expect(catalog.malformed.isEmpty)
         #expect(Set(catalog.entries.map(\.model) + catalog.skipped.map(\.model)) == Set(blocks.map(\.model)))
         #expect(catalog.entries.allSatisfy { $0.problem == nil })
         let reasons = Dictionary(catalog.skipped.map { ($0.model, $0.reason) }, uniquingKeysWith: { first, _ in first })
@@ -89,12 +90,14 @@ struct LiteLLMCatalogTests {
         #expect(reasons["openai/container"] == "no input_cost_per_token or output_cost_per_token (mode chat)")
         #expect(reasons["aiml/dall-e-3"] == "no input_cost_per_token or output_cost_per_token (mode image_generation)")
         #expect(reasons["kyma/qwen3.7-flash"] == "long-context prices above 32k and 256k tokens; TokenLedger keeps one long-context band")
-        #expect(reasons["omni-moderation-latest"]?.hasSuffix(": max_output_tokens must be between 1 and 100000000000") == true)
-        // Every model with both token prices is kept, but 13: 12 with a window of 0 tokens, 1 with two bands.
+        // A window of 0 tokens is LiteLLM's "not known": the entry is kept without it.
+        let moderation = try #require(catalog.entries.first { $0.model == "omni-moderation-latest" })
+        #expect(moderation.maxInputTokens == 32_768 && moderation.maxOutputTokens == nil)
+        // Every model with both token prices is kept, but 1 with two bands.
         let priced = blocks.filter {
             $0.model != "sample_spec" && $0.fields["input_cost_per_token"] != nil && $0.fields["output_cost_per_token"] != nil
         }
-        #expect(priced.count - catalog.entries.count == 13)
+        #expect(priced.count - catalog.entries.count == 1)
     }
 
     @Test("spot checks: gpt-4o, o3 flex, priority, a long-context band, the context window")
@@ -182,24 +185,63 @@ struct LiteLLMCatalogTests {
                 "null-cached": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, "cache_read_input_token_cost": null}
             }
             """
-        let catalog = try LiteLLMCatalog.parse(text, file: "t.json")
-        #expect(catalog.entries.map(\.model) == ["ok", "null-cached"])
+        // Malformed entries refuse the catalog, naming the first one's line and field.
+        do {
+            _ = try LiteLLMCatalog.parse(text, file: "t.json")
+            Issue.record("a catalog with malformed entries was read")
+        } catch let error as InputError {
+            #expect(
+                error
+                    == InputError(
+                        file: "t.json", line: 6, field: "string-price.input_cost_per_token",
+                        reason:
+                            "a string, not a number; 5 more entries are malformed; nothing was imported "
+                            + "(--skip-bad imports the well-formed entries and lists the malformed ones)"))
+        }
+        // With skip-bad they are listed after the keys skipped by design.
+        let catalog = try LiteLLMCatalog.parse(text, file: "t.json", skipBad: true)
+        #expect(catalog.entries.map(\.model) == ["ok", "zero-window", "null-cached"])
         #expect(catalog.entries[0].rates == [RateKey(.default): TokenRates(input: 1_000_000_000, output: 2_000_000_000)])
+        #expect(catalog.entries[1].maxOutputTokens == nil)
         let reasons = catalog.skipped.map { "\($0.model): \($0.reason)" }
         #expect(
             reasons == [
                 "sample_spec: documentation of the catalog's fields, not a model",
                 "image-model: no input_cost_per_token or output_cost_per_token (mode image_generation)",
                 "no-output: no output_cost_per_token (mode embedding)",
-                "string-price: line 6: input_cost_per_token is a string, not a number",
-                "negative: line 7: input_cost_per_token: '-1e-06' is negative",
-                "huge: line 8: input_cost_per_token: '1e300' is too large",
-                "too-dear: line 9: the default input price is above $10,000 per million tokens",
-                "half-token: line 10: max_input_tokens: '1.5' is not a whole number of tokens",
-                "zero-window: line 11: max_output_tokens must be between 1 and 100000000000",
                 "two-bands: long-context prices above 128k and 200k tokens; TokenLedger keeps one long-context band",
-                "not-an-object: line 14: the entry is a number, not an object",
+                "string-price: malformed: line 6: string-price.input_cost_per_token: a string, not a number",
+                "negative: malformed: line 7: negative.input_cost_per_token: the price '-1e-06' is negative",
+                "huge: malformed: line 8: huge.input_cost_per_token: '1e300' is too large",
+                "too-dear: malformed: line 9: too-dear.input_cost_per_token: the price '0.02' per token is above $10,000 per million tokens",
+                "half-token: malformed: line 10: half-token.max_input_tokens: '1.5' is not a whole number of tokens",
+                "not-an-object: malformed: line 14: not-an-object: the entry is a number, not an object",
             ])
+    }
+
+    @Test("a JSON file that is not a LiteLLM catalog is refused, naming the format it looks like")
+    func notTheFormat() throws {
+        let cases: [(text: String, reason: String)] = [
+            (
+                #"{"id": "chatcmpl-1", "object": "chat.completion", "usage": {"prompt_tokens": 5}}"#,
+                "not a LiteLLM catalog (model_prices_and_context_window.json): none of its 3 entries has LiteLLM's fields "
+                    + "(litellm_provider, mode, input_cost_per_token, output_cost_per_token)"
+            ),
+            ("{}", "not a LiteLLM catalog (model_prices_and_context_window.json): it has no models"),
+            (
+                #"[{"id": "openai", "models": []}]"#,
+                "not a LiteLLM catalog (model_prices_and_context_window.json): the file is an array, and a LiteLLM catalog is a JSON "
+                    + "object of models, keyed by model name; it looks like a genai-prices data.json: use --input-format genai-prices"
+            ),
+        ]
+        for (text, reason) in cases {
+            do {
+                _ = try LiteLLMCatalog.parse(text, file: "x.json")
+                Issue.record("\(text) was read as a LiteLLM catalog")
+            } catch let error as InputError {
+                #expect(error == InputError(file: "x.json", line: 1, reason: reason))
+            }
+        }
     }
 
     /// A malformed catalog, and where the error must point.
@@ -358,7 +400,7 @@ struct PriceImportTests {
             let bad = PriceEntry(model: "bad", effectiveFrom: .earliest, rates: [RateKey(.default): TokenRates(input: -1, output: 1)])
             let dump = try fixture.raw.dump()
             #expect(throws: PriceRefusal.invalidEntry("bad: the default input price is negative")) {
-                try fixture.ledger.importPrices(LiteLLMCatalog(entries: [good, bad]), effectiveFrom: Self.january)
+                try fixture.ledger.importPrices(PriceCatalog(entries: [good, bad]), effectiveFrom: Self.january)
             }
             #expect(try fixture.raw.dump() == dump)
         }

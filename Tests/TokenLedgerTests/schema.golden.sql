@@ -163,11 +163,11 @@ CREATE TABLE model_requirement (
 ) STRICT, WITHOUT ROWID;
 
 -- table price_entry on price_entry
-CREATE TABLE price_entry (
+CREATE TABLE "price_entry" (
     id INTEGER PRIMARY KEY,
     model TEXT NOT NULL CHECK (length(model) BETWEEN 1 AND 256),
     effective_from_ms INTEGER NOT NULL,
-    source TEXT NOT NULL CHECK (source IN ('default', 'manual', 'litellm')),
+    source TEXT NOT NULL CHECK (source IN ('default', 'manual', 'litellm', 'genai-prices')),
     max_input_tokens INTEGER CHECK (max_input_tokens > 0),
     max_output_tokens INTEGER CHECK (max_output_tokens > 0),
     long_context_threshold_tokens INTEGER CHECK (long_context_threshold_tokens > 0),

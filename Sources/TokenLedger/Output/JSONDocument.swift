@@ -40,11 +40,19 @@ public enum JSONDocument {
         let added = summary.added
         let newCount = added.filter { $0.kind == .new }.count
         return .object([
-            ("file", .string(file)), ("format", .string("litellm")), ("effective_from", .time(summary.effectiveFrom)),
+            ("file", .string(file)), ("format", .string(summary.format.rawValue)), ("effective_from", .time(summary.effectiveFrom)),
             ("added_count", .int(Int64(added.count))), ("new_count", .int(Int64(newCount))),
             ("changed_count", .int(Int64(added.count - newCount))), ("unchanged_count", .int(Int64(summary.unchanged.count))),
             ("skipped_count", .int(Int64(summary.skipped.count))),
-            ("added", .array(added.map { .object([("model", .string($0.model)), ("change", .string($0.kind.rawValue))]) })),
+            (
+                "added",
+                .array(
+                    added.map {
+                        .object([
+                            ("model", .string($0.model)), ("change", .string($0.kind.rawValue)), ("effective_from", .time($0.proposed.effectiveFrom)),
+                        ])
+                    })
+            ),
             ("unchanged", .array(summary.unchanged.map { .string($0.model) })),
             ("skipped", skipped(summary.skipped)),
         ])

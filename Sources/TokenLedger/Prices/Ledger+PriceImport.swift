@@ -86,6 +86,8 @@ public struct PriceChange: Sendable, Hashable {
 
 /// What ``Ledger/importPrices(_:effectiveFrom:)`` did.
 public struct PriceImportSummary: Sendable {
+    /// The catalog's format (the added entries' source).
+    public var format: PriceCatalogFormat
     /// When the added entries take effect.
     public var effectiveFrom: Timestamp
     /// One change per catalog entry, in the catalog's order: `new` and `changed` ones were
@@ -101,21 +103,19 @@ public struct PriceImportSummary: Sendable {
 }
 
 extension Ledger {
-    /// Imports a price catalog as of `effectiveFrom`, in one transaction: for each entry, if the
-    /// entry in force for its model at that time has the same rates, windows and threshold,
-    /// nothing is added; otherwise a new entry (source `litellm`) effective from then is.
+    /// Imports a price catalog as of `effectiveFrom`, in one transaction: for each entry that
+    /// ``PriceCatalog/entries(asOf:)`` gives (the price in force at `effectiveFrom`, effective
+    /// then, and dated changes after it, from their dates), if the entry in force for its model
+    /// at that time has the same rates, windows and threshold, nothing is added; otherwise the
+    /// entry (its source the catalog's format, `litellm` or `genai-prices`) is.
     ///
     /// Importing the same catalog again adds nothing; usage before `effectiveFrom` keeps the
     /// prices of its time. Throws ``PriceRefusal``: `.invalidEntry` when an entry fails
     /// ``PriceEntry/problem``, `.entryExists` when a model already has a different entry at
     /// exactly `effectiveFrom` (history is never rewritten). Refused or failed, it writes nothing.
     @discardableResult
-    public func importPrices(_ catalog: LiteLLMCatalog, effectiveFrom: Timestamp) throws -> PriceImportSummary {
-        let entries = catalog.entries.map { entry in
-            var entry = entry
-            entry.effectiveFrom = effectiveFrom
-            return entry
-        }
+    public func importPrices(_ catalog: PriceCatalog, effectiveFrom: Timestamp) throws -> PriceImportSummary {
+        let entries = catalog.entries(asOf: effectiveFrom)
         for entry in entries {
             if let problem = entry.problem { throw PriceRefusal.invalidEntry("\(entry.model): \(problem)") }
         }
@@ -123,29 +123,29 @@ extension Ledger {
             var changes: [PriceChange] = []
             changes.reserveCapacity(entries.count)
             for entry in entries {
-                let change = PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: effectiveFrom, db: db), proposed: entry)
+                let change = PriceChange(
+                    current: try PriceStore.entryInForceIfAny(model: entry.model, at: entry.effectiveFrom, db: db), proposed: entry)
                 if change.kind != .unchanged {
                     // Throws entryExists when a different entry is already at this exact time.
-                    let inserted = try PriceStore.insertIfAbsent(entry, source: "litellm", db: db)
+                    let inserted = try PriceStore.insertIfAbsent(entry, source: catalog.format.rawValue, db: db)
                     precondition(inserted, "an identical entry at this time would be the one in force")
                 }
                 changes.append(change)
             }
             return changes
         }
-        return PriceImportSummary(effectiveFrom: effectiveFrom, changes: changes, skipped: catalog.skipped)
+        return PriceImportSummary(format: catalog.format, effectiveFrom: effectiveFrom, changes: changes, skipped: catalog.skipped)
     }
 
     /// What importing `catalog` as of `time` would change, without writing: one ``PriceChange``
-    /// per catalog entry (new model, changed with the old and new value of each field that
-    /// differs, or unchanged), in the catalog's order.
-    public func diffPrices(_ catalog: LiteLLMCatalog, at time: Timestamp) throws -> [PriceChange] {
-        let entries = catalog.entries
+    /// per entry an import would add (new model, changed with the old and new value of each
+    /// field that differs, or unchanged), in the catalog's order; a dated change after `time` is
+    /// compared with the prices in force at its date.
+    public func diffPrices(_ catalog: PriceCatalog, at time: Timestamp) throws -> [PriceChange] {
+        let entries = catalog.entries(asOf: time)
         return try read { db in
             try entries.map { entry in
-                var proposed = entry
-                proposed.effectiveFrom = time
-                return PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: time, db: db), proposed: proposed)
+                PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: entry.effectiveFrom, db: db), proposed: entry)
             }
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import TokenLedgerCore
 
-/// LiteLLM's public price catalog (`model_prices_and_context_window.json`) read into price
-/// entries, with the entries it could not use and why.
+/// LiteLLM's public price catalog (`model_prices_and_context_window.json`) read into a
+/// ``PriceCatalog``.
 ///
 /// The catalog gives USD **per token** as JSON numbers (`2.5e-06`); each is read from its text
 /// and converted exactly to nanodollars per million tokens, rounded half to even where the text
@@ -10,82 +10,105 @@ import TokenLedgerCore
 /// `input_cost_per_token`, `output_cost_per_token`, `cache_read_input_token_cost` (cached
 /// input), `cache_creation_input_token_cost` (cache write); their `_flex`, `_batches` (batch tier)
 /// and `_priority` variants; the long-context band `*_above_NNNk_tokens[_tier]` (threshold NNN×1000
-/// input tokens); `max_input_tokens` and `max_output_tokens`. Other costs (audio, images,
-/// per query, `_above_1hr` cache writes, `_decisions`, `_ultrafast`, …) are ignored.
+/// input tokens); `max_input_tokens` and `max_output_tokens` (0, LiteLLM's "not known", is read as
+/// not given); `litellm_provider`. Other costs (audio, images, per query, `_above_1hr` cache
+/// writes, `_decisions`, `_ultrafast`, …) are ignored.
+///
+/// Keys that are not models priced by the token (no per-token input or output price,
+/// `sample_spec`, two long-context bands) are skipped with the reason. An entry whose data is
+/// wrong (a price that is negative, a string or above $10,000 per million tokens, a window that is
+/// not a whole number from 1 to 100 billion) is malformed: ``PriceCatalog`` refuses the catalog
+/// unless told to skip it. A JSON object none of whose entries has LiteLLM's fields is not a
+/// LiteLLM catalog, and is refused.
 ///
 /// ```swift
 /// let catalog = try LiteLLMCatalog.read(contentsOf: "model_prices_and_context_window.json")
 /// try ledger.importPrices(catalog, effectiveFrom: now)
 /// ```
-public struct LiteLLMCatalog: Sendable {
-    /// The usable entries, in the file's order. Their `effectiveFrom` is a placeholder
-    /// (``Timestamp/earliest``): ``Ledger/importPrices(_:effectiveFrom:)`` sets the real one.
-    public var entries: [PriceEntry]
-    /// The catalog's other keys and why each was not taken (`sample_spec`, no token prices,
-    /// a malformed or out-of-range number).
-    public var skipped: [(model: String, reason: String)]
-
+public enum LiteLLMCatalog {
     /// USD per token read at this scale is nanodollars (1e-9) per million (1e6) tokens.
     public static let perTokenScale = 15
 
     /// The catalog's key that documents its fields rather than pricing a model.
     public static let documentationKey = "sample_spec"
 
-    /// A catalog of `entries` (and the keys `skipped`), for callers that build one themselves;
-    /// ``Ledger/importPrices(_:effectiveFrom:)`` still checks every entry.
-    public init(entries: [PriceEntry], skipped: [(model: String, reason: String)] = []) {
-        self.entries = entries
-        self.skipped = skipped
-    }
+    /// The fields that mark an object as a LiteLLM model entry.
+    static let signatureFields: Set<String> = ["litellm_provider", "mode", "input_cost_per_token", "output_cost_per_token"]
 
-    /// Reads the catalog file at `path`. Throws ``InputError`` naming the file when it is
-    /// missing, unreadable or not UTF-8, and as ``parse(_:file:)`` does.
-    public static func read(contentsOf path: String) throws -> LiteLLMCatalog {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(file: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw InputError(file: path, reason: "it is a directory, not a catalog file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, reason: "the file cannot be read") }
-        guard let text = String(validating: data, as: UTF8.self) else { throw InputError(file: path, reason: "the file is not UTF-8 text") }
-        return try parse(text, file: path)
+    /// Reads the catalog file at `path`; see ``PriceCatalog/read(contentsOf:format:skipBad:providers:)``.
+    public static func read(contentsOf path: String, skipBad: Bool = false) throws -> PriceCatalog {
+        try PriceCatalog.read(contentsOf: path, format: .litellm, skipBad: skipBad)
     }
 
     /// Reads a catalog from its JSON text; `file` names it in errors.
-    ///
-    /// Throws ``InputError`` (file, line, key path) when the text is not JSON or its top level
-    /// is not an object. Entries that cannot be used do not stop the reading: they are listed in
-    /// ``skipped`` with the reason. Every kept entry passes ``PriceEntry/problem``.
-    public static func parse(_ text: String, file: String) throws -> LiteLLMCatalog {
-        guard case .object(let members) = try JSONReader.parse(text, file: file) else {
-            throw InputError(file: file, line: 1, reason: "a LiteLLM catalog is a JSON object of models, keyed by model name")
+    public static func parse(_ text: String, file: String, skipBad: Bool = false) throws -> PriceCatalog {
+        try PriceCatalog.parse(text, file: file, format: .litellm, skipBad: skipBad)
+    }
+
+    /// Whether `value` is an object with one of LiteLLM's entry fields.
+    static func looksLikeEntry(_ value: JSONValue) -> Bool {
+        guard case .object(let fields) = value else { return false }
+        return fields.contains { signatureFields.contains($0.key) }
+    }
+
+    /// The catalog in a parsed JSON document. Throws ``InputError`` when the document is not a
+    /// LiteLLM catalog: not an object, or no entry with LiteLLM's fields.
+    static func catalog(_ json: JSONValue, file: String) throws -> PriceCatalog {
+        guard case .object(let members) = json else {
+            throw PriceCatalog.notTheFormat(
+                .litellm, json, file: file, why: "the file is \(json.kindDescription), and a LiteLLM catalog is a JSON object of models, keyed by model name")
         }
-        var catalog = LiteLLMCatalog(entries: [])
+        guard members.contains(where: { looksLikeEntry($0.value) }) else {
+            throw PriceCatalog.notTheFormat(
+                .litellm, json, file: file,
+                why: members.isEmpty
+                    ? "it has no models"
+                    : "none of its \(members.count) entries has LiteLLM's fields (litellm_provider, mode, input_cost_per_token, output_cost_per_token)")
+        }
+        var catalog = PriceCatalog(entries: [])
         for member in members {
             switch entry(member) {
-            case .success(let entry): catalog.entries.append(entry)
-            case .failure(let skip): catalog.skipped.append((member.key, skip.reason))
+            case .success(let found):
+                catalog.entries.append(found.entry)
+                if let provider = found.provider { catalog.providers[member.key] = provider }
+            case .failure(let skip):
+                if let problem = skip.problem {
+                    catalog.malformed.append(problem)
+                } else {
+                    catalog.skipped.append((member.key, skip.reason))
+                }
             }
         }
         return catalog
     }
 
-    /// Why one key of the catalog was not taken.
+    /// Why one key of the catalog was not taken: skipped by design, or malformed (`problem`).
     struct Skip: Error {
         var reason: String
+        var problem: CatalogProblem?
+
+        init(reason: String) {
+            self.reason = reason
+        }
+
+        init(model: String, line: Int, field: String, reason: String) {
+            self.reason = "line \(line): \(field): \(reason)"
+            self.problem = CatalogProblem(model: model, line: line, field: field, reason: reason)
+        }
     }
 
-    /// The price entry of one catalog key, or why there is none.
-    static func entry(_ member: JSONMember) -> Result<PriceEntry, Skip> {
+    /// The price entry of one catalog key (and its `litellm_provider`), or why there is none.
+    static func entry(_ member: JSONMember) -> Result<(entry: PriceEntry, provider: String?), Skip> {
         if member.key == documentationKey { return .failure(Skip(reason: "documentation of the catalog's fields, not a model")) }
         guard case .object(let fields) = member.value else {
-            return .failure(Skip(reason: "line \(member.line): the entry is \(member.value.kindDescription), not an object"))
+            return .failure(
+                Skip(model: member.key, line: member.line, field: member.key, reason: "the entry is \(member.value.kindDescription), not an object"))
         }
-        var reader = EntryFields()
+        var reader = EntryFields(model: member.key)
         for field in fields {
             do { try reader.take(field) } catch { return .failure(error) }
         }
-        return reader.entry(model: member.key, line: member.line)
+        return reader.entry(line: member.line).map { ($0, reader.provider) }
     }
 }
 
@@ -137,22 +160,37 @@ struct LiteLLMRateField: Equatable {
 
 /// The fields of one catalog entry that TokenLedger keeps, gathered one by one.
 private struct EntryFields {
+    var model: String
     var rates: [RateKey: TokenRates] = [:]
     var thresholds = Set<Int64>()
     var maxInputTokens: Int64?
     var maxOutputTokens: Int64?
     var mode: String?
+    var provider: String?
+    /// The line of each field taken, for the entry's problems.
+    var lines: [String: Int] = [:]
 
-    /// Takes `field` if it is one TokenLedger keeps; throws why the entry cannot be used when
-    /// its value is not a usable number.
+    init(model: String) {
+        self.model = model
+    }
+
+    /// Takes `field` if it is one TokenLedger keeps; throws a malformed entry when its value is
+    /// not a usable number.
     mutating func take(_ field: JSONMember) throws(LiteLLMCatalog.Skip) {
         switch field.key {
         case "mode":
             if case .string(let mode) = field.value { self.mode = mode }
-        case "max_input_tokens": maxInputTokens = try tokens(field)
-        case "max_output_tokens": maxOutputTokens = try tokens(field)
+        case "litellm_provider":
+            if case .string(let provider) = field.value, !provider.isEmpty { self.provider = provider }
+        case "max_input_tokens":
+            maxInputTokens = try tokens(field)
+            lines[field.key] = field.line
+        case "max_output_tokens":
+            maxOutputTokens = try tokens(field)
+            lines[field.key] = field.line
         default:
             guard let place = LiteLLMRateField(name: field.key), let value = try rate(field) else { return }
+            lines[field.key] = field.line
             if let threshold = place.thresholdTokens { thresholds.insert(threshold) }
             var rates = self.rates[place.key] ?? TokenRates(input: nil, output: nil)
             switch place.tokenClass {
@@ -165,38 +203,56 @@ private struct EntryFields {
         }
     }
 
+    private func malformed(_ field: JSONMember, _ reason: String) -> LiteLLMCatalog.Skip {
+        LiteLLMCatalog.Skip(model: model, line: field.line, field: field.key, reason: reason)
+    }
+
     /// A per-token price as nanodollars per million tokens; nil for `null`.
     private func rate(_ field: JSONMember) throws(LiteLLMCatalog.Skip) -> Int64? {
         guard let text = try numberText(field) else { return nil }
+        let value: Int64
         do {
-            return try DecimalText.scaledIntegerRoundedHalfToEven(text, scale: LiteLLMCatalog.perTokenScale)
+            value = try DecimalText.scaledIntegerRoundedHalfToEven(text, scale: LiteLLMCatalog.perTokenScale)
+        } catch .negative {
+            throw malformed(field, "the price '\(text)' is negative")
         } catch {
-            throw LiteLLMCatalog.Skip(reason: "line \(field.line): \(field.key): \(error)")
+            throw malformed(field, "\(error)")
         }
+        guard value <= PriceEntry.maximumRateNanosPerMillion else {
+            throw malformed(field, "the price '\(text)' per token is above $10,000 per million tokens")
+        }
+        return value
     }
 
-    /// A count of tokens, which must be a whole number; nil for `null`.
+    /// A count of tokens, which must be a whole number from 1 to ``TokenUsage/maximumTokens``;
+    /// nil for `null` and for 0 (LiteLLM's "not known", as for embedding models' output).
     private func tokens(_ field: JSONMember) throws(LiteLLMCatalog.Skip) -> Int64? {
         guard let text = try numberText(field) else { return nil }
+        let value: Int64
         do {
-            return try DecimalText.scaledInteger(text, scale: 0)
+            value = try DecimalText.scaledInteger(text, scale: 0)
         } catch .tooPrecise {
-            throw LiteLLMCatalog.Skip(reason: "line \(field.line): \(field.key): '\(text)' is not a whole number of tokens")
+            throw malformed(field, "'\(text)' is not a whole number of tokens")
         } catch {
-            throw LiteLLMCatalog.Skip(reason: "line \(field.line): \(field.key): \(error)")
+            throw malformed(field, "\(error)")
         }
+        guard value != 0 else { return nil }
+        guard value > 0, value <= TokenUsage.maximumTokens else {
+            throw malformed(field, "\(text) tokens is not a context window (from 1 to \(TokenUsage.maximumTokens))")
+        }
+        return value
     }
 
     private func numberText(_ field: JSONMember) throws(LiteLLMCatalog.Skip) -> String? {
         switch field.value {
         case .number(let text): return text
         case .null: return nil
-        default: throw LiteLLMCatalog.Skip(reason: "line \(field.line): \(field.key) is \(field.value.kindDescription), not a number")
+        default: throw malformed(field, "\(field.value.kindDescription), not a number")
         }
     }
 
     /// The entry, once every field is taken, or why it cannot be used.
-    func entry(model: String, line: Int) -> Result<PriceEntry, LiteLLMCatalog.Skip> {
+    func entry(line: Int) -> Result<PriceEntry, LiteLLMCatalog.Skip> {
         let standard = rates[RateKey(.default)]
         let missing = [("input_cost_per_token", standard?.input), ("output_cost_per_token", standard?.output)].filter { $0.1 == nil }
         if !missing.isEmpty {
@@ -210,7 +266,9 @@ private struct EntryFields {
         let entry = PriceEntry(
             model: model, effectiveFrom: .earliest, rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens,
             longContextThresholdTokens: thresholds.first)
-        if let problem = entry.problem { return .failure(LiteLLMCatalog.Skip(reason: "line \(line): \(problem)")) }
+        if let problem = entry.problem {
+            return .failure(LiteLLMCatalog.Skip(model: model, line: line, field: model, reason: problem))
+        }
         return .success(entry)
     }
 }
