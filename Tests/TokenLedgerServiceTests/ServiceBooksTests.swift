@@ -100,6 +100,42 @@ struct ServiceBooksTests {
         try Self.expectNoUploadsLeft(service)
     }
 
+    @Test("prices import of a genai-prices catalog: the library's summary; a malformed entry is 400 unless skip_bad; provider picks providers")
+    func genaiPricesImport() async throws {
+        let service = try await ServiceHarness.start()
+        defer { Task { await service.stop() } }
+        let catalog = """
+            [
+              {"id": "acme", "models": [
+                {"id": "acme-pro", "match": {"equals": "acme-pro"},
+                 "prices": {"input_mtok": {"base": 1.25, "tiers": [{"start": 200000, "price": 2.5}]}, "output_mtok": 10}}]},
+              {"id": "resell", "models": [
+                {"id": "oops", "match": {"equals": "oops"}, "prices": {"input_mtok": -1, "output_mtok": 2}}]}
+            ]
+            """
+        let route = "/v1/prices/import?input_format=genai-prices&effective_from=2026-01-01T00:00:00Z&file=data.json"
+        let refused = try await service.upload(route, .bytes(ByteBuffer(string: catalog)), key: service.admin, contentType: "application/json")
+        #expect(refused.status == 400 && refused.string("field") == "oops.prices.input_mtok", "\(refused.body)")
+        #expect(try service.ledger.prices(model: "acme-pro", at: nil).isEmpty)
+        let expectedLedger = try Ledger.open(at: service.folder.appendingPathComponent("expected.sqlite").path, create: true)
+        try expectedLedger.loadDefaultPrices()
+        let parsed = try PriceCatalog.parse(catalog, file: "data.json", format: .genaiPrices, skipBad: true)
+        let expected = try expectedLedger.importPrices(parsed, effectiveFrom: Timestamp(milliseconds: 1_767_225_600_000))
+        let skipping = try await service.upload(
+            route + "&skip_bad=true", .bytes(ByteBuffer(string: catalog)), key: service.admin, contentType: "application/json")
+        #expect(skipping.status == 201, "\(skipping.body)")
+        #expect(Self.same(skipping.body, JSONDocument.priceImport(expected, file: "data.json")))
+        #expect(skipping.string("format") == "genai-prices")
+        #expect(try service.ledger.prices(model: "acme-pro", at: nil).first?.source == "genai-prices")
+        let unknown = try await service.upload(
+            route + "&provider=acme,nobody", .bytes(ByteBuffer(string: catalog)), key: service.admin, contentType: "application/json")
+        #expect(unknown.status == 400 && unknown.string("field") == "provider", "\(unknown.body)")
+        let litellm = try await service.upload(
+            "/v1/prices/import?file=data.json", .bytes(ByteBuffer(string: catalog)), key: service.admin, contentType: "application/json")
+        #expect(litellm.status == 400 && litellm.string("detail")?.contains("use --input-format genai-prices") == true, "\(litellm.body)")
+        try Self.expectNoUploadsLeft(service)
+    }
+
     @Test("usage import: the CLI's summary; a retry charges nothing twice; a bad line is 400 naming line and field and writes nothing")
     func usageImport() async throws {
         let service = try await ServiceHarness.start()
