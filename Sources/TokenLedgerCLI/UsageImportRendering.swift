@@ -18,6 +18,16 @@ enum UsageImportRendering {
         ]
         if summary.empty > 0 { pairs.append(("empty", "\(summary.empty.grouped) (no requests and no tokens: nothing to charge)")) }
         pairs.append(("skipped", plural(summary.skipped, "bad row")))
+        if summary.overContextWindow > 0 {
+            let lines = summary.overContextWindowLines.prefix(tableListLimit).map(String.init).joined(separator: ", ")
+            let more = summary.overContextWindow > tableListLimit ? ", …" : ""
+            pairs.append(
+                (
+                    "flagged",
+                    "\(summary.overContextWindow.grouped) beyond the model's context window, recorded as they happened (over_context_window; "
+                        + "line \(lines)\(more))"
+                ))
+        }
         pairs.append(("cost", summary.cost.displayString))
         pairs.append(("first", summary.firstAt?.iso8601 ?? "-"))
         pairs.append(("last", summary.lastAt?.iso8601 ?? "-"))
@@ -35,11 +45,13 @@ enum UsageImportRendering {
             }
         }
         let columns = [
-            "file", "format", "account", "rows_read", "charged", "duplicates", "empty", "skipped", "requests", "cost_usd", "first_at", "last_at", "balance_usd",
+            "file", "format", "account", "rows_read", "charged", "duplicates", "empty", "skipped", "over_context_window", "requests", "cost_usd", "first_at",
+            "last_at", "balance_usd",
         ]
         let row = [
             summary.file, summary.format.rawValue, summary.account, String(summary.rowsRead), String(summary.charged), String(summary.duplicates),
-            String(summary.empty), String(summary.skipped), String(summary.requests), summary.cost.decimalString, summary.firstAt?.iso8601 ?? "",
+            String(summary.empty), String(summary.skipped), String(summary.overContextWindow), String(summary.requests), summary.cost.decimalString,
+            summary.firstAt?.iso8601 ?? "",
             summary.lastAt?.iso8601 ?? "", summary.balance.decimalString,
         ]
         return Rendered(json: json, table: lines.joined(separator: "\n"), csv: Table(columns: columns, rows: [row]))

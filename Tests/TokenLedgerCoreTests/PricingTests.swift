@@ -273,17 +273,18 @@ struct LongContextTests {
         #expect(Self.pricing.band(for: usage(input: 10 * Self.threshold + 1, output: 10), requests: 10) == .longContext)
         // The context window: 128,000 per request, so 3 requests may hold up to 384,000.
         let windowed = entry([RateKey(.default): TokenRates(input: 100, output: 400)], maxInput: 128_000, maxOutput: 16_384)
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "input", tokens: 300_000, limit: 128_000)) {
-            try windowed.cost(of: usage(input: 300_000, output: 1), tier: .default)
-        }
+        #expect(
+            windowed.windowExcess(of: usage(input: 300_000, output: 1)) == .contextWindowExceeded(field: "input", tokens: 300_000, limit: 128_000))
+        #expect(windowed.windowExcess(of: usage(input: 300_000, output: 1), requests: 3) == nil)
         #expect(try windowed.cost(of: usage(input: 300_000, output: 1), tier: .default, requests: 3).total.nanos > 0)
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "input", tokens: 384_001, limit: 384_000)) {
-            try windowed.cost(of: usage(input: 384_001, output: 1), tier: .default, requests: 3)
-        }
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "output", tokens: 50_000, limit: 49_152)) {
-            try windowed.cost(of: usage(input: 1, output: 50_000), tier: .default, requests: 3)
-        }
+        #expect(
+            windowed.windowExcess(of: usage(input: 384_001, output: 1), requests: 3)
+                == .contextWindowExceeded(field: "input", tokens: 384_001, limit: 384_000))
+        #expect(
+            windowed.windowExcess(of: usage(input: 1, output: 50_000), requests: 3)
+                == .contextWindowExceeded(field: "output", tokens: 50_000, limit: 49_152))
         // A limit times a huge count saturates instead of overflowing.
+        #expect(windowed.windowExcess(of: usage(input: 1, output: 1), requests: Int64.max / 2) == nil)
         #expect(try windowed.cost(of: usage(input: 1, output: 1), tier: .default, requests: Int64.max / 2).total.nanos >= 0)
     }
 
@@ -336,21 +337,18 @@ struct LongContextTests {
                 == resolved(input: 625, cachedInput: 625, cacheWrite: 625, output: 5_000))
     }
 
-    @Test("Context window: input over its limit is refused first, then output")
+    @Test("Context window: input over its limit is the excess first, then output; usage beyond it is still priced")
     func contextWindow() throws {
         let pricing = entry([RateKey(.default): TokenRates(input: 10, output: 20)], maxInput: 16_385, maxOutput: 4_096)
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "input", tokens: 16_386, limit: 16_385)) {
-            try pricing.cost(of: usage(input: 16_386, output: 4_097), tier: .default)
-        }
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "output", tokens: 4_097, limit: 4_096)) {
-            try pricing.cost(of: usage(input: 16_385, output: 4_097), tier: .default)
-        }
+        #expect(
+            pricing.windowExcess(of: usage(input: 16_386, output: 4_097)) == .contextWindowExceeded(field: "input", tokens: 16_386, limit: 16_385))
+        #expect(
+            pricing.windowExcess(of: usage(input: 16_385, output: 4_097)) == .contextWindowExceeded(field: "output", tokens: 4_097, limit: 4_096))
         // Exactly at the limits is fine.
+        #expect(pricing.windowExcess(of: usage(input: 16_385, output: 4_096)) == nil)
         #expect(try pricing.cost(of: usage(input: 16_385, output: 4_096), tier: .default).total == Money(nanos: 0))
-        // The window is checked before the tier's price.
-        #expect(throws: PricingRefusal.contextWindowExceeded(field: "output", tokens: 5_000, limit: 4_096)) {
-            try pricing.cost(of: usage(input: 1, output: 5_000), tier: .priority)
-        }
+        // Usage beyond the window happened: it is priced like any other (charging flags or refuses it).
+        #expect(try pricing.cost(of: usage(input: 1_000_000, output: 0), tier: .default).total == Money(nanos: 10))
         #expect(throws: PricingRefusal.noPriceForTier(.priority)) {
             try pricing.cost(of: usage(input: 1, output: 1), tier: .priority)
         }

@@ -54,7 +54,9 @@ struct ChargeTests {
         ChargeCase(
             request: request(model: "gpt-4", tier: .priority, input: 8_193, enforce: true), expected: "context_window_exceeded",
             why: "gpt-4 with 8,193 input tokens"),
-        ChargeCase(request: request(model: "gpt-4", input: 10, output: 4_097), expected: "context_window_exceeded", why: "gpt-4 with 4,097 output tokens"),
+        ChargeCase(
+            request: request(model: "gpt-4", input: 10, output: 4_097, enforce: true), expected: "context_window_exceeded",
+            why: "gpt-4 with 4,097 output tokens, enforced"),
         ChargeCase(
             request: request(model: "gpt-4", tier: .priority, input: 8_192, output: 4_096, enforce: true), expected: "no_price_for_tier",
             why: "gpt-4 has no priority prices"),
@@ -63,6 +65,8 @@ struct ChargeTests {
         ChargeCase(request: request(model: "gpt-4", input: 8_192, output: 4_096, enforce: true), expected: "ok", why: "the largest gpt-4 request"),
         ChargeCase(request: request(input: 200_000, output: 100_000), expected: "ok", why: "the same $6 charge, not enforced"),
         ChargeCase(request: request(id: String(repeating: "k", count: 256)), expected: "ok", why: "a 256-character request id"),
+        ChargeCase(
+            request: request(model: "gpt-4", input: 10, output: 4_097), expected: "ok", why: "gpt-4 with 4,097 output tokens, not enforced: recorded, flagged"),
     ]
 
     @Test("each charge is refused in check order and writes nothing, or is recorded", arguments: cases)
@@ -81,6 +85,23 @@ struct ChargeTests {
         }
     }
 
+    @Test("usage beyond the context window is recorded at its price and flagged over_context_window; enforced, it is refused")
+    func beyondTheWindow() throws {
+        try withLedger { fixture in
+            try Self.setUp(fixture)
+            // gpt-4: 8,192 input tokens at most; 10,000 at $30 and 100 at $60 per million = $0.306.
+            let receipt = try fixture.ledger.charge(Self.request(model: "gpt-4", input: 10_000, output: 100, id: "long"))
+            #expect(receipt.cost == Money(nanos: 306_000_000))
+            #expect(receipt.alerts.map(\.code) == ["over_context_window"])
+            #expect(try fixture.ledger.verify().ok)
+            let retried = try fixture.ledger.charge(Self.request(model: "gpt-4", input: 10_000, output: 100, id: "long"))
+            #expect(retried.duplicate && retried.cost == receipt.cost)
+            #expect(
+                outcome { _ = try fixture.ledger.charge(Self.request(model: "gpt-4", input: 10_000, output: 100, id: "long-2", enforce: true)) }
+                    == "context_window_exceeded")
+        }
+    }
+
     @Test("the refusals carry their figures")
     func refusalValues() throws {
         try withLedger { fixture in
@@ -89,7 +110,7 @@ struct ChargeTests {
                 try fixture.ledger.charge(Self.request(at: utc(2025, 4, 1)))
             }
             #expect(throws: ChargeRefusal.contextWindowExceeded(field: "input", tokens: 8_193, limit: 8_192)) {
-                try fixture.ledger.charge(Self.request(model: "gpt-4", input: 8_193))
+                try fixture.ledger.charge(Self.request(model: "gpt-4", input: 8_193, enforce: true))
             }
             #expect(throws: ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority)) {
                 try fixture.ledger.charge(Self.request(model: "gpt-4", tier: .priority))

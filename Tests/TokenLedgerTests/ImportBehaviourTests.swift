@@ -24,7 +24,6 @@ struct ImportBehaviourTests {
             ("2026-13-01T01:00:00Z,gpt-4o-mini,100,0,100,p", "bad_input line 4 (time)"),
             ("2026-01-01T01:00:00Z,gpt-4o-mini,100,200,100,p", "invalid_usage line 4 (cached_tokens)"),
             ("2026-01-01T01:00:00Z,gpt-9-ultra,100,0,100,p", "unknown_model line 4 (model)"),
-            ("2026-01-01T01:00:00Z,gpt-4o-mini,200000,0,100,p", "context_window_exceeded line 4 (input_tokens)"),
         ])
     func corruptedRow(_ row: String, _ expected: String) throws {
         try withImportLedger { fixture in
@@ -32,6 +31,28 @@ struct ImportBehaviourTests {
             let before = try fixture.raw.dump()
             #expect(importFailure { try fixture.importUsage(path, format: .csv) } == expected)
             #expect(try fixture.raw.dump() == before)
+        }
+    }
+
+    @Test("a row beyond the model's context window is recorded at its price and flagged, not refused (the catalog can be wrong)")
+    func beyondTheWindow() throws {
+        try withImportLedger { fixture in
+            // gpt-4o-mini: 128,000 input tokens at most. Line 4 sends 200,000, line 5 an aggregated row of 2 requests of 100,000.
+            let text = """
+                time,model,input_tokens,cached_tokens,output_tokens,project,requests
+                2026-01-01T00:00:00Z,gpt-4o-mini,1000,0,100,p,1
+                2026-01-01T00:01:00Z,gpt-4o-mini,1001,0,100,p,1
+                2026-01-01T01:00:00Z,gpt-4o-mini,200000,0,100,p,1
+                2026-01-01T02:00:00Z,gpt-4o-mini,200000,0,100,p,2
+
+                """
+            let path = try fixture.write("usage.csv", text)
+            let summary = try fixture.importUsage(path, format: .csv)
+            #expect(summary.charged == 4)
+            #expect(summary.overContextWindow == 1 && summary.overContextWindowLines == [4])
+            // 200,000 × $0.15 + 100 × $0.60 per million = $0.03006.
+            #expect(try fixture.raw.int("SELECT cost_nanos FROM usage WHERE input_tokens = 200000 AND requests = 1") == 30_060_000)
+            #expect(try fixture.ledger.verify().ok)
         }
     }
 

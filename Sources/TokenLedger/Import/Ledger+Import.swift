@@ -133,6 +133,10 @@ struct ImportRun {
             summary.duplicates += 1
         } else {
             summary.charged += 1
+            if receipt.alerts.contains(.overContextWindow) {
+                summary.overContextWindow += 1
+                if summary.overContextWindowLines.count < UsageImportSummary.badRowListLimit { summary.overContextWindowLines.append(row.line) }
+            }
             summary.requests += request.requests
             summary.cost = summary.cost + receipt.cost
         }

@@ -268,6 +268,11 @@ public struct UsageImportSummary: Sendable {
     public var skipped: Int = 0
     /// The first ``badRowListLimit`` bad rows, in file order.
     public var badRows: [BadUsageRow] = []
+    /// New charges beyond their model's context window in the price book: recorded (the usage
+    /// happened; the catalog's window can be wrong) and flagged `over_context_window`.
+    public var overContextWindow: Int = 0
+    /// The lines of the first ``badRowListLimit`` of them, in file order.
+    public var overContextWindowLines: [Int] = []
     /// Requests the new charges stand for.
     public var requests: Int64 = 0
     /// What the new charges cost.

@@ -18,7 +18,9 @@ public enum JSONDocument {
         .object([
             ("file", .string(summary.file)), ("format", .string(summary.format.rawValue)), ("account", .string(summary.account)),
             ("rows_read", .int(Int64(summary.rowsRead))), ("charged", .int(Int64(summary.charged))), ("duplicates", .int(Int64(summary.duplicates))),
-            ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))), ("requests", .int(summary.requests)),
+            ("empty", .int(Int64(summary.empty))), ("skipped", .int(Int64(summary.skipped))),
+            ("over_context_window", .int(Int64(summary.overContextWindow))),
+            ("over_context_window_lines", .array(summary.overContextWindowLines.map { .int(Int64($0)) })), ("requests", .int(summary.requests)),
             ("cost_usd", .money(summary.cost)), ("first_at", summary.firstAt.map(JSONOutput.time) ?? .null),
             ("last_at", summary.lastAt.map(JSONOutput.time) ?? .null), ("balance_usd", .money(summary.balance)),
             (

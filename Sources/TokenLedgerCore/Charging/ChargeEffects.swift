@@ -94,9 +94,12 @@ public enum ChargeAlert: Hashable, Sendable, CustomStringConvertible {
     case overHardLimit(LimitScope)
     /// Month-to-date spend had already reached the usage tier's monthly limit.
     case overTierLimit
+    /// The usage passed the model's context window in the price book (which can be wrong, as for
+    /// a 1M-token beta): recorded as it happened, and flagged.
+    case overContextWindow
 
     /// The stable name scripts match on: `soft_limit`, `hard_limit`, `tier_limit`,
-    /// `tier_too_low`, `over_hard_limit`, `over_tier_limit`, with `:project=NAME` for a
+    /// `tier_too_low`, `over_hard_limit`, `over_tier_limit`, `over_context_window`, with `:project=NAME` for a
     /// project's limit.
     public var code: String {
         switch self {
@@ -104,6 +107,7 @@ public enum ChargeAlert: Hashable, Sendable, CustomStringConvertible {
         case .tierTooLow: "tier_too_low"
         case .overHardLimit(let scope): LimitAlert.code("over_hard_limit", scope: scope)
         case .overTierLimit: "over_tier_limit"
+        case .overContextWindow: "over_context_window"
         }
     }
 

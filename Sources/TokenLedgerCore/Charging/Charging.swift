@@ -18,12 +18,19 @@ public enum Charging {
     /// What charging `request` records, or why it is refused.
     ///
     /// Refuses, in this order: `unknown_account`, `unknown_model` or `ambiguous_model`, `no_price_at_time`,
-    /// `context_window_exceeded`, `no_price_for_tier`, and for an enforced charge `tier_too_low`,
-    /// `hard_limit` and `insufficient_balance`; `balance_overflow`, `ledger_total_limit`. A plain charge is never refused
-    /// for its tier or limits: usage that happened is recorded, and flagged (``ChargeEffects/flags``).
+    /// for an enforced charge `context_window_exceeded`, `no_price_for_tier`, and for an enforced
+    /// charge `tier_too_low`, `hard_limit` and `insufficient_balance`; `balance_overflow`,
+    /// `ledger_total_limit`. A plain charge is never refused for its context window, tier or
+    /// limits: usage that happened is recorded, and flagged (``ChargeEffects/flags``:
+    /// `over_context_window`, `tier_too_low`, …).
     public static func decide(_ request: ChargeRequest, usage: TokenUsage, snapshot: ChargeSnapshot) throws(ChargeRefusal) -> ChargeEffects {
         guard let account = snapshot.account else { throw .unknownAccount(request.account) }
         let (entryID, entry) = try entryInForce(request, snapshot.price)
+        var windowFlags: [ChargeAlert] = []
+        if let excess = entry.windowExcess(of: usage, requests: request.requests) {
+            if request.enforce { throw ChargeRefusal(excess, model: request.model) }
+            windowFlags.append(.overContextWindow)
+        }
         let cost: Cost
         do throws(PricingRefusal) { cost = try entry.cost(of: usage, tier: request.tier, requests: request.requests) } catch {
             throw ChargeRefusal(error, model: request.model)
@@ -31,7 +38,7 @@ public enum Charging {
         let writeOffs = Credits.hasExpired(account.lots, at: request.at) ? Credits.writeOffs(of: account.lots, balance: account.balance, at: request.at) : []
         let balance = writeOffs.last?.balanceAfter ?? account.balance
         let tierRank = account.payments.tierRank(at: request.at, table: snapshot.tiers)
-        let flags = try checkControls(request, account: account, snapshot: snapshot, tierRank: tierRank)
+        let flags = try windowFlags + checkControls(request, account: account, snapshot: snapshot, tierRank: tierRank)
         if request.enforce {
             let available = Credits.available(balance: balance, holds: snapshot.openHolds, overdraftAllowance: account.overdraftAllowance)
             if cost.total > available { throw .insufficientBalance(cost: cost.total, available: available) }
@@ -93,6 +100,7 @@ public enum Charging {
             guard let found = snapshot.account else { throw .unknownAccount(request.account) }
             account = found
             let (_, entry) = try entryInForce(request, snapshot.price)
+            if let excess = entry.windowExcess(of: usage) { throw ChargeRefusal(excess, model: request.model) }
             do throws(PricingRefusal) { hold = try entry.cost(of: usage, tier: request.tier).total } catch { throw ChargeRefusal(error, model: request.model) }
             let tierRank = account.payments.tierRank(at: request.at, table: snapshot.tiers)
             _ = try checkControls(request, account: account, snapshot: snapshot, tierRank: tierRank)

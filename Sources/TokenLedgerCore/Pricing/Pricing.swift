@@ -34,17 +34,29 @@ extension PriceEntry {
     /// and the long-context threshold then apply to its average request, so a day of many
     /// short requests is neither refused nor billed as long context for its total.
     ///
-    /// Refuses usage beyond the model's context window and tiers without a price (``PricingRefusal``).
+    /// Refuses tiers without a price (``PricingRefusal/noPriceForTier(_:)``). Usage beyond the
+    /// model's context window is priced like any other (it happened: the catalog's window can be
+    /// wrong, as for a 1M-token beta); whether it is refused is the caller's rule
+    /// (``windowExcess(of:requests:)``).
     public func cost(of usage: TokenUsage, tier: ServiceTier, requests: Int64 = 1) throws(PricingRefusal) -> Cost {
-        if let limit = maxInputTokens, usage.inputTokens > PriceEntry.perRequest(limit, requests: requests) {
-            throw .contextWindowExceeded(field: "input", tokens: usage.inputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
-        }
-        if let limit = maxOutputTokens, usage.outputTokens > PriceEntry.perRequest(limit, requests: requests) {
-            throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
-        }
         let band = band(for: usage, requests: requests)
         guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier) }
         return Cost.of(usage, at: rates, band: band)
+    }
+}
+
+extension PriceEntry {
+    /// How `usage` (of `requests` requests, judged by its average) passes the model's context
+    /// window: input first, then output; nil when it fits. Charging refuses it before the fact
+    /// (reservations, enforced charges) and flags it after (`over_context_window`).
+    public func windowExcess(of usage: TokenUsage, requests: Int64 = 1) -> PricingRefusal? {
+        if let limit = maxInputTokens, usage.inputTokens > PriceEntry.perRequest(limit, requests: requests) {
+            return .contextWindowExceeded(field: "input", tokens: usage.inputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
+        }
+        if let limit = maxOutputTokens, usage.outputTokens > PriceEntry.perRequest(limit, requests: requests) {
+            return .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
+        }
+        return nil
     }
 }
 
