@@ -14,7 +14,9 @@ extension ImportCommand {
                 Formats (--input-format): openai-jsonl (a response or its usage object per line), csv (a header naming time, model, \
                 input_tokens, cached_tokens, output_tokens, and optionally cache_write_tokens, requests, request_id, project, \
                 api_key, user, tier), azure-trace and mooncake-trace (need --model; mooncake also --start), openai-usage-api \
-                (Usage API pages) and openai-usage-export (the dashboard's usage CSV): aggregated rows carry their request count. \
+                (Usage API pages), openai-usage-export (the dashboard's usage CSV) and anthropic-usage-report (Admin API \
+                usage report pages; a result with 1-hour cache writes or web searches is refused): aggregated rows carry \
+                their request count. \
                 Provider response bodies, one per line: openai-jsonl also reads OpenAI-compatible bodies (Groq, OpenRouter, \
                 Mistral, DeepSeek, Together, Ollama) and embeddings; anthropic-jsonl (Messages responses, InvokeModel bodies \
                 on Bedrock, stream message_delta events), gemini-jsonl (generateContent), bedrock-jsonl (Converse: needs \

@@ -11,8 +11,14 @@ struct ReconcileCommand: ParsableCommand {
         commandName: "reconcile",
         abstract: "Reconcile the provider's cost data with the ledger's usage, per UTC day or line item.",
         discussion: """
-            --costs takes the provider's cost data: Costs API pages (JSON, one or several files) or the dashboard's cost \
-            export (CSV or tab-separated). The ledger side is the usage recorded on the days the costs cover, for --account \
+            --costs takes the provider's cost data, each file's kind told from its content: OpenAI's Costs API pages (JSON, \
+            one or several files) or dashboard cost export (CSV or tab-separated); Anthropic's Admin API cost report \
+            (JSON pages of /v1/organizations/cost_report; amounts in cents); or a FOCUS 1.x file (CSV with BilledCost and \
+            ChargePeriodStart: AWS, Azure and Google Cloud exports, or `tokenledger export focus`). A FOCUS row's model is \
+            x_Model, else the longest of the ledger's model names found in SkuMeter, ChargeDescription or ResourceName; \
+            rows whose model or token class cannot be told are line items that are not tokens; charges other than Usage \
+            (Tax, Credit, Adjustment, Purchase) are listed apart, not matched. Anthropic's 1-hour cache writes have no \
+            class of the ledger's: they are the line item 'MODEL, cache writes (1h)', which matches nothing. The ledger side is the usage recorded on the days the costs cover, for --account \
             or for every account. Each row gets a status: match (within --tolerance, default $0.000001), mismatch, \
             missing_in_ledger, missing_at_provider, or shifted (ledger usage the provider billed on the neighbouring day; the \
             note names the requests). With --by line-item, each day is split by model and token class, as the provider's line \
@@ -23,7 +29,8 @@ struct ReconcileCommand: ParsableCommand {
             closer; what remains on the other day is shown as a real difference. With --by line-item, a file without line \
             items is refused (exit 1).
 
-            --usage takes the provider's usage report (Usage API pages or the usage export). Where its token counts put a \
+            --usage takes the provider's usage report (OpenAI's Usage API pages or usage export, or Anthropic's Admin API \
+            usage report, /v1/organizations/usage_report/messages). Where its token counts put a \
             request near midnight on the neighbouring day, that is a shift too. On every row that does not reconcile it \
             compares token counts: the same tokens mean the prices differ (or, when requests near midnight add up to the \
             difference, that they were billed on another day), different tokens mean usage is missing or extra. Nothing is \
@@ -109,6 +116,15 @@ enum ReconcileRendering {
                 },
                 rightAligned: byLineItem ? [2] : [1])
             lines.append(commands.rendered())
+            lines.append("")
+        }
+        if !report.separate.isEmpty {
+            lines.append("Charges other than usage (listed, not matched with the ledger):")
+            let separate = Table(
+                columns: ["date", "category", "provider", "description", "amount"],
+                rows: report.separate.map { [$0.day.description, $0.category, $0.provider ?? "", $0.description ?? "", $0.amount.displayString] },
+                rightAligned: [4])
+            lines.append(separate.rendered())
             lines.append("")
         }
         var pairs: [(String, String)] = [

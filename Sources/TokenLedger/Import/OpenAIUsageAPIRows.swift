@@ -11,14 +11,20 @@
 /// ``UnmappedTokens``), missing counts are 0
 /// (a result without `num_model_requests` but with tokens is one request). Each page is read
 /// whole (pages are small), one at a time.
+///
+/// Anthropic's usage report (`anthropic-usage-report`) comes in pages of the same outline; with
+/// that format each bucket is read by ``AnthropicUsageReport``.
 struct OpenAIUsageAPIRows: UsageRowSource {
     let documents: JSONDocumentReader
+    let format: UsageImportFormat
     private var queue: [UsageRowResult] = []
     private var queueIndex = 0
 
-    init(lines: LineReader) { documents = JSONDocumentReader(lines: lines) }
+    init(lines: LineReader, format: UsageImportFormat = .openAIUsageAPI) {
+        documents = JSONDocumentReader(lines: lines)
+        self.format = format
+    }
 
-    var format: UsageImportFormat { .openAIUsageAPI }
     var file: String { documents.file }
     var bytesRead: Int64 { documents.lines.bytesRead }
     var totalBytes: Int64 { documents.lines.totalBytes }
@@ -26,7 +32,7 @@ struct OpenAIUsageAPIRows: UsageRowSource {
     mutating func next() throws -> UsageRowResult? {
         while queueIndex >= queue.count {
             guard let (bytes, line) = try documents.next() else { return nil }
-            queue = OpenAIUsageAPIRows.rows(ofPage: bytes, line: line, file: file)
+            queue = OpenAIUsageAPIRows.rows(ofPage: bytes, line: line, file: file, format: format)
             queueIndex = 0
         }
         defer { queueIndex += 1 }
@@ -34,7 +40,7 @@ struct OpenAIUsageAPIRows: UsageRowSource {
     }
 
     /// The rows of one page, in order; a page or bucket that cannot be read is one bad row.
-    static func rows(ofPage bytes: [UInt8], line: Int, file: String) -> [UsageRowResult] {
+    static func rows(ofPage bytes: [UInt8], line: Int, file: String, format: UsageImportFormat = .openAIUsageAPI) -> [UsageRowResult] {
         let value: JSONValue
         switch JSONReader.parse(bytes[...], file: file, line: line) {
         case .failure(let bad): return [.bad(bad)]
@@ -54,7 +60,7 @@ struct OpenAIUsageAPIRows: UsageRowSource {
                 rows.append(.bad(page.problem("data", "bucket \(index) is \(bucketValue.kindDescription), not an object")))
                 continue
             }
-            rows += self.rows(ofBucket: bucket)
+            rows += format == .anthropicUsageReport ? AnthropicUsageReport.rows(ofBucket: bucket) : self.rows(ofBucket: bucket)
         }
         return rows
     }

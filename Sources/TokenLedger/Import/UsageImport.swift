@@ -28,6 +28,9 @@ public enum UsageImportFormat: String, CaseIterable, Sendable, Hashable {
     /// Response bodies of any of the providers above, each line read by the reader its shape
     /// names (Anthropic, Gemini, Bedrock, Cohere, else OpenAI).
     case auto
+    /// Pages of Anthropic's Admin API usage report (`/v1/organizations/usage_report/messages`):
+    /// one charge per result.
+    case anthropicUsageReport = "anthropic-usage-report"
 
     /// Whether the format's times are relative, so the import needs a start time.
     public var needsStart: Bool { self == .mooncakeTrace }
@@ -337,7 +340,7 @@ public enum UsageImport {
         case .csv: return try UsageCSVRows(lines: lines, columnMap: columnMap)
         case .azureTrace: return try AzureTraceRows(lines: lines)
         case .mooncakeTrace: return MooncakeTraceRows(lines: lines)
-        case .openAIUsageAPI: return OpenAIUsageAPIRows(lines: lines)
+        case .openAIUsageAPI, .anthropicUsageReport: return OpenAIUsageAPIRows(lines: lines, format: format)
         case .openAIUsageExport: return try OpenAIUsageExportRows(lines: lines, columnMap: columnMap)
         }
     }

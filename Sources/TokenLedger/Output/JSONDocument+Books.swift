@@ -73,16 +73,24 @@ extension JSONDocument {
                     ("note", .string(row.note)), ("charges", .int(Int64(row.charges))), ("charges_command", .optional(row.chargesCommand(account: account))),
                 ])
         }
-        return .object([
-            ("account", .optional(account)), ("by", .string(report.granularity.rawValue)), ("tolerance_usd", .money(report.tolerance)),
-            ("from", report.rows.first.map { .string($0.day.description) } ?? .null),
-            ("to", report.rows.last.map { .string($0.day.description) } ?? .null),
-            ("rows", .array(rows)), ("matched", .int(Int64(summary.matched))), ("mismatched", .int(Int64(summary.mismatched))),
-            ("ok", .bool(summary.isReconciled)), ("provider_total_usd", .money(summary.providerTotal)),
-            ("ledger_total_usd", .money(summary.ledgerTotal)), ("matched_usd", .money(summary.matchedAmount)),
-            ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
-            ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(summary.providerOver - summary.ledgerOver)),
-        ])
+        // Charges other than usage (a FOCUS file's taxes, credits…), only when the cost data has them.
+        let separate = report.separate.map { charge in
+            JSONOutput.object([
+                ("date", .string(charge.day.description)), ("category", .string(charge.category)), ("provider", .optional(charge.provider)),
+                ("description", .optional(charge.description)), ("amount_usd", .money(charge.amount)),
+            ])
+        }
+        return .object(
+            [
+                ("account", .optional(account)), ("by", .string(report.granularity.rawValue)), ("tolerance_usd", .money(report.tolerance)),
+                ("from", report.rows.first.map { .string($0.day.description) } ?? .null),
+                ("to", report.rows.last.map { .string($0.day.description) } ?? .null),
+                ("rows", .array(rows)), ("matched", .int(Int64(summary.matched))), ("mismatched", .int(Int64(summary.mismatched))),
+                ("ok", .bool(summary.isReconciled)), ("provider_total_usd", .money(summary.providerTotal)),
+                ("ledger_total_usd", .money(summary.ledgerTotal)), ("matched_usd", .money(summary.matchedAmount)),
+                ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
+                ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(summary.providerOver - summary.ledgerOver)),
+            ] + (separate.isEmpty ? [] : [("not_usage", .array(separate))]))
     }
 
     /// A FOCUS export of `month` as JSON: the month (`YYYY-MM`), the columns, and each row as

@@ -7,9 +7,8 @@ import TokenLedgerCore
 /// fields (the dashboard prints one for each day without usage, with more separators than the
 /// header) is skipped.
 enum CostExportCSV {
-    static func read(_ records: CSVRecordReader, into costs: inout ProviderCosts) throws {
+    static func read(_ records: CSVRecordReader, header: CSVRecord, into costs: inout ProviderCosts) throws {
         let file = records.file
-        let header = try records.header()
         let names = Set(header.fields)
         if !names.contains("start_time"), !names.contains("start_time_iso") {
             throw InputError(file: file, line: header.line, field: "start_time", reason: "the header has no column 'start_time' or 'start_time_iso'")

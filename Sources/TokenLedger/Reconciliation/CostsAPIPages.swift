@@ -30,7 +30,11 @@ enum CostsAPIPages {
             guard let bucket = JSONObjectFields(value, path: "data[\(index)]", lineOffset: page.lineOffset, line: page.line) else {
                 throw page.problem("data", "bucket \(index) is \(value.kindDescription), not an object")
             }
-            try read(bucket: bucket, into: &costs)
+            if AnthropicCostReport.isReportBucket(bucket) {
+                try AnthropicCostReport.read(bucket: bucket, into: &costs)
+            } else {
+                try read(bucket: bucket, into: &costs)
+            }
         }
     }
 

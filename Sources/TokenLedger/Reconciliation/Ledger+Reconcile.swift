@@ -4,7 +4,8 @@ import TokenLedgerCore
 /// What `reconcile` compares: the provider's cost files (and optionally its usage report) against
 /// the ledger's usage of one account, or of every account, on the days the costs cover.
 public struct ReconcileRequest: Sendable {
-    /// Costs API pages or the dashboard's cost export, one or several files.
+    /// Cost data, one or several files: OpenAI's Costs API pages or dashboard cost export,
+    /// Anthropic's cost report, or FOCUS files (see ``ProviderCosts/read(files:modelNames:)``).
     public var costFiles: [String]
     /// The provider's usage report (Usage API pages or usage export), for token comparisons; may be empty.
     public var usageFiles: [String]
@@ -65,7 +66,7 @@ extension Ledger {
     /// the ledger is read. The ledger is only read. Throws ``ChargeRefusal/unknownAccount(_:)``
     /// for an unknown account and ``InputError`` when the cost files hold no bucket.
     public func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport {
-        let provider = try ProviderCosts.read(files: request.costFiles)
+        let provider = try ProviderCosts.read(files: request.costFiles) { try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM usage") } }
         let providerTokens = request.usageFiles.isEmpty ? nil : try ProviderUsageReport.tokens(files: request.usageFiles)
         guard let first = provider.days.min(), let last = provider.days.max() else {
             throw InputError(file: request.costFiles.first, reason: "the cost data holds no bucket: nothing to reconcile")
@@ -80,7 +81,9 @@ extension Ledger {
         let input = ReconciliationInput(
             provider: provider.costs, days: provider.days, ledger: ledger.costs, boundaryUsages: ledger.boundaryUsages,
             providerTokens: providerTokens, ledgerTokens: ledger.tokens, ledgerCharges: ledger.charges)
-        return Reconciliation.reconcile(input, by: request.granularity, tolerance: request.tolerance)
+        var report = Reconciliation.reconcile(input, by: request.granularity, tolerance: request.tolerance)
+        report.separate = provider.separate.sorted { ($0.day, $0.category) < ($1.day, $1.category) }
+        return report
     }
 
     /// The ledger's usage of `account` (every account when nil) with times in `[from, to)`, split

@@ -5,25 +5,38 @@ import TokenLedgerCore
 public struct ProviderCosts: Sendable {
     public var costs: [ProviderCost] = []
     public var days: Set<CalendarDay> = []
+    /// Charges that are not usage (a FOCUS file's taxes, credits, adjustments, purchases).
+    public var separate: [SeparateCharge] = []
 
     public init() {}
 
-    /// The cost data in `files`: Costs API pages (JSON: one page after another, or an array of
-    /// pages) or the dashboard's cost export (CSV or tab-separated), told apart by their first
+    /// The cost data in `files`: OpenAI's Costs API pages or Anthropic's cost report (JSON: one
+    /// page after another, or an array of pages; told apart by their buckets), OpenAI's
+    /// dashboard cost export (CSV or tab-separated) or a FOCUS file (CSV whose header has
+    /// `BilledCost` and `ChargePeriodStart`). JSON and CSV are told apart by the first
     /// character. Pages split over several files are read together.
     ///
-    /// Amounts are read from their text as decimals (`0.5617712500000000`, `2.5e-06`), kept to
-    /// the picodollar (1e-12 USD; digits beyond are float noise, rounded half to even). Throws
-    /// ``InputError`` naming the file, line and field of the first problem: nothing is returned
-    /// partially.
-    public static func read(files: [String]) throws -> ProviderCosts {
+    /// `modelNames` gives the ledger's model names, asked for only when a FOCUS row names no
+    /// model in `x_Model` (see ``FocusCosts``). Amounts are read from their text as decimals
+    /// (`0.5617712500000000`, `2.5e-06`), kept to the picodollar (1e-12 USD; digits beyond are
+    /// float noise, rounded half to even). Throws ``InputError`` naming the file, line and field
+    /// of the first problem: nothing is returned partially.
+    public static func read(files: [String], modelNames: () throws -> [String] = { [] }) throws -> ProviderCosts {
         var result = ProviderCosts()
+        var models: [String]?
         for file in files {
             let lines = try LineReader(path: file)
             if try ProviderFiles.isJSON(file) {
                 try CostsAPIPages.read(JSONDocumentReader(lines: lines), into: &result)
+                continue
+            }
+            let records = CSVRecordReader(lines: lines)
+            let header = try records.header()
+            if FocusCosts.isFocus(header) {
+                if models == nil { models = try modelNames() }
+                try FocusCosts.read(records, header: header, models: models ?? [], into: &result)
             } else {
-                try CostExportCSV.read(CSVRecordReader(lines: lines), into: &result)
+                try CostExportCSV.read(records, header: header, into: &result)
             }
         }
         return result
@@ -56,17 +69,36 @@ enum ProviderFiles {
         return false
     }
 
+    /// Whether the first bucket of the file's first page has `key` (Anthropic's reports have
+    /// `starting_at`, OpenAI's pages `start_time`); false when the page cannot be read (its
+    /// reader then says why).
+    static func firstBucketHas(_ key: String, _ path: String) throws -> Bool {
+        guard let (bytes, line) = try JSONDocumentReader(lines: LineReader(path: path)).next(),
+            case .success(let value) = JSONReader.parse(bytes[...], file: path, line: line),
+            let page = JSONObjectFields(value, path: "", lineOffset: line - 1, line: line),
+            let buckets = try? page.array("data"), let first = buckets.first,
+            let bucket = JSONObjectFields(first, path: "data[0]", lineOffset: line - 1, line: line)
+        else { return false }
+        return bucket.member(key) != nil
+    }
+
     /// An amount of dollars as picodollars: `0.06`, `0.5617712500000000`, `-1.5`, `2.5e-06`;
     /// more than 12 decimals are rounded half to even.
-    static func picos(_ text: String) throws(FieldProblem) -> Int128 {
+    static func picos(_ text: String) throws(FieldProblem) -> Int128 { try picos(text, scale: 12, unit: "dollars") }
+
+    /// An amount in cents (the currency's lowest units) as picodollars: `123.45` is $1.2345.
+    static func picos(cents text: String) throws(FieldProblem) -> Int128 { try picos(text, scale: 10, unit: "cents") }
+
+    /// `text` × 10^`scale`, signed, rounded half to even; a problem names the `unit`.
+    private static func picos(_ text: String, scale: Int, unit: String) throws(FieldProblem) -> Int128 {
         var digits = text.trimmingASCIIWhitespace()
         let negative = digits.hasPrefix("-")
         if negative { digits.removeFirst() }
         do {
-            let magnitude = Int128(try DecimalText.scaledIntegerRoundedHalfToEven(digits, scale: 12))
+            let magnitude = Int128(try DecimalText.scaledIntegerRoundedHalfToEven(digits, scale: scale))
             return negative ? -magnitude : magnitude
         } catch {
-            throw FieldProblem(reason: "'\(text)' is not an amount of dollars: \(error)")
+            throw FieldProblem(reason: "'\(text)' is not an amount of \(unit): \(error)")
         }
     }
 

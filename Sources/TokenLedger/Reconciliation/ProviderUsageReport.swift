@@ -5,13 +5,19 @@ import TokenLedgerCore
 /// the ledger's tokens to say why an amount differs: the same tokens priced differently, or
 /// tokens the ledger lacks or has in excess. Nothing is charged or written.
 public enum ProviderUsageReport {
-    /// Token counts of `files` (JSON pages are read as `openai-usage-api`, anything else as
+    /// Token counts of `files` (JSON pages are read as `anthropic-usage-report` when their first
+    /// bucket has `starting_at`, else as `openai-usage-api`; anything else as
     /// `openai-usage-export`). Throws ``InputError`` naming the file, line and field of the first
     /// bad row.
     public static func tokens(files: [String]) throws -> [TokenCountKey: Int64] {
         var counts: [TokenCountKey: Int64] = [:]
         for file in files {
-            let format: UsageImportFormat = try ProviderFiles.isJSON(file) ? .openAIUsageAPI : .openAIUsageExport
+            let format: UsageImportFormat
+            if try ProviderFiles.isJSON(file) {
+                format = try ProviderFiles.firstBucketHas("starting_at", file) ? .anthropicUsageReport : .openAIUsageAPI
+            } else {
+                format = .openAIUsageExport
+            }
             var rows = try UsageImport.rows(of: file, format: format)
             while let item = try rows.next() {
                 switch item {

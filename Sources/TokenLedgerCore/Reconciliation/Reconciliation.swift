@@ -29,12 +29,17 @@ public struct ProviderCost: Sendable, Hashable {
     /// The line item as the provider wrote it (nil when it gave none), named in notes on `other`.
     public var text: String?
     public var amountPicos: Int128
+    /// Who billed it, when the cost data says (`Anthropic`, FOCUS's `ProviderName`). Amounts are
+    /// matched by day and model today (the ledger records no provider); this is what a match by
+    /// provider will key on.
+    public var provider: String?
 
-    public init(day: CalendarDay, item: LineItem, text: String?, amountPicos: Int128) {
+    public init(day: CalendarDay, item: LineItem, text: String?, amountPicos: Int128, provider: String? = nil) {
         self.day = day
         self.item = item
         self.text = text
         self.amountPicos = amountPicos
+        self.provider = provider
     }
 
     /// Whether the amount is a whole day's total (a cost export without line items): it holds the
@@ -163,12 +168,33 @@ public struct ReconciliationSummary: Sendable, Hashable {
     public var isReconciled: Bool { mismatched == 0 }
 }
 
+/// A provider's charge that is not usage (FOCUS's `ChargeCategory` `Tax`, `Credit`,
+/// `Adjustment`, `Purchase`): listed beside the rows, never matched with the ledger's usage.
+public struct SeparateCharge: Sendable, Hashable {
+    public var day: CalendarDay
+    /// The charge's category as the file names it (`Tax`).
+    public var category: String
+    public var provider: String?
+    public var description: String?
+    public var amount: Money
+
+    public init(day: CalendarDay, category: String, provider: String?, description: String?, amount: Money) {
+        self.day = day
+        self.category = category
+        self.provider = provider
+        self.description = description
+        self.amount = amount
+    }
+}
+
 /// The rows, in order of day then line item, and their summary.
 public struct ReconciliationReport: Sendable {
     public var granularity: ReconciliationGranularity
     public var tolerance: Money
     public var rows: [ReconciliationRow]
     public var summary: ReconciliationSummary
+    /// The provider's charges other than usage, by day: reported, not matched (nor in the summary).
+    public var separate: [SeparateCharge] = []
 }
 
 /// Reconciliation: the provider's bill against the ledger's records, per UTC day or per line
