@@ -55,6 +55,10 @@ extension RandomRun {
         case .success(let found): entry = found
         }
         let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+        // Beyond the model's window: an enforced charge is refused, a plain one recorded (and flagged).
+        let beyondInput = entry.maxInputTokens.map { request.inputTokens > $0 } ?? false
+        let beyondOutput = entry.maxOutputTokens.map { request.outputTokens > $0 } ?? false
+        if request.enforce, beyondInput || beyondOutput { return (.refused("context_window_exceeded"), nil, nil) }
         let cost: Cost
         do throws(PricingRefusal) {
             cost = try entry.cost(of: usage, tier: request.tier)
