@@ -20,6 +20,7 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0008_corrections", sql: String(decoding: PackageResources.v0008_corrections_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0009_events", sql: String(decoding: PackageResources.v0009_events_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0010_model_names", sql: String(decoding: PackageResources.v0010_model_names_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0011_providers", sql: String(decoding: PackageResources.v0011_providers_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

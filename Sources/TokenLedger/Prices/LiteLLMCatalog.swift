@@ -142,6 +142,8 @@ private struct EntryFields {
     var maxInputTokens: Int64?
     var maxOutputTokens: Int64?
     var mode: String?
+    /// `litellm_provider` in TokenLedger's words (``Providers/canonical(_:)``).
+    var provider: String?
 
     /// Takes `field` if it is one TokenLedger keeps; throws why the entry cannot be used when
     /// its value is not a usable number.
@@ -149,6 +151,8 @@ private struct EntryFields {
         switch field.key {
         case "mode":
             if case .string(let mode) = field.value { self.mode = mode }
+        case "litellm_provider":
+            if case .string(let name) = field.value { provider = Providers.canonical(name) }
         case "max_input_tokens": maxInputTokens = try tokens(field)
         case "max_output_tokens": maxOutputTokens = try tokens(field)
         default:
@@ -209,7 +213,7 @@ private struct EntryFields {
         }
         let entry = PriceEntry(
             model: model, effectiveFrom: .earliest, rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens,
-            longContextThresholdTokens: thresholds.first)
+            longContextThresholdTokens: thresholds.first, provider: provider)
         if let problem = entry.problem { return .failure(LiteLLMCatalog.Skip(reason: "line \(line): \(problem)")) }
         return .success(entry)
     }

@@ -2,8 +2,18 @@
 public enum PricingRefusal: Error, Equatable, Sendable {
     /// The model answers with at most `limit` tokens in `field` (input or output).
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
-    /// The catalog has no price for the tier (priority needs its own input and output prices).
-    case noPriceForTier(ServiceTier)
+    /// The catalog has no price for the tier (priority needs its own input and output prices;
+    /// flex and batch are priced only where the entry's provider sells them), with the entry's
+    /// provider when it has one.
+    case noPriceForTier(ServiceTier, provider: String? = nil)
+
+    /// What `no_price_for_tier` says: the tier the book has no prices for and, when the entry
+    /// names its provider, that the provider does not sell it.
+    public static func noPriceMessage(model: String, tier: ServiceTier, provider: String?) -> String {
+        let missing = "the price book has no \(tier.rawValue) prices for '\(model)'"
+        guard let provider else { return missing }
+        return missing + " (\(provider) does not sell the \(tier.rawValue) tier for it)"
+    }
 }
 
 /// The exact cost of one usage: what each token class cost before rounding, and the total
@@ -43,7 +53,7 @@ extension PriceEntry {
             throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
         }
         let band = band(for: usage, requests: requests)
-        guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier) }
+        guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier, provider: provider) }
         return Cost.of(usage, at: rates, band: band)
     }
 }
