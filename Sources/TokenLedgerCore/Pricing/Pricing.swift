@@ -4,7 +4,7 @@ public enum PricingRefusal: Error, Equatable, Sendable {
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
     /// The catalog has no price for the tier (priority needs its own input and output prices;
     /// flex and batch are priced only where the entry's provider sells them), with the entry's
-    /// provider when it has one.
+    /// provider for a flex or batch usage when it has one.
     case noPriceForTier(ServiceTier, provider: String? = nil)
 
     /// What `no_price_for_tier` says: the tier the book has no prices for and, when the entry
@@ -53,7 +53,10 @@ extension PriceEntry {
             throw .contextWindowExceeded(field: "output", tokens: usage.outputTokens, limit: PriceEntry.perRequest(limit, requests: requests))
         }
         let band = band(for: usage, requests: requests)
-        guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier, provider: provider) }
+        guard let rates = resolvedRates(tier: tier, band: band) else {
+            // Flex and batch are priced by who sells them: the refusal names the provider that does not.
+            throw .noPriceForTier(tier, provider: tier == .flex || tier == .batch ? provider : nil)
+        }
         return Cost.of(usage, at: rates, band: band)
     }
 }
