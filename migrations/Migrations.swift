@@ -22,6 +22,7 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0010_model_names", sql: String(decoding: PackageResources.v0010_model_names_sql, as: UTF8.self)),
         SchemaMigration(
             identifier: "v0011_catalog_sources", sql: String(decoding: PackageResources.v0011_catalog_sources_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0012_providers", sql: String(decoding: PackageResources.v0012_providers_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

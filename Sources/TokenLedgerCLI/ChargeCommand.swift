@@ -25,6 +25,8 @@ struct ChargeCommand: ParsableCommand {
     @Option(help: "The API key that made the request.") var apiKey: String?
     @Option(help: "The end user the request was made for.") var user: String?
     @Option(help: "The request id: the idempotency key (generated when omitted).") var id: String?
+    @Option(help: "Who served and billed the request (openai, anthropic, google, bedrock, azure, groq…; default: from the model name or its price entry).")
+    var provider: String?
     @Option(help: "When the request happened (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
     @Flag(help: "Refuse the charge rather than go past the balance and overdraft allowance.") var enforce = false
 
@@ -33,7 +35,8 @@ struct ChargeCommand: ParsableCommand {
         let receipt = try ledger.charge(
             ChargeRequest(
                 account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
-                project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce))
+                project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce,
+                provider: provider.map(Providers.Claim.named)))
         options.emit(Self.render(receipt))
     }
 
@@ -69,7 +72,7 @@ struct ChargeCommand: ParsableCommand {
                     ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
                     ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
                     ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),
-                    ("duplicate", .bool(receipt.duplicate)),
+                    ("duplicate", .bool(receipt.duplicate)), ("provider", receipt.provider.map(JSON.string) ?? .null),
                 ]),
             table: title + "\n" + keyValueLines(lines))
     }

@@ -18,7 +18,7 @@ extension ChargesCommand {
             discussion: """
                 --from is inclusive, --to exclusive. A page holds --limit charges (default 100, at most 10000); when more match, \
                 the last line names the --after value of the next page (the request id of the page's last charge). \
-                The ledger records no provider, so there is no provider filter.
+                --provider matches the provider each charge recorded; charges recorded before providers were have none.
                 """,
             aliases: ["search"])
 
@@ -32,6 +32,7 @@ extension ChargesCommand {
         @Option(help: "Only this end user.") var user: String?
         @Option(help: "Only the charge with this request id.") var id: String?
         @Option(help: "Only this service tier: default, flex, batch or priority.", transform: Parse.tier) var tier: ServiceTier?
+        @Option(help: "Only charges served by this provider (openai, anthropic, google, bedrock, azure, groq…).") var provider: String?
         @Option(help: "Sort by time or cost (then in the order recorded).") var sort: ChargeSort = .time
         @Flag(help: "Largest or latest first.") var desc = false
         @Option(help: "The most charges to list (1 to 10000).") var limit = 100
@@ -46,6 +47,7 @@ extension ChargesCommand {
         func run() throws {
             var query = ChargeQuery(account: account, from: from, to: to, sort: sort, descending: desc, limit: limit, after: after)
             (query.model, query.project, query.apiKey, query.user, query.requestID, query.tier) = (model, project, apiKey, user, id, tier)
+            query.provider = provider
             let page = try options.open().charges(matching: query)
             options.emit(ChargesRendering.render(page, sort: sort, descending: desc))
         }
@@ -68,7 +70,7 @@ extension ChargesCommand {
 enum ChargesRendering {
     static let columns = [
         "id", "account", "at", "model", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
-        "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from",
+        "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from", "provider",
     ]
 
     static func render(_ page: ChargePage, sort: ChargeSort, descending: Bool) -> Rendered {
@@ -100,6 +102,7 @@ enum ChargesRendering {
             ("model", "\(charge.model) (\(charge.tier.rawValue) tier, \(charge.band.rawValue.replacingOccurrences(of: "_", with: "-")) band)"),
         ]
         if let sent = charge.modelSent { facts.append(("sent as", sent)) }
+        if let provider = charge.provider { facts.append(("provider", provider)) }
         facts.append(("priced by", "the \(detail.price.model) entry effective from \(detail.price.effectiveFrom.iso8601) (\(detail.priceSource))"))
         if charge.requests > 1 { facts.append(("requests", charge.requests.grouped)) }
         for (label, value) in [("project", charge.project), ("api key", charge.apiKey), ("user", charge.user)] {

@@ -20,7 +20,13 @@ extension ExportCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: ArgumentHelp("The calendar month (UTC).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp
         @Option(help: "Only this account's usage (default: every account).") var account: String?
-        @Option(help: "The provider's name, for ProviderName, PublisherName, InvoiceIssuerName and ServiceName.") var provider = FocusReport.defaultProvider
+        @Option(
+            help: """
+                The provider's name for rows whose charges recorded no provider (charges made before providers were): \
+                their ProviderName, InvoiceIssuerName and ServiceName, and PublisherName when the model does not name its maker. \
+                Rows of charges that recorded a provider name it (AWS for Bedrock, Microsoft for Azure).
+                """)
+        var provider = FocusReport.defaultProvider
 
         func run() throws {
             let rows = try options.open().focusRows(account: account, month: month, provider: provider)

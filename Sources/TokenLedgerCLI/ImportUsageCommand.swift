@@ -51,6 +51,8 @@ extension ImportCommand {
         var start: Timestamp?
         @Flag(help: "Record the good rows and list the bad ones, rather than write nothing.") var skipBad = false
         @Option(help: ArgumentHelp("Rename CSV columns before matching them: old=new,old2=new2.", valueName: "old=new,...")) var map: String?
+        @Option(help: "Who served the rows that name no provider of their own (default: the format's, the model name's or its price entry's).")
+        var provider: String?
 
         func validate() throws { _ = try formats() }
 
@@ -70,9 +72,10 @@ extension ImportCommand {
             let (fileFormat, global) = try formats()
             if inputFormat == nil { warnDeprecated("--format \(fileFormat.rawValue) naming the file's format", use: "--input-format \(fileFormat.rawValue)") }
             try global.useOutputFormat()
-            let importOptions = UsageImportOptions(
+            var importOptions = UsageImportOptions(
                 account: account, model: model, timeScale: try timeScale.map(TimeScale.init(parsing:)) ?? .identity,
                 start: start, skipBad: skipBad)
+            importOptions.provider = provider
             let columnMap = try map.map(UsageImport.columnMap(parsing:)) ?? [:]
             var rows = try UsageImport.rows(of: file, format: fileFormat, columnMap: columnMap)
             let ledger = try global.open()

@@ -25,6 +25,12 @@ extension PricesCommand {
         @Option(parsing: .unconditional, help: "The largest input a request may have, in tokens.") var maxInputTokens: Int64?
         @Option(parsing: .unconditional, help: "The largest output a request may have, in tokens.") var maxOutputTokens: Int64?
         @Option(help: "When the price takes effect (ISO 8601, UTC; default now).", transform: Parse.time) var effectiveFrom: Timestamp?
+        @Option(
+            help: """
+                Whose price it is (openai, anthropic, google, bedrock…): flex and batch without their own prices cost half where \
+                the provider sells them so (openai: flex and batch; anthropic, google: batch); none: as OpenAI.
+                """)
+        var provider: String?
 
         /// The entry the options describe.
         var price: ManualPrice {
@@ -33,6 +39,7 @@ extension PricesCommand {
             (price.flexInput, price.flexOutput, price.batchInput, price.batchOutput) = (flexInput, flexOutput, batchInput, batchOutput)
             (price.priorityInput, price.priorityOutput) = (priorityInput, priorityOutput)
             (price.maxInputTokens, price.maxOutputTokens) = (maxInputTokens, maxOutputTokens)
+            price.provider = provider
             return price
         }
 

@@ -22,7 +22,7 @@ extension ReportCommand {
         @Option(help: ArgumentHelp("The calendar month (UTC; default: this month).", valueName: "YYYY-MM"), transform: Parse.month) var month: Timestamp?
         @Option(
             parsing: .singleValue,
-            help: ArgumentHelp("What to group by: model, project, api-key, user or day; several with commas (default: model).", valueName: "keys"))
+            help: ArgumentHelp("What to group by: model, project, api-key, user, provider or day; several with commas (default: model).", valueName: "keys"))
         var by: [String] = []
         @Option(help: ArgumentHelp("Write the daily spend as an SVG chart.", valueName: "file.svg")) var chart: String?
         @Option(help: ArgumentHelp("Write a self-contained HTML page with the chart and the table.", valueName: "file.html")) var html: String?

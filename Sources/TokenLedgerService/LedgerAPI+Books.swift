@@ -147,6 +147,7 @@ extension LedgerAPI {
         charges.user = query.user
         charges.requestID = query.id
         charges.tier = query.tier.map { Wire.tier($0) }
+        charges.provider = query.provider
         let request = charges
         let page = try await Blocking.run { [ledger] in try ledger.charges(matching: request) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.chargePage(page)))))

@@ -141,7 +141,7 @@ struct LedgerAPI: APIProtocol {
         var request = ChargeRequest(
             account: body.account, model: body.model, tier: Wire.tier(body.tier), input: body.inputTokens, cached: body.cachedTokens ?? 0,
             cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, project: body.project, apiKey: body.apiKey, user: body.user, requestID: id,
-            at: try Wire.time(body.at, field: "at"), enforce: body.enforce ?? false)
+            at: try Wire.time(body.at, field: "at"), enforce: body.enforce ?? false, provider: body.provider.map(Providers.Claim.named))
         if let requests = body.requests {
             guard requests >= 1 else { throw Problem.badInput("requests must be at least 1 (got \(requests))", field: "requests") }
             request.requests = requests
@@ -175,7 +175,8 @@ struct LedgerAPI: APIProtocol {
         try await requireReservationAccess(.settle, id: id)
         let request = SettleRequest(
             reservation: id, id: try Wire.id(header: input.headers.idempotencyKey, body: body.id), input: body.inputTokens,
-            cached: body.cachedTokens ?? 0, cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, at: try Wire.time(body.at, field: "at"))
+            cached: body.cachedTokens ?? 0, cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, at: try Wire.time(body.at, field: "at"),
+            provider: body.provider)
         let receipt = try await writer.submit { try $0.settle(request) }
         return .ok(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.settle(receipt))))
     }

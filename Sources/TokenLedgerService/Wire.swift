@@ -60,7 +60,8 @@ enum Wire {
 
     static func charge(_ receipt: ChargeReceipt) -> Components.Schemas.ChargeReceipt {
         Components.Schemas.ChargeReceipt(
-            id: receipt.id, account: receipt.account, model: receipt.model, tier: tier(receipt.tier), inputTokens: receipt.usage.inputTokens,
+            id: receipt.id, account: receipt.account, model: receipt.model, modelSent: receipt.modelSent, provider: receipt.provider,
+            tier: tier(receipt.tier), inputTokens: receipt.usage.inputTokens,
             cachedTokens: receipt.usage.cachedTokens, cacheWriteTokens: receipt.usage.cacheWriteTokens, outputTokens: receipt.usage.outputTokens,
             costUsd: receipt.cost.decimalString, balanceUsd: receipt.balance.decimalString, overdraftUsd: receipt.overdraft.decimalString,
             at: receipt.at.iso8601, priceEffectiveFrom: receipt.priceEffectiveFrom.iso8601, recharge: receipt.recharge.map(recharge),
@@ -150,6 +151,7 @@ extension Wire {
         price.priorityInput = try rate(body.priorityInputUsdPerMillion, "priority_input_usd_per_million")
         price.priorityOutput = try rate(body.priorityOutputUsdPerMillion, "priority_output_usd_per_million")
         (price.maxInputTokens, price.maxOutputTokens) = (body.maxInputTokens, body.maxOutputTokens)
+        price.provider = body.provider
         if price.hasHalfPriority {
             let missing = price.priorityInput == nil ? "priority_input_usd_per_million" : "priority_output_usd_per_million"
             throw Problem.badInput("\(missing): priority_input_usd_per_million and priority_output_usd_per_million go together", field: missing)

@@ -83,6 +83,7 @@ struct ReportTests {
             case .project: "project"
             case .apiKey: "api_key"
             case .user: "end_user"
+            case .provider: "provider"
             case .day: "strftime('%Y-%m-%d', occurred_at_ms / 1000, 'unixepoch')"
             }
         }

@@ -194,11 +194,20 @@ struct SchemaConstraintTests {
             rule: "a rollup day that does not start at midnight", violates: .SQLITE_CONSTRAINT_CHECK, sql: "UPDATE usage_daily SET day_ms = day_ms + 1"),
         ForbiddenStatement(
             rule: "STRICT: a real in a rollup's cost", violates: .SQLITE_CONSTRAINT_DATATYPE, sql: "UPDATE usage_daily SET cost_nanos = 0.5"),
+        ForbiddenStatement(
+            rule: "a usage's provider outside lowercase letters, digits, _ . -", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: copyOfUsage(replacing: ["provider": "'Open AI'"])),
+        ForbiddenStatement(
+            rule: "a usage's provider longer than 64 characters", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: copyOfUsage(replacing: ["provider": "'\(String(repeating: "a", count: 65))'"])),
+        ForbiddenStatement(
+            rule: "an empty price entry provider", violates: .SQLITE_CONSTRAINT_CHECK,
+            sql: "INSERT INTO price_entry (model, effective_from_ms, source, provider) VALUES ('m', 0, 'manual', '')"),
     ]
 
     static let usageColumns = [
         "request_id", "account_id", "price_entry_id", "model", "service_tier", "band", "input_tokens", "cached_tokens", "cache_write_tokens",
-        "output_tokens", "requests", "cost_nanos", "occurred_at_ms", "balance_after_nanos", "lot_id", "lot_nanos",
+        "output_tokens", "requests", "cost_nanos", "occurred_at_ms", "balance_after_nanos", "lot_id", "lot_nanos", "provider",
     ]
 
     /// An INSERT of a copy of usage 'r1' under the id 'r9', with some columns replaced.

@@ -282,13 +282,50 @@ struct UpgradeTests {
             #expect(try raw.int("SELECT instr(sql, 'service_tier = ''default'' OR') > 0 FROM sqlite_master WHERE name = 'usage'") == 1)
             let refused = #expect(throws: DatabaseError.self) {
                 try raw.execute(
-                    "INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1"
+                    "INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1"
                 )
             }
             #expect(refused?.message?.contains("CHECK constraint failed: service_tier = 'default' OR") == true, "\(String(describing: refused))")
             for number in 0..<3 {
                 _ = try ledger.charge(ChargeRequest(account: "beta", model: "gpt-4o", input: 100, output: 100, requestID: "new-\(number)", at: utc(2026, 2, 3)))
             }
+            #expect(try ledger.verify().ok)
+        }
+    }
+
+    @Test("a v0003 ledger upgrades to providers: every charge keeps its cost and no provider, its entries price flex as before")
+    func v0003Providers() throws {
+        try withScratchDirectory { directory in
+            let path = directory.url.appendingPathComponent("old.sqlite").path()
+            try Self.loadFixture("v0003_books", at: path)
+            let ledger = try Ledger.open(at: path)
+            #expect(try ledger.schemaVersion().last == "v0012_providers")
+            // verify reprices every charge with its entry: no cost moved.
+            let report = try ledger.verify()
+            #expect(report.ok, "\(report.problems)")
+            let raw = try RawDatabase(path: path)
+            #expect(try raw.int("SELECT count(*) FROM usage WHERE provider IS NOT NULL") == 0)
+            #expect(try raw.int("SELECT count(*) FROM usage_daily WHERE provider <> ''") == 0)
+            let unnamed = try raw.int("SELECT count(*) FROM price_entry WHERE provider IS NULL")
+            let entries = try raw.int("SELECT count(*) FROM price_entry")
+            #expect(unnamed > 0 && unnamed == entries)
+            let charges = try ledger.charges(matching: ChargeQuery(limit: 100)).charges
+            #expect(charges.count == 9 && charges.allSatisfy { $0.provider == nil })
+            for charge in charges { #expect(try ledger.charge(id: charge.id).repriced == charge.cost, "\(charge.id)") }
+            // Reported as no provider.
+            let month = try ledger.monthlyReport(account: nil, month: utc(2026, 1, 1), by: [.provider])
+            #expect(month.rows.map(\.values) == [[nil]])
+            // Loading the new default book adds models and leaves the old entries as they were.
+            #expect(try ledger.loadDefaultPrices() > 0)
+            #expect(try raw.int("SELECT count(*) FROM price_entry WHERE provider IS NULL") == unnamed)
+            // An old entry (no provider) still prices flex at half: gpt-4o-mini's, as r-3 was.
+            let flex = try ledger.charge(
+                ChargeRequest(
+                    account: "beta", model: "gpt-4o-mini", tier: .flex, input: 5_000, cached: 1_000, output: 100, requestID: "flex-new", at: utc(2026, 2, 3)))
+            #expect((flex.cost, flex.provider) == (Money(nanos: 367_500), nil))
+            _ = try ledger.charge(
+                ChargeRequest(account: "beta", model: "gpt-5", input: 1_000, output: 100, requestID: "new-provider", at: utc(2026, 2, 3)))
+            #expect(try ledger.charge(id: "new-provider").charge.provider == "openai")
             #expect(try ledger.verify().ok)
         }
     }

@@ -170,7 +170,8 @@ CREATE TABLE "price_entry" (
     source TEXT NOT NULL CHECK (source IN ('default', 'manual', 'litellm', 'genai-prices')),
     max_input_tokens INTEGER CHECK (max_input_tokens > 0),
     max_output_tokens INTEGER CHECK (max_output_tokens > 0),
-    long_context_threshold_tokens INTEGER CHECK (long_context_threshold_tokens > 0),
+    long_context_threshold_tokens INTEGER CHECK (long_context_threshold_tokens > 0), provider TEXT
+    CHECK (provider IS NULL OR (length(provider) BETWEEN 1 AND 64 AND provider NOT GLOB '*[^a-z0-9_.-]*')),
     UNIQUE (model, effective_from_ms)
 ) STRICT;
 
@@ -304,7 +305,8 @@ CREATE TABLE "usage" (
     lot_nanos INTEGER CHECK (lot_nanos > 0 AND lot_nanos <= cost_nanos),
     project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
     api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
-    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256), model_sent TEXT CHECK (model_sent IS NULL OR length(model_sent) BETWEEN 1 AND 256),
+    end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256), model_sent TEXT CHECK (model_sent IS NULL OR length(model_sent) BETWEEN 1 AND 256), provider TEXT
+    CHECK (provider IS NULL OR (length(provider) BETWEEN 1 AND 64 AND provider NOT GLOB '*[^a-z0-9_.-]*')),
     CHECK (cached_tokens + cache_write_tokens <= input_tokens),
     CHECK ((lot_id IS NULL) = (lot_nanos IS NULL))
 ) STRICT;
@@ -318,7 +320,7 @@ CREATE TABLE usage_allocation (
 ) STRICT, WITHOUT ROWID;
 
 -- table usage_daily on usage_daily
-CREATE TABLE usage_daily (
+CREATE TABLE "usage_daily" (
     account_id INTEGER NOT NULL REFERENCES account(id),
     -- the day's first instant (UTC midnight)
     day_ms INTEGER NOT NULL CHECK (day_ms % 86400000 = 0),
@@ -328,6 +330,7 @@ CREATE TABLE usage_daily (
     project TEXT NOT NULL,
     api_key TEXT NOT NULL,
     end_user TEXT NOT NULL,
+    provider TEXT NOT NULL,
     -- usage rows added up
     charges INTEGER NOT NULL CHECK (charges > 0),
     requests INTEGER NOT NULL,
@@ -336,7 +339,7 @@ CREATE TABLE usage_daily (
     cache_write_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL,
     cost_nanos INTEGER NOT NULL,
-    PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user)
+    PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider)
 ) STRICT, WITHOUT ROWID;
 
 -- table usage_fold on usage_fold

@@ -30,6 +30,9 @@ enum DetectedBody: ResponseBodyReader {
                 reason: "the body matches no provider's shape: expected an Anthropic message or message_delta, Gemini usageMetadata, "
                     + "a usage object (Bedrock's inputTokens, Cohere's billed_units, OpenAI's prompt_tokens or input_tokens)")
         }
-        return try shape.row(object, line: line)
+        var row = try shape.row(object, line: line)
+        // The shape names the provider as its own format would.
+        if row.provider == nil { row.provider = shape.format.providerClaim }
+        return row
     }
 }

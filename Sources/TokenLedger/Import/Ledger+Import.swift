@@ -85,8 +85,12 @@ struct ImportRun {
     var summary: UsageImportSummary
     var clock: ImportClock
     var identity: ImportIdentity
+    /// What the caller (``UsageImportOptions/provider``), else the file's format
+    /// (``UsageImportFormat/providerClaim``), says of its rows' provider.
+    let providerClaim: Providers.Claim?
 
     init(source: some UsageRowSource, options: UsageImportOptions, batch: ChargeBatch, idScheme: Int) {
+        self.providerClaim = options.provider.map(Providers.Claim.named) ?? source.format.providerClaim
         self.options = options
         self.batch = batch
         self.file = source.file
@@ -116,7 +120,8 @@ struct ImportRun {
         }
         var request = ChargeRequest(
             account: options.account, model: model, tier: row.tier, input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens,
-            output: row.outputTokens, project: row.project, apiKey: row.apiKey, user: row.user, requestID: row.requestID, at: at, requests: row.requests)
+            output: row.outputTokens, project: row.project, apiKey: row.apiKey, user: row.user, requestID: row.requestID, at: at, requests: row.requests,
+            provider: row.provider ?? providerClaim)
         let usage: TokenUsage
         do throws(ChargeRefusal) { usage = try request.validatedUsage() } catch { return try reject(error, row: row) }
         if request.requestID == nil { request.requestID = try identity.id(for: request, db: db) }
@@ -194,7 +199,7 @@ struct ImportRun {
     static func field(of refusal: ChargeRefusal) -> UsageField? {
         let fields: [String: UsageField] = [
             "input": .input, "cached": .cached, "cache_write": .cacheWrite, "output": .output, "project": .project, "api_key": .apiKey,
-            "user": .user, "id": .requestID, "model": .model, "requests": .requests,
+            "user": .user, "id": .requestID, "model": .model, "requests": .requests, "provider": .provider,
         ]
         switch refusal {
         case .invalidUsage(let problem): return fields[problem.field]

@@ -5,7 +5,8 @@ import TokenLedgerCore
 ///
 /// Required: `time` (ISO 8601, UTC without a zone, or seconds since 1970), `input_tokens`,
 /// `cached_tokens`, `output_tokens`, and `model` unless the import gives one. Optional:
-/// `cache_write_tokens`, `requests`, `request_id`, `project`, `api_key`, `user`, `tier`.
+/// `cache_write_tokens`, `requests`, `request_id`, `project`, `api_key`, `user`, `tier`,
+/// `provider` (who served the request: `openai`, `anthropic`, `bedrock`…).
 /// Other columns are ignored, except counts of tokens (a column named `…_tokens`) that none of
 /// these is: a row where such a column is not empty or 0 is refused (``UnmappedTokens``).
 /// `--map old=new` renames columns first. Empty cached and cache-write fields count 0.
@@ -31,6 +32,7 @@ struct UsageCSVRows: UsageRowSource {
         names = columns.fieldNames([
             .time: "time", .model: "model", .tier: "tier", .input: "input_tokens", .cached: "cached_tokens", .cacheWrite: "cache_write_tokens",
             .output: "output_tokens", .requests: "requests", .requestID: "request_id", .project: "project", .apiKey: "api_key", .user: "user",
+            .provider: "provider",
         ])
         positions = UsageCSVPositions(columns)
         unmapped = columns.unmappedTokenColumns(mapped: ["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"])
@@ -47,7 +49,7 @@ struct UsageCSVRows: UsageRowSource {
         // Nearly every line is plain (ASCII, unquoted, canonical values): read straight from
         // its bytes. Any other line (and any line with a problem) is read by the general path
         // below, which gives the same row or says what is wrong with it.
-        if unmapped.isEmpty, let row = plainRow(line) { return .row(row) }
+        if unmapped.isEmpty, !columns.has("provider"), let row = plainRow(line) { return .row(row) }
         switch try records.record(startingWith: line) {
         case .failure(let bad): return .bad(bad)
         case .success(let record):
@@ -63,13 +65,15 @@ struct UsageCSVRows: UsageRowSource {
         if let text = columns.value("requests", in: record), !text.isBlankText {
             requests = try columns.read("requests", in: record, ImportFields.count) ?? 1
         }
-        return UsageRow(
+        var row = UsageRow(
             line: record.line, timeNanoseconds: time, model: columns.text("model", in: record),
             tier: try columns.read("tier", in: record, ImportFields.tier) ?? .default,
             input: try columns.requiredCount("input_tokens", in: record), cached: try columns.count("cached_tokens", in: record),
             cacheWrite: try columns.count("cache_write_tokens", in: record), output: try columns.requiredCount("output_tokens", in: record),
             requests: requests, requestID: columns.text("request_id", in: record), project: columns.text("project", in: record),
             apiKey: columns.text("api_key", in: record), user: columns.text("user", in: record), fieldNames: names)
+        row.provider = columns.text("provider", in: record).map(Providers.Claim.named)
+        return row
     }
 }
 

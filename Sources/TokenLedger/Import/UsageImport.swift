@@ -37,13 +37,29 @@ public enum UsageImportFormat: String, CaseIterable, Sendable, Hashable {
 
     /// Whether the format is CSV with a header, whose columns `--map` can rename.
     public var hasColumns: Bool { self == .csv || self == .openAIUsageExport }
+
+    /// What the format says of the provider of its rows (``Providers/charged(claim:sent:entryProvider:)``):
+    /// a provider's own shape names it (anthropic-jsonl → `anthropic`, gemini-jsonl → `google`,
+    /// bedrock-jsonl → `bedrock`, cohere-jsonl → `cohere`); OpenAI's shapes say `openai` unless
+    /// the model names another; traces, `csv` (its `provider` column) and `auto` (each body's
+    /// shape) say nothing of their own.
+    public var providerClaim: Providers.Claim? {
+        switch self {
+        case .anthropicJSONL, .anthropicUsageReport: .named("anthropic")
+        case .geminiJSONL: .named("google")
+        case .bedrockJSONL: .named("bedrock")
+        case .cohereJSONL: .named("cohere")
+        case .openAIJSONL, .openAIUsageAPI, .openAIUsageExport: .openAIShape
+        case .csv, .azureTrace, .mooncakeTrace, .auto: nil
+        }
+    }
 }
 
 /// The fields of a usage row, as an import names them in its messages.
 ///
 /// ``UsageFieldNames`` maps each to the file's own key or column, for messages.
 public enum UsageField: String, CaseIterable, Sendable, Hashable {
-    case time, model, tier, input, cached, cacheWrite, output, requests, requestID, project, apiKey, user
+    case time, model, tier, input, cached, cacheWrite, output, requests, requestID, project, apiKey, user, provider
 }
 
 /// The names a format gives the fields of a row, for messages that point at the file's own
@@ -60,7 +76,7 @@ public final class UsageFieldNames: Sendable {
     private static let standard: [UsageField: String] = [
         .time: "time", .model: "model", .tier: "tier", .input: "input_tokens", .cached: "cached_tokens",
         .cacheWrite: "cache_write_tokens", .output: "output_tokens", .requests: "requests", .requestID: "request_id",
-        .project: "project", .apiKey: "api_key", .user: "user",
+        .project: "project", .apiKey: "api_key", .user: "user", .provider: "provider",
     ]
 
     /// The names of the `csv` format.
@@ -95,6 +111,9 @@ public struct UsageRow: Sendable {
     public var project: String?
     public var apiKey: String?
     public var user: String?
+    /// Who served the request, when the row or its body's shape says (a CSV `provider` column,
+    /// the shape `auto` detected); else the import format's ``UsageImportFormat/providerClaim``.
+    public var provider: Providers.Claim?
     /// What the file calls each field, for messages.
     public var fieldNames: UsageFieldNames
 
@@ -231,6 +250,9 @@ public struct UsageImportOptions: Sendable {
     public var start: Timestamp?
     /// Record good rows and list bad ones, rather than write nothing when a row is bad.
     public var skipBad: Bool
+    /// Who served the rows that name no provider of their own (a CSV `provider` column): the
+    /// caller's word, before the format's (``UsageImportFormat/providerClaim``).
+    public var provider: String?
 
     /// Options for an import into `account`; by default the file's own times, all or nothing.
     public init(account: String, model: String? = nil, timeScale: TimeScale = .identity, start: Timestamp? = nil, skipBad: Bool = false) {

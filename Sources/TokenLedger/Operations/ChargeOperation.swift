@@ -31,7 +31,7 @@ enum ChargeOperation {
         var receipt = ChargeReceipt(
             id: requestID, account: request.account, model: effects.model, tier: request.tier, band: effects.band, usage: usage, cost: effects.cost,
             balance: effects.balanceAfter, overdraft: effects.uncovered, priceEffectiveFrom: effects.priceEffectiveFrom, at: request.at, duplicate: false,
-            modelSent: request.model == effects.model ? nil : request.model)
+            modelSent: request.model == effects.model ? nil : request.model, provider: effects.provider)
         var alerts: [ChargeAlert] = []
         for reached in effects.limitsReached where try store.recordAlert(reached, accountID: effects.accountID, usageID: usageID, at: request.at) {
             alerts.append(reached.alert)

@@ -29,6 +29,9 @@ public struct ChargeReceipt: Sendable, Hashable {
     /// The model name as the request sent it, when it is not ``model`` (``ModelResolver``
     /// found the entry by an alias, a provider prefix, a Bedrock id or a dated snapshot).
     public var modelSent: String? = nil
+    /// Who served and billed the request (``Providers/charged(claim:sent:entryProvider:)``);
+    /// nil when nothing said.
+    public var provider: String? = nil
 }
 
 extension Ledger {
@@ -121,7 +124,7 @@ extension Ledger {
             band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),
             balance: Money(nanos: row["balance_after"]), overdraft: Money(nanos: row["uncovered"]),
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
-            duplicate: true, modelSent: row["model_sent"])
+            duplicate: true, modelSent: row["model_sent"], provider: row["provider"])
         let usageID: Int64 = row["id"]
         receipt.recharge = try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first
         receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in

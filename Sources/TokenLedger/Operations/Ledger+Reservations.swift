@@ -93,8 +93,14 @@ public struct SettleRequest: Sendable {
     public var cacheWriteTokens: Int64
     public var outputTokens: Int64
     public var at: Timestamp
+    /// Who served and billed the request, recorded on the charge the settle makes (nil: from
+    /// the model name or its price entry, ``Providers/charged(claim:sent:entryProvider:)``).
+    public var provider: String?
 
-    public init(reservation: String, id: String? = nil, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp) {
+    public init(
+        reservation: String, id: String? = nil, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp,
+        provider: String? = nil
+    ) {
         self.reservation = reservation
         self.id = id
         self.inputTokens = input
@@ -102,6 +108,7 @@ public struct SettleRequest: Sendable {
         self.cacheWriteTokens = cacheWrite
         self.outputTokens = output
         self.at = at
+        self.provider = provider
     }
 }
 
@@ -233,7 +240,8 @@ extension Ledger {
             let charge = ChargeRequest(
                 account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
                 cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: row["project"], apiKey: row["api_key"], user: row["end_user"],
-                requestID: recorded.id, at: request.at)
+                requestID: recorded.id, at: request.at, provider: request.provider.map(Providers.Claim.named))
+            if let refusal = charge.attributionProblem() { throw ReservationCloseRefusal.charge(refusal) }
             let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             let receipt: ChargeReceipt
             do {

@@ -212,9 +212,9 @@ extension Ledger {
     private static func checkRollup(_ db: Database) throws -> [String] {
         let folded = """
             SELECT account_id, occurred_at_ms - occurred_at_ms % 86400000, model, service_tier, band, coalesce(project, ''),
-                   coalesce(api_key, ''), coalesce(end_user, ''), count(*), sum(requests), sum(input_tokens), sum(cached_tokens),
-                   sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos)
-            FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+                   coalesce(api_key, ''), coalesce(end_user, ''), coalesce(provider, ''), count(*), sum(requests), sum(input_tokens),
+                   sum(cached_tokens), sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos)
+            FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
             """
         let stored = "SELECT * FROM usage_daily"
         let rows = try Row.fetchAll(

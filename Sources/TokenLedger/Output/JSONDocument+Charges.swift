@@ -8,7 +8,8 @@ extension JSONDocument {
     }
 
     /// The fields of ``chargeEntry(_:)``, for documents that add their own. A charge whose name
-    /// as sent was not its entry's model has `model_sent` after `model`.
+    /// as sent was not its entry's model has `model_sent` after `model`; `provider` is null for
+    /// a charge recorded before providers were.
     static func chargeEntryFields(_ charge: ChargeEntry) -> [(String, JSONOutput)] {
         var fields: [(String, JSONOutput)] = [
             ("id", .string(charge.id)), ("account", .string(charge.account)), ("at", .time(charge.at)), ("model", .string(charge.model)),
@@ -20,6 +21,7 @@ extension JSONDocument {
             ("cache_write_tokens", .int(charge.usage.cacheWriteTokens)), ("output_tokens", .int(charge.usage.outputTokens)),
             ("cost_usd", .money(charge.cost)), ("balance_after_usd", .money(charge.balanceAfter)), ("project", .optional(charge.project)),
             ("api_key", .optional(charge.apiKey)), ("user", .optional(charge.user)), ("price_effective_from", .time(charge.priceEffectiveFrom)),
+            ("provider", .optional(charge.provider)),
         ]
     }
 

@@ -92,6 +92,7 @@ public enum JSONDocument {
             ("max_output_tokens", entry.maxOutputTokens.map(JSONOutput.int) ?? .null),
             ("long_context_threshold_tokens", entry.longContextThresholdTokens.map(JSONOutput.int) ?? .null),
             ("long_context_tiers", entry.longContextThresholdTokens == nil ? .object([]) : tiers(.longContext)),
+            ("provider", .optional(entry.provider)),
         ])
     }
 

@@ -85,7 +85,7 @@ enum GenAIPricesCatalog {
                         (name, "\(provider.id)'s price of \(model.id), whose scoped name is also a model id of \(owners[0].id) (kept under that id)"))
                     continue
                 }
-                switch model.entries(name: name) {
+                switch model.entries(name: name, provider: Providers.canonical(provider.id)) {
                 case .success(let entries):
                     catalog.entries += entries
                     catalog.providers[name] = provider.id
@@ -221,7 +221,7 @@ enum GenAIPricesCatalog {
         }
 
         /// The model's price entries keyed `name`, or why it is skipped or malformed.
-        func entries(name: String) -> Result<[PriceEntry], LiteLLMCatalog.Skip> {
+        func entries(name: String, provider: String?) -> Result<[PriceEntry], LiteLLMCatalog.Skip> {
             let prices: [(start: Timestamp?, fields: [JSONMember], line: Int)]
             switch self.prices {
             case .success(let list): prices = list
@@ -229,7 +229,7 @@ enum GenAIPricesCatalog {
             }
             var entries: [PriceEntry] = []
             for price in prices {
-                switch entry(name: name, start: price.start, fields: price.fields, line: price.line) {
+                switch entry(name: name, provider: provider, start: price.start, fields: price.fields, line: price.line) {
                 case .success(let entry): entries.append(entry)
                 case .failure(let skip): return .failure(skip)
                 }
@@ -237,7 +237,9 @@ enum GenAIPricesCatalog {
             return .success(entries)
         }
 
-        private func entry(name: String, start: Timestamp?, fields: [JSONMember], line: Int) -> Result<PriceEntry, LiteLLMCatalog.Skip> {
+        private func entry(
+            name: String, provider: String?, start: Timestamp?, fields: [JSONMember], line: Int
+        ) -> Result<PriceEntry, LiteLLMCatalog.Skip> {
             var standard = TokenRates(input: nil, output: nil)
             var long = TokenRates(input: nil, output: nil)
             var thresholds = Set<Int64>()
@@ -286,7 +288,7 @@ enum GenAIPricesCatalog {
             if !thresholds.isEmpty { rates[RateKey(.default, .longContext)] = long }
             let entry = PriceEntry(
                 model: name, effectiveFrom: start ?? .earliest, rates: rates, maxInputTokens: contextWindow,
-                longContextThresholdTokens: thresholds.first)
+                longContextThresholdTokens: thresholds.first, provider: provider)
             if let problem = entry.problem { return .failure(LiteLLMCatalog.Skip(model: id, line: line, field: "prices", reason: problem)) }
             return .success(entry)
         }

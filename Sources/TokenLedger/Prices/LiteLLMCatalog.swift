@@ -166,9 +166,8 @@ private struct EntryFields {
     var maxInputTokens: Int64?
     var maxOutputTokens: Int64?
     var mode: String?
+    /// `litellm_provider` in TokenLedger's words (``Providers/canonical(_:)``).
     var provider: String?
-    /// The line of each field taken, for the entry's problems.
-    var lines: [String: Int] = [:]
 
     init(model: String) {
         self.model = model
@@ -181,16 +180,11 @@ private struct EntryFields {
         case "mode":
             if case .string(let mode) = field.value { self.mode = mode }
         case "litellm_provider":
-            if case .string(let provider) = field.value, !provider.isEmpty { self.provider = provider }
-        case "max_input_tokens":
-            maxInputTokens = try tokens(field)
-            lines[field.key] = field.line
-        case "max_output_tokens":
-            maxOutputTokens = try tokens(field)
-            lines[field.key] = field.line
+            if case .string(let name) = field.value { provider = Providers.canonical(name) }
+        case "max_input_tokens": maxInputTokens = try tokens(field)
+        case "max_output_tokens": maxOutputTokens = try tokens(field)
         default:
             guard let place = LiteLLMRateField(name: field.key), let value = try rate(field) else { return }
-            lines[field.key] = field.line
             if let threshold = place.thresholdTokens { thresholds.insert(threshold) }
             var rates = self.rates[place.key] ?? TokenRates(input: nil, output: nil)
             switch place.tokenClass {
@@ -265,7 +259,7 @@ private struct EntryFields {
         }
         let entry = PriceEntry(
             model: model, effectiveFrom: .earliest, rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens,
-            longContextThresholdTokens: thresholds.first)
+            longContextThresholdTokens: thresholds.first, provider: provider)
         if let problem = entry.problem {
             return .failure(LiteLLMCatalog.Skip(model: model, line: line, field: model, reason: problem))
         }

@@ -6,8 +6,8 @@ import TokenLedgerCore
 /// Why a type of its own: the CLI and the service build the same entry from the same figures
 /// (flex and batch only when given, priority only with both its prices), so the rule of which
 /// tiers an entry prices lives once. Cached input and cache write cost the input price unless
-/// given; flex and batch cost half of the default unless given; priority is refused without
-/// its prices.
+/// given; flex and batch cost half of the default unless given, where the provider sells them
+/// so (``Providers/halfPriceTiers(of:)``); priority is refused without its prices.
 ///
 /// ```swift
 /// var price = ManualPrice(model: "o3", input: try Money(parsing: "2"), output: try Money(parsing: "8"), effectiveFrom: june)
@@ -32,6 +32,9 @@ public struct ManualPrice: Sendable {
     public var maxOutputTokens: Int64?
     /// When the entry takes effect.
     public var effectiveFrom: Timestamp
+    /// Whose price it is (`openai`, `anthropic`, `google`…): which tiers it prices without
+    /// their own figures (``Providers/halfPriceTiers(of:)``).
+    public var provider: String?
 
     public init(model: String, input: Money, output: Money, effectiveFrom: Timestamp) {
         self.model = model
@@ -49,6 +52,7 @@ public struct ManualPrice: Sendable {
         if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput?.nanos, output: flexOutput?.nanos) }
         if batchInput != nil || batchOutput != nil { rates[RateKey(.batch)] = TokenRates(input: batchInput?.nanos, output: batchOutput?.nanos) }
         if let priorityInput, let priorityOutput { rates[RateKey(.priority)] = TokenRates(input: priorityInput.nanos, output: priorityOutput.nanos) }
-        return PriceEntry(model: model, effectiveFrom: effectiveFrom, rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens)
+        return PriceEntry(
+            model: model, effectiveFrom: effectiveFrom, rates: rates, maxInputTokens: maxInputTokens, maxOutputTokens: maxOutputTokens, provider: provider)
     }
 }

@@ -55,6 +55,10 @@ struct SplitUsage {
     var rates: ResolvedRates?
     /// The recorded cost split over the classes; adds up to the recorded cost exactly.
     var amounts: [TokenClass: Money]
+    /// Who served and billed it (nil for a charge recorded before providers were), and the
+    /// provider of its price entry.
+    var provider: String? = nil
+    var entryProvider: String? = nil
 
     func item(_ tokenClass: TokenClass) -> LineItem { .tokens(model: model, tier: tier, band: band, tokenClass: tokenClass) }
 }
@@ -126,7 +130,7 @@ extension Ledger {
             db,
             sql: """
                 SELECT u.request_id, u.price_entry_id, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
-                       u.cache_write_tokens, u.output_tokens, u.cost_nanos, u.occurred_at_ms, u.project, a.name AS account
+                       u.cache_write_tokens, u.output_tokens, u.cost_nanos, u.occurred_at_ms, u.project, u.provider, a.name AS account
                 FROM usage u JOIN account a ON a.id = u.account_id
                 WHERE (?1 IS NULL OR u.account_id = ?1) AND u.occurred_at_ms >= ?2 AND u.occurred_at_ms < ?3
                 ORDER BY u.occurred_at_ms, u.request_id
@@ -153,7 +157,7 @@ extension Ledger {
         return SplitUsage(
             requestID: row["request_id"], account: row["account"], project: row["project"], at: Timestamp(milliseconds: row["occurred_at_ms"]),
             model: row["model"], tier: tier, band: band, priceEntryID: row["price_entry_id"], priceEffectiveFrom: entry.effectiveFrom,
-            usage: usage, rates: rates, amounts: amounts)
+            usage: usage, rates: rates, amounts: amounts, provider: row["provider"], entryProvider: entry.provider)
     }
 }
 

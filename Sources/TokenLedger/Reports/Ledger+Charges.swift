@@ -11,8 +11,8 @@ public enum ChargeSort: String, Sendable, Hashable, CaseIterable {
 
 /// Which recorded charges to find, in what order, and which page of them.
 ///
-/// Every filter is optional and they all must hold. The ledger records no provider, so there is
-/// no provider filter: a ledger's charges are all billed by the provider it keeps books for.
+/// Every filter is optional and they all must hold. `provider` matches the provider each charge
+/// recorded (charges recorded before providers were have none and match no provider).
 ///
 /// ```swift
 /// var query = ChargeQuery(account: "acme", from: january, to: february)
@@ -32,6 +32,8 @@ public struct ChargeQuery: Sendable, Hashable {
     /// The request id: at most one charge has it.
     public var requestID: String?
     public var tier: ServiceTier?
+    /// Who served and billed the charge (`openai`, `anthropic`, `bedrock`…).
+    public var provider: String?
     public var sort: ChargeSort
     public var descending: Bool
     /// The most charges on a page: 1 to ``maximumLimit``.
@@ -79,6 +81,9 @@ public struct ChargeEntry: Sendable, Hashable {
     public var priceEffectiveFrom: Timestamp
     /// The model name as the request sent it, when it is not ``model`` (``ModelResolver``).
     public var modelSent: String? = nil
+    /// Who served and billed it (``Providers/charged(claim:sent:entryProvider:)``); nil for a
+    /// charge recorded before providers were.
+    public var provider: String? = nil
 }
 
 /// A page of charges, and the cursor of the next page.
@@ -149,6 +154,7 @@ extension Ledger {
             if let user = query.user { add("u.end_user = ?", user) }
             if let requestID = query.requestID { add("u.request_id = ?", requestID) }
             if let tier = query.tier { add("u.service_tier = ?", tier.rawValue) }
+            if let provider = query.provider { add("u.provider = ?", provider) }
             let key = query.sort == .time ? "u.occurred_at_ms" : "u.cost_nanos"
             if let after = query.after {
                 guard let row = try db.row("SELECT id, occurred_at_ms, cost_nanos FROM usage WHERE request_id = ?", [after]) else {
@@ -165,7 +171,7 @@ extension Ledger {
                 sql: """
                     SELECT u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens, u.cache_write_tokens,
                            u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project, u.api_key, u.end_user,
-                           u.model_sent, p.effective_from_ms
+                           u.model_sent, u.provider, p.effective_from_ms
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
@@ -184,7 +190,7 @@ extension Ledger {
                     """
                     SELECT u.id AS usage_id, u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
                            u.cache_write_tokens, u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project,
-                           u.api_key, u.end_user, u.model_sent, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
+                           u.api_key, u.end_user, u.model_sent, u.provider, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     WHERE u.request_id = ?
                     """, [requestID])
@@ -234,6 +240,7 @@ extension ChargeEntry {
             usage: TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
             requests: row["requests"], cost: Money(nanos: row["cost_nanos"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             balanceAfter: Money(nanos: row["balance_after_nanos"]), project: row["project"], apiKey: row["api_key"], user: row["end_user"],
-            priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), modelSent: row["model_sent"])
+            priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), modelSent: row["model_sent"],
+            provider: row["provider"])
     }
 }

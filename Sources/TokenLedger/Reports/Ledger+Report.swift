@@ -28,7 +28,9 @@ extension Ledger {
     static func usageGroups(account: String?, from: Timestamp, to: Timestamp, keys: [ReportKey], db: Database) throws -> [UsageGroup] {
         precondition(from.milliseconds % DailyRollup.dayMilliseconds == 0 && to.milliseconds % DailyRollup.dayMilliseconds == 0, "whole days")
         let grouped = Set(MonthlyReport.stackKeys(for: keys))
-        let columns: [(ReportKey, String)] = [(.model, "model"), (.project, "project"), (.apiKey, "api_key"), (.user, "end_user")]
+        let columns: [(ReportKey, String)] = [
+            (.model, "model"), (.project, "project"), (.apiKey, "api_key"), (.user, "end_user"), (.provider, "provider"),
+        ]
         let selected = columns.map { grouped.contains($0.0) ? $0.1 : "NULL" }
         let groupBy = ["day_ms"] + columns.filter { grouped.contains($0.0) }.map(\.1)
         var arguments: StatementArguments = [from.milliseconds, to.milliseconds]
@@ -51,11 +53,11 @@ extension Ledger {
                 return text?.isEmpty == false ? text : nil
             }
             let sums = UsageSums(
-                charges: row[5], requests: row[6], inputTokens: row[7], cachedTokens: row[8], cacheWriteTokens: row[9], outputTokens: row[10],
-                cost: Money(nanos: row[11]))
+                charges: row[6], requests: row[7], inputTokens: row[8], cachedTokens: row[9], cacheWriteTokens: row[10], outputTokens: row[11],
+                cost: Money(nanos: row[12]))
             return UsageGroup(
                 day: CalendarDay(Timestamp(milliseconds: row[0])), model: row[1], project: attribution(2), apiKey: attribution(3), user: attribution(4),
-                sums: sums)
+                provider: attribution(5), sums: sums)
         }
     }
 }

@@ -10,7 +10,7 @@ extension ReportKey {
         var keys: [ReportKey] = []
         for name in names {
             guard let key = ReportKey(rawValue: name) else {
-                throw InputError(field: field, reason: "'\(name)' is not a key (use model, project, api-key, user or day)")
+                throw InputError(field: field, reason: "'\(name)' is not a key (use model, project, api-key, user, provider or day)")
             }
             guard !keys.contains(key) else { throw InputError(field: field, reason: "'\(name)' is given twice") }
             keys.append(key)

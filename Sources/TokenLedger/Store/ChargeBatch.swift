@@ -108,9 +108,10 @@ final class ChargeBatch: LedgerStore {
         if let spent = effects.projectMonthToDateAfter, let project = request.project {
             accounts[index].projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: effects.month.startMilliseconds)] = spent.nanos
         }
-        // The rollup groups by the entry's model, as the usage row records it.
+        // The rollup groups by the entry's model and the charge's provider, as the usage row records them.
         var rolled = request
         if request.model != effects.model { rolled.model = effects.model }
+        rolled.provider = effects.provider.map(Providers.Claim.named)
         try figures.add(rolled, usage: usage, accountID: effects.accountID, band: effects.band, cost: effects.cost, firstDraw: effects.firstDraw, db: db)
         if !effects.furtherDraws.isEmpty { figures.addDraws(effects.furtherDraws) }
         figures.setCounter(counter, accountID: effects.accountID)

@@ -2,7 +2,7 @@ import GRDB
 import TokenLedgerCore
 
 /// Usage added up per `usage_daily` key (account, UTC day, model, tier, band, project, API
-/// key, user) and not yet written: what a ``ChargeBatch`` adds to the rollup at its flush.
+/// key, user, provider) and not yet written: what a ``ChargeBatch`` adds to the rollup at its flush.
 ///
 /// Why in memory: an import's rows mostly share their key with a recent row, so adding them
 /// up here turns a million upserts into a few. The sums of the last few keys are kept in a
@@ -33,7 +33,7 @@ struct DailyRollup {
         let key = Key(
             accountID: accountID, dayMilliseconds: milliseconds - milliseconds % Self.dayMilliseconds, model: ExactText(request.model),
             tier: request.tier, band: band, project: ExactText(request.project ?? ""), apiKey: ExactText(request.apiKey ?? ""),
-            user: ExactText(request.user ?? ""))
+            user: ExactText(request.user ?? ""), provider: ExactText(request.namedProvider ?? ""))
         let added = Sums(
             charges: 1, requests: request.requests, input: usage.inputTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens,
             output: usage.outputTokens, costNanos: cost.nanos)
@@ -90,15 +90,15 @@ struct DailyRollup {
         let statement = try DirectStatement(
             cachedIn: db,
             sql: """
-                INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, charges, requests,
-                    input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user) DO UPDATE SET
+                INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges,
+                    requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
                     charges = charges + excluded.charges, requests = requests + excluded.requests,
                     input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
                     cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
                     output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos
-                """, parameterCount: 15)
+                """, parameterCount: 16)
         for (key, sums) in sums {
             let values: [Int64] = [key.accountID, key.dayMilliseconds]
             for (index, value) in values.enumerated() { try statement.bind(value, at: Int32(index + 1)) }
@@ -108,8 +108,9 @@ struct DailyRollup {
             try statement.bind(key.project.text, at: 6)
             try statement.bind(key.apiKey.text, at: 7)
             try statement.bind(key.user.text, at: 8)
+            try statement.bind(key.provider.text, at: 9)
             let counts = [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos]
-            for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 9)) }
+            for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 10)) }
             _ = try statement.step(in: db)
         }
         sums.removeAll(keepingCapacity: true)
@@ -124,6 +125,7 @@ struct DailyRollup {
         var project: ExactText
         var apiKey: ExactText
         var user: ExactText
+        var provider: ExactText
     }
 
     private struct Sums {

@@ -18,10 +18,10 @@ struct EffectsWriter {
             sql: """
                 INSERT INTO usage (request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens,
                     cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
-                    api_key, end_user, model_sent)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    api_key, end_user, model_sent, provider)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (request_id) DO NOTHING
-                """, parameterCount: 20)
+                """, parameterCount: 21)
         try statement.bind(requestID, at: 1)
         try statement.bind(effects.accountID, at: 2)
         try statement.bind(effects.priceEntryID, at: 3)
@@ -43,6 +43,7 @@ struct EffectsWriter {
         try statement.bind(request.apiKey, at: 18)
         try statement.bind(request.user, at: 19)
         try statement.bind(request.model == effects.model ? nil : request.model, at: 20)
+        try statement.bind(effects.provider, at: 21)
         return try statement.step(in: db) ? db.lastInsertedRowID : nil
     }
 

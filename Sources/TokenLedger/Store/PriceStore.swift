@@ -16,7 +16,7 @@ enum PriceStore {
         return PriceEntry(
             model: row["model"], effectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), rates: rates,
             maxInputTokens: row["max_input_tokens"], maxOutputTokens: row["max_output_tokens"],
-            longContextThresholdTokens: row["long_context_threshold_tokens"])
+            longContextThresholdTokens: row["long_context_threshold_tokens"], provider: row["provider"])
     }
 
     /// Entries of `model` (or all models), each with its source: those in force at `time` (one
@@ -49,19 +49,29 @@ enum PriceStore {
     }
 
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
-    /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one differs.
+    /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one
+    /// differs (other than by having no provider).
     static func insertIfAbsent(_ entry: PriceEntry, source: String, db: Database) throws -> Bool {
         if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", [entry.model, entry.effectiveFrom.milliseconds]) {
-            guard try self.entry(row: row, db: db) == entry else {
+            // An entry recorded before providers were (none) is the same entry with one: it keeps
+            // none, so what it prices stays as it was.
+            let existing = try self.entry(row: row, db: db)
+            var compared = entry
+            if existing.provider == nil { compared.provider = nil }
+            guard existing == compared else {
                 throw PriceRefusal.entryExists(model: entry.model, effectiveFrom: entry.effectiveFrom)
             }
             return false
         }
         try db.run(
             """
-            INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, [entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens])
+            INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens, provider)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens,
+                entry.provider,
+            ])
         let id = db.lastInsertedRowID
         for (key, rates) in entry.rates {
             try db.run(

@@ -43,7 +43,7 @@ enum UsageTail {
             cachedIn: db,
             sql: """
                 SELECT id, account_id, model, service_tier, band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests,
-                    cost_nanos, occurred_at_ms, lot_id, lot_nanos, project, api_key, end_user
+                    cost_nanos, occurred_at_ms, lot_id, lot_nanos, project, api_key, end_user, provider
                 FROM usage WHERE id > ? ORDER BY id
                 """,
             parameterCount: 1)
@@ -63,7 +63,8 @@ enum UsageTail {
             let request = ChargeRequest(
                 account: "", model: rows.text(2), tier: tier, input: rows.int64(5), cached: rows.int64(6), cacheWrite: rows.int64(7),
                 output: rows.int64(8), project: rows.isNull(14) ? nil : rows.text(14), apiKey: rows.isNull(15) ? nil : rows.text(15),
-                user: rows.isNull(16) ? nil : rows.text(16), at: at, requests: rows.int64(9))
+                user: rows.isNull(16) ? nil : rows.text(16), at: at, requests: rows.int64(9),
+                provider: rows.isNull(17) ? nil : .named(rows.text(17)))
             let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
             let draw = rows.isNull(12) ? nil : Allocation(lotID: rows.int64(12), amount: Money(nanos: rows.int64(13)))
             try figures.add(request, usage: usage, accountID: accountID, band: band, cost: cost, firstDraw: draw, db: db)

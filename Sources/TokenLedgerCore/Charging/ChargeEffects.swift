@@ -38,6 +38,9 @@ public struct ChargeEffects: Sendable {
     /// Whether that recharge would take the ledger's total payments past ``LedgerTotals/limit``:
     /// it is then recorded as failed, and nothing is paid.
     public var rechargePassesLimit = false
+    /// Who served and billed the request (``Providers/charged(claim:sent:entryProvider:)``);
+    /// nil when nothing says.
+    public var provider: String? = nil
 
     /// Whether the charge wrote more than its usage row: an expiry, a second lot, a recharge.
     public var isPlain: Bool { writeOffs.isEmpty && furtherDraws.isEmpty && rechargeDue == nil }

@@ -19,11 +19,20 @@ public struct ChargeRequest: Sendable {
     /// How many requests the usage stands for: 1 for one request, more for an aggregated row
     /// (a Usage API bucket's `num_model_requests`). From 1 to ``maximumRequests``.
     public var requests: Int64 = 1
+    /// Who served the request, as the caller or the import format says; the charge's provider
+    /// is decided from it by ``Providers/charged(claim:sent:entryProvider:)``.
+    public var provider: Providers.Claim? = nil
+
+    /// The provider the caller or the format named, if one did.
+    public var namedProvider: String? {
+        if case .named(let name) = provider { return name }
+        return nil
+    }
 
     public init(
         account: String, model: String, tier: ServiceTier = .default, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0,
         output: Int64, project: String? = nil, apiKey: String? = nil, user: String? = nil, requestID: String? = nil,
-        at: Timestamp, enforce: Bool = false, requests: Int64 = 1
+        at: Timestamp, enforce: Bool = false, requests: Int64 = 1, provider: Providers.Claim? = nil
     ) {
         self.account = account
         self.model = model
@@ -39,6 +48,7 @@ public struct ChargeRequest: Sendable {
         self.at = at
         self.enforce = enforce
         self.requests = requests
+        self.provider = provider
     }
 
     /// The most requests one charge may stand for.
@@ -66,8 +76,9 @@ extension ChargeRequest {
         return usage
     }
 
-    /// The first problem with the request's attribution (project, API key, user, id, model):
-    /// empty, too long, or holding a NUL (``Names/problem(_:maximumLength:)``).
+    /// The first problem with the request's attribution (project, API key, user, id, model,
+    /// provider): empty, too long, or holding a NUL (``Names/problem(_:maximumLength:)``); a
+    /// provider name outside ``Providers/problem(_:)``.
     public func attributionProblem() -> ChargeRefusal? {
         for (field, value) in [("project", project), ("api_key", apiKey), ("user", user), ("id", requestID)] {
             guard let value, let problem = Names.problem(value, maximumLength: Self.maximumAttributionLength) else { continue }
@@ -75,6 +86,9 @@ extension ChargeRequest {
         }
         if let problem = Names.problem(model, maximumLength: PriceEntry.maximumModelNameLength) {
             return .invalidAttribution(field: "model", reason: "it " + problem)
+        }
+        if let provider = namedProvider, let problem = Providers.problem(provider) {
+            return .invalidAttribution(field: "provider", reason: "it " + problem)
         }
         return nil
     }

@@ -62,6 +62,7 @@ public enum Charging {
                 projectMonthToDate: projectMonthToDateAfter),
             flags: flags, rechargeDue: after.rechargeDue)
         if let due = after.rechargeDue, !snapshot.totals.admits(due, to: .payments) { effects.rechargePassesLimit = true }
+        effects.provider = Providers.charged(claim: request.provider, sent: request.model, entryProvider: entry.provider)
         return effects
     }
 

@@ -197,7 +197,8 @@ public enum ChargeRefusal: Refusal, Equatable {
     case ambiguousModel(String, candidates: [String])
     case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
-    case noPriceForTier(model: String, tier: ServiceTier)
+    /// The price book has no prices for the tier; `provider` (the entry's) does not sell it.
+    case noPriceForTier(model: String, tier: ServiceTier, provider: String? = nil)
     /// Enforced charges only: the model needs a higher usage tier than the account's.
     case tierTooLow(TierShortfall)
     /// Enforced charges only: month-to-date spend has reached a hard limit.
@@ -240,7 +241,7 @@ public enum ChargeRefusal: Refusal, Equatable {
             "no price for '\(model)' was in force at \(time); its first price is effective from \(earliest)"
         case .contextWindowExceeded(let field, let tokens, let limit):
             "\(tokens) \(field) tokens exceed the model's limit of \(limit)"
-        case .noPriceForTier(let model, let tier): "the price book has no \(tier.rawValue) prices for '\(model)'"
+        case .noPriceForTier(let model, let tier, let provider): PricingRefusal.noPriceMessage(model: model, tier: tier, provider: provider)
         case .tierTooLow(let shortfall): shortfall.description
         case .hardLimit(let reached): reached.description
         case .insufficientBalance(let cost, let available):
@@ -262,7 +263,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         switch refusal {
         case .contextWindowExceeded(let field, let tokens, let limit):
             self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
-        case .noPriceForTier(let tier): self = .noPriceForTier(model: model, tier: tier)
+        case .noPriceForTier(let tier, let provider): self = .noPriceForTier(model: model, tier: tier, provider: provider)
         }
     }
 }
@@ -337,7 +338,7 @@ public enum ReservationRefusal: Refusal, Equatable {
     case ambiguousModel(String, candidates: [String])
     case noPriceAtTime(model: String, time: Timestamp, earliest: Timestamp)
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
-    case noPriceForTier(model: String, tier: ServiceTier)
+    case noPriceForTier(model: String, tier: ServiceTier, provider: String? = nil)
     case tierTooLow(TierShortfall)
     case hardLimit(LimitReached)
     case insufficientBalance(hold: Money, available: Money)
@@ -386,7 +387,7 @@ public enum ReservationRefusal: Refusal, Equatable {
         case .ambiguousModel(let model, let candidates): self = .ambiguousModel(model, candidates: candidates)
         case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
         case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
-        case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
+        case .noPriceForTier(let model, let tier, let provider): self = .noPriceForTier(model: model, tier: tier, provider: provider)
         case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
         case .hardLimit(let reached): self = .hardLimit(reached)
         case .insufficientBalance, .balanceOverflow, .ledgerTotalLimit: return nil
@@ -407,7 +408,7 @@ extension ChargeRefusal {
         case .ambiguousModel(let model, let candidates): self = .ambiguousModel(model, candidates: candidates)
         case .noPriceAtTime(let model, let time, let earliest): self = .noPriceAtTime(model: model, time: time, earliest: earliest)
         case .contextWindowExceeded(let field, let tokens, let limit): self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
-        case .noPriceForTier(let model, let tier): self = .noPriceForTier(model: model, tier: tier)
+        case .noPriceForTier(let model, let tier, let provider): self = .noPriceForTier(model: model, tier: tier, provider: provider)
         case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
         default: return nil
         }

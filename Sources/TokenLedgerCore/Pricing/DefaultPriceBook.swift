@@ -1,8 +1,15 @@
-/// The price book a new ledger starts with: OpenAI's published prices for the models below,
-/// each effective from the day it took effect, so usage is billed at the price of its time.
+/// The price book a new ledger starts with: OpenAI's, Anthropic's and Google's published prices
+/// for the models below, each effective from the day it took effect, so usage is billed at the
+/// price of its time, and each with its provider, which decides the tiers it prices
+/// (``Providers/halfPriceTiers(of:)``: OpenAI flex and batch at half, Anthropic's Message
+/// Batches and Google's Batch Mode at half, no flex for either).
 ///
-/// Figures are USD per million tokens from OpenAI's pricing pages (and LiteLLM's catalog for
-/// the tiers and context windows); `tokenledger prices set` and `prices import` add to them.
+/// Figures are USD per million tokens from the providers' pricing pages, as LiteLLM's catalog
+/// (`model_prices_and_context_window.json`, bundled as /work/shared/data/prices/) gives them,
+/// cross-checked with pydantic's genai-prices (`prices/providers/*.yml`, MIT); where LiteLLM no
+/// longer lists a model, genai-prices alone. Anthropic's cache write is its 5-minute write
+/// (1.25 × input); cache reads are 0.1 × input. `tokenledger prices set` and `prices import`
+/// add to them.
 public enum DefaultPriceBook {
     /// Every entry, ordered by model then effective date.
     public static let entries: [PriceEntry] = [
@@ -39,22 +46,90 @@ public enum DefaultPriceBook {
         entry("gpt-3.5-turbo", "2024-01-25", input: "0.50", cached: nil, output: "1.50", window: (4_096, 4_096), tiers: [:]),
         entry("gpt-4-turbo-preview", "2024-01-25", input: "10", cached: nil, output: "30", window: (128_000, 4_096), tiers: [:]),
         entry("gpt-3.5-turbo-instruct", "2023-09-18", input: "1.50", cached: nil, output: "2", window: (4_096, 4_096), tiers: [:]),
+        // gpt-5 family: launched 2025-08-07; flex and batch at half (cached input too); priority
+        // for gpt-5 and gpt-5-mini (LiteLLM `*_flex`, `*_batches`, `*_priority`; genai-prices openai.yml).
+        entry(
+            "gpt-5", "2025-08-07", input: "1.25", cached: "0.125", output: "10", window: (272_000, 128_000),
+            tiers: [.flex: ("0.625", "0.0625", "5"), .batch: ("0.625", "0.0625", "5"), .priority: ("2.50", "0.25", "20")]),
+        entry(
+            "gpt-5-mini", "2025-08-07", input: "0.25", cached: "0.025", output: "2", window: (272_000, 128_000),
+            tiers: [.flex: ("0.125", "0.0125", "1"), .batch: ("0.125", "0.0125", "1"), .priority: ("0.45", "0.045", "3.60")]),
+        entry(
+            "gpt-5-nano", "2025-08-07", input: "0.05", cached: "0.005", output: "0.40", window: (272_000, 128_000),
+            tiers: [.flex: ("0.025", "0.0025", "0.20"), .batch: ("0.025", "0.0025", "0.20")]),
+        // gpt-4.1 family: launched 2025-04-14 with a 1,047,576-token window; batch at half, priority.
+        entry(
+            "gpt-4.1", "2025-04-14", input: "2", cached: "0.50", output: "8", window: (1_047_576, 32_768),
+            tiers: [.batch: ("1", nil, "4"), .priority: ("3.50", "0.875", "14")]),
+        entry(
+            "gpt-4.1-mini", "2025-04-14", input: "0.40", cached: "0.10", output: "1.60", window: (1_047_576, 32_768),
+            tiers: [.batch: ("0.20", nil, "0.80"), .priority: ("0.70", "0.175", "2.80")]),
+        entry(
+            "gpt-4.1-nano", "2025-04-14", input: "0.10", cached: "0.025", output: "0.40", window: (1_047_576, 32_768),
+            tiers: [.batch: ("0.05", nil, "0.20"), .priority: ("0.20", "0.05", "0.80")]),
+        // Anthropic: cache read 0.1 × input, 5-minute cache write 1.25 × input; Message Batches at
+        // half of every class (Providers.halfPriceTiers). Opus 4 and Sonnet 4: 2025-05-22; Opus 4.1:
+        // 2025-08-05 (genai-prices anthropic.yml; LiteLLM no longer lists them).
+        entry(
+            "claude-opus-4", "2025-05-22", input: "15", cached: "1.50", cacheWrite: "18.75", output: "75", window: (200_000, 32_000),
+            provider: "anthropic"),
+        entry(
+            "claude-opus-4-1", "2025-08-05", input: "15", cached: "1.50", cacheWrite: "18.75", output: "75", window: (200_000, 32_000),
+            provider: "anthropic"),
+        // Sonnet 4 and 4.5: a 1M-token window, and above 200k input tokens the long-context rates
+        // ($6 / $22.50, reads $0.60, writes $7.50: genai-prices' tiers for claude-sonnet-4-5,
+        // LiteLLM's `*_above_200k_tokens` for its Bedrock entry). Sonnet 4.5: 2025-09-29 (LiteLLM, genai-prices).
+        entry(
+            "claude-sonnet-4", "2025-05-22", input: "3", cached: "0.30", cacheWrite: "3.75", output: "15", window: (1_000_000, 64_000),
+            provider: "anthropic", longContext: (200_000, "6", "0.60", "7.50", "22.50")),
+        entry(
+            "claude-sonnet-4-5", "2025-09-29", input: "3", cached: "0.30", cacheWrite: "3.75", output: "15", window: (1_000_000, 64_000),
+            provider: "anthropic", longContext: (200_000, "6", "0.60", "7.50", "22.50")),
+        // Haiku 4.5: 2025-10-15 at $1 / $5 (LiteLLM, genai-prices). Haiku 3.5: $0.80 / $4 (genai-prices).
+        entry(
+            "claude-haiku-4-5", "2025-10-15", input: "1", cached: "0.10", cacheWrite: "1.25", output: "5", window: (200_000, 64_000),
+            provider: "anthropic"),
+        entry(
+            "claude-3-5-haiku", "2024-11-04", input: "0.80", cached: "0.08", cacheWrite: "1", output: "4", window: (200_000, 8_192),
+            provider: "anthropic"),
+        // Google (Gemini API): GA 2025-06-17 (2.5 Pro, 2.5 Flash) and 2025-07-22 (2.5 Flash-Lite);
+        // Batch Mode at half; context caching bills reads (and storage, which is not per token), so
+        // a cache write costs the input price. 2.5 Pro above 200k input tokens: $2.50 / $15, reads
+        // $0.25 (LiteLLM `gemini/gemini-2.5-pro`, genai-prices google.yml).
+        entry(
+            "gemini-2.5-pro", "2025-06-17", input: "1.25", cached: "0.125", output: "10", window: (1_048_576, 65_536), provider: "google",
+            longContext: (200_000, "2.50", "0.25", nil, "15")),
+        entry(
+            "gemini-2.5-flash", "2025-06-17", input: "0.30", cached: "0.03", output: "2.50", window: (1_048_576, 65_536), provider: "google"),
+        entry(
+            "gemini-2.5-flash-lite", "2025-07-22", input: "0.10", cached: "0.01", output: "0.40", window: (1_048_576, 65_536),
+            provider: "google"),
     ]
 
     /// Builds an entry from dollar figures per million tokens (literals: a bad one is a programmer error).
     private static func entry(
-        _ model: String, _ date: String, input: String, cached: String?, output: String, window: (Int64, Int64),
-        tiers: [ServiceTier: (input: String, cached: String?, output: String)]
+        _ model: String, _ date: String, input: String, cached: String?, cacheWrite: String? = nil, output: String, window: (Int64, Int64),
+        tiers: [ServiceTier: (input: String, cached: String?, output: String)] = [:], provider: String = "openai",
+        longContext: (threshold: Int64, input: String, cached: String?, cacheWrite: String?, output: String)? = nil
     ) -> PriceEntry {
         func rate(_ text: String) -> Int64 {
             do { return try Money(parsing: text).nanos } catch { preconditionFailure("bad price literal \(text)") }
         }
         let effectiveFrom: Timestamp
         do { effectiveFrom = try Timestamp(parsing: date) } catch { preconditionFailure("bad date literal \(date)") }
-        var rates = [RateKey(.default): TokenRates(input: rate(input), cachedInput: cached.map(rate), output: rate(output))]
+        var rates = [
+            RateKey(.default): TokenRates(input: rate(input), cachedInput: cached.map(rate), cacheWrite: cacheWrite.map(rate), output: rate(output))
+        ]
         for (tier, figures) in tiers {
             rates[RateKey(tier)] = TokenRates(input: rate(figures.input), cachedInput: figures.cached.map(rate), output: rate(figures.output))
         }
-        return PriceEntry(model: model, effectiveFrom: effectiveFrom, rates: rates, maxInputTokens: window.0, maxOutputTokens: window.1)
+        if let longContext {
+            rates[RateKey(.default, .longContext)] = TokenRates(
+                input: rate(longContext.input), cachedInput: longContext.cached.map(rate), cacheWrite: longContext.cacheWrite.map(rate),
+                output: rate(longContext.output))
+        }
+        return PriceEntry(
+            model: model, effectiveFrom: effectiveFrom, rates: rates, maxInputTokens: window.0, maxOutputTokens: window.1,
+            longContextThresholdTokens: longContext?.threshold, provider: provider)
     }
 }

@@ -63,6 +63,10 @@ public struct PriceEntry: Hashable, Sendable {
     public var maxInputTokens: Int64?
     public var maxOutputTokens: Int64?
     public var longContextThresholdTokens: Int64?
+    /// The publisher or seller whose price this is (`openai`, `anthropic`, `google`…): it
+    /// decides which tiers the entry prices (``Providers/halfPriceTiers(of:)``). Nil for an
+    /// entry recorded before providers were.
+    public var provider: String?
 
     /// The highest price TokenLedger accepts: $10,000 per million tokens. With
     /// ``TokenUsage/maximumTokens`` it keeps every cost within `Int64` nanodollars.
@@ -72,7 +76,7 @@ public struct PriceEntry: Hashable, Sendable {
 
     public init(
         model: String, effectiveFrom: Timestamp, rates: [RateKey: TokenRates],
-        maxInputTokens: Int64? = nil, maxOutputTokens: Int64? = nil, longContextThresholdTokens: Int64? = nil
+        maxInputTokens: Int64? = nil, maxOutputTokens: Int64? = nil, longContextThresholdTokens: Int64? = nil, provider: String? = nil
     ) {
         self.model = model
         self.effectiveFrom = effectiveFrom
@@ -80,12 +84,14 @@ public struct PriceEntry: Hashable, Sendable {
         self.maxInputTokens = maxInputTokens
         self.maxOutputTokens = maxOutputTokens
         self.longContextThresholdTokens = longContextThresholdTokens
+        self.provider = provider
     }
 
     /// The first problem with this entry, if any: a missing model name or default price, a
     /// negative or absurd rate, a non-positive window.
     public var problem: String? {
         if let problem = Names.problem(model, maximumLength: PriceEntry.maximumModelNameLength) { return "the model name " + problem }
+        if let provider, let problem = Providers.problem(provider) { return "the provider " + problem }
         guard let standard = rates[RateKey(.default)], standard.input != nil, standard.output != nil else {
             return "the default input and output prices are required"
         }
@@ -110,15 +116,13 @@ public struct PriceEntry: Hashable, Sendable {
     /// The rates a usage in `tier` and `band` is billed at, or nil when the tier has no price.
     ///
     /// Default: the catalog's rates; cached input and cache write cost the input price where
-    /// not given. Flex and batch: the catalog's rate for each class where given, else half of the
-    /// default rate (half to even). Priority: only the catalog's own priority prices. The
-    /// long-context band falls back to the standard band where the catalog gives none.
+    /// not given. Flex and batch: where the entry's provider sells the tier at half price
+    /// (``Providers/halfPriceTiers(of:)``), the catalog's rate for each class where given, else
+    /// half of the default rate (half to even); otherwise only the catalog's own rates for the
+    /// tier. Priority: only the catalog's own priority prices. The long-context band falls back
+    /// to the standard band where the catalog gives none.
     public func resolvedRates(tier: ServiceTier, band: PriceBand = .standard) -> ResolvedRates? {
-        switch tier {
-        case .default:
-            guard let given = explicit(.default, band), let input = given.input, let output = given.output else { return nil }
-            return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
-        case .flex, .batch:
+        if Providers.halfPriceTiers(of: provider).contains(tier) {
             guard let base = resolvedRates(tier: .default, band: band) else { return nil }
             let given = explicit(tier, band)
             func half(_ value: Int64) -> Int64 { Int64(Rounding.halfToEven(Int128(value), dividedBy: 2)) }
@@ -128,17 +132,16 @@ public struct PriceEntry: Hashable, Sendable {
                 cachedInput: given?.cachedInput ?? half(base.cachedInput),
                 cacheWrite: given?.cacheWrite ?? half(base.cacheWrite),
                 output: given?.output ?? half(base.output))
-        case .priority:
-            guard let given = explicit(.priority, band), let input = given.input, let output = given.output else { return nil }
-            return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
         }
+        guard let given = explicit(tier, band), let input = given.input, let output = given.output else { return nil }
+        return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
     }
 
     /// The catalog's own rates for a tier and band; the long-context band falls back to standard.
     private func explicit(_ tier: ServiceTier, _ band: PriceBand) -> TokenRates? {
         if band == .longContext {
-            // Flex and batch take the catalog's own long-context rates, else half of default's.
-            guard tier == .default || tier == .priority else { return rates[RateKey(tier, .longContext)] }
+            // Half-price flex and batch take the catalog's own long-context rates, else half of default's.
+            guard !Providers.halfPriceTiers(of: provider).contains(tier) else { return rates[RateKey(tier, .longContext)] }
             guard let rates = rates[RateKey(tier, .longContext)] else { return self.rates[RateKey(tier)] }
             // Classes missing from the long-context band cost what the standard band says.
             let standard = self.rates[RateKey(tier)]

@@ -2,8 +2,18 @@
 public enum PricingRefusal: Error, Equatable, Sendable {
     /// The model answers with at most `limit` tokens in `field` (input or output).
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
-    /// The catalog has no price for the tier (priority needs its own input and output prices).
-    case noPriceForTier(ServiceTier)
+    /// The catalog has no price for the tier (priority needs its own input and output prices;
+    /// flex and batch are priced only where the entry's provider sells them), with the entry's
+    /// provider for a flex or batch usage when it has one.
+    case noPriceForTier(ServiceTier, provider: String? = nil)
+
+    /// What `no_price_for_tier` says: the tier the book has no prices for and, when the entry
+    /// names its provider, that the provider does not sell it.
+    public static func noPriceMessage(model: String, tier: ServiceTier, provider: String?) -> String {
+        let missing = "the price book has no \(tier.rawValue) prices for '\(model)'"
+        guard let provider else { return missing }
+        return missing + " (\(provider) does not sell the \(tier.rawValue) tier for it)"
+    }
 }
 
 /// The exact cost of one usage: what each token class cost before rounding, and the total
@@ -40,7 +50,10 @@ extension PriceEntry {
     /// (``windowExcess(of:requests:)``).
     public func cost(of usage: TokenUsage, tier: ServiceTier, requests: Int64 = 1) throws(PricingRefusal) -> Cost {
         let band = band(for: usage, requests: requests)
-        guard let rates = resolvedRates(tier: tier, band: band) else { throw .noPriceForTier(tier) }
+        guard let rates = resolvedRates(tier: tier, band: band) else {
+            // Flex and batch are priced by who sells them: the refusal names the provider that does not.
+            throw .noPriceForTier(tier, provider: tier == .flex || tier == .batch ? provider : nil)
+        }
         return Cost.of(usage, at: rates, band: band)
     }
 }

@@ -1,5 +1,5 @@
-/// Usage of one token class added up for a FOCUS row: one UTC day, account, project, model,
-/// tier, band and price entry (so one unit price).
+/// Usage of one token class added up for a FOCUS row: one UTC day, account, project, provider,
+/// model, tier, band and price entry (so one unit price).
 public struct FocusUsageGroup: Sendable, Hashable {
     public var day: CalendarDay
     public var account: String
@@ -15,10 +15,15 @@ public struct FocusUsageGroup: Sendable, Hashable {
     public var tokens: Int64
     /// The recorded charges' shares of this class (``ClassApportionment``).
     public var billed: Money
+    /// Who served and billed the usage (nil for charges recorded before providers were).
+    public var provider: String?
+    /// Who made the model (``Providers/publisher(model:entryProvider:)``), as FOCUS names it.
+    public var publisher: String?
 
     public init(
         day: CalendarDay, account: String, project: String?, model: String, tier: ServiceTier, band: PriceBand, tokenClass: TokenClass,
-        priceEffectiveFrom: Timestamp, rateNanosPerMillion: Int64, tokens: Int64 = 0, billed: Money = .zero
+        priceEffectiveFrom: Timestamp, rateNanosPerMillion: Int64, tokens: Int64 = 0, billed: Money = .zero, provider: String? = nil,
+        publisher: String? = nil
     ) {
         self.day = day
         self.account = account
@@ -31,6 +36,8 @@ public struct FocusUsageGroup: Sendable, Hashable {
         self.rateNanosPerMillion = rateNanosPerMillion
         self.tokens = tokens
         self.billed = billed
+        self.provider = provider
+        self.publisher = publisher
     }
 }
 
@@ -53,16 +60,23 @@ public enum FocusReport {
         "SkuPriceId", "SubAccountId", "SubAccountName", "x_Model", "x_ServiceTier", "x_PriceBand", "x_TokenClass", "x_PriceEffectiveFrom",
     ]
 
-    /// The provider an export names when it is given none.
+    /// The provider an export names for usage that recorded none, when it is given none.
     public static let defaultProvider = "OpenAI"
 
     /// The unit prices are quoted per.
     public static let pricingUnit = "1000000 Tokens"
 
     /// The rows of `groups` for the billing period `[periodStart, periodEnd)`, each a value per
-    /// column (nil for null); `provider` names the provider, publisher and invoice issuer.
-    public static func rows(_ groups: [FocusUsageGroup], periodStart: Timestamp, periodEnd: Timestamp, provider: String) -> [[String?]] {
+    /// column (nil for null).
+    ///
+    /// `ProviderName` and `InvoiceIssuerName` name who served and billed the usage (its recorded
+    /// provider: `AWS` for Bedrock, `Microsoft` for Azure, ``Providers/focusName(_:)``);
+    /// `PublisherName` who made the model (`Anthropic` for Claude on Bedrock), else the provider.
+    /// `provider` stands in for usage that recorded no provider (charges made before providers were).
+    public static func rows(_ groups: [FocusUsageGroup], periodStart: Timestamp, periodEnd: Timestamp, provider fallback: String) -> [[String?]] {
         groups.map { group in
+            let provider = group.provider.map(Providers.focusName) ?? fallback
+            let publisher = group.publisher ?? provider
             let quantity = exactDecimal(Int128(group.tokens), scale: 6)
             let unitPrice = Money(nanos: group.rateNanosPerMillion).decimalString
             let listCost = exactDecimal(Int128(group.tokens) * Int128(group.rateNanosPerMillion), scale: 15)
@@ -71,12 +85,23 @@ public enum FocusReport {
                 group.billed.decimalString, group.account, group.account, "USD", periodEnd.iso8601, periodStart.iso8601, "Usage",
                 nil, description(group), "Usage-Based", group.day.end.iso8601, group.day.start.iso8601, String(group.tokens), "Tokens",
                 listCost, unitPrice, group.billed.decimalString, provider, listCost, unitPrice, "Standard",
-                quantity, pricingUnit, provider, provider, "AI and Machine Learning", "\(provider) API", "Generative AI", sku,
+                quantity, pricingUnit, provider, publisher, "AI and Machine Learning", serviceName(group.provider, provider: provider), "Generative AI", sku,
                 sku + "@" + group.priceEffectiveFrom.iso8601, group.project, group.project, group.model, group.tier.rawValue, group.band.rawValue,
                 group.tokenClass.rawValue, group.priceEffectiveFrom.iso8601,
             ]
             assert(values.count == columns.count, "one value per column")
             return values
+        }
+    }
+
+    /// FOCUS's `ServiceName`: the provider's service (`Amazon Bedrock`, `Azure OpenAI`,
+    /// `Vertex AI`), else `<provider> API`.
+    static func serviceName(_ recorded: String?, provider: String) -> String {
+        switch recorded {
+        case "bedrock": "Amazon Bedrock"
+        case "azure": "Azure OpenAI"
+        case "vertex_ai": "Vertex AI"
+        default: "\(provider) API"
         }
     }
 

@@ -5,8 +5,10 @@ public enum ReportKey: String, CaseIterable, Sendable, Hashable {
     case apiKey = "api-key"
     case user
     case day
+    /// Who served and billed the usage (`openai`, `anthropic`…; none for usage recorded before providers were).
+    case provider
 
-    /// The JSON field and CSV column of the key: `model`, `project`, `api_key`, `user`, `day`.
+    /// The JSON field and CSV column of the key: `model`, `project`, `api_key`, `user`, `day`, `provider`.
     public var fieldName: String {
         switch self {
         case .model: "model"
@@ -14,6 +16,7 @@ public enum ReportKey: String, CaseIterable, Sendable, Hashable {
         case .apiKey: "api_key"
         case .user: "user"
         case .day: "day"
+        case .provider: "provider"
         }
     }
 }
@@ -63,14 +66,16 @@ public struct UsageGroup: Sendable, Hashable {
     public var project: String?
     public var apiKey: String?
     public var user: String?
+    public var provider: String?
     public var sums: UsageSums
 
-    public init(day: CalendarDay, model: String?, project: String?, apiKey: String?, user: String?, sums: UsageSums) {
+    public init(day: CalendarDay, model: String?, project: String?, apiKey: String?, user: String?, provider: String? = nil, sums: UsageSums) {
         self.day = day
         self.model = model
         self.project = project
         self.apiKey = apiKey
         self.user = user
+        self.provider = provider
         self.sums = sums
     }
 
@@ -82,6 +87,7 @@ public struct UsageGroup: Sendable, Hashable {
         case .apiKey: apiKey
         case .user: user
         case .day: day.description
+        case .provider: provider
         }
     }
 }
