@@ -68,8 +68,10 @@ extension ChargesCommand {
 
 /// How `charges list` and `charges show` print.
 enum ChargesRendering {
+    /// The CSV's columns: the JSON's fields, with `model_sent` always present (empty where the
+    /// name as sent was the entry's model), so every row has every column.
     static let columns = [
-        "id", "account", "at", "model", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
+        "id", "account", "at", "model", "model_sent", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
         "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from", "provider",
     ]
 
@@ -90,7 +92,8 @@ enum ChargesRendering {
         let csv = Table(
             columns: columns,
             rows: page.charges.map { charge in
-                JSONDocument.chargeEntry(charge).fields.map(\.1.cell)
+                let fields = Dictionary(JSONDocument.chargeEntry(charge).fields.map { ($0.0, $0.1.cell) }, uniquingKeysWith: { first, _ in first })
+                return columns.map { fields[$0] ?? "" }
             })
         return Rendered(json: JSONDocument.chargePage(page), table: text, csv: csv, markdown: table.markdown())
     }

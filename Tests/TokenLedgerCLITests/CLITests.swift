@@ -138,6 +138,7 @@ struct CLITests {
                 "charges show sent-1",
                 "models unalias my-azure-deployment",
                 "models unalias my-azure-deployment",
+                "charges list --account acme --format csv",
                 "verify",
             ]),
         Scenario(
