@@ -51,6 +51,13 @@ struct ReconcileCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("The largest difference still a match, in USD (default 0.000001).", valueName: "usd"))
     var tolerance: Money?
     @Option(help: "Compare whole days (day) or each day's line items (line-item).") var by: ReconciliationGranularity = .day
+    @Option(
+        name: .customLong("provider"),
+        help: ArgumentHelp(
+            "Compare only the charges of this provider (and those recorded without one); repeat for several. Default: the providers "
+                + "the cost data names (Anthropic's cost report, FOCUS's ProviderName), else every charge.",
+            valueName: "id"))
+    var providers: [String] = []
 
     func validate() throws {
         if costs.isEmpty { throw ValidationError("--costs needs at least one file") }
@@ -64,7 +71,9 @@ struct ReconcileCommand: ParsableCommand {
     }
 
     func run() throws {
-        let request = ReconcileRequest(costFiles: costs, usageFiles: usage, account: account, tolerance: try toleranceAmount(), granularity: by)
+        let request = ReconcileRequest(
+            costFiles: costs, usageFiles: usage, account: account, tolerance: try toleranceAmount(), granularity: by,
+            providers: providers.isEmpty ? nil : Set(providers))
         let report = try options.open().reconcile(request)
         options.emit(ReconcileRendering.render(report, request: request))
         if !report.summary.isReconciled { throw Failure.ProblemsFound() }
@@ -90,7 +99,8 @@ enum ReconcileRendering {
     private static func table(_ report: ReconciliationReport, request: ReconcileRequest) -> String {
         let byLineItem = report.granularity == .lineItem
         let summary = report.summary
-        let scope = request.account.map { "account \($0)" } ?? "every account"
+        var scope = request.account.map { "account \($0)" } ?? "every account"
+        if let providers = report.providers { scope += ", charges of \(providers.sorted().joined(separator: ", ")) and of no provider" }
         var lines = [
             "Reconciled \(request.costFiles.joined(separator: ", ")) against the ledger (\(scope)), by \(report.granularity.rawValue), "
                 + "tolerance \(report.tolerance.displayString).",

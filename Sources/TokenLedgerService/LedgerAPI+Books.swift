@@ -106,7 +106,9 @@ extension LedgerAPI {
         let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
-            let request = ReconcileRequest(costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity)
+            let providers = query.provider.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            let request = ReconcileRequest(
+                costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity, providers: providers)
             let report = try await Blocking.run { [ledger] in try ledger.reconcile(request) }
             return .ok(.init(body: .json(LedgerDocument(JSONDocument.reconciliation(report, account: query.account)))))
         } catch {

@@ -43,6 +43,14 @@ extension ServiceBooksTests {
             #expect(answer.json["ok"] as? Bool == ok)
             #expect((answer.json["not_usage"] as? [Any])?.count == (ok ? nil : 2), "\(answer.body)")
         }
+        // provider= names the providers whose charges the bill covers, as --provider does.
+        let path = Self.reconcileFixtures.appendingPathComponent("anthropic-cost-report.json").path
+        let body = try Data(contentsOf: URL(fileURLWithPath: path))
+        let other = try await service.upload(
+            "/v1/reconcile?account=acme&provider=bedrock,azure&file=bill.json", .bytes(ByteBuffer(data: body)), key: service.reader)
+        #expect(other.status == 200 && other.json["providers"] as? [String] == ["azure", "bedrock"], "\(other.body)")
+        let bad = try await service.upload("/v1/reconcile?account=acme&provider=AWS&file=bill.json", .bytes(ByteBuffer(data: body)), key: service.reader)
+        #expect(bad.status == 400 && bad.string("field") == "provider", "\(bad.body)")
         try Self.expectNoUploadsLeft(service)
     }
 }

@@ -86,6 +86,55 @@ struct ReconcileProviderBillsTests {
         }
     }
 
+    @Test(
+        "a ledger of several providers: Anthropic's bill is compared with Anthropic's charges only, its dated names with the entries they resolve to"
+    )
+    func severalProviders() throws {
+        try withLedger { fixture in
+            // The default book prices the family `claude-sonnet-4-5` at the fixture's rates; the
+            // requests are sent with the dated name, as Anthropic's bodies give it.
+            try makeAccount(fixture.ledger, "acme", at: utc(2023, 1, 1))
+            _ = try fixture.ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(20), at: utc(2025, 9, 1), id: "setup-acme"))
+            let requests: [(String, Int64, Int64, Int64, Int64, Timestamp)] = [
+                ("req-1", 10_000, 2_000, 1_000, 500, utc(2025, 10, 1, 10)), ("req-2", 4_000, 0, 0, 1_000, utc(2025, 10, 1, 15)),
+                ("req-3", 20_000, 0, 0, 2_000, utc(2025, 10, 2, 23, 59, 30)), ("req-4", 1_000, 0, 0, 100, utc(2025, 10, 2, 8)),
+            ]
+            for (id, input, cached, written, output, at) in requests {
+                _ = try fixture.ledger.charge(
+                    ChargeRequest(
+                        account: "acme", model: claude, input: input, cached: cached, cacheWrite: written, output: output, requestID: id, at: at,
+                        provider: .named("anthropic")))
+            }
+            // The same days, other providers: Claude on Bedrock and an OpenAI model.
+            _ = try fixture.ledger.charge(
+                ChargeRequest(
+                    account: "acme", model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 5_000, output: 500, requestID: "bedrock-1",
+                    at: utc(2025, 10, 1, 11)))
+            _ = try fixture.ledger.charge(ChargeRequest(account: "acme", model: "gpt-4o", input: 5_000, output: 500, requestID: "openai-1", at: utc(2025, 10, 2, 9)))
+            for by in ReconciliationGranularity.allCases {
+                let report = try fixture.ledger.reconcile(
+                    ReconcileRequest(costFiles: [reconcileFixture("anthropic-cost-report.json")], account: "acme", granularity: by))
+                #expect(report.summary.isReconciled, "\(outline(report))")
+                #expect(report.providers == ["anthropic"])
+                #expect(report.summary.ledgerTotal == (try Money(parsing: "0.15435")))
+            }
+            let lineItems = try fixture.ledger.reconcile(
+                ReconcileRequest(costFiles: [reconcileFixture("anthropic-cost-report.json")], account: "acme", granularity: .lineItem))
+            #expect(lineItems.rows.compactMap { $0.item?.description }.allSatisfy { $0.hasPrefix("claude-sonnet-4-5, ") })
+            // Told to compare another provider's charges, the bill does not reconcile.
+            let wrong = try fixture.ledger.reconcile(
+                ReconcileRequest(costFiles: [reconcileFixture("anthropic-cost-report.json")], account: "acme", providers: ["bedrock"]))
+            #expect(!wrong.summary.isReconciled && wrong.providers == ["bedrock"])
+            do {
+                _ = try fixture.ledger.reconcile(
+                    ReconcileRequest(costFiles: [reconcileFixture("anthropic-cost-report.json")], account: "acme", providers: ["Anthropic"]))
+                Issue.record("a provider name with capitals was accepted")
+            } catch let error as InputError {
+                #expect(error.field == "provider")
+            }
+        }
+    }
+
     @Test("an Anthropic cost report that does not agree: a day a cent over, a request billed the next day")
     func costReportOff() throws {
         try withClaudeLedger { fixture in

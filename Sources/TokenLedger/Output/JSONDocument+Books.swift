@@ -90,7 +90,8 @@ extension JSONDocument {
                 ("ledger_total_usd", .money(summary.ledgerTotal)), ("matched_usd", .money(summary.matchedAmount)),
                 ("shifted_usd", .money(summary.shiftedAmount)), ("provider_over_usd", .money(summary.providerOver)),
                 ("ledger_over_usd", .money(summary.ledgerOver)), ("unexplained_usd", .money(summary.providerOver - summary.ledgerOver)),
-            ] + (separate.isEmpty ? [] : [("not_usage", .array(separate))]))
+            ] + (separate.isEmpty ? [] : [("not_usage", .array(separate))])
+                + (report.providers.map { [("providers", .array($0.sorted().map(JSONOutput.string)))] } ?? []))
     }
 
     /// A FOCUS export of `month` as JSON: the month (`YYYY-MM`), the columns, and each row as

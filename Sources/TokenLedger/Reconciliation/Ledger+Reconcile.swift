@@ -13,16 +13,22 @@ public struct ReconcileRequest: Sendable {
     public var account: String?
     public var tolerance: Money
     public var granularity: ReconciliationGranularity
+    /// The providers whose charges the bill covers (`anthropic`, `bedrock`): the ledger's side
+    /// holds only their charges, and those recorded without a provider. Nil: the providers the
+    /// cost data names (Anthropic's cost report, FOCUS's `ProviderName`), or every charge when
+    /// it names none (OpenAI's files).
+    public var providers: Set<String>?
 
     public init(
         costFiles: [String], usageFiles: [String] = [], account: String? = nil, tolerance: Money = Reconciliation.defaultTolerance,
-        granularity: ReconciliationGranularity = .day
+        granularity: ReconciliationGranularity = .day, providers: Set<String>? = nil
     ) {
         self.costFiles = costFiles
         self.usageFiles = usageFiles
         self.account = account
         self.tolerance = tolerance
         self.granularity = granularity
+        self.providers = providers
     }
 }
 
@@ -70,8 +76,27 @@ extension Ledger {
     /// the ledger is read. The ledger is only read. Throws ``ChargeRefusal/unknownAccount(_:)``
     /// for an unknown account and ``InputError`` when the cost files hold no bucket.
     public func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport {
-        let provider = try ProviderCosts.read(files: request.costFiles) { try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM usage") } }
-        let providerTokens = request.usageFiles.isEmpty ? nil : try ProviderUsageReport.tokens(files: request.usageFiles)
+        var provider = try ProviderCosts.read(files: request.costFiles) { try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM usage") } }
+        var providerTokens = request.usageFiles.isEmpty ? nil : try ProviderUsageReport.tokens(files: request.usageFiles)
+        // The bill's model names as the ledger records them: the entry each resolves to, as a
+        // charge's name does (Anthropic bills `claude-sonnet-4-5-20250929`, charged under `claude-sonnet-4-5`).
+        let names = try read { db in try ModelNames.read(db: db) }
+        func recorded(_ model: String) -> String { (try? names.resolve(model).get().model) ?? model }
+        provider.costs = provider.costs.map { cost in
+            guard case .tokens(let model, let tier, let band, let tokenClass) = cost.item else { return cost }
+            var cost = cost
+            cost.item = .tokens(model: recorded(model), tier: tier, band: band, tokenClass: tokenClass)
+            return cost
+        }
+        if let tokens = providerTokens {
+            var resolved: [TokenCountKey: Int64] = [:]
+            for (key, count) in tokens {
+                var key = key
+                key.model = recorded(key.model)
+                resolved[key, default: 0] += count
+            }
+            providerTokens = resolved
+        }
         guard let first = provider.days.min(), let last = provider.days.max() else {
             throw InputError(file: request.costFiles.first, reason: "the cost data holds no bucket: nothing to reconcile")
         }
@@ -81,23 +106,45 @@ extension Ledger {
                 reason: "the cost data has no line items (day totals only, the dashboard's default export): "
                     + "reconcile it by day, or export the costs grouped by line item to compare by line item")
         }
-        let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end)
+        if let named = request.providers, let bad = named.sorted().first(where: { Providers.problem($0) != nil }) {
+            throw InputError(field: "provider", reason: "'\(bad)' is not a provider: it " + Providers.problem(bad)!)
+        }
+        let providers = request.providers ?? Self.billingProviders(of: provider.costs)
+        let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end, providers: providers)
         let input = ReconciliationInput(
             provider: provider.costs, days: provider.days, ledger: ledger.costs, boundaryUsages: ledger.boundaryUsages,
             providerTokens: providerTokens, ledgerTokens: ledger.tokens, ledgerCharges: ledger.charges)
         var report = Reconciliation.reconcile(input, by: request.granularity, tolerance: request.tolerance)
         report.separate = provider.separate.sorted { ($0.day, $0.category) < ($1.day, $1.category) }
+        report.providers = providers
         return report
+    }
+
+    /// The providers cost data bills for: each row's provider in TokenLedger's words
+    /// (``Providers/billed(by:)``); nil when a row names none (OpenAI's files) or a name maps to
+    /// no provider, so that every charge is compared.
+    static func billingProviders(of costs: [ProviderCost]) -> Set<String>? {
+        guard !costs.isEmpty else { return nil }
+        var providers = Set<String>()
+        for cost in costs {
+            guard let name = cost.provider else { return nil }
+            let ids = Providers.billed(by: name)
+            if ids.isEmpty { return nil }
+            providers.formUnion(ids)
+        }
+        return providers
     }
 
     /// The ledger's usage of `account` (every account when nil) with times in `[from, to)`, split
     /// by line item, with the requests near each midnight and the token counts.
-    public func reconciliationData(account: String?, from: Timestamp, to: Timestamp) throws -> LedgerReconciliationData {
+    /// With `providers`, only their charges and those recorded without a provider.
+    public func reconciliationData(account: String?, from: Timestamp, to: Timestamp, providers: Set<String>? = nil) throws -> LedgerReconciliationData {
         try read { db in
             var data = LedgerReconciliationData()
             var costs: [LineItemDay: (amount: Money, charges: Int)] = [:]
             var boundary = BoundaryCollector()
             try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
+                if let providers, let provider = split.provider, !providers.contains(provider) { return }
                 let day = CalendarDay(split.at)
                 data.charges[day, default: 0] += 1
                 for tokenClass in TokenClass.allCases {

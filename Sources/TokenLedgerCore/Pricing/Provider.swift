@@ -33,6 +33,15 @@ public enum Providers {
     /// FOCUS's `ProviderName` for a provider.
     public static func focusName(_ provider: String) -> String { displayNames[provider] ?? provider }
 
+    /// The providers a bill's provider name stands for: those whose display name it is (`AWS` →
+    /// `bedrock`, `Google` → `google` and `vertex_ai`), else the name in TokenLedger's words
+    /// (``canonical(_:)``); empty when it names none.
+    public static func billed(by name: String) -> Set<String> {
+        var found = Set(displayNames.filter { $0.value.caseInsensitiveCompare(name) == .orderedSame }.keys)
+        if found.isEmpty, let own = canonical(name.replacingOccurrences(of: " ", with: "_")) { found.insert(own) }
+        return found
+    }
+
     /// A catalog's provider name in TokenLedger's words: LiteLLM's `litellm_provider` values
     /// (`gemini`, `vertex_ai-language-models`, `bedrock_converse`, `azure_ai`, `cohere_chat`,
     /// `text-completion-openai`…) mapped to the provider that bills them; nil for a name that is

@@ -195,6 +195,9 @@ public struct ReconciliationReport: Sendable {
     public var summary: ReconciliationSummary
     /// The provider's charges other than usage, by day: reported, not matched (nor in the summary).
     public var separate: [SeparateCharge] = []
+    /// The providers whose charges the ledger's side holds (with the charges recorded without a
+    /// provider); nil when every charge is compared.
+    public var providers: Set<String>?
 }
 
 /// Reconciliation: the provider's bill against the ledger's records, per UTC day or per line
