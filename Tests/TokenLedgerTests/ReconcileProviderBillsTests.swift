@@ -110,7 +110,8 @@ struct ReconcileProviderBillsTests {
                 ChargeRequest(
                     account: "acme", model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", input: 5_000, output: 500, requestID: "bedrock-1",
                     at: utc(2025, 10, 1, 11)))
-            _ = try fixture.ledger.charge(ChargeRequest(account: "acme", model: "gpt-4o", input: 5_000, output: 500, requestID: "openai-1", at: utc(2025, 10, 2, 9)))
+            _ = try fixture.ledger.charge(
+                ChargeRequest(account: "acme", model: "gpt-4o", input: 5_000, output: 500, requestID: "openai-1", at: utc(2025, 10, 2, 9)))
             for by in ReconciliationGranularity.allCases {
                 let report = try fixture.ledger.reconcile(
                     ReconcileRequest(costFiles: [reconcileFixture("anthropic-cost-report.json")], account: "acme", granularity: by))
