@@ -86,9 +86,7 @@ enum GenAIPricesCatalog {
                     continue
                 }
                 switch model.entries(name: name, provider: Providers.canonical(provider.id)) {
-                case .success(let entries):
-                    catalog.entries += entries
-                    catalog.providers[name] = provider.id
+                case .success(let entries): catalog.entries += entries
                 case .failure(let skip):
                     if let problem = skip.problem { catalog.malformed.append(problem) } else { catalog.skipped.append((name, skip.reason)) }
                 }

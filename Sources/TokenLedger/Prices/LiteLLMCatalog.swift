@@ -68,9 +68,7 @@ public enum LiteLLMCatalog {
         var catalog = PriceCatalog(entries: [])
         for member in members {
             switch entry(member) {
-            case .success(let found):
-                catalog.entries.append(found.entry)
-                if let provider = found.provider { catalog.providers[member.key] = provider }
+            case .success(let entry): catalog.entries.append(entry)
             case .failure(let skip):
                 if let problem = skip.problem {
                     catalog.malformed.append(problem)
@@ -97,8 +95,8 @@ public enum LiteLLMCatalog {
         }
     }
 
-    /// The price entry of one catalog key (and its `litellm_provider`), or why there is none.
-    static func entry(_ member: JSONMember) -> Result<(entry: PriceEntry, provider: String?), Skip> {
+    /// The price entry of one catalog key (its provider its `litellm_provider`), or why there is none.
+    static func entry(_ member: JSONMember) -> Result<PriceEntry, Skip> {
         if member.key == documentationKey { return .failure(Skip(reason: "documentation of the catalog's fields, not a model")) }
         guard case .object(let fields) = member.value else {
             return .failure(
@@ -108,7 +106,7 @@ public enum LiteLLMCatalog {
         for field in fields {
             do { try reader.take(field) } catch { return .failure(error) }
         }
-        return reader.entry(line: member.line).map { ($0, reader.provider) }
+        return reader.entry(line: member.line)
     }
 }
 

@@ -62,21 +62,16 @@ public struct PriceCatalog: Sendable {
     /// The entries whose data is wrong (see ``CatalogProblem``); ``read(contentsOf:format:skipBad:providers:)``
     /// refuses a catalog with any unless told to skip them.
     public var malformed: [CatalogProblem]
-    /// The provider of each entry that has one, by model (genai-prices' provider `id`,
-    /// LiteLLM's `litellm_provider`).
-    public var providers: [String: String]
 
     /// A catalog of `entries` (and the keys `skipped`), for callers that build one themselves;
     /// ``Ledger/importPrices(_:effectiveFrom:)`` still checks every entry.
     public init(
-        format: PriceCatalogFormat = .litellm, entries: [PriceEntry], skipped: [(model: String, reason: String)] = [], malformed: [CatalogProblem] = [],
-        providers: [String: String] = [:]
+        format: PriceCatalogFormat = .litellm, entries: [PriceEntry], skipped: [(model: String, reason: String)] = [], malformed: [CatalogProblem] = []
     ) {
         self.format = format
         self.entries = entries
         self.skipped = skipped
         self.malformed = malformed
-        self.providers = providers
     }
 
     /// Reads the catalog file at `path` in `format`.
