@@ -17,6 +17,7 @@ let migrationFiles = [
     "v0010_model_names.sql",
     "v0011_catalog_sources.sql",
     "v0012_providers.sql",
+    "v0013_token_classes.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

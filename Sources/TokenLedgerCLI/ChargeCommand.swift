@@ -7,7 +7,9 @@ struct ChargeCommand: ParsableCommand {
         commandName: "charge",
         abstract: "Record one request's usage, priced with the price in force at its time.",
         discussion: """
-            Input tokens include cached and cache-write tokens; output tokens include reasoning tokens. \
+            Input tokens include cached, cache-write, audio and image tokens; output tokens include reasoning, \
+            audio and image tokens. Audio, image and 1-hour cache-write tokens are billed at their own rates \
+            where the price book has them, and refused (no_price_for_class) where it has not. \
             Grants are spent before purchases, the earliest-expiring lot first; usage beyond the balance \
             is recorded as overdraft (or refused with --enforce). The request id makes retries safe.
             """)
@@ -18,7 +20,8 @@ struct ChargeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
     @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
     @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
-    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache (Anthropic: the 5-minute cache).") var cacheWrite: Int64 = 0
+    @OptionGroup var breakdown: BreakdownOptions
     @Option(help: "The service tier the provider used: default, flex, batch or priority.", transform: Parse.tier)
     var tier: ServiceTier = .default
     @Option(help: "The project to attribute the usage to.") var project: String?
@@ -32,11 +35,12 @@ struct ChargeCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try options.open()
-        let receipt = try ledger.charge(
-            ChargeRequest(
-                account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
-                project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce,
-                provider: provider.map(Providers.Claim.named)))
+        var request = ChargeRequest(
+            account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
+            project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce,
+            provider: provider.map(Providers.Claim.named))
+        request.breakdown = breakdown.breakdown
+        let receipt = try ledger.charge(request)
         options.emit(Self.render(receipt))
     }
 
@@ -45,7 +49,15 @@ struct ChargeCommand: ParsableCommand {
         var tokens = "\(usage.inputTokens.grouped) input"
         if usage.cachedTokens > 0 { tokens += " (\(usage.cachedTokens.grouped) cached)" }
         if usage.cacheWriteTokens > 0 { tokens += " (\(usage.cacheWriteTokens.grouped) cache write)" }
+        let parts = usage.breakdown
+        for (count, name) in [(parts.cacheWrite1hTokens, "1h cache write"), (parts.inputAudioTokens, "audio"), (parts.inputImageTokens, "image")]
+        where count > 0 {
+            tokens += " (\(count.grouped) \(name))"
+        }
         tokens += ", \(usage.outputTokens.grouped) output"
+        for (count, name) in [(parts.outputAudioTokens, "audio"), (parts.outputImageTokens, "image")] where count > 0 {
+            tokens += " (\(count.grouped) \(name))"
+        }
         var lines: [(String, String)] = [
             ("id", receipt.id), ("model", "\(receipt.model) (\(receipt.tier.rawValue) tier)"),
         ]
@@ -67,8 +79,8 @@ struct ChargeCommand: ParsableCommand {
         return Rendered(
             json: .object(
                 fields + [
-                    ("tier", .string(receipt.tier.rawValue)), ("input_tokens", .int(usage.inputTokens)), ("cached_tokens", .int(usage.cachedTokens)),
-                    ("cache_write_tokens", .int(usage.cacheWriteTokens)), ("output_tokens", .int(usage.outputTokens)),
+                    ("tier", .string(receipt.tier.rawValue))
+                ] + JSONDocument.tokenFields(usage) + [
                     ("cost_usd", .money(receipt.cost)), ("balance_usd", .money(receipt.balance)), ("overdraft_usd", .money(receipt.overdraft)),
                     ("at", .time(receipt.at)), ("price_effective_from", .time(receipt.priceEffectiveFrom)),
                     ("recharge", receipt.recharge.map(RechargeRender.json) ?? .null), ("alerts", .array(receipt.alerts.map { JSON.string($0.code) })),

@@ -104,7 +104,9 @@ enum PricesImportRendering {
     /// `default input/M`, `priority output/M above 272k`, `max input tokens`.
     private static func label(_ field: PriceFieldChange) -> String {
         guard let key = field.key else { return field.field.replacingOccurrences(of: "_", with: " ") }
-        let name = ["input": "input", "cached_input": "cached", "cache_write": "cache write", "output": "output"][field.field] ?? field.field
+        let name =
+            ["input": "input", "cached_input": "cached", "cache_write": "cache write"][field.field]
+            ?? TokenClass(rawValue: field.field)?.lineItemName ?? field.field
         return "\(key.tier.rawValue) \(name)/M" + (key.band == .longContext ? " (long context)" : "")
     }
 

@@ -7,7 +7,11 @@ extension PricesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a price entry for a model, in force from --effective-from.",
             discussion:
-                "History is never rewritten: usage before --effective-from keeps its old prices. Cached input and cache write cost the input price unless given."
+                """
+                History is never rewritten: usage before --effective-from keeps its old prices. Cached input and cache write cost the input \
+                price unless given. 1-hour cache writes, audio and images have a price only when given: usage with such tokens and no price \
+                for them is refused (no_price_for_class).
+                """
         )
 
         @OptionGroup var options: GlobalOptions
@@ -15,7 +19,8 @@ extension PricesCommand {
         @Option(parsing: .unconditional, help: "Input price, USD per million tokens.") var input: Money
         @Option(parsing: .unconditional, help: "Output price, USD per million tokens.") var output: Money
         @Option(parsing: .unconditional, help: "Cached input price, USD per million tokens.") var cached: Money?
-        @Option(parsing: .unconditional, help: "Cache write price, USD per million tokens.") var cacheWrite: Money?
+        @Option(parsing: .unconditional, help: "Cache write price (Anthropic: the 5-minute write), USD per million tokens.") var cacheWrite: Money?
+        @OptionGroup var breakdown: BreakdownPriceOptions
         @Option(parsing: .unconditional, help: "Flex input price (default: half of input).") var flexInput: Money?
         @Option(parsing: .unconditional, help: "Flex output price (default: half of output).") var flexOutput: Money?
         @Option(parsing: .unconditional, help: "Batch input price (default: half of input).") var batchInput: Money?
@@ -36,6 +41,7 @@ extension PricesCommand {
         var price: ManualPrice {
             var price = ManualPrice(model: model, input: input, output: output, effectiveFrom: effectiveFrom ?? now())
             (price.cached, price.cacheWrite) = (cached, cacheWrite)
+            price.breakdown = breakdown.rates
             (price.flexInput, price.flexOutput, price.batchInput, price.batchOutput) = (flexInput, flexOutput, batchInput, batchOutput)
             (price.priorityInput, price.priorityOutput) = (priorityInput, priorityOutput)
             (price.maxInputTokens, price.maxOutputTokens) = (maxInputTokens, maxOutputTokens)

@@ -17,13 +17,16 @@ struct SettleCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Input tokens (including cached and cache-write tokens).") var input: Int64
     @Option(parsing: .unconditional, help: "Output tokens (including reasoning tokens).") var output: Int64
     @Option(parsing: .unconditional, help: "Input tokens read from the cache.") var cached: Int64 = 0
-    @Option(parsing: .unconditional, help: "Input tokens written to the cache.") var cacheWrite: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input tokens written to the cache (Anthropic: the 5-minute cache).") var cacheWrite: Int64 = 0
+    @OptionGroup var breakdown: BreakdownOptions
     @Option(help: "The settle's own id, its idempotency key (default: the reservation id).") var id: String?
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
         let receipt = try options.open().settle(
-            SettleRequest(reservation: reservation, id: id, input: input, cached: cached, cacheWrite: cacheWrite, output: output, at: at ?? now()))
+            SettleRequest(
+                reservation: reservation, id: id, input: input, cached: cached, cacheWrite: cacheWrite, output: output, at: at ?? now(),
+                breakdown: breakdown.breakdown))
         let charge = ChargeCommand.render(receipt.charge)
         guard case .object(let fields) = charge.json else { preconditionFailure("a charge renders as an object") }
         var table =

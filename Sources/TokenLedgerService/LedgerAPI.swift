@@ -142,6 +142,9 @@ struct LedgerAPI: APIProtocol {
             account: body.account, model: body.model, tier: Wire.tier(body.tier), input: body.inputTokens, cached: body.cachedTokens ?? 0,
             cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, project: body.project, apiKey: body.apiKey, user: body.user, requestID: id,
             at: try Wire.time(body.at, field: "at"), enforce: body.enforce ?? false, provider: body.provider.map(Providers.Claim.named))
+        request.breakdown = TokenBreakdown(
+            cacheWrite1h: body.cacheWrite1hTokens ?? 0, inputAudio: body.inputAudioTokens ?? 0, inputImage: body.inputImageTokens ?? 0,
+            outputAudio: body.outputAudioTokens ?? 0, outputImage: body.outputImageTokens ?? 0)
         if let requests = body.requests {
             guard requests >= 1 else { throw Problem.badInput("requests must be at least 1 (got \(requests))", field: "requests") }
             request.requests = requests
@@ -176,7 +179,10 @@ struct LedgerAPI: APIProtocol {
         let request = SettleRequest(
             reservation: id, id: try Wire.id(header: input.headers.idempotencyKey, body: body.id), input: body.inputTokens,
             cached: body.cachedTokens ?? 0, cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, at: try Wire.time(body.at, field: "at"),
-            provider: body.provider)
+            provider: body.provider,
+            breakdown: TokenBreakdown(
+                cacheWrite1h: body.cacheWrite1hTokens ?? 0, inputAudio: body.inputAudioTokens ?? 0, inputImage: body.inputImageTokens ?? 0,
+                outputAudio: body.outputAudioTokens ?? 0, outputImage: body.outputImageTokens ?? 0))
         let receipt = try await writer.submit { try $0.settle(request) }
         return .ok(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.settle(receipt))))
     }

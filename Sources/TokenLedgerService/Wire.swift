@@ -62,7 +62,10 @@ enum Wire {
         Components.Schemas.ChargeReceipt(
             id: receipt.id, account: receipt.account, model: receipt.model, modelSent: receipt.modelSent, provider: receipt.provider,
             tier: tier(receipt.tier), inputTokens: receipt.usage.inputTokens,
-            cachedTokens: receipt.usage.cachedTokens, cacheWriteTokens: receipt.usage.cacheWriteTokens, outputTokens: receipt.usage.outputTokens,
+            cachedTokens: receipt.usage.cachedTokens, cacheWriteTokens: receipt.usage.cacheWriteTokens,
+            cacheWrite1hTokens: receipt.usage.breakdown.cacheWrite1hTokens, inputAudioTokens: receipt.usage.breakdown.inputAudioTokens,
+            inputImageTokens: receipt.usage.breakdown.inputImageTokens, outputAudioTokens: receipt.usage.breakdown.outputAudioTokens,
+            outputImageTokens: receipt.usage.breakdown.outputImageTokens, outputTokens: receipt.usage.outputTokens,
             costUsd: receipt.cost.decimalString, balanceUsd: receipt.balance.decimalString, overdraftUsd: receipt.overdraft.decimalString,
             at: receipt.at.iso8601, priceEffectiveFrom: receipt.priceEffectiveFrom.iso8601, recharge: receipt.recharge.map(recharge),
             alerts: receipt.alerts.map(\.code))
@@ -109,7 +112,13 @@ enum Wire {
                 guard let rates = entry.resolvedRates(tier: tier, band: band) else { continue }
                 tiers[tier.rawValue] = Components.Schemas.TokenRates(
                     inputUsdPerMillion: Money(nanos: rates.input).decimalString, cachedInputUsdPerMillion: Money(nanos: rates.cachedInput).decimalString,
-                    cacheWriteUsdPerMillion: Money(nanos: rates.cacheWrite).decimalString, outputUsdPerMillion: Money(nanos: rates.output).decimalString)
+                    cacheWriteUsdPerMillion: Money(nanos: rates.cacheWrite).decimalString,
+                    cacheWrite1hUsdPerMillion: rates.breakdown.cacheWrite1h.map { Money(nanos: $0).decimalString },
+                    inputAudioUsdPerMillion: rates.breakdown.inputAudio.map { Money(nanos: $0).decimalString },
+                    inputImageUsdPerMillion: rates.breakdown.inputImage.map { Money(nanos: $0).decimalString },
+                    outputAudioUsdPerMillion: rates.breakdown.outputAudio.map { Money(nanos: $0).decimalString },
+                    outputImageUsdPerMillion: rates.breakdown.outputImage.map { Money(nanos: $0).decimalString },
+                    outputUsdPerMillion: Money(nanos: rates.output).decimalString)
             }
             return tiers
         }
@@ -144,6 +153,12 @@ extension Wire {
             effectiveFrom: try time(body.effectiveFrom, field: "effective_from"))
         price.cached = try rate(body.cachedInputUsdPerMillion, "cached_input_usd_per_million")
         price.cacheWrite = try rate(body.cacheWriteUsdPerMillion, "cache_write_usd_per_million")
+        price.breakdown = BreakdownRates(
+            cacheWrite1h: try rate(body.cacheWrite1hUsdPerMillion, "cache_write_1h_usd_per_million")?.nanos,
+            inputAudio: try rate(body.inputAudioUsdPerMillion, "input_audio_usd_per_million")?.nanos,
+            inputImage: try rate(body.inputImageUsdPerMillion, "input_image_usd_per_million")?.nanos,
+            outputAudio: try rate(body.outputAudioUsdPerMillion, "output_audio_usd_per_million")?.nanos,
+            outputImage: try rate(body.outputImageUsdPerMillion, "output_image_usd_per_million")?.nanos)
         price.flexInput = try rate(body.flexInputUsdPerMillion, "flex_input_usd_per_million")
         price.flexOutput = try rate(body.flexOutputUsdPerMillion, "flex_output_usd_per_million")
         price.batchInput = try rate(body.batchInputUsdPerMillion, "batch_input_usd_per_million")

@@ -5,11 +5,11 @@
 /// `usage` maps to our classes so: Anthropic's `input_tokens` exclude the cache reads and
 /// writes, and our input includes them, so input = `input_tokens` + `cache_read_input_tokens` +
 /// `cache_creation_input_tokens`; cached = `cache_read_input_tokens`; cache write =
-/// `cache_creation_input_tokens` (5-minute writes: `cache_creation.ephemeral_5m_input_tokens`);
-/// output = `output_tokens`; the tier is `usage.service_tier` (`standard`: default, `priority`,
-/// `batch`). A 1-hour cache write (`cache_creation.ephemeral_1h_input_tokens` not 0) is billed
-/// at a rate no class of ours has, and web searches (`server_tool_use.web_search_requests`)
-/// per request: such a row is refused, never charged without them.
+/// `cache_creation_input_tokens` less its 1-hour writes; 1-hour cache write =
+/// `cache_creation.ephemeral_1h_input_tokens` (billed at its own rate, twice the input price on
+/// Anthropic's list); output = `output_tokens`; the tier is `usage.service_tier` (`standard`:
+/// default, `priority`, `batch`). Web searches (`server_tool_use.web_search_requests`) are
+/// billed per request: such a row is refused, never charged without them.
 ///
 /// Streams: a line that is a `message_delta` event is charged in full, its usage being the
 /// stream's cumulative counts (input, cache reads and writes, output); a `message_delta`
@@ -24,6 +24,7 @@ enum AnthropicBody: ResponseBodyReader {
     static let names = UsageFieldNames([
         .model: "model", .tier: "usage.service_tier", .requestID: "id", .input: "usage.input_tokens",
         .cached: "usage.cache_read_input_tokens", .cacheWrite: "usage.cache_creation_input_tokens", .output: "usage.output_tokens",
+        .cacheWrite1h: "usage.cache_creation.ephemeral_1h_input_tokens",
     ])
 
     /// The stream's events that charge nothing (their usage, if any, is in `message_delta`).
@@ -43,20 +44,32 @@ enum AnthropicBody: ResponseBodyReader {
                 "input_tokens", "missing: this message_delta carries only the output; its input is in message_start, which is not paired with it")
         }
         let cacheCreation = try usage.object("cache_creation")
-        try cacheCreation?.refuseUnpriced(
-            "ephemeral_1h_input_tokens", "tokens written to the 1-hour cache, billed at a rate this ledger has no class for")
         try usage.object("server_tool_use")?.refuseUnpriced("web_search_requests", "web searches, billed per search, which this format does not price")
         try UnmappedTokens.check(
             usage,
             mapped: [
                 "usage.input_tokens", "usage.cache_read_input_tokens", "usage.cache_creation_input_tokens", "usage.output_tokens",
-                "usage.cache_creation.ephemeral_5m_input_tokens",
+                "usage.cache_creation.ephemeral_5m_input_tokens", "usage.cache_creation.ephemeral_1h_input_tokens",
             ])
         let read = try usage.count("cache_read_input_tokens") ?? 0
-        let written = try usage.count("cache_creation_input_tokens") ?? 0
-        return UsageRow(
+        let oneHour = try cacheCreation?.count("ephemeral_1h_input_tokens") ?? 0
+        let fiveMinutes = try cacheCreation?.count("ephemeral_5m_input_tokens") ?? 0
+        let written: Int64
+        if let total = try usage.count("cache_creation_input_tokens") {
+            written = total
+        } else {
+            written = try usage.sum(fiveMinutes, oneHour, at: "cache_creation_input_tokens")
+        }
+        if oneHour > written, let cacheCreation {
+            throw cacheCreation.problem(
+                "ephemeral_1h_input_tokens", "\(oneHour) 1-hour cache writes are more than cache_creation_input_tokens (\(written)), which include them")
+        }
+        var row = UsageRow(
             line: line, timeNanoseconds: 0, model: try object.string("model"), tier: try usage.tier("service_tier"),
-            input: try usage.sum(try usage.requiredCount("input_tokens"), read, written, at: "input_tokens"), cached: read, cacheWrite: written,
-            output: try usage.requiredCount("output_tokens"), requestID: try object.string("id"), fieldNames: names, hasTime: false)
+            input: try usage.sum(try usage.requiredCount("input_tokens"), read, written, at: "input_tokens"), cached: read,
+            cacheWrite: written - oneHour, output: try usage.requiredCount("output_tokens"), requestID: try object.string("id"), fieldNames: names,
+            hasTime: false)
+        row.breakdown.cacheWrite1hTokens = oneHour
+        return row
     }
 }

@@ -5,9 +5,9 @@
 /// (reported beside them, as Anthropic's are), and our input includes them, so input =
 /// `inputTokens` + `cacheReadInputTokens` + `cacheWriteInputTokens`; cached =
 /// `cacheReadInputTokens`; cache write = `cacheWriteInputTokens`; output = `outputTokens`
-/// (`totalTokens` is their sum and is not read). A write to the 1-hour cache (an entry of
-/// `cacheDetails` with `ttl: "1h"` and `inputTokens` not 0) is billed at a rate no class of ours
-/// has: the row is refused. A Converse response names no model, carries no id and no time:
+/// (`totalTokens` is their sum and is not read). Writes to the 1-hour cache (the `inputTokens` of
+/// the `cacheDetails` entries with `ttl: "1h"`, within `cacheWriteInputTokens`) are the 1-hour
+/// cache write class, the rest of the writes the cache write class. A Converse response names no model, carries no id and no time:
 /// the import needs `--model`, each row is charged at `--start`, and gets a generated id.
 /// InvokeModel bodies of Anthropic models have Anthropic's shape: read them as `anthropic-jsonl`.
 enum BedrockConverseBody: ResponseBodyReader {
@@ -16,22 +16,29 @@ enum BedrockConverseBody: ResponseBodyReader {
 
     static let names = UsageFieldNames([
         .input: "usage.inputTokens", .cached: "usage.cacheReadInputTokens", .cacheWrite: "usage.cacheWriteInputTokens", .output: "usage.outputTokens",
+        .cacheWrite1h: "usage.cacheDetails",
     ])
 
     static func row(_ object: JSONObjectFields, line: Int) throws(BadUsageRow) -> UsageRow {
         guard let usage = try object.object("usage") else { throw object.problem("usage", "missing: the response's usage") }
         try UnmappedTokens.check(
             usage, mapped: Set(["inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"].map(usage.fieldPath)))
+        var oneHour: Int64 = 0
         for (index, value) in (try usage.array("cacheDetails") ?? []).enumerated() {
             guard let detail = JSONObjectFields(value, path: usage.fieldPath("cacheDetails[\(index)]"), lineOffset: usage.lineOffset, line: usage.line),
                 try detail.string("ttl") == "1h"
             else { continue }
-            try detail.refuseUnpriced("inputTokens", "tokens written to the 1-hour cache, billed at a rate this ledger has no class for")
+            oneHour = try usage.sum(oneHour, try detail.count("inputTokens") ?? 0, at: "cacheDetails")
         }
         let read = try usage.count("cacheReadInputTokens") ?? 0
         let written = try usage.count("cacheWriteInputTokens") ?? 0
-        return UsageRow(
+        guard oneHour <= written else {
+            throw usage.problem("cacheDetails", "\(oneHour) 1-hour cache writes are more than cacheWriteInputTokens (\(written)), which include them")
+        }
+        var row = UsageRow(
             line: line, timeNanoseconds: 0, model: nil, input: try usage.sum(try usage.requiredCount("inputTokens"), read, written, at: "inputTokens"),
-            cached: read, cacheWrite: written, output: try usage.requiredCount("outputTokens"), fieldNames: names, hasTime: false)
+            cached: read, cacheWrite: written - oneHour, output: try usage.requiredCount("outputTokens"), fieldNames: names, hasTime: false)
+        row.breakdown.cacheWrite1hTokens = oneHour
+        return row
     }
 }

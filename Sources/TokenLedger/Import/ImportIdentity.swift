@@ -71,6 +71,11 @@ struct ImportIdentity {
         ImportIdentity.appendBinary(optional: request.project, to: &key)
         ImportIdentity.appendBinary(optional: request.apiKey, to: &key)
         ImportIdentity.appendBinary(optional: request.user, to: &key)
+        if !request.breakdown.isEmpty {
+            // Only rows with tokens billed apart carry these, so every other row keeps the id it had before they were.
+            key.append(0xFF)
+            for field in request.breakdown.fields { ImportIdentity.appendVarint(UInt64(field.value), to: &key) }
+        }
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         ImportIdentity.appendVarint(UInt64(occurrence), to: &key)
         let time = UInt64(request.at.milliseconds)
@@ -101,6 +106,10 @@ struct ImportIdentity {
         ImportIdentity.append(optional: request.project, to: &key)
         ImportIdentity.append(optional: request.apiKey, to: &key)
         ImportIdentity.append(optional: request.user, to: &key)
+        if !request.breakdown.isEmpty {
+            ImportIdentity.append("breakdown", to: &key)
+            for field in request.breakdown.fields { ImportIdentity.append(field.value, to: &key) }
+        }
         let occurrence = try nextOccurrence(of: ImportIdentity.fnv1a(key), db: db)
         key.append(UInt8(ascii: "#"))
         ImportIdentity.appendDigits(of: occurrence, to: &key)

@@ -122,6 +122,7 @@ struct ImportRun {
             account: options.account, model: model, tier: row.tier, input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens,
             output: row.outputTokens, project: row.project, apiKey: row.apiKey, user: row.user, requestID: row.requestID, at: at, requests: row.requests,
             provider: row.provider ?? providerClaim)
+        request.breakdown = row.breakdown
         let usage: TokenUsage
         do throws(ChargeRefusal) { usage = try request.validatedUsage() } catch { return try reject(error, row: row) }
         if request.requestID == nil { request.requestID = try identity.id(for: request, db: db) }
@@ -198,7 +199,9 @@ struct ImportRun {
     /// Which field of a row a refusal is about.
     static func field(of refusal: ChargeRefusal) -> UsageField? {
         let fields: [String: UsageField] = [
-            "input": .input, "cached": .cached, "cache_write": .cacheWrite, "output": .output, "project": .project, "api_key": .apiKey,
+            "input": .input, "cached": .cached, "cache_write": .cacheWrite, "output": .output, "cache_write_1h": .cacheWrite1h,
+            "input_audio": .inputAudio, "input_image": .inputImage, "output_audio": .outputAudio, "output_image": .outputImage,
+            "project": .project, "api_key": .apiKey,
             "user": .user, "id": .requestID, "model": .model, "requests": .requests, "provider": .provider,
         ]
         switch refusal {
@@ -208,6 +211,11 @@ struct ImportRun {
         case .idConflict: return .requestID
         case .unknownModel, .ambiguousModel, .noPriceAtTime: return .model
         case .noPriceForTier: return .tier
+        case .noPriceForClass(_, let tokenClass, _):
+            let fields: [TokenClass: UsageField] = [
+                .cacheWrite1h: .cacheWrite1h, .inputAudio: .inputAudio, .inputImage: .inputImage, .outputAudio: .outputAudio, .outputImage: .outputImage,
+            ]
+            return fields[tokenClass]
         default: return nil
         }
     }

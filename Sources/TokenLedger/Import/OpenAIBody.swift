@@ -1,3 +1,5 @@
+import TokenLedgerCore
+
 /// The rows of an `openai-jsonl` file: one provider response per line, or the response's
 /// `usage` object with `model`, `id`, `service_tier` and `created` beside its counts.
 ///
@@ -15,9 +17,16 @@
 /// response (`object: "list"`, `usage: {prompt_tokens, total_tokens}`) has no completion tokens:
 /// its output is 0.
 ///
+/// Audio and image tokens are priced at their own rates: input audio = the input details'
+/// `audio_tokens` less the cached ones (`cached_tokens_details.audio_tokens`, which are billed
+/// with the cached tokens), input images likewise from `image_tokens`, output audio and images =
+/// the output details' `audio_tokens` and `image_tokens` (`prompt_tokens_details` and
+/// `completion_tokens_details` for Chat Completions; `input_tokens_details` and
+/// `output_tokens_details`, or the Realtime API's `input_token_details` and
+/// `output_token_details`, for the others, the Images API's `gpt-image-1` bodies included).
+///
 /// Other fields are ignored, except a count of tokens this reader does not map (Anthropic's
-/// `cache_read_input_tokens`, audio tokens): a row with one that is not zero is refused
-/// (``UnmappedTokens``).
+/// `cache_read_input_tokens`): a row with one that is not zero is refused (``UnmappedTokens``).
 enum OpenAIBody: ResponseBodyReader {
     static var format: UsageImportFormat { .openAIJSONL }
 
@@ -26,16 +35,23 @@ enum OpenAIBody: ResponseBodyReader {
         var input: String
         var details: String
         var output: String
+        var outputDetails: String
+        /// The Realtime API's names of the details (`input_token_details`), read where the usual ones are absent.
+        var realtimeDetails: String?
+        var realtimeOutputDetails: String?
 
-        static let chat = Shape(input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens")
-        static let responses = Shape(input: "input_tokens", details: "input_tokens_details", output: "output_tokens")
+        static let chat = Shape(input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens", outputDetails: "completion_tokens_details")
+        static let responses = Shape(
+            input: "input_tokens", details: "input_tokens_details", output: "output_tokens", outputDetails: "output_tokens_details",
+            realtimeDetails: "input_token_details", realtimeOutputDetails: "output_token_details")
 
         /// The field names of rows of this shape, with the usage's keys under `prefix`.
         func names(prefix: String) -> UsageFieldNames {
             UsageFieldNames([
                 .time: "created", .model: "model", .tier: "service_tier", .requestID: "id", .user: "user",
                 .input: prefix + input, .cached: prefix + details + ".cached_tokens", .cacheWrite: prefix + details + ".cache_write_tokens",
-                .output: prefix + output,
+                .output: prefix + output, .inputAudio: prefix + details + ".audio_tokens", .inputImage: prefix + details + ".image_tokens",
+                .outputAudio: prefix + outputDetails + ".audio_tokens", .outputImage: prefix + outputDetails + ".image_tokens",
             ])
         }
     }
@@ -60,14 +76,34 @@ enum OpenAIBody: ResponseBodyReader {
         }
         let isChat = usage.has("prompt_tokens")
         let shape = isChat ? Shape.chat : Shape.responses
-        let details = try usage.object(shape.details)
-        let detailsPath = usage.fieldPath(shape.details)
+        let detailsKey = !usage.has(shape.details) && shape.realtimeDetails.map(usage.has) == true ? shape.realtimeDetails! : shape.details
+        let outputDetailsKey =
+            !usage.has(shape.outputDetails) && shape.realtimeOutputDetails.map(usage.has) == true ? shape.realtimeOutputDetails! : shape.outputDetails
+        let details = try usage.object(detailsKey)
+        let outputDetails = try usage.object(outputDetailsKey)
+        let detailsPath = usage.fieldPath(detailsKey)
+        let outputDetailsPath = usage.fieldPath(outputDetailsKey)
+        let media = ["audio_tokens", "image_tokens", "text_tokens"]
         try UnmappedTokens.check(
             usage,
-            mapped: [
-                usage.fieldPath(shape.input), usage.fieldPath(shape.output), detailsPath + ".cached_tokens", detailsPath + ".cache_write_tokens",
-                usage.fieldPath(cacheHit), usage.fieldPath(cacheMiss),
-            ])
+            mapped: Set(
+                [
+                    usage.fieldPath(shape.input), usage.fieldPath(shape.output), detailsPath + ".cached_tokens", detailsPath + ".cache_write_tokens",
+                    usage.fieldPath(cacheHit), usage.fieldPath(cacheMiss),
+                ] + media.map { detailsPath + "." + $0 } + media.map { detailsPath + ".cached_tokens_details." + $0 }
+                    + media.map { outputDetailsPath + "." + $0 }))
+        let cachedDetails = try details?.object("cached_tokens_details")
+        var breakdown = TokenBreakdown()
+        for (key, assign) in [("audio_tokens", \TokenBreakdown.inputAudioTokens), ("image_tokens", \TokenBreakdown.inputImageTokens)] {
+            guard let details, let all = try details.count(key) else { continue }
+            let cached = try cachedDetails?.count(key) ?? 0
+            guard cached <= all else {
+                throw details.problem("cached_tokens_details.\(key)", "\(cached) cached tokens are more than the \(all) \(key) they are part of")
+            }
+            breakdown[keyPath: assign] = all - cached
+        }
+        breakdown.outputAudioTokens = try outputDetails?.count("audio_tokens") ?? 0
+        breakdown.outputImageTokens = try outputDetails?.count("image_tokens") ?? 0
         let timeKey = object.has("created") || !object.has("created_at") ? "created" : "created_at"
         let time = try object.unixSeconds(timeKey)
         // An embeddings response reports no completion tokens: it has no output.
@@ -76,11 +112,13 @@ enum OpenAIBody: ResponseBodyReader {
         if isEmbeddings { output = try usage.count(shape.output) ?? 0 } else { output = try usage.requiredCount(shape.output) }
         let detailsCached = try details?.count("cached_tokens") ?? 0
         let prefix = usage.path.isEmpty ? "" : "usage."
-        return UsageRow(
+        var row = UsageRow(
             line: line, timeNanoseconds: time ?? 0, model: try object.string("model"), tier: try object.tier("service_tier"),
             input: try usage.requiredCount(shape.input), cached: try usage.count(cacheHit) ?? detailsCached,
             cacheWrite: try details?.count("cache_write_tokens") ?? 0, output: output,
             requestID: try object.string("id"), user: try object.string("user"),
             fieldNames: names[(isChat ? "chat/" : "responses/") + prefix]!, hasTime: time != nil)
+        row.breakdown = breakdown
+        return row
     }
 }

@@ -6,9 +6,9 @@
 /// A result carries `input_tokens`, `input_cached_tokens`, `input_cache_write_tokens` (missing
 /// counts 0), `output_tokens`, `num_model_requests` and, when the query grouped by them,
 /// `model`, `project_id`, `user_id`, `api_key_id`, `batch` (true: the batch tier) and
-/// `service_tier`. Fields may be missing or new: unknown ones are ignored (but a count of tokens
-/// this reader does not map, such as `input_audio_tokens`, is refused unless it is 0:
-/// ``UnmappedTokens``), missing counts are 0
+/// `service_tier`; audio and image counts are priced at their own rates (``UsageAPIMediaTokens``).
+/// Fields may be missing or new: unknown ones are ignored (but a count of tokens this reader does
+/// not map is refused unless it is 0: ``UnmappedTokens``), missing counts are 0
 /// (a result without `num_model_requests` but with tokens is one request). Each page is read
 /// whole (pages are small), one at a time.
 ///
@@ -85,13 +85,17 @@ struct OpenAIUsageAPIRows: UsageRowSource {
         var tier = try result.tier("service_tier")
         if try result.bool("batch") == true { tier = .batch }
         try UnmappedTokens.check(
-            result, mapped: Set(["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"].map(result.fieldPath)))
+            result,
+            mapped: Set(
+                (["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"] + UsageAPIMediaTokens.names).map(result.fieldPath)))
         let names = UsageFieldNames([
             .time: result.fieldPath("start_time"), .model: result.fieldPath("model"), .tier: result.fieldPath("service_tier"),
             .input: result.fieldPath("input_tokens"), .cached: result.fieldPath("input_cached_tokens"),
             .cacheWrite: result.fieldPath("input_cache_write_tokens"), .output: result.fieldPath("output_tokens"),
             .requests: result.fieldPath("num_model_requests"), .project: result.fieldPath("project_id"), .apiKey: result.fieldPath("api_key_id"),
-            .user: result.fieldPath("user_id"),
+            .user: result.fieldPath("user_id"), .inputAudio: result.fieldPath("input_audio_tokens"),
+            .inputImage: result.fieldPath("input_image_tokens"), .outputAudio: result.fieldPath("output_audio_tokens"),
+            .outputImage: result.fieldPath("output_image_tokens"),
         ])
         var row = UsageRow(
             line: result.line, timeNanoseconds: start, model: try result.string("model"), tier: tier,
@@ -99,6 +103,7 @@ struct OpenAIUsageAPIRows: UsageRowSource {
             cacheWrite: try result.count("input_cache_write_tokens") ?? 0, output: try result.count("output_tokens") ?? 0,
             requests: 0, project: try result.string("project_id"), apiKey: try result.string("api_key_id"),
             user: try result.string("user_id"), fieldNames: names)
+        row.breakdown = try UsageAPIMediaTokens.breakdown(count: { (key: String) throws(BadUsageRow) in try result.count(key) }, problem: result.problem)
         // A result without a request count stands for one request, unless it has no tokens either.
         row.requests = try result.count("num_model_requests") ?? (row.isEmpty ? 0 : 1)
         return row

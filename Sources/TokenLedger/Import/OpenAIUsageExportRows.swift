@@ -10,8 +10,8 @@
 /// no requests and no tokens is an empty bucket (nothing to charge), as is a row of only empty
 /// fields, whatever its number of separators. Tab-separated files work too.
 /// The breakdowns of the dashboard's export (`input_text_tokens`, `input_uncached_tokens`…) are
-/// within these counts; audio and image tokens (`input_audio_tokens`…) are billed at their own
-/// rates, which this reader does not price: a row where they are not 0 is refused (``UnmappedTokens``).
+/// within these counts; audio and image tokens (`input_audio_tokens`…) are priced at their own
+/// rates (``UsageAPIMediaTokens``).
 struct OpenAIUsageExportRows: UsageRowSource {
     let records: CSVRecordReader
     let columns: CSVColumns
@@ -27,9 +27,11 @@ struct OpenAIUsageExportRows: UsageRowSource {
         names = columns.fieldNames([
             .time: columns.has("start_time") ? "start_time" : "start_time_iso", .model: "model", .tier: "service_tier", .input: "input_tokens",
             .cached: "input_cached_tokens", .cacheWrite: "input_cache_write_tokens", .output: "output_tokens", .requests: "num_model_requests",
-            .project: "project_id", .apiKey: "api_key_id", .user: "user_id",
+            .project: "project_id", .apiKey: "api_key_id", .user: "user_id", .inputAudio: "input_audio_tokens", .inputImage: "input_image_tokens",
+            .outputAudio: "output_audio_tokens", .outputImage: "output_image_tokens",
         ])
-        unmapped = columns.unmappedTokenColumns(mapped: ["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"])
+        unmapped = columns.unmappedTokenColumns(
+            mapped: Set(["input_tokens", "input_cached_tokens", "input_cache_write_tokens", "output_tokens"]).union(UsageAPIMediaTokens.names))
     }
 
     var format: UsageImportFormat { .openAIUsageExport }
@@ -58,12 +60,16 @@ struct OpenAIUsageExportRows: UsageRowSource {
         try columns.checkUnmappedTokens(unmapped, in: record)
         var tier = try columns.read("service_tier", in: record, ImportFields.tier) ?? .default
         if try columns.read("batch", in: record, ImportFields.boolean) == true { tier = .batch }
-        return UsageRow(
+        var row = UsageRow(
             line: record.line, timeNanoseconds: try time(record), model: columns.text("model", in: record), tier: tier,
             input: try columns.count("input_tokens", in: record), cached: try columns.count("input_cached_tokens", in: record),
             cacheWrite: try columns.count("input_cache_write_tokens", in: record), output: try columns.count("output_tokens", in: record),
             requests: try columns.count("num_model_requests", in: record), project: columns.text("project_id", in: record),
             apiKey: columns.text("api_key_id", in: record), user: columns.text("user_id", in: record), fieldNames: names)
+        row.breakdown = try UsageAPIMediaTokens.breakdown(
+            count: { (name: String) throws(BadUsageRow) in columns.has(name) ? try columns.count(name, in: record) : nil },
+            problem: { name, reason in BadUsageRow(line: record.line, field: columns.fileName(name), reason: reason) })
+        return row
     }
 
     /// The bucket's start: `start_time` when given, else `start_time_iso`.

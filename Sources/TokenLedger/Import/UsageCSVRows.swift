@@ -6,7 +6,9 @@ import TokenLedgerCore
 /// Required: `time` (ISO 8601, UTC without a zone, or seconds since 1970), `input_tokens`,
 /// `cached_tokens`, `output_tokens`, and `model` unless the import gives one. Optional:
 /// `cache_write_tokens`, `requests`, `request_id`, `project`, `api_key`, `user`, `tier`,
-/// `provider` (who served the request: `openai`, `anthropic`, `bedrock`…).
+/// `provider` (who served the request: `openai`, `anthropic`, `bedrock`…), and the counts billed
+/// at their own rates: `cache_write_1h_tokens`, `input_audio_tokens`, `input_image_tokens`
+/// (within `input_tokens`), `output_audio_tokens`, `output_image_tokens` (within `output_tokens`).
 /// Other columns are ignored, except counts of tokens (a column named `…_tokens`) that none of
 /// these is: a row where such a column is not empty or 0 is refused (``UnmappedTokens``).
 /// `--map old=new` renames columns first. Empty cached and cache-write fields count 0.
@@ -18,6 +20,10 @@ struct UsageCSVRows: UsageRowSource {
     let unmapped: [String]
 
     static let required = [["time"], ["input_tokens"], ["cached_tokens"], ["output_tokens"]]
+    /// The optional columns of the counts billed apart, in ``TokenBreakdown`` order.
+    static let breakdownColumns = TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
+    /// Whether the file has any of ``breakdownColumns``.
+    let hasBreakdown: Bool
 
     /// Where each column is, resolved once from the header, for ``PlainCSVLine``.
     let positions: UsageCSVPositions
@@ -32,10 +38,13 @@ struct UsageCSVRows: UsageRowSource {
         names = columns.fieldNames([
             .time: "time", .model: "model", .tier: "tier", .input: "input_tokens", .cached: "cached_tokens", .cacheWrite: "cache_write_tokens",
             .output: "output_tokens", .requests: "requests", .requestID: "request_id", .project: "project", .apiKey: "api_key", .user: "user",
-            .provider: "provider",
+            .provider: "provider", .cacheWrite1h: "cache_write_1h_tokens", .inputAudio: "input_audio_tokens", .inputImage: "input_image_tokens",
+            .outputAudio: "output_audio_tokens", .outputImage: "output_image_tokens",
         ])
         positions = UsageCSVPositions(columns)
-        unmapped = columns.unmappedTokenColumns(mapped: ["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"])
+        unmapped = columns.unmappedTokenColumns(
+            mapped: Set(["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"] + UsageCSVRows.breakdownColumns))
+        hasBreakdown = UsageCSVRows.breakdownColumns.contains(where: columns.has)
     }
 
     var format: UsageImportFormat { .csv }
@@ -49,7 +58,7 @@ struct UsageCSVRows: UsageRowSource {
         // Nearly every line is plain (ASCII, unquoted, canonical values): read straight from
         // its bytes. Any other line (and any line with a problem) is read by the general path
         // below, which gives the same row or says what is wrong with it.
-        if unmapped.isEmpty, !columns.has("provider"), let row = plainRow(line) { return .row(row) }
+        if unmapped.isEmpty, !hasBreakdown, !columns.has("provider"), let row = plainRow(line) { return .row(row) }
         switch try records.record(startingWith: line) {
         case .failure(let bad): return .bad(bad)
         case .success(let record):
@@ -73,6 +82,11 @@ struct UsageCSVRows: UsageRowSource {
             requests: requests, requestID: columns.text("request_id", in: record), project: columns.text("project", in: record),
             apiKey: columns.text("api_key", in: record), user: columns.text("user", in: record), fieldNames: names)
         row.provider = columns.text("provider", in: record).map(Providers.Claim.named)
+        if hasBreakdown {
+            var counts: [Int64] = []
+            for name in UsageCSVRows.breakdownColumns { counts.append(columns.has(name) ? try columns.count(name, in: record) : 0) }
+            row.breakdown = TokenBreakdown(cacheWrite1h: counts[0], inputAudio: counts[1], inputImage: counts[2], outputAudio: counts[3], outputImage: counts[4])
+        }
         return row
     }
 }

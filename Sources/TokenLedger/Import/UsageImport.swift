@@ -60,6 +60,7 @@ public enum UsageImportFormat: String, CaseIterable, Sendable, Hashable {
 /// ``UsageFieldNames`` maps each to the file's own key or column, for messages.
 public enum UsageField: String, CaseIterable, Sendable, Hashable {
     case time, model, tier, input, cached, cacheWrite, output, requests, requestID, project, apiKey, user, provider
+    case cacheWrite1h, inputAudio, inputImage, outputAudio, outputImage
 }
 
 /// The names a format gives the fields of a row, for messages that point at the file's own
@@ -77,6 +78,8 @@ public final class UsageFieldNames: Sendable {
         .time: "time", .model: "model", .tier: "tier", .input: "input_tokens", .cached: "cached_tokens",
         .cacheWrite: "cache_write_tokens", .output: "output_tokens", .requests: "requests", .requestID: "request_id",
         .project: "project", .apiKey: "api_key", .user: "user", .provider: "provider",
+        .cacheWrite1h: "cache_write_1h_tokens", .inputAudio: "input_audio_tokens", .inputImage: "input_image_tokens",
+        .outputAudio: "output_audio_tokens", .outputImage: "output_image_tokens",
     ]
 
     /// The names of the `csv` format.
@@ -97,12 +100,15 @@ public struct UsageRow: Sendable {
     public var model: String?
     /// The service tier the provider reports it used.
     public var tier: ServiceTier
-    /// Input tokens, including cached and cache-write tokens.
+    /// Input tokens, including cached, cache-write, audio and image tokens.
     public var inputTokens: Int64
     public var cachedTokens: Int64
     public var cacheWriteTokens: Int64
-    /// Output tokens, including reasoning tokens.
+    /// Output tokens, including reasoning, audio and image tokens.
     public var outputTokens: Int64
+    /// The parts of the input and output billed at rates of their own (1-hour cache writes,
+    /// audio, images), within the counts above.
+    public var breakdown: TokenBreakdown = .none
     /// How many requests the row stands for (1 for one request; aggregated rows carry more).
     public var requests: Int64
     /// The provider's request id, when the row has one.
@@ -141,7 +147,9 @@ public struct UsageRow: Sendable {
     }
 
     /// A row that carries no usage at all (an empty bucket of an export): nothing to charge.
-    public var isEmpty: Bool { requests == 0 && inputTokens == 0 && cachedTokens == 0 && cacheWriteTokens == 0 && outputTokens == 0 }
+    public var isEmpty: Bool {
+        requests == 0 && inputTokens == 0 && cachedTokens == 0 && cacheWriteTokens == 0 && outputTokens == 0 && breakdown.isEmpty
+    }
 }
 
 /// A row that could not be imported: where, which field, and why.

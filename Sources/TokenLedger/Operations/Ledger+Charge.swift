@@ -118,7 +118,7 @@ extension Ledger {
                 WHERE u.request_id = ?
                 """, [requestID])
         else { return nil }
-        let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
+        let usage = TokenUsage(row: row)
         var receipt = ChargeReceipt(
             id: requestID, account: row["account_name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!,
             band: PriceBand(rawValue: row["band"])!, usage: usage, cost: Money(nanos: row["cost_nanos"]),

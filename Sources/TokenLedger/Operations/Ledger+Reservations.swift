@@ -96,11 +96,14 @@ public struct SettleRequest: Sendable {
     /// Who served and billed the request, recorded on the charge the settle makes (nil: from
     /// the model name or its price entry, ``Providers/charged(claim:sent:entryProvider:)``).
     public var provider: String?
+    /// The parts of the input and output billed at rates of their own (1-hour cache writes, audio, images).
+    public var breakdown: TokenBreakdown
 
     public init(
         reservation: String, id: String? = nil, input: Int64, cached: Int64 = 0, cacheWrite: Int64 = 0, output: Int64, at: Timestamp,
-        provider: String? = nil
+        provider: String? = nil, breakdown: TokenBreakdown = .none
     ) {
+        self.breakdown = breakdown
         self.reservation = reservation
         self.id = id
         self.inputTokens = input
@@ -223,7 +226,8 @@ extension Ledger {
         let usage: TokenUsage
         do throws(InvalidUsage) {
             usage = try TokenUsage.validated(
-                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens,
+                breakdown: request.breakdown)
         } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
         return try write { db in
@@ -237,10 +241,11 @@ extension Ledger {
                 return SettleReceipt(recorded, id: closing.closeID, charge: original.receipt, duplicate: true)
             }
             let row = try db.row("SELECT project, api_key, end_user FROM reservation WHERE id = ?", [rowID])!
-            let charge = ChargeRequest(
+            var charge = ChargeRequest(
                 account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
                 cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: row["project"], apiKey: row["api_key"], user: row["end_user"],
                 requestID: recorded.id, at: request.at, provider: request.provider.map(Providers.Claim.named))
+            charge.breakdown = usage.breakdown
             if let refusal = charge.attributionProblem() { throw ReservationCloseRefusal.charge(refusal) }
             let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             let receipt: ChargeReceipt

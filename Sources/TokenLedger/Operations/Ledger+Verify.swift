@@ -194,8 +194,7 @@ extension Ledger {
             }
             let cost: Int64 = row["cost_nanos"]
             guard let entry = entries[entryID], let tier = ServiceTier(rawValue: row["service_tier"]),
-                let usage = try? TokenUsage.validated(
-                    input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
+                let usage = TokenUsage.validated(row: row),
                 let repriced = try? entry.cost(of: usage, tier: tier, requests: row["requests"])
             else {
                 problems.append("usage '\(requestID)': cannot be repriced by its price entry")
@@ -213,7 +212,8 @@ extension Ledger {
         let folded = """
             SELECT account_id, occurred_at_ms - occurred_at_ms % 86400000, model, service_tier, band, coalesce(project, ''),
                    coalesce(api_key, ''), coalesce(end_user, ''), coalesce(provider, ''), count(*), sum(requests), sum(input_tokens),
-                   sum(cached_tokens), sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos)
+                   sum(cached_tokens), sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos), sum(cache_write_1h_tokens),
+                   sum(input_audio_tokens), sum(input_image_tokens), sum(output_audio_tokens), sum(output_image_tokens)
             FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
             """
         let stored = "SELECT * FROM usage_daily"

@@ -6,10 +6,10 @@ extension JSONDocument {
     public static func monthlyReport(_ report: MonthlyReport) -> JSONOutput {
         let month = JSONOutput.string(report.monthText)
         func sums(_ sums: UsageSums) -> [(String, JSONOutput)] {
-            [
-                ("requests", .int(sums.requests)), ("input_tokens", .int(sums.inputTokens)), ("cached_tokens", .int(sums.cachedTokens)),
-                ("cache_write_tokens", .int(sums.cacheWriteTokens)), ("output_tokens", .int(sums.outputTokens)), ("cost_usd", .money(sums.cost)),
-            ]
+            [("requests", .int(sums.requests))]
+                + tokenFields(
+                    input: sums.inputTokens, cached: sums.cachedTokens, cacheWrite: sums.cacheWriteTokens, output: sums.outputTokens,
+                    breakdown: sums.breakdown) + [("cost_usd", .money(sums.cost))]
         }
         let rows = report.rows.map { row in
             JSONOutput.object([("month", month)] + zip(report.keys, row.values).map { ($0.fieldName, JSONOutput.optional($1)) } + sums(row.sums))

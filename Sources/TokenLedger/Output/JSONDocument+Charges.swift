@@ -17,8 +17,7 @@ extension JSONDocument {
         if let sent = charge.modelSent { fields.append(("model_sent", .string(sent))) }
         return fields + [
             ("tier", .string(charge.tier.rawValue)), ("band", .string(charge.band.rawValue)), ("requests", .int(charge.requests)),
-            ("input_tokens", .int(charge.usage.inputTokens)), ("cached_tokens", .int(charge.usage.cachedTokens)),
-            ("cache_write_tokens", .int(charge.usage.cacheWriteTokens)), ("output_tokens", .int(charge.usage.outputTokens)),
+        ] + tokenFields(charge.usage) + [
             ("cost_usd", .money(charge.cost)), ("balance_after_usd", .money(charge.balanceAfter)), ("project", .optional(charge.project)),
             ("api_key", .optional(charge.apiKey)), ("user", .optional(charge.user)), ("price_effective_from", .time(charge.priceEffectiveFrom)),
             ("provider", .optional(charge.provider)),

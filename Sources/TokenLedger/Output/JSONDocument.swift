@@ -12,6 +12,26 @@ import TokenLedgerCore
 /// print(JSONDocument.usageImport(summary).rendered())
 /// ```
 public enum JSONDocument {
+    /// A usage's token counts as JSON fields: `input_tokens`, `cached_tokens`,
+    /// `cache_write_tokens`, `output_tokens`, then the counts billed apart
+    /// (`cache_write_1h_tokens`, `input_audio_tokens`, `input_image_tokens`,
+    /// `output_audio_tokens`, `output_image_tokens`), 0 where there are none.
+    public static func tokenFields(
+        input: Int64, cached: Int64, cacheWrite: Int64, output: Int64, breakdown: TokenBreakdown
+    ) -> [(String, JSONOutput)] {
+        [
+            ("input_tokens", .int(input)), ("cached_tokens", .int(cached)), ("cache_write_tokens", .int(cacheWrite)),
+            ("output_tokens", .int(output)),
+        ] + breakdown.fields.map { ("\($0.name)_tokens", JSONOutput.int($0.value)) }
+    }
+
+    /// ``tokenFields(input:cached:cacheWrite:output:breakdown:)`` of one usage.
+    public static func tokenFields(_ usage: TokenUsage) -> [(String, JSONOutput)] {
+        tokenFields(
+            input: usage.inputTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens,
+            breakdown: usage.breakdown)
+    }
+
     /// What `import usage` did: counts, cost, first and last time, the balance after, and the
     /// first bad rows (``UsageImportSummary/badRowListLimit``) with how many more there were.
     public static func usageImport(_ summary: UsageImportSummary) -> JSONOutput {
@@ -66,7 +86,8 @@ public enum JSONDocument {
     }
 
     /// One price entry: its model, time, source, the rates of each tier it prices (USD per
-    /// million tokens), its context window, and the long-context band: the input tokens above
+    /// million tokens; the classes billed apart, `cache_write_1h_usd_per_million`,
+    /// `input_audio_usd_per_million`…, only where priced), its context window, and the long-context band: the input tokens above
     /// which a request is billed at it and its rates per tier (none without a threshold).
     public static func price(_ price: ListedPrice) -> JSONOutput {
         let entry = price.entry
@@ -81,7 +102,10 @@ public enum JSONDocument {
                             ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
                             ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
                             ("output_usd_per_million", .money(Money(nanos: rates.output))),
-                        ])
+                        ]
+                            + BreakdownRates.classes.compactMap { tokenClass in
+                                rates.breakdown[tokenClass].map { ("\(tokenClass.rawValue)_usd_per_million", JSONOutput.money(Money(nanos: $0))) }
+                            })
                     )
                 })
         }

@@ -4,7 +4,8 @@ import TokenLedgerCore
 ///
 /// The file is an array of providers (`id`, `models`); each model has an `id`, an optional
 /// `context_window` and `prices`: USD **per million tokens** (`input_mtok`, `cache_read_mtok`,
-/// `cache_write_mtok`, `output_mtok`), read exactly from their text (never through `Double`).
+/// `cache_write_mtok`, `output_mtok`, `input_audio_mtok`, `output_audio_mtok`), read exactly from
+/// their text (never through `Double`).
 ///
 /// - **Tiers by prompt size** (`{"base": 3, "tiers": [{"start": 200000, "price": 6}]}`: above
 ///   200,000 input tokens the whole request costs the tier's rate) are the long-context band,
@@ -15,8 +16,8 @@ import TokenLedgerCore
 ///   adds the one in force at its time and the changes after it (``PriceCatalog/entries(asOf:)``).
 ///   Prices by time of day (`start_time`/`end_time`, off-peak rates) are skipped with the reason.
 /// - A model with a price per request (`requests_kcount` above 0) is skipped: charging it by the
-///   token alone would undercharge. Audio prices (`input_audio_mtok`…) are not read: the usage
-///   readers refuse audio tokens rather than charge them at text rates.
+///   token alone would undercharge. Cached audio reads (`cache_audio_read_mtok`) have no class of
+///   their own: cached tokens are billed at the cached input rate.
 /// - **Provider-scoped names**: a model id priced by one provider is keyed by its id. An id that
 ///   several providers price (`o1` by OpenAI and Azure) is keyed by its id for its publisher (the
 ///   provider whose `model_match` matches it; else the first in the file) and as
@@ -31,6 +32,7 @@ enum GenAIPricesCatalog {
     /// The price fields read, and the token class each prices.
     static let classFields: [(name: String, tokenClass: TokenClass)] = [
         ("input_mtok", .input), ("cache_read_mtok", .cachedInput), ("cache_write_mtok", .cacheWrite), ("output_mtok", .output),
+        ("input_audio_mtok", .inputAudio), ("output_audio_mtok", .outputAudio),
     ]
 
     /// Whether `value` is a provider object (`id` and `models`).
@@ -398,24 +400,3 @@ indirect enum MatchClause {
     }
 }
 
-extension TokenRates {
-    /// The rate of one class.
-    subscript(tokenClass: TokenClass) -> Int64? {
-        get {
-            switch tokenClass {
-            case .input: input
-            case .cachedInput: cachedInput
-            case .cacheWrite: cacheWrite
-            case .output: output
-            }
-        }
-        set {
-            switch tokenClass {
-            case .input: input = newValue
-            case .cachedInput: cachedInput = newValue
-            case .cacheWrite: cacheWrite = newValue
-            case .output: output = newValue
-            }
-        }
-    }
-}

@@ -7,7 +7,7 @@ public struct PriceFieldChange: Sendable, Hashable {
     /// The tier and band of a rate; nil for `max_input_tokens`, `max_output_tokens` and
     /// `long_context_threshold_tokens`.
     public var key: RateKey?
-    /// `input`, `cached_input`, `cache_write` or `output` for a rate; else the window's name.
+    /// A ``TokenClass``'s name for a rate (`input`, `cached_input`, `input_audio`…); else the window's name.
     public var field: String
     /// The value in force: nanodollars per million tokens for a rate, tokens otherwise; nil
     /// when not given.
@@ -64,12 +64,10 @@ public struct PriceChange: Sendable, Hashable {
         var keys = Set(new.rates.keys)
         if let old { keys.formUnion(old.rates.keys) }
         for key in keys.sorted() {
-            let oldClasses = old?.rates[key]?.classes
-            let newClasses = new.rates[key]?.classes
-            for (index, name) in ["input", "cached_input", "cache_write", "output"].enumerated() {
-                let before = oldClasses?[index].value
-                let after = newClasses?[index].value
-                if before != after { changes.append(PriceFieldChange(key: key, field: name, old: before, new: after)) }
+            for tokenClass in TokenClass.allCases {
+                let before = old?.rates[key]?[tokenClass]
+                let after = new.rates[key]?[tokenClass]
+                if before != after { changes.append(PriceFieldChange(key: key, field: tokenClass.rawValue, old: before, new: after)) }
             }
         }
         let windows: [(String, Int64?, Int64?)] = [

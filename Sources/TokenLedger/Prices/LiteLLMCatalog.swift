@@ -8,11 +8,14 @@ import TokenLedgerCore
 /// and converted exactly to nanodollars per million tokens, rounded half to even where the text
 /// is more precise than that (never through `Double`). Kept per model (the JSON key):
 /// `input_cost_per_token`, `output_cost_per_token`, `cache_read_input_token_cost` (cached
-/// input), `cache_creation_input_token_cost` (cache write); their `_flex`, `_batches` (batch tier)
-/// and `_priority` variants; the long-context band `*_above_NNNk_tokens[_tier]` (threshold NNN×1000
-/// input tokens); `max_input_tokens` and `max_output_tokens` (0, LiteLLM's "not known", is read as
-/// not given); `litellm_provider`. Other costs (audio, images, per query, `_above_1hr` cache
-/// writes, `_decisions`, `_ultrafast`, …) are ignored.
+/// input), `cache_creation_input_token_cost` (cache write) and its `_above_1hr` (1-hour cache
+/// write), `input_cost_per_audio_token`, `input_cost_per_image_token`,
+/// `output_cost_per_audio_token`, `output_cost_per_image_token`; their `_flex`, `_batches`
+/// (batch tier) and `_priority` variants; the long-context band `*_above_NNNk_tokens[_tier]`
+/// (threshold NNN×1000 input tokens); `max_input_tokens` and `max_output_tokens` (0, LiteLLM's
+/// "not known", is read as not given); `litellm_provider`. Other costs (per image, per second,
+/// per query, cached audio and image reads, `_above_12hr` writes, `_decisions`, `_ultrafast`, …)
+/// are ignored.
 ///
 /// Keys that are not models priced by the token (no per-token input or output price,
 /// `sample_spec`, two long-context bands) are skipped with the reason. An entry whose data is
@@ -113,18 +116,18 @@ public enum LiteLLMCatalog {
 /// A rate field's place in a price entry: `input_cost_per_token_above_272k_tokens_priority` is
 /// the input class of the priority tier's long-context band, above 272,000 input tokens.
 struct LiteLLMRateField: Equatable {
-    enum TokenClass: Equatable {
-        case input, cachedInput, cacheWrite, output
-    }
-
     var key: RateKey
     var tokenClass: TokenClass
     /// The long-context threshold in input tokens; nil for the standard band.
     var thresholdTokens: Int64?
 
+    /// Each class's field, a longer name before any it begins with (`…_above_1hr` before the 5-minute write).
     private static let classes: [(String, TokenClass)] = [
         ("input_cost_per_token", .input), ("output_cost_per_token", .output),
-        ("cache_read_input_token_cost", .cachedInput), ("cache_creation_input_token_cost", .cacheWrite),
+        ("cache_read_input_token_cost", .cachedInput), ("cache_creation_input_token_cost_above_1hr", .cacheWrite1h),
+        ("cache_creation_input_token_cost", .cacheWrite), ("input_cost_per_audio_token", .inputAudio),
+        ("input_cost_per_image_token", .inputImage), ("output_cost_per_audio_token", .outputAudio),
+        ("output_cost_per_image_token", .outputImage),
     ]
     private static let tiers: [(String, ServiceTier)] = [("_flex", .flex), ("_batches", .batch), ("_priority", .priority)]
 
@@ -184,14 +187,7 @@ private struct EntryFields {
         default:
             guard let place = LiteLLMRateField(name: field.key), let value = try rate(field) else { return }
             if let threshold = place.thresholdTokens { thresholds.insert(threshold) }
-            var rates = self.rates[place.key] ?? TokenRates(input: nil, output: nil)
-            switch place.tokenClass {
-            case .input: rates.input = value
-            case .cachedInput: rates.cachedInput = value
-            case .cacheWrite: rates.cacheWrite = value
-            case .output: rates.output = value
-            }
-            self.rates[place.key] = rates
+            self.rates[place.key, default: TokenRates(input: nil, output: nil)][place.tokenClass] = value
         }
     }
 

@@ -20,6 +20,9 @@ public struct ManualPrice: Sendable {
     public var output: Money
     public var cached: Money?
     public var cacheWrite: Money?
+    /// The prices of the classes billed apart (1-hour cache writes, audio, images), nanodollars
+    /// per million tokens, where given; flex and batch take half of them where the provider sells those tiers at half.
+    public var breakdown = BreakdownRates()
     /// Flex, batch and priority prices, USD per million tokens.
     public var flexInput: Money?
     public var flexOutput: Money?
@@ -48,7 +51,9 @@ public struct ManualPrice: Sendable {
 
     /// The price book's entry: prices as nanodollars per million tokens (the book's unit).
     public var entry: PriceEntry {
-        var rates = [RateKey(.default): TokenRates(input: input.nanos, cachedInput: cached?.nanos, cacheWrite: cacheWrite?.nanos, output: output.nanos)]
+        var rates = [RateKey(.default): TokenRates(
+                input: input.nanos, cachedInput: cached?.nanos, cacheWrite: cacheWrite?.nanos, output: output.nanos, breakdown: breakdown)
+        ]
         if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput?.nanos, output: flexOutput?.nanos) }
         if batchInput != nil || batchOutput != nil { rates[RateKey(.batch)] = TokenRates(input: batchInput?.nanos, output: batchOutput?.nanos) }
         if let priorityInput, let priorityOutput { rates[RateKey(.priority)] = TokenRates(input: priorityInput.nanos, output: priorityOutput.nanos) }

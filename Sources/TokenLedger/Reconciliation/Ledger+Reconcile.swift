@@ -177,7 +177,8 @@ extension Ledger {
             db,
             sql: """
                 SELECT u.request_id, u.price_entry_id, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
-                       u.cache_write_tokens, u.output_tokens, u.cost_nanos, u.occurred_at_ms, u.project, u.provider, a.name AS account
+                       u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.cost_nanos, u.occurred_at_ms,
+                       u.project, u.provider, a.name AS account
                 FROM usage u JOIN account a ON a.id = u.account_id
                 WHERE (?1 IS NULL OR u.account_id = ?1) AND u.occurred_at_ms >= ?2 AND u.occurred_at_ms < ?3
                 ORDER BY u.occurred_at_ms, u.request_id
@@ -195,7 +196,7 @@ extension Ledger {
     /// band, the recorded cost shared by ``Cost/split(recorded:)``. A usage whose entry has no
     /// price for its tier (never recorded so) puts its whole cost on input.
     private static func split(_ row: Row, entry: PriceEntry) -> SplitUsage {
-        let usage = TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"])
+        let usage = TokenUsage(row: row)
         let tier = ServiceTier(rawValue: row["service_tier"])!
         let band = PriceBand(rawValue: row["band"])!
         let recorded = Money(nanos: row["cost_nanos"])

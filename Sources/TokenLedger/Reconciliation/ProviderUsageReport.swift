@@ -33,7 +33,8 @@ public enum ProviderUsageReport {
         guard !row.isEmpty else { return }
         let usage: TokenUsage
         do {
-            usage = try TokenUsage.validated(input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens, output: row.outputTokens)
+            usage = try TokenUsage.validated(
+                input: row.inputTokens, cached: row.cachedTokens, cacheWrite: row.cacheWriteTokens, output: row.outputTokens, breakdown: row.breakdown)
         } catch {
             let field: UsageField = error.field == "output" ? .output : error.field == "input" ? .input : .cached
             throw InputError(file: file, line: row.line, field: row.fieldNames.name(of: field), reason: error.reason)

@@ -170,8 +170,8 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens, u.cache_write_tokens,
-                           u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project, u.api_key, u.end_user,
-                           u.model_sent, u.provider, p.effective_from_ms
+                           u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos, u.occurred_at_ms,
+                           u.balance_after_nanos, u.project, u.api_key, u.end_user, u.model_sent, u.provider, p.effective_from_ms
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                     ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
@@ -189,7 +189,8 @@ extension Ledger {
                 let row = try db.row(
                     """
                     SELECT u.id AS usage_id, u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
-                           u.cache_write_tokens, u.output_tokens, u.requests, u.cost_nanos, u.occurred_at_ms, u.balance_after_nanos, u.project,
+                           u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos,
+                           u.occurred_at_ms, u.balance_after_nanos, u.project,
                            u.api_key, u.end_user, u.model_sent, u.provider, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
                     FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                     WHERE u.request_id = ?
@@ -237,7 +238,7 @@ extension ChargeEntry {
         }
         self.init(
             id: row["request_id"], account: row["name"], model: row["model"], tier: tier, band: band,
-            usage: TokenUsage(input: row["input_tokens"], cached: row["cached_tokens"], cacheWrite: row["cache_write_tokens"], output: row["output_tokens"]),
+            usage: TokenUsage(row: row),
             requests: row["requests"], cost: Money(nanos: row["cost_nanos"]), at: Timestamp(milliseconds: row["occurred_at_ms"]),
             balanceAfter: Money(nanos: row["balance_after_nanos"]), project: row["project"], apiKey: row["api_key"], user: row["end_user"],
             priceEffectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), modelSent: row["model_sent"],

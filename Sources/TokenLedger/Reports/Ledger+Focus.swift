@@ -18,7 +18,7 @@ extension Ledger {
                     let key = FocusGroupKey(
                         day: CalendarDay(split.at), account: split.account, project: split.project, provider: split.provider, model: split.model,
                         tier: split.tier, band: split.band, priceEntryID: split.priceEntryID, tokenClass: tokenClass)
-                    let rate = split.rates.map(tokenClass.rate(in:)) ?? 0
+                    let rate = split.rates.flatMap(tokenClass.rate(in:)) ?? 0
                     groups[
                         key,
                         default: FocusUsageGroup(

@@ -43,7 +43,8 @@ extension Ledger {
         // `account_id IN (…)` lets SQLite range over the primary key per account and day.
         let sql = """
             SELECT day_ms, \(selected.joined(separator: ", ")), sum(charges), sum(requests), sum(input_tokens), sum(cached_tokens),
-                   sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos)
+                   sum(cache_write_tokens), sum(output_tokens), sum(cost_nanos), sum(cache_write_1h_tokens), sum(input_audio_tokens),
+                   sum(input_image_tokens), sum(output_audio_tokens), sum(output_image_tokens)
             FROM usage_daily WHERE account_id IN (\(accounts)) AND day_ms >= ? AND day_ms < ?
             GROUP BY \(groupBy.joined(separator: ", "))
             """
@@ -54,6 +55,7 @@ extension Ledger {
             }
             let sums = UsageSums(
                 charges: row[6], requests: row[7], inputTokens: row[8], cachedTokens: row[9], cacheWriteTokens: row[10], outputTokens: row[11],
+                breakdown: TokenBreakdown(cacheWrite1h: row[13], inputAudio: row[14], inputImage: row[15], outputAudio: row[16], outputImage: row[17]),
                 cost: Money(nanos: row[12]))
             return UsageGroup(
                 day: CalendarDay(Timestamp(milliseconds: row[0])), model: row[1], project: attribution(2), apiKey: attribution(3), user: attribution(4),

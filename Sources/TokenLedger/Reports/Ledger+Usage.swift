@@ -10,6 +10,8 @@ public struct UsageTotal: Sendable, Hashable {
     public var cachedTokens: Int64
     public var cacheWriteTokens: Int64
     public var outputTokens: Int64
+    /// The tokens within the input and output billed at rates of their own.
+    public var breakdown: TokenBreakdown
     public var cost: Money
 }
 
@@ -24,7 +26,10 @@ extension Ledger {
                 db,
                 sql: """
                     SELECT model, service_tier, sum(requests) AS requests, sum(input_tokens) AS input, sum(cached_tokens) AS cached,
-                           sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_nanos) AS cost
+                           sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_nanos) AS cost,
+                           sum(cache_write_1h_tokens) AS cache_write_1h, sum(input_audio_tokens) AS input_audio,
+                           sum(input_image_tokens) AS input_image, sum(output_audio_tokens) AS output_audio,
+                           sum(output_image_tokens) AS output_image
                     FROM usage_daily WHERE account_id = ? AND day_ms >= ? AND day_ms < ?
                     GROUP BY model, service_tier ORDER BY cost DESC, model, service_tier
                     """,
@@ -35,7 +40,11 @@ extension Ledger {
             ).map { row in
                 UsageTotal(
                     model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, requests: row["requests"], inputTokens: row["input"],
-                    cachedTokens: row["cached"], cacheWriteTokens: row["cache_write"], outputTokens: row["output"], cost: Money(nanos: row["cost"]))
+                    cachedTokens: row["cached"], cacheWriteTokens: row["cache_write"], outputTokens: row["output"],
+                    breakdown: TokenBreakdown(
+                        cacheWrite1h: row["cache_write_1h"], inputAudio: row["input_audio"], inputImage: row["input_image"],
+                        outputAudio: row["output_audio"], outputImage: row["output_image"]),
+                    cost: Money(nanos: row["cost"]))
             }
         }
     }

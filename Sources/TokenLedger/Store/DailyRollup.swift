@@ -36,7 +36,7 @@ struct DailyRollup {
             user: ExactText(request.user ?? ""), provider: ExactText(request.namedProvider ?? ""))
         let added = Sums(
             charges: 1, requests: request.requests, input: usage.inputTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens,
-            output: usage.outputTokens, costNanos: cost.nanos)
+            output: usage.outputTokens, costNanos: cost.nanos, breakdown: usage.breakdown)
         var position = recent.count - 1
         while position >= 0, recent[position].key != key { position -= 1 }
         if position >= 0 {
@@ -91,14 +91,20 @@ struct DailyRollup {
             cachedIn: db,
             sql: """
                 INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges,
-                    requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos, cache_write_1h_tokens,
+                    input_audio_tokens, input_image_tokens, output_audio_tokens, output_image_tokens)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
                     charges = charges + excluded.charges, requests = requests + excluded.requests,
                     input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
                     cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-                    output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos
-                """, parameterCount: 16)
+                    output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos,
+                    cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+                    input_audio_tokens = input_audio_tokens + excluded.input_audio_tokens,
+                    input_image_tokens = input_image_tokens + excluded.input_image_tokens,
+                    output_audio_tokens = output_audio_tokens + excluded.output_audio_tokens,
+                    output_image_tokens = output_image_tokens + excluded.output_image_tokens
+                """, parameterCount: 21)
         for (key, sums) in sums {
             let values: [Int64] = [key.accountID, key.dayMilliseconds]
             for (index, value) in values.enumerated() { try statement.bind(value, at: Int32(index + 1)) }
@@ -109,7 +115,7 @@ struct DailyRollup {
             try statement.bind(key.apiKey.text, at: 7)
             try statement.bind(key.user.text, at: 8)
             try statement.bind(key.provider.text, at: 9)
-            let counts = [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos]
+            let counts = [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos] + sums.breakdown.fields.map(\.value)
             for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 10)) }
             _ = try statement.step(in: db)
         }
@@ -136,6 +142,7 @@ struct DailyRollup {
         var cacheWrite: Int64 = 0
         var output: Int64 = 0
         var costNanos: Int64 = 0
+        var breakdown = TokenBreakdown.none
 
         /// The sums of both, or nil when one would overflow.
         func adding(_ other: Sums) -> Sums? {
@@ -153,7 +160,10 @@ struct DailyRollup {
             total.cacheWrite = add(cacheWrite, other.cacheWrite)
             total.output = add(output, other.output)
             total.costNanos = add(costNanos, other.costNanos)
-            return overflow ? nil : total
+            // Each part of the breakdown is within the input or output, so it cannot overflow when they do not.
+            guard !overflow else { return nil }
+            total.breakdown = breakdown.adding(other.breakdown)
+            return total
         }
     }
 }

@@ -44,7 +44,19 @@ struct EffectsWriter {
         try statement.bind(request.user, at: 19)
         try statement.bind(request.model == effects.model ? nil : request.model, at: 20)
         try statement.bind(effects.provider, at: 21)
-        return try statement.step(in: db) ? db.lastInsertedRowID : nil
+        guard try statement.step(in: db) else { return nil }
+        let id = db.lastInsertedRowID
+        if !usage.breakdown.isEmpty {
+            // Rare (1-hour cache writes, audio, images): written apart, so a text charge's insert stays as it was.
+            let parts = usage.breakdown
+            try db.run(
+                """
+                UPDATE usage SET cache_write_1h_tokens = ?, input_audio_tokens = ?, input_image_tokens = ?, output_audio_tokens = ?,
+                    output_image_tokens = ? WHERE id = ?
+                """,
+                [parts.cacheWrite1hTokens, parts.inputAudioTokens, parts.inputImageTokens, parts.outputAudioTokens, parts.outputImageTokens, id])
+        }
+        return id
     }
 
     /// Records the lots a charge drew from after its first.

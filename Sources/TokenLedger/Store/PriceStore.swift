@@ -11,7 +11,11 @@ enum PriceStore {
             let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
             rates[key] = TokenRates(
                 input: rate["input_nanos_per_million"], cachedInput: rate["cached_input_nanos_per_million"],
-                cacheWrite: rate["cache_write_nanos_per_million"], output: rate["output_nanos_per_million"])
+                cacheWrite: rate["cache_write_nanos_per_million"], output: rate["output_nanos_per_million"],
+                breakdown: BreakdownRates(
+                    cacheWrite1h: rate["cache_write_1h_nanos_per_million"], inputAudio: rate["input_audio_nanos_per_million"],
+                    inputImage: rate["input_image_nanos_per_million"], outputAudio: rate["output_audio_nanos_per_million"],
+                    outputImage: rate["output_image_nanos_per_million"]))
         }
         return PriceEntry(
             model: row["model"], effectiveFrom: Timestamp(milliseconds: row["effective_from_ms"]), rates: rates,
@@ -77,8 +81,15 @@ enum PriceStore {
             try db.run(
                 """
                 INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
-                    cache_write_nanos_per_million, output_nanos_per_million) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output])
+                    cache_write_nanos_per_million, output_nanos_per_million, cache_write_1h_nanos_per_million, input_audio_nanos_per_million,
+                    input_image_nanos_per_million, output_audio_nanos_per_million, output_image_nanos_per_million)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output,
+                    rates.breakdown.cacheWrite1h, rates.breakdown.inputAudio, rates.breakdown.inputImage, rates.breakdown.outputAudio,
+                    rates.breakdown.outputImage,
+                ])
         }
         return true
     }

@@ -43,7 +43,8 @@ enum UsageTail {
             cachedIn: db,
             sql: """
                 SELECT id, account_id, model, service_tier, band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests,
-                    cost_nanos, occurred_at_ms, lot_id, lot_nanos, project, api_key, end_user, provider
+                    cost_nanos, occurred_at_ms, lot_id, lot_nanos, project, api_key, end_user, provider, cache_write_1h_tokens,
+                    input_audio_tokens, input_image_tokens, output_audio_tokens, output_image_tokens
                 FROM usage WHERE id > ? ORDER BY id
                 """,
             parameterCount: 1)
@@ -65,7 +66,12 @@ enum UsageTail {
                 output: rows.int64(8), project: rows.isNull(14) ? nil : rows.text(14), apiKey: rows.isNull(15) ? nil : rows.text(15),
                 user: rows.isNull(16) ? nil : rows.text(16), at: at, requests: rows.int64(9),
                 provider: rows.isNull(17) ? nil : .named(rows.text(17)))
-            let usage = TokenUsage(input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens)
+            let breakdown = TokenBreakdown(
+                cacheWrite1h: rows.int64(18), inputAudio: rows.int64(19), inputImage: rows.int64(20), outputAudio: rows.int64(21),
+                outputImage: rows.int64(22))
+            let usage = TokenUsage(
+                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens,
+                breakdown: breakdown)
             let draw = rows.isNull(12) ? nil : Allocation(lotID: rows.int64(12), amount: Money(nanos: rows.int64(13)))
             try figures.add(request, usage: usage, accountID: accountID, band: band, cost: cost, firstDraw: draw, db: db)
             if counters[accountID] == nil { counters[accountID] = try storedCounter(accountID: accountID, db: db) }

@@ -8,6 +8,9 @@ public struct ChargeRequest: Sendable {
     public var cachedTokens: Int64
     public var cacheWriteTokens: Int64
     public var outputTokens: Int64
+    /// The parts of the input and output billed at rates of their own (1-hour cache writes,
+    /// audio, images), within the counts above.
+    public var breakdown: TokenBreakdown = .none
     public var project: String?
     public var apiKey: String?
     public var user: String?
@@ -61,13 +64,14 @@ public struct ChargeRequest: Sendable {
 extension ChargeRequest {
     /// The request's usage, once its token counts, attribution and request count are valid.
     ///
-    /// Refuses, in this order: ``ChargeRefusal/invalidUsage(_:)`` (negative counts, cached
-    /// and cache-write tokens beyond the input), ``ChargeRefusal/invalidAttribution(field:reason:)``
+    /// Refuses, in this order: ``ChargeRefusal/invalidUsage(_:)`` (negative counts, cached,
+    /// cache-write, audio and image tokens beyond the input or output), ``ChargeRefusal/invalidAttribution(field:reason:)``
     /// (an empty or over-long project, API key, user, id or model; a request count out of range).
     public func validatedUsage() throws(ChargeRefusal) -> TokenUsage {
         let usage: TokenUsage
         do throws(InvalidUsage) {
-            usage = try TokenUsage.validated(input: inputTokens, cached: cachedTokens, cacheWrite: cacheWriteTokens, output: outputTokens)
+            usage = try TokenUsage.validated(
+                input: inputTokens, cached: cachedTokens, cacheWrite: cacheWriteTokens, output: outputTokens, breakdown: breakdown)
         } catch { throw .invalidUsage(error) }
         if let refusal = attributionProblem() { throw refusal }
         guard (1...Self.maximumRequests).contains(requests) else {

@@ -199,6 +199,9 @@ public enum ChargeRefusal: Refusal, Equatable {
     case contextWindowExceeded(field: String, tokens: Int64, limit: Int64)
     /// The price book has no prices for the tier; `provider` (the entry's) does not sell it.
     case noPriceForTier(model: String, tier: ServiceTier, provider: String? = nil)
+    /// The usage has tokens of a class billed apart (1-hour cache writes, audio, images) that
+    /// the price book gives no rate for.
+    case noPriceForClass(model: String, tokenClass: TokenClass, tier: ServiceTier)
     /// Enforced charges only: the model needs a higher usage tier than the account's.
     case tierTooLow(TierShortfall)
     /// Enforced charges only: month-to-date spend has reached a hard limit.
@@ -219,6 +222,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .noPriceAtTime: "no_price_at_time"
         case .contextWindowExceeded: "context_window_exceeded"
         case .noPriceForTier: "no_price_for_tier"
+        case .noPriceForClass: "no_price_for_class"
         case .tierTooLow: "tier_too_low"
         case .hardLimit: "hard_limit"
         case .insufficientBalance: "insufficient_balance"
@@ -242,6 +246,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .contextWindowExceeded(let field, let tokens, let limit):
             "\(tokens) \(field) tokens exceed the model's limit of \(limit)"
         case .noPriceForTier(let model, let tier, let provider): PricingRefusal.noPriceMessage(model: model, tier: tier, provider: provider)
+        case .noPriceForClass(let model, let tokenClass, let tier): PricingRefusal.noClassPriceMessage(model: model, tokenClass: tokenClass, tier: tier)
         case .tierTooLow(let shortfall): shortfall.description
         case .hardLimit(let reached): reached.description
         case .insufficientBalance(let cost, let available):
@@ -264,6 +269,7 @@ public enum ChargeRefusal: Refusal, Equatable {
         case .contextWindowExceeded(let field, let tokens, let limit):
             self = .contextWindowExceeded(field: field, tokens: tokens, limit: limit)
         case .noPriceForTier(let tier, let provider): self = .noPriceForTier(model: model, tier: tier, provider: provider)
+        case .noPriceForClass(let tokenClass, let tier): self = .noPriceForClass(model: model, tokenClass: tokenClass, tier: tier)
         }
     }
 }
@@ -390,7 +396,8 @@ public enum ReservationRefusal: Refusal, Equatable {
         case .noPriceForTier(let model, let tier, let provider): self = .noPriceForTier(model: model, tier: tier, provider: provider)
         case .tierTooLow(let shortfall): self = .tierTooLow(shortfall)
         case .hardLimit(let reached): self = .hardLimit(reached)
-        case .insufficientBalance, .balanceOverflow, .ledgerTotalLimit: return nil
+        // A hold prices input and output only: it has no tokens billed apart.
+        case .noPriceForClass, .insufficientBalance, .balanceOverflow, .ledgerTotalLimit: return nil
         }
     }
 }

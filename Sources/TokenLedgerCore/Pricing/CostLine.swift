@@ -45,15 +45,16 @@ public struct CostLine: Hashable, Sendable {
 }
 
 extension Cost {
-    /// The charge worked out class by class, in ``TokenClass`` order: every class, with no
-    /// tokens too, so that the lines always show the four rates. `recorded` is the charge as
-    /// the ledger holds it (equal to ``total`` unless the books disagree with their prices,
-    /// which `verify` reports); the shares add up to it.
+    /// The charge worked out class by class, in ``TokenClass`` order: the four base classes
+    /// always (with no tokens too, so that the lines show their rates), and each class billed
+    /// apart that the usage has tokens of. `recorded` is the charge as the ledger holds it (equal
+    /// to ``total`` unless the books disagree with their prices, which `verify` reports); the
+    /// shares add up to it.
     public func lines(of usage: TokenUsage, recorded: Money) -> [CostLine] {
         let shares = split(recorded: recorded)
-        return TokenClass.allCases.map { tokenClass in
+        return TokenClass.allCases.filter { TokenClass.base.contains($0) || $0.tokens(in: usage) > 0 }.map { tokenClass in
             CostLine(
-                tokenClass: tokenClass, tokens: tokenClass.tokens(in: usage), rateNanosPerMillion: tokenClass.rate(in: rates),
+                tokenClass: tokenClass, tokens: tokenClass.tokens(in: usage), rateNanosPerMillion: tokenClass.rate(in: rates) ?? 0,
                 exactFemtos: femtos(of: tokenClass), share: shares[tokenClass] ?? .zero)
         }
     }

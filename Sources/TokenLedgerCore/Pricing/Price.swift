@@ -5,23 +5,107 @@ public enum PriceBand: String, CaseIterable, Hashable, Sendable {
     case longContext = "long_context"
 }
 
+/// The rates of the classes that lie within a usage's input or output and are billed apart
+/// (``TokenBreakdown``): 1-hour cache writes, audio and image input and output, in nanodollars
+/// per million tokens; nil where the price book gives none (such tokens are then refused).
+public struct BreakdownRates: Hashable, Sendable {
+    public var cacheWrite1h: Int64?
+    public var inputAudio: Int64?
+    public var inputImage: Int64?
+    public var outputAudio: Int64?
+    public var outputImage: Int64?
+
+    public init(cacheWrite1h: Int64? = nil, inputAudio: Int64? = nil, inputImage: Int64? = nil, outputAudio: Int64? = nil, outputImage: Int64? = nil) {
+        self.cacheWrite1h = cacheWrite1h
+        self.inputAudio = inputAudio
+        self.inputImage = inputImage
+        self.outputAudio = outputAudio
+        self.outputImage = outputImage
+    }
+
+    /// Every class at no cost.
+    public static let zero = BreakdownRates(cacheWrite1h: 0, inputAudio: 0, inputImage: 0, outputAudio: 0, outputImage: 0)
+
+    /// The classes this holds, in ``TokenClass`` order.
+    public static let classes: [TokenClass] = [.cacheWrite1h, .inputAudio, .inputImage, .outputAudio, .outputImage]
+
+    /// The rate of one of ``classes``; nil for a class not given, or not one of them.
+    public subscript(tokenClass: TokenClass) -> Int64? {
+        get {
+            switch tokenClass {
+            case .cacheWrite1h: cacheWrite1h
+            case .inputAudio: inputAudio
+            case .inputImage: inputImage
+            case .outputAudio: outputAudio
+            case .outputImage: outputImage
+            default: nil
+            }
+        }
+        set {
+            switch tokenClass {
+            case .cacheWrite1h: cacheWrite1h = newValue
+            case .inputAudio: inputAudio = newValue
+            case .inputImage: inputImage = newValue
+            case .outputAudio: outputAudio = newValue
+            case .outputImage: outputImage = newValue
+            default: preconditionFailure("\(tokenClass) is not billed apart from the input or output")
+            }
+        }
+    }
+
+    /// Each rate filled from `fallback` where not given.
+    func filled(from fallback: BreakdownRates?) -> BreakdownRates {
+        guard let fallback else { return self }
+        var rates = self
+        for tokenClass in Self.classes where rates[tokenClass] == nil { rates[tokenClass] = fallback[tokenClass] }
+        return rates
+    }
+}
+
 /// Prices of each token class, in nanodollars per million tokens; nil where the catalog gives none.
 public struct TokenRates: Hashable, Sendable {
     public var input: Int64?
     public var cachedInput: Int64?
     public var cacheWrite: Int64?
     public var output: Int64?
+    /// The rates of the classes billed apart (1-hour cache writes, audio, images), where given.
+    public var breakdown: BreakdownRates
 
-    public init(input: Int64?, cachedInput: Int64? = nil, cacheWrite: Int64? = nil, output: Int64?) {
+    public init(
+        input: Int64?, cachedInput: Int64? = nil, cacheWrite: Int64? = nil, output: Int64?, breakdown: BreakdownRates = BreakdownRates()
+    ) {
         self.input = input
         self.cachedInput = cachedInput
         self.cacheWrite = cacheWrite
         self.output = output
+        self.breakdown = breakdown
     }
 
-    /// The rates as a list of (class name, value), in a fixed order, for checks and display.
+    /// The rate of one class.
+    public subscript(tokenClass: TokenClass) -> Int64? {
+        get {
+            switch tokenClass {
+            case .input: input
+            case .cachedInput: cachedInput
+            case .cacheWrite: cacheWrite
+            case .output: output
+            default: breakdown[tokenClass]
+            }
+        }
+        set {
+            switch tokenClass {
+            case .input: input = newValue
+            case .cachedInput: cachedInput = newValue
+            case .cacheWrite: cacheWrite = newValue
+            case .output: output = newValue
+            default: breakdown[tokenClass] = newValue
+            }
+        }
+    }
+
+    /// The rates as a list of (class name, value), in ``TokenClass`` order, for checks and display.
     public var classes: [(name: String, value: Int64?)] {
-        [("input", input), ("cached_input", cachedInput), ("cache_write", cacheWrite), ("output", output)]
+        TokenClass.allCases.map { ($0.rawValue, self[$0]) }
     }
 }
 
@@ -43,12 +127,22 @@ public struct RateKey: Hashable, Sendable, Comparable {
     }
 }
 
-/// The rates that apply to one usage: every class resolved to a price.
+/// The rates that apply to one usage: every class resolved to a price, but those billed apart
+/// (``BreakdownRates``), which are nil where the price book gives none.
 public struct ResolvedRates: Hashable, Sendable {
     public var input: Int64
     public var cachedInput: Int64
     public var cacheWrite: Int64
     public var output: Int64
+    public var breakdown: BreakdownRates
+
+    public init(input: Int64, cachedInput: Int64, cacheWrite: Int64, output: Int64, breakdown: BreakdownRates = BreakdownRates()) {
+        self.input = input
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+        self.output = output
+        self.breakdown = breakdown
+    }
 }
 
 /// One model's prices from an instant on: the entry with the latest `effectiveFrom` not after a
@@ -116,7 +210,7 @@ public struct PriceEntry: Hashable, Sendable {
     /// The rates a usage in `tier` and `band` is billed at, or nil when the tier has no price.
     ///
     /// Default: the catalog's rates; cached input and cache write cost the input price where
-    /// not given. Flex and batch: where the entry's provider sells the tier at half price
+    /// not given; 1-hour cache writes, audio and images have a rate only where given. Flex and batch: where the entry's provider sells the tier at half price
     /// (``Providers/halfPriceTiers(of:)``), the catalog's rate for each class where given, else
     /// half of the default rate (half to even); otherwise only the catalog's own rates for the
     /// tier. Priority: only the catalog's own priority prices. The long-context band falls back
@@ -127,14 +221,19 @@ public struct PriceEntry: Hashable, Sendable {
             let given = explicit(tier, band)
             func half(_ value: Int64) -> Int64 { Int64(Rounding.halfToEven(Int128(value), dividedBy: 2)) }
             let input = given?.input ?? half(base.input)
+            var breakdown = given?.breakdown ?? BreakdownRates()
+            for tokenClass in BreakdownRates.classes where breakdown[tokenClass] == nil {
+                breakdown[tokenClass] = base.breakdown[tokenClass].map(half)
+            }
             return ResolvedRates(
                 input: input,
                 cachedInput: given?.cachedInput ?? half(base.cachedInput),
                 cacheWrite: given?.cacheWrite ?? half(base.cacheWrite),
-                output: given?.output ?? half(base.output))
+                output: given?.output ?? half(base.output), breakdown: breakdown)
         }
         guard let given = explicit(tier, band), let input = given.input, let output = given.output else { return nil }
-        return ResolvedRates(input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output)
+        return ResolvedRates(
+            input: input, cachedInput: given.cachedInput ?? input, cacheWrite: given.cacheWrite ?? input, output: output, breakdown: given.breakdown)
     }
 
     /// The catalog's own rates for a tier and band; the long-context band falls back to standard.
@@ -147,7 +246,8 @@ public struct PriceEntry: Hashable, Sendable {
             let standard = self.rates[RateKey(tier)]
             return TokenRates(
                 input: rates.input ?? standard?.input, cachedInput: rates.cachedInput ?? standard?.cachedInput,
-                cacheWrite: rates.cacheWrite ?? standard?.cacheWrite, output: rates.output ?? standard?.output)
+                cacheWrite: rates.cacheWrite ?? standard?.cacheWrite, output: rates.output ?? standard?.output,
+                breakdown: rates.breakdown.filled(from: standard?.breakdown))
         }
         return rates[RateKey(tier)]
     }

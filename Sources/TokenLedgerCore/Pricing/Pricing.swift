@@ -6,6 +6,9 @@ public enum PricingRefusal: Error, Equatable, Sendable {
     /// flex and batch are priced only where the entry's provider sells them), with the entry's
     /// provider for a flex or batch usage when it has one.
     case noPriceForTier(ServiceTier, provider: String? = nil)
+    /// The usage has tokens of a class billed apart (1-hour cache writes, audio, images) that
+    /// the entry gives no rate for in the tier: billing them at another class's rate would be wrong.
+    case noPriceForClass(TokenClass, tier: ServiceTier)
 
     /// What `no_price_for_tier` says: the tier the book has no prices for and, when the entry
     /// names its provider, that the provider does not sell it.
@@ -13,6 +16,13 @@ public enum PricingRefusal: Error, Equatable, Sendable {
         let missing = "the price book has no \(tier.rawValue) prices for '\(model)'"
         guard let provider else { return missing }
         return missing + " (\(provider) does not sell the \(tier.rawValue) tier for it)"
+    }
+
+    /// What `no_price_for_class` says: the class the book has no rate for, and how to add one.
+    public static func noClassPriceMessage(model: String, tokenClass: TokenClass, tier: ServiceTier) -> String {
+        let inTier = tier == .default ? "" : " in the \(tier.rawValue) tier"
+        return "the price book has no \(tokenClass.rawValue) price for '\(model)'\(inTier), and the usage has \(tokenClass.lineItemName) tokens, "
+            + "which are billed at their own rate; add it with `tokenledger prices set` or a catalog that has it"
     }
 }
 
@@ -26,11 +36,13 @@ public struct Cost: Hashable, Sendable {
     public var cachedInputFemtos: Int128
     public var cacheWriteFemtos: Int128
     public var outputFemtos: Int128
+    /// The exact cost of each class billed apart that the usage has tokens of (empty for text usage).
+    public var breakdownFemtos: [TokenClass: Int128]
     /// The charge: the sum of the classes rounded once to nanodollars.
     public var total: Money
 
     /// The unrounded sum in femtodollars.
-    public var exactFemtos: Int128 { uncachedInputFemtos + cachedInputFemtos + cacheWriteFemtos + outputFemtos }
+    public var exactFemtos: Int128 { uncachedInputFemtos + cachedInputFemtos + cacheWriteFemtos + outputFemtos + breakdownFemtos.values.reduce(0, +) }
 }
 
 extension PriceEntry {
@@ -44,7 +56,9 @@ extension PriceEntry {
     /// and the long-context threshold then apply to its average request, so a day of many
     /// short requests is neither refused nor billed as long context for its total.
     ///
-    /// Refuses tiers without a price (``PricingRefusal/noPriceForTier(_:)``). Usage beyond the
+    /// Refuses tiers without a price (``PricingRefusal/noPriceForTier(_:provider:)``), and tokens
+    /// of a class billed apart that the tier gives no rate for
+    /// (``PricingRefusal/noPriceForClass(_:tier:)``). Usage beyond the
     /// model's context window is priced like any other (it happened: the catalog's window can be
     /// wrong, as for a 1M-token beta); whether it is refused is the caller's rule
     /// (``windowExcess(of:requests:)``).
@@ -53,6 +67,11 @@ extension PriceEntry {
         guard let rates = resolvedRates(tier: tier, band: band) else {
             // Flex and batch are priced by who sells them: the refusal names the provider that does not.
             throw .noPriceForTier(tier, provider: tier == .flex || tier == .batch ? provider : nil)
+        }
+        if !usage.breakdown.isEmpty {
+            for tokenClass in BreakdownRates.classes where tokenClass.tokens(in: usage) > 0 && rates.breakdown[tokenClass] == nil {
+                throw .noPriceForClass(tokenClass, tier: tier)
+            }
         }
         return Cost.of(usage, at: rates, band: band)
     }
@@ -74,16 +93,30 @@ extension PriceEntry {
 }
 
 extension Cost {
-    /// The cost of `usage` at resolved `rates`: exact per class, rounded once.
+    /// The cost of `usage` at resolved `rates`: exact per class, rounded once. A class billed
+    /// apart without a rate costs nothing here: ``PriceEntry/cost(of:tier:requests:)`` refuses
+    /// such usage before it is priced.
     public static func of(_ usage: TokenUsage, at rates: ResolvedRates, band: PriceBand = .standard) -> Cost {
         let uncached = Int128(usage.uncachedInputTokens) * Int128(rates.input)
         let cached = Int128(usage.cachedTokens) * Int128(rates.cachedInput)
         let cacheWrite = Int128(usage.cacheWriteTokens) * Int128(rates.cacheWrite)
-        let output = Int128(usage.outputTokens) * Int128(rates.output)
-        let nanos = Rounding.halfToEven(uncached + cached + cacheWrite + output, dividedBy: PriceEntry.femtosPerNano)
-        // Bounded by TokenUsage.maximumTokens × PriceEntry.maximumRateNanosPerMillion × 4 < Int64.max.
+        let output = Int128(usage.textOutputTokens) * Int128(rates.output)
+        var breakdown: [TokenClass: Int128] = [:]
+        var exact = uncached + cached + cacheWrite + output
+        if !usage.breakdown.isEmpty {
+            for tokenClass in BreakdownRates.classes {
+                let tokens = tokenClass.tokens(in: usage)
+                guard tokens > 0 else { continue }
+                let femtos = Int128(tokens) * Int128(rates.breakdown[tokenClass] ?? 0)
+                breakdown[tokenClass] = femtos
+                exact += femtos
+            }
+        }
+        let nanos = Rounding.halfToEven(exact, dividedBy: PriceEntry.femtosPerNano)
+        // The classes' tokens add up to at most input + output (each at most TokenUsage.maximumTokens),
+        // so the sum is bounded by 2 × TokenUsage.maximumTokens × PriceEntry.maximumRateNanosPerMillion < Int64.max nanodollars.
         return Cost(
             rates: rates, band: band, uncachedInputFemtos: uncached, cachedInputFemtos: cached,
-            cacheWriteFemtos: cacheWrite, outputFemtos: output, total: Money(nanos: Int64(nanos)))
+            cacheWriteFemtos: cacheWrite, outputFemtos: output, breakdownFemtos: breakdown, total: Money(nanos: Int64(nanos)))
     }
 }

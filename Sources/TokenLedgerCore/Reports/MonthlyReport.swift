@@ -31,11 +31,13 @@ public struct UsageSums: Sendable, Hashable {
     public var cachedTokens: Int64 = 0
     public var cacheWriteTokens: Int64 = 0
     public var outputTokens: Int64 = 0
+    /// The tokens within the input and output billed at rates of their own.
+    public var breakdown: TokenBreakdown = .none
     public var cost: Money = .zero
 
     public init(
         charges: Int64 = 0, requests: Int64 = 0, inputTokens: Int64 = 0, cachedTokens: Int64 = 0, cacheWriteTokens: Int64 = 0,
-        outputTokens: Int64 = 0, cost: Money = .zero
+        outputTokens: Int64 = 0, breakdown: TokenBreakdown = .none, cost: Money = .zero
     ) {
         self.charges = charges
         self.requests = requests
@@ -43,6 +45,7 @@ public struct UsageSums: Sendable, Hashable {
         self.cachedTokens = cachedTokens
         self.cacheWriteTokens = cacheWriteTokens
         self.outputTokens = outputTokens
+        self.breakdown = breakdown
         self.cost = cost
     }
 
@@ -53,6 +56,7 @@ public struct UsageSums: Sendable, Hashable {
         lhs.cachedTokens += rhs.cachedTokens
         lhs.cacheWriteTokens += rhs.cacheWriteTokens
         lhs.outputTokens += rhs.outputTokens
+        lhs.breakdown = lhs.breakdown.adding(rhs.breakdown)
         lhs.cost += rhs.cost
     }
 }
