@@ -71,10 +71,11 @@ enum ChargesRendering {
     /// The CSV's columns: the JSON's fields, with `model_sent` always present (empty where the
     /// name as sent was the entry's model), so every row has every column; the counts billed
     /// apart (1-hour cache writes, audio, images) last, after the columns older files had.
-    static let columns = [
-        "id", "account", "at", "model", "model_sent", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
-        "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from", "provider",
-    ] + TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
+    static let columns =
+        [
+            "id", "account", "at", "model", "model_sent", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
+            "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from", "provider",
+        ] + TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
 
     static func render(_ page: ChargePage, sort: ChargeSort, descending: Bool) -> Rendered {
         let table = Table(

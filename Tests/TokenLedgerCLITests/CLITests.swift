@@ -139,6 +139,16 @@ struct CLITests {
                 "models unalias my-azure-deployment",
                 "models unalias my-azure-deployment",
                 "charges list --account acme --format csv",
+                // Classes billed apart: their prices, their tokens, a refusal where the entry has no rate.
+                "prices set voice-1 --input 2 --output 8 --cache-write-1h 4 --input-audio 40 --input-image 10 --output-audio 80 --output-image 32 --effective-from 2026-01-01 --provider openai",
+                "prices list --model voice-1 --format json",
+                "charge acme --model voice-1 --input 10000 --input-audio 3000 --input-image 1000 --cache-write-1h 500 --output 2000 --output-audio 700 --output-image 300 --id media-1 --at 2026-03-03",
+                "charge acme --model voice-1 --input 10000 --input-audio 3000 --input-image 1000 --cache-write-1h 500 --output 2000 --output-audio 700 --output-image 300 --id media-1 --at 2026-03-03 --format json",
+                "charge acme --model voice-1 --input 10000 --input-audio 3000 --output 2000 --id media-1 --at 2026-03-03",
+                "charge acme --model voice-1 --input 100 --input-audio 101 --output 2 --at 2026-03-03",
+                "charge acme --model my-model --input 100 --output-audio 1 --output 2 --at 2026-03-03",
+                "charges show media-1",
+                "charges list --account acme --model voice-1 --format csv",
                 "verify",
             ]),
         Scenario(

@@ -80,6 +80,7 @@ let everyRefusal: [(refusal: any Refusal, code: String, isBadInput: Bool)] = [
     (ChargeRefusal.noPriceAtTime(model: "o3", time: utc(2025, 1, 1), earliest: utc(2025, 4, 16)), "no_price_at_time", false),
     (ChargeRefusal.contextWindowExceeded(field: "input", tokens: 9, limit: 8), "context_window_exceeded", true),
     (ChargeRefusal.noPriceForTier(model: "gpt-4", tier: .priority), "no_price_for_tier", false),
+    (ChargeRefusal.noPriceForClass(model: "gpt-4o", tokenClass: .inputAudio, tier: .default), "no_price_for_class", false),
     (ChargeRefusal.insufficientBalance(cost: Money(dollars: 2), available: Money(dollars: 1)), "insufficient_balance", false),
     (ChargeRefusal.balanceOverflow, "balance_overflow", false),
     (ChargeRefusal.ledgerTotalLimit, "ledger_total_limit", false),

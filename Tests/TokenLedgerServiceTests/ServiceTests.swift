@@ -81,6 +81,49 @@ struct ServiceTests {
         #expect(!metrics.body.contains(service.admin) && !metrics.body.contains(service.gateway))
     }
 
+    @Test("audio, image and 1-hour cache-write tokens: charged and settled at their own rates, echoed in the receipt, priced by POST /v1/prices")
+    func tokenClassesOverHTTP() async throws {
+        let service = try await ServiceHarness.start()
+        defer { Task { await service.stop() } }
+        _ = try await service.post("/v1/accounts", #"{"account": "acme", "at": "2026-01-01T00:00:00Z"}"#, key: service.admin)
+        _ = try await service.post(
+            "/v1/accounts/acme/purchases", #"{"amount_usd": "20.00", "at": "2026-01-01T00:00:00Z"}"#, key: service.admin,
+            headers: [("Idempotency-Key", "pay-1")])
+        // gpt-realtime (default book): 200 text in × $4 + 1,000 audio in × $32 + 50 text out × $16 + 250 audio out × $64 per million.
+        let charge = try await service.post(
+            "/v1/charges",
+            #"{"account": "acme", "model": "gpt-realtime", "input_tokens": 1200, "input_audio_tokens": 1000, "output_tokens": 300, "#
+                + #""output_audio_tokens": 250, "id": "rt-1", "at": "2026-01-03T00:00:00Z"}"#,
+            key: service.gateway)
+        #expect(charge.status == 201 && charge.string("cost_usd") == "0.049600000", "\(charge.body)")
+        #expect(charge.json["input_audio_tokens"] as? Int == 1_000 && charge.json["output_audio_tokens"] as? Int == 250)
+        #expect(charge.json["cache_write_1h_tokens"] as? Int == 0)
+        // A price with its own 1-hour write rate, then a reservation settled with 1-hour writes.
+        let price = try await service.post(
+            "/v1/prices",
+            #"{"model": "cache-1", "input_usd_per_million": "3", "output_usd_per_million": "15", "cache_write_1h_usd_per_million": "6", "#
+                + #""effective_from": "2026-01-01T00:00:00Z", "provider": "anthropic"}"#,
+            key: service.admin)
+        #expect(price.status == 201 || price.status == 200, "\(price.body)")
+        let hold = try await service.post(
+            "/v1/reservations",
+            #"{"account": "acme", "model": "cache-1", "input_tokens": 10000, "max_output_tokens": 100, "id": "r-1", "at": "2026-01-03T01:00:00Z"}"#,
+            key: service.gateway)
+        #expect(hold.status == 201, "\(hold.body)")
+        let settle = #"{"input_tokens": 10000, "cache_write_1h_tokens": 4000, "output_tokens": 100, "at": "2026-01-03T01:00:01Z"}"#
+        let settled = try await service.post("/v1/reservations/r-1/settle", settle, key: service.gateway)
+        // 6,000 × $3 + 4,000 × $6 + 100 × $15 per million.
+        #expect(settled.status == 200, "\(settled.body)")
+        let settledCharge = settled.json["charge"] as? [String: Any]
+        #expect(settledCharge?["cost_usd"] as? String == "0.043500000" && settledCharge?["cache_write_1h_tokens"] as? Int == 4_000, "\(settled.body)")
+        // The same settle with other 1-hour writes is other usage: refused, nothing written.
+        let other = try await service.post("/v1/reservations/r-1/settle", settle.replacingOccurrences(of: "4000", with: "3000"), key: service.gateway)
+        #expect(other.status == 409, "\(other.body)")
+        let listed = try await service.get("/v1/prices?model=cache-1", key: service.reader)
+        #expect(listed.body.contains(#""cache_write_1h_usd_per_million""#), "\(listed.body)")
+        #expect(try service.ledger.verify().ok)
+    }
+
     @Test("bad input is 400 naming the field, an unknown account 404, a rule's refusal 422, a body past the limit 413; none writes")
     func problems() async throws {
         var options = LedgerServerOptions.small
@@ -100,6 +143,14 @@ struct ServiceTests {
             (
                 "/v1/charges", #"{"account": "acme", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 1, "enforce": true}"#, 422,
                 "insufficient_balance", nil
+            ),
+            (
+                "/v1/charges", #"{"account": "acme", "model": "gpt-4o", "input_tokens": 100, "input_audio_tokens": 50, "output_tokens": 1}"#, 422,
+                "no_price_for_class", nil
+            ),
+            (
+                "/v1/charges", #"{"account": "acme", "model": "gpt-realtime", "input_tokens": 100, "input_audio_tokens": 101, "output_tokens": 1}"#,
+                400, "invalid_usage", nil
             ),
             ("/v1/accounts/acme/purchases", #"{"amount_usd": "2.50"}"#, 422, "below_minimum", nil),
             ("/v1/accounts/acme/purchases", #"{"amount_usd": "1O.00"}"#, 400, "bad_input", "amount_usd"),

@@ -123,7 +123,10 @@ struct GenAIPricesCatalogTests {
         let catalog = try PriceCatalog.parse(Self.small, file: "data.json", format: .genaiPrices, skipBad: true)
         #expect(catalog.entries.map(\.model) == ["acme-1", "acme-long", "acme-new", "acme-new", "resell/acme-1"])
         #expect(
-            catalog.entries[0].rates == [RateKey(.default): TokenRates(input: Self.usd("1.5"), cachedInput: Self.usd("0.15"), output: Self.usd("6"))])
+            catalog.entries[0].rates == [
+                RateKey(.default): TokenRates(
+                    input: Self.usd("1.5"), cachedInput: Self.usd("0.15"), output: Self.usd("6"), breakdown: BreakdownRates(inputAudio: Self.usd("40")))
+            ])
         #expect(catalog.entries[0].maxInputTokens == 100_000)
         #expect(catalog.entries[1].rates[RateKey(.default, .longContext)] == TokenRates(input: Self.usd("4"), output: nil))
         #expect(catalog.entries[1].longContextThresholdTokens == 128_000)

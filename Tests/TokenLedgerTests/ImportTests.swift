@@ -203,11 +203,12 @@ struct ImportTests {
     func usageAPIPages() throws {
         try withImportLedger { fixture in
             let provided = sharedData.appendingPathComponent("openai/example_response_usage_completions.json").path
-            // The page as documented has 50 audio and 50 image tokens, billed at their own rates,
-            // which this format does not price: refused, naming the first, rather than undercharged.
+            // The page as documented has 50 audio and 50 image output tokens (its audio and image
+            // input are all cached), billed at their own rates, which gpt-4o's entry does not give:
+            // refused, naming the first, rather than undercharged.
             #expect(
                 importFailure { try fixture.importUsage(provided, format: .openAIUsageAPI, model: "gpt-4o") }
-                    == "bad_input line 19 (data[0].results[0].input_audio_tokens)")
+                    == "no_price_for_class line 10 (data[0].results[0].output_audio_tokens)")
             #expect(try fixture.usageRows("request_id").isEmpty)
             // The same page with those at 0 (text only) imports.
             let example = try fixture.write(
@@ -249,6 +250,30 @@ struct ImportTests {
                     "1767225600000 gpt-4o flex 100 0 10 2 - -",
                     "1767398400000 gpt-4o-mini default 59200 0 1 1 - -",
                 ])
+            try fixture.expectVerified()
+        }
+    }
+
+    @Test("openai-usage-api: audio and image tokens are priced at their own rates where the entry gives them")
+    func usageAPIMedia() throws {
+        try withImportLedger { fixture in
+            let provided = sharedData.appendingPathComponent("openai/example_response_usage_completions.json").path
+            // An entry that prices them: 500 uncached × $2 + 400 cached × $1 + 100 written × $2 (the
+            // input price) + 400 text out × $8 + 50 audio out × $16 + 50 image out × $32, per million.
+            let omni = PriceEntry(
+                model: "omni-test", effectiveFrom: utc(2024, 1, 1),
+                rates: [
+                    RateKey(.default): TokenRates(
+                        input: 2_000_000_000, cachedInput: 1_000_000_000, output: 8_000_000_000,
+                        breakdown: BreakdownRates(outputAudio: 16_000_000_000, outputImage: 32_000_000_000))
+                ])
+            _ = try fixture.ledger.setPrice(omni)
+            let priced = try fixture.importUsage(provided, format: .openAIUsageAPI, model: "omni-test")
+            #expect(priced.cost == Money(nanos: 1_000_000 + 400_000 + 200_000 + 3_200_000 + 800_000 + 1_600_000))
+            #expect(
+                try fixture.usageRows(
+                    "input_tokens, cached_tokens, input_audio_tokens, input_image_tokens, output_tokens, output_audio_tokens, output_image_tokens")
+                    == ["1000 400 0 0 500 50 50"])
             try fixture.expectVerified()
         }
     }
@@ -314,8 +339,9 @@ struct ImportTests {
                         + "(Anthropic's input_tokens, for one, excludes its cache reads and writes); the row is refused rather than charged without them",
                     "line 2 (usage.cache_creation.ephemeral_1h_input_tokens): 4000 tokens that this format does not map: this format does not price "
                         + "these tokens (Anthropic's input_tokens, for one, excludes its cache reads and writes); the row is refused rather than charged without them",
-                    "line 3 (usage.prompt_tokens_details.audio_tokens): 800 tokens that this format does not map: audio and image tokens are billed "
-                        + "at their own rates, which this format does not price; the row is refused rather than charged without them",
+                    "line 3 (usage.prompt_tokens_details.audio_tokens): the price book has no input_audio price for 'gpt-4o', and the usage has "
+                        + "audio input tokens, which are billed at their own rate; add it (`tokenledger prices set gpt-4o --input-audio …`, "
+                        + "or a catalog that has it)",
                 ])
             #expect(try fixture.usageRows("request_id, input_tokens, output_tokens") == ["chat_04 900 10"])
 
@@ -327,12 +353,12 @@ struct ImportTests {
             #expect(importFailure { try fixture.importUsage(csv, format: .csv) } == "bad_input line 4 (cache_read_tokens)")
             #expect(try fixture.importUsage(csv, format: .csv, skipBad: true).charged == 2)
 
-            // The dashboard's export: audio tokens are refused, text breakdowns are not.
+            // The dashboard's export: audio tokens without a price are refused, text breakdowns are not.
             let export = try fixture.write(
                 "export.csv",
                 "start_time,model,input_tokens,input_cached_tokens,output_tokens,num_model_requests,input_text_tokens,input_audio_tokens,output_image_tokens\n"
                     + "1767225600,gpt-4o,100,0,10,1,100,0,\n1767312000,gpt-4o,100,0,10,1,40,60,0\n")
-            #expect(importFailure { try fixture.importUsage(export, format: .openAIUsageExport) } == "bad_input line 3 (input_audio_tokens)")
+            #expect(importFailure { try fixture.importUsage(export, format: .openAIUsageExport) } == "no_price_for_class line 3 (input_audio_tokens)")
             #expect(try fixture.importUsage(export, format: .openAIUsageExport, skipBad: true).charged == 1)
             try fixture.expectVerified()
         }

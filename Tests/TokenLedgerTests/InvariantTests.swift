@@ -7,7 +7,7 @@ struct InvariantTests {
     /// Two fixed seeds of 1,000 operations each: 2,000 operations in all. `verify()` runs after
     /// every step and its cost grows with the books, so two runs of 1,000 cost about half of one
     /// run of 2,000, and they run side by side.
-    @Test("seeded random operations keep every invariant after every step", arguments: [0x7E57_1ED6_E500_0001 as UInt64, 0x0DDB_A11_C0FFEE])
+    @Test("seeded random operations keep every invariant after every step", arguments: [0x7E57_1ED6_E500_0003 as UInt64, 0x0DDB_A11_C0FFEE])
     func randomOperations(seed: UInt64) throws {
         try withLedger { fixture in
             let run = RandomRun(fixture: fixture, seed: seed)

@@ -133,7 +133,8 @@ struct LiteLLMCatalogTests {
         #expect(try gpt54.cost(of: long, tier: .default).total == Money(nanos: 272_001 * 5_000 + 22_500))
 
         // claude-haiku-5-5: a band above 100k for default and batch only; the one-hour cache
-        // writes (`_above_1hr`, `_above_1hr_above_100k_tokens`) are not the standard cache-write price.
+        // writes (`_above_1hr`, `_above_1hr_above_100k_tokens`) are their own class, not the
+        // standard cache-write price.
         let haiku = try #require(entries["claude-haiku-5-5"])
         #expect(haiku.longContextThresholdTokens == 100_000)
         #expect(Set(haiku.rates.keys) == [RateKey(.default), RateKey(.batch), RateKey(.default, .longContext), RateKey(.batch, .longContext)])
@@ -141,7 +142,16 @@ struct LiteLLMCatalogTests {
         #expect(
             haiku.rates[RateKey(.default, .longContext)]
                 == TokenRates(
-                    input: 500_000_000, cachedInput: 50_000_000, cacheWrite: 625_000_000, output: 2_500_000_000))
+                    input: 500_000_000, cachedInput: 50_000_000, cacheWrite: 625_000_000, output: 2_500_000_000,
+                    breakdown: BreakdownRates(cacheWrite1h: 1_000_000_000)))
+
+        // The real catalog's audio and image rates: gpt-realtime's audio, gpt-image-1's images.
+        let realtime = try #require(entries["gpt-realtime"])
+        #expect(
+            realtime.rates[RateKey(.default)]?.breakdown
+                == BreakdownRates(inputAudio: 32_000_000_000, inputImage: 5_000_000_000, outputAudio: 64_000_000_000))
+        let sonnet = try #require(entries["claude-sonnet-4-5"])
+        #expect(sonnet.rates[RateKey(.default)]?.breakdown == BreakdownRates(cacheWrite1h: 6_000_000_000))
     }
 
     @Test("per-token prices more precise than 1e-15 USD are rounded half to even, once")
@@ -201,7 +211,10 @@ struct LiteLLMCatalogTests {
         // With skip-bad they are listed after the keys skipped by design.
         let catalog = try LiteLLMCatalog.parse(text, file: "t.json", skipBad: true)
         #expect(catalog.entries.map(\.model) == ["ok", "zero-window", "null-cached"])
-        #expect(catalog.entries[0].rates == [RateKey(.default): TokenRates(input: 1_000_000_000, output: 2_000_000_000)])
+        #expect(
+            catalog.entries[0].rates == [
+                RateKey(.default): TokenRates(input: 1_000_000_000, output: 2_000_000_000, breakdown: BreakdownRates(inputAudio: 10_000_000_000))
+            ])
         #expect(catalog.entries[1].maxOutputTokens == nil)
         let reasons = catalog.skipped.map { "\($0.model): \($0.reason)" }
         #expect(

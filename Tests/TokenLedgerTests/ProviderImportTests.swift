@@ -9,7 +9,8 @@ import TokenLedgerCore
 @Suite("Usage import: provider response bodies")
 struct ProviderImportTests {
     /// One body, the format that reads it, and the row it must give:
-    /// `model tier input cached cacheWrite output requests id hasTime`.
+    /// `model tier input cached cacheWrite output requests id hasTime`, then each class billed
+    /// apart that it has tokens of (`cache_write_1h=100`).
     struct Case: Sendable, CustomTestStringConvertible {
         var why: String
         var format: UsageImportFormat
@@ -95,6 +96,48 @@ struct ProviderImportTests {
                 + #""prompt_tokens_details":{"cached_tokens":100,"audio_tokens":0},"cost_details":{"upstream_inference_cost":null},"#
                 + #""completion_tokens_details":{"reasoning_tokens":0}}}"#,
             row: "openai/gpt-4o-mini default 500 100 0 60 1 gen-1 true"),
+        Case(
+            why: "Anthropic 1-hour cache writes: within cache_creation_input_tokens, a class of their own",
+            format: .anthropicJSONL,
+            body: #"{"id":"msg_3","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":11,"cache_creation_input_tokens":170,"#
+                + #""cache_read_input_tokens":1300,"output_tokens":19,"cache_creation":{"ephemeral_5m_input_tokens":70,"ephemeral_1h_input_tokens":100}}}"#,
+            row: "claude-sonnet-4-5 default 1481 1300 70 19 1 msg_3 false cache_write_1h=100"),
+        Case(
+            why: "Bedrock Converse: the cacheDetails entries with ttl 1h are 1-hour writes",
+            format: .bedrockJSONL,
+            body: #"{"usage":{"inputTokens":20,"outputTokens":40,"totalTokens":2160,"cacheReadInputTokens":2000,"cacheWriteInputTokens":100,"#
+                + #""cacheDetails":[{"ttl":"5m","inputTokens":40},{"ttl":"1h","inputTokens":60}]},"metrics":{"latencyMs":812}}"#,
+            row: "- default 2120 2000 40 40 1 - false cache_write_1h=60"),
+        Case(
+            why: "OpenAI chat with audio: prompt and completion audio tokens, within their totals",
+            format: .openAIJSONL,
+            body: #"{"id":"chat-a","object":"chat.completion","created":1767225600,"model":"gpt-audio","usage":{"prompt_tokens":900,"#
+                + #""completion_tokens":300,"total_tokens":1200,"prompt_tokens_details":{"cached_tokens":100,"audio_tokens":500},"#
+                + #""completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":200}}}"#,
+            row: "gpt-audio default 900 100 0 300 1 chat-a true input_audio=500 output_audio=200"),
+        Case(
+            why: "OpenAI Realtime response: input_token_details, the cached audio billed with the cached tokens",
+            format: .openAIJSONL,
+            body: #"{"id":"resp_rt","object":"realtime.response","model":"gpt-realtime","usage":{"total_tokens":1400,"input_tokens":1000,"#
+                + #""output_tokens":400,"input_token_details":{"cached_tokens":300,"text_tokens":400,"audio_tokens":500,"image_tokens":100,"#
+                + #""cached_tokens_details":{"text_tokens":200,"audio_tokens":100,"image_tokens":0}},"#
+                + #""output_token_details":{"text_tokens":100,"audio_tokens":300}}}"#,
+            row: "gpt-realtime default 1000 300 0 400 1 resp_rt false input_audio=400 input_image=100 output_audio=300"),
+        Case(
+            why: "OpenAI Images (gpt-image-1): image input and image output tokens",
+            format: .openAIJSONL,
+            body: #"{"created":1767225600,"data":[{"b64_json":"AAAA"}],"usage":{"total_tokens":4210,"input_tokens":50,"output_tokens":4160,"#
+                + #""input_tokens_details":{"text_tokens":40,"image_tokens":10},"output_tokens_details":{"text_tokens":0,"image_tokens":4160}}}"#,
+            row: "- default 50 0 0 4160 1 - true input_image=10 output_image=4160"),
+        Case(
+            why: "Gemini: audio input (less its cached part) and image output by modality",
+            format: .geminiJSONL,
+            body: #"{"usageMetadata":{"promptTokenCount":1000,"cachedContentTokenCount":100,"candidatesTokenCount":50,"totalTokenCount":1050,"#
+                + #""promptTokensDetails":[{"modality":"TEXT","tokenCount":400},{"modality":"AUDIO","tokenCount":600}],"#
+                + #""cacheTokensDetails":[{"modality":"AUDIO","tokenCount":100}],"#
+                + #""candidatesTokensDetails":[{"modality":"IMAGE","tokenCount":40},{"modality":"TEXT","tokenCount":10}]},"#
+                + #""modelVersion":"gemini-2.5-flash-image","responseId":"g-2"}"#,
+            row: "gemini-2.5-flash-image default 1000 100 0 50 1 g-2 false input_audio=500 output_image=40"),
     ]
 
     /// The row a file of one body gives, as `model tier input cached cacheWrite output requests id hasTime`.
@@ -105,7 +148,7 @@ struct ProviderImportTests {
         return [
             row.model ?? "-", row.tier.rawValue, String(row.inputTokens), String(row.cachedTokens), String(row.cacheWriteTokens),
             String(row.outputTokens), String(row.requests), row.requestID ?? "-", String(row.hasTime),
-        ].joined(separator: " ")
+        ].joined(separator: " ") + row.breakdown.fields.filter { $0.value > 0 }.map { " \($0.name)=\($0.value)" }.joined()
     }
 
     @Test("every token field of every reader lands in its class, read by its format and by auto", arguments: cases)
@@ -179,11 +222,50 @@ struct ProviderImportTests {
         }
     }
 
-    @Test("tokens no class prices are refused, naming the line and field: 1-hour cache writes, web searches, other billed units; unknown shapes")
+    @Test("audio, image and 1-hour cache-write tokens are priced at the default book's own rates, to the nanodollar")
+    func mediaPricedFromTheDefaultBook() throws {
+        try withImportLedger { fixture in
+            let bodies = Self.cases.filter { ["chat-a", "resp_rt", "g-2", "msg_3"].contains($0.row.split(separator: " ")[7]) || $0.why.contains("Images") }
+            #expect(bodies.count == 5)
+            let path = try fixture.write("media.jsonl", bodies.map(\.body).joined(separator: "\n"))
+            let summary = try fixture.importUsage(path, format: .auto, model: "gpt-image-1", start: utc(2026, 1, 5))
+            #expect(summary.charged == 5)
+            // Per million tokens, from DefaultPriceBook (nanodollars per token in the sums):
+            // gpt-audio: 300 text in × 2,500 + 100 cached × 2,500 + 500 audio in × 32,000 + 100 text out × 10,000 + 200 audio out × 64,000.
+            let audio: Int64 = 750_000 + 250_000 + 16_000_000 + 1_000_000 + 12_800_000
+            // gpt-realtime: 200 × 4,000 + 300 cached × 400 + 400 audio × 32,000 + 100 image × 5,000 + 100 text out × 16,000 + 300 audio out × 64,000.
+            let realtime: Int64 = 800_000 + 120_000 + 12_800_000 + 500_000 + 1_600_000 + 19_200_000
+            // gpt-image-1: 40 text in × 5,000 + 10 image in × 10,000 + 4,160 image out × 40,000.
+            let image: Int64 = 200_000 + 100_000 + 166_400_000
+            // gemini-2.5-flash-image: 400 × 300 + 100 cached × 300 + 500 audio × 1,000 + 10 text out × 2,500 + 40 image out × 30,000.
+            let gemini: Int64 = 120_000 + 30_000 + 500_000 + 25_000 + 1_200_000
+            // claude-sonnet-4-5: 11 × 3,000 + 1,300 read × 300 + 70 5-minute writes × 3,750 + 100 1-hour writes × 6,000 + 19 out × 15,000.
+            let claude: Int64 = 33_000 + 390_000 + 262_500 + 600_000 + 285_000
+            #expect(
+                Set(try fixture.usageRows("model, cost_nanos")) == [
+                    "gpt-audio \(audio)", "gpt-image-1 \(image)", "gemini-2.5-flash-image \(gemini)", "claude-sonnet-4-5 \(claude)",
+                    "gpt-realtime \(realtime)",
+                ])
+            #expect(summary.cost == Money(nanos: audio + realtime + image + gemini + claude))
+            let detail = try fixture.ledger.charge(id: "resp_rt")
+            #expect(detail.lines.map(\.tokenClass) == [.input, .cachedInput, .cacheWrite, .inputAudio, .inputImage, .output, .outputAudio])
+            #expect(detail.lines.map(\.share.nanos) == [800_000, 120_000, 0, 12_800_000, 500_000, 1_600_000, 19_200_000])
+            // The monthly report adds the classes up.
+            let month = try fixture.ledger.monthlyReport(account: "acme", month: utc(2026, 1, 1), by: [.model])
+            #expect(
+                month.total.breakdown
+                    == TokenBreakdown(cacheWrite1h: 100, inputAudio: 500 + 400 + 500, inputImage: 100 + 10, outputAudio: 200 + 300, outputImage: 4_160 + 40))
+            #expect(month.total.cost == summary.cost)
+            try fixture.expectVerified()
+        }
+    }
+
+    @Test("tokens no class prices are refused, naming the line and field: web searches, other billed units, classes the entry does not price; unknown shapes")
     func unpricedRefused() throws {
         try withImportLedger { fixture in
             try Self.priceModels(fixture.ledger)
             let lines = [
+                // 1-hour cache writes: priced by the default book's claude-sonnet-4-5 ($6) and claude-haiku-4-5 ($2), in force in 2026.
                 #"{"id":"msg_r1","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"cache_creation_input_tokens":4000,"#
                     + #""cache_read_input_tokens":0,"output_tokens":5,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":4000}}}"#,
                 #"{"id":"msg_r2","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":5,"#
@@ -196,27 +278,42 @@ struct ProviderImportTests {
                 #"{"type":"error","error":{"type":"overloaded_error"}}"#,
                 #"{"id":"msg_ok","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":5,"#
                     + #""cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0}}}"#,
+                // A 1-hour write on a model whose entry has no rate for it: refused, not billed at another class's rate.
+                #"{"id":"msg_r9","type":"message","model":"llama-3.3-70b-versatile","usage":{"input_tokens":10,"cache_creation_input_tokens":100,"#
+                    + #""output_tokens":5,"cache_creation":{"ephemeral_1h_input_tokens":100}}}"#,
+                // More 1-hour writes than writes: malformed.
+                #"{"id":"msg_r10","type":"message","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"cache_creation_input_tokens":100,"#
+                    + #""output_tokens":5,"cache_creation":{"ephemeral_1h_input_tokens":101}}}"#,
             ]
             let path = try fixture.write("refused.jsonl", lines.joined(separator: "\n"))
             let summary = try fixture.importUsage(path, format: .auto, model: "claude-haiku-4-5", start: utc(2026, 2, 1), skipBad: true)
-            #expect(summary.charged == 1)
+            #expect(summary.charged == 3)
+            // Line 1: 10 × $3 + 4,000 × $6 + 5 × $15 per million; line 4: 20 × $1 + 50 × $2 + 4 × $5; line 8: 10 × $3 + 5 × $15.
+            #expect(summary.cost == Money(nanos: (30_000 + 24_000_000 + 75_000) + (20_000 + 100_000 + 20_000) + (30_000 + 75_000)))
             let refusal = "; the row is refused rather than charged without them"
             let noShape =
                 "the body matches no provider's shape: expected an Anthropic message or message_delta, Gemini usageMetadata, "
                 + "a usage object (Bedrock's inputTokens, Cohere's billed_units, OpenAI's prompt_tokens or input_tokens)"
             #expect(
                 summary.badRows.map(\.description) == [
-                    "line 1 (usage.cache_creation.ephemeral_1h_input_tokens): 4000 tokens written to the 1-hour cache, billed at a rate this ledger has no class for"
-                        + refusal,
                     "line 2 (usage.server_tool_use.web_search_requests): 2 web searches, billed per search, which this format does not price" + refusal,
                     "line 3 (usage.input_tokens): missing: this message_delta carries only the output; its input is in message_start, which is not paired with it",
-                    "line 4 (usage.cacheDetails[0].inputTokens): 50 tokens written to the 1-hour cache, billed at a rate this ledger has no class for"
-                        + refusal,
                     "line 5 (usage.billed_units.search_units): 1 units billed at a rate of their own, which this format does not price" + refusal,
                     "line 6: " + noShape, "line 7: " + noShape,
+                    "line 9 (usage.cache_creation.ephemeral_1h_input_tokens): the price book has no cache_write_1h price for 'llama-3.3-70b-versatile', "
+                        + "and the usage has 1-hour cache write tokens, which are billed at their own rate; add it "
+                        + "(`tokenledger prices set llama-3.3-70b-versatile --cache-write-1h …`, or a catalog that has it)",
+                    "line 10 (usage.cache_creation.ephemeral_1h_input_tokens): 101 1-hour cache writes are more than cache_creation_input_tokens (100), "
+                        + "which include them",
                 ])
+            #expect(summary.badRows.map(\.code) == ["bad_input", "bad_input", "bad_input", "bad_input", "bad_input", "no_price_for_class", "bad_input"])
+            let first = try fixture.ledger.charge(id: "msg_r1")
+            #expect(first.charge.usage == TokenUsage(input: 4_010, cacheWrite: 0, output: 5, breakdown: TokenBreakdown(cacheWrite1h: 4_000)))
+            #expect(first.lines.map(\.tokenClass) == [.input, .cachedInput, .cacheWrite, .cacheWrite1h, .output])
+            #expect(first.lines.map(\.share) == [30_000, 0, 0, 24_000_000, 75_000].map { Money(nanos: $0) })
             // Read as openai-jsonl, an Anthropic body is still refused for its cache reads and writes.
             #expect(importFailure { try fixture.importUsage(path, format: .openAIJSONL) } == "bad_input line 1 (usage.cache_creation_input_tokens)")
+            try fixture.expectVerified()
         }
     }
 

@@ -66,6 +66,7 @@ extension RandomRun {
             switch error {
             case .contextWindowExceeded: return (.refused("context_window_exceeded"), nil, nil)
             case .noPriceForTier: return (.refused("no_price_for_tier"), nil, nil)
+            case .noPriceForClass: return (.refused("no_price_for_class"), nil, nil)
             }
         }
         _ = account.expire(at: request.at, account: request.account)

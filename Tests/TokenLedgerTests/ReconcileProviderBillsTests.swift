@@ -158,6 +158,30 @@ struct ReconcileProviderBillsTests {
         }
     }
 
+    @Test("the usage report's 1-hour cache writes are input billed at the entry's 1-hour rate")
+    func usageReportOneHourWrites() throws {
+        try withClaudeLedger(charged: false) { fixture in
+            try fixture.ledger.setPrice(
+                PriceEntry(
+                    model: claude, effectiveFrom: utc(2025, 9, 30),
+                    rates: [
+                        RateKey(.default): TokenRates(
+                            input: try perMillion("3"), cachedInput: try perMillion("0.30"), cacheWrite: try perMillion("3.75"), output: try perMillion("15"),
+                            breakdown: BreakdownRates(cacheWrite1h: try perMillion("6")))
+                    ]))
+            var text = try String(contentsOfFile: reconcileFixture("anthropic-usage-report.json"), encoding: .utf8)
+            let from = "\"ephemeral_1h_input_tokens\": 0"
+            text = text.replacingOccurrences(of: from, with: "\"ephemeral_1h_input_tokens\": 50", options: [], range: text.range(of: from))
+            let summary = try fixture.importUsage(try fixture.write("usage.json", text), format: .anthropicUsageReport)
+            #expect(summary.charged == 3)
+            // The first result: 7,000 uncached × $3 + 2,000 read × $0.30 + 1,000 5-minute writes × $3.75 + 50 1-hour writes × $6 + 500 out × $15.
+            let first = try #require(
+                try fixture.usageRows("input_tokens, cached_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_nanos").first)
+            #expect(first == "10050 2000 1000 50 500 \(21_000_000 + 600_000 + 3_750_000 + 300_000 + 7_500_000)")
+            try fixture.expectVerified()
+        }
+    }
+
     @Test("the usage report imports: input = uncached + cache reads + 5-minute writes, one request a result")
     func usageReportImport() throws {
         try withClaudeLedger(charged: false) { fixture in
@@ -173,11 +197,12 @@ struct ReconcileProviderBillsTests {
     }
 
     @Test(
-        "the usage report refuses a result with 1-hour cache writes or web searches",
+        "the usage report refuses a result with web searches, and 1-hour cache writes its entry does not price",
         arguments: [
             (
                 "\"ephemeral_1h_input_tokens\": 0", "\"ephemeral_1h_input_tokens\": 50", "data[0].results[0].cache_creation.ephemeral_1h_input_tokens",
-                "50 tokens written to the 1-hour cache, billed at a rate this ledger has no class for; the row is refused rather than charged without them"
+                "the price book has no cache_write_1h price for 'claude-sonnet-4-5-20250929', and the usage has 1-hour cache write tokens, which are "
+                    + "billed at their own rate; add it (`tokenledger prices set claude-sonnet-4-5-20250929 --cache-write-1h …`, or a catalog that has it)"
             ),
             (
                 "\"web_search_requests\": 0", "\"web_search_requests\": 3", "data[0].results[0].server_tool_use.web_search_requests",
@@ -195,7 +220,13 @@ struct ReconcileProviderBillsTests {
             } catch let error as InputError {
                 #expect(error.field == field)
                 #expect(error.reason == reason)
+            } catch let refusal as ImportRowRefusal {
+                // A row a charge rule refuses (a class its entry does not price) rather than a malformed one.
+                #expect(refusal.code == "no_price_for_class")
+                #expect(refusal.field == field)
+                #expect(refusal.refusal.message == reason)
             }
+            #expect(try fixture.usageRows("request_id").isEmpty)
         }
     }
 
@@ -298,7 +329,9 @@ struct ReconcileProviderBillsTests {
             expected: "f.csv:2 (ChargePeriodStart): it is empty"),
         Bad(
             why: "a FOCUS token class unknown", name: "f.csv", text: focusHeader + "0.1,USD,Usage,2025-10-01,m,audio\n",
-            expected: "f.csv:2 (x_TokenClass): 'audio' is not a token class (input, cached_input, cache_write, output)"),
+            expected:
+                "f.csv:2 (x_TokenClass): 'audio' is not a token class (input, cached_input, cache_write, cache_write_1h, input_audio, input_image, output, output_audio, output_image)"
+        ),
     ]
 }
 

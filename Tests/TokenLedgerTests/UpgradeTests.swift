@@ -282,7 +282,7 @@ struct UpgradeTests {
             #expect(try raw.int("SELECT instr(sql, 'service_tier = ''default'' OR') > 0 FROM sqlite_master WHERE name = 'usage'") == 1)
             let refused = #expect(throws: DatabaseError.self) {
                 try raw.execute(
-                    "INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM usage LIMIT 1"
+                    "INSERT INTO usage SELECT 99, 'x', account_id, price_entry_id, model, 'turbo', band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 FROM usage LIMIT 1"
                 )
             }
             #expect(refused?.message?.contains("CHECK constraint failed: service_tier = 'default' OR") == true, "\(String(describing: refused))")
@@ -299,13 +299,20 @@ struct UpgradeTests {
             let path = directory.url.appendingPathComponent("old.sqlite").path()
             try Self.loadFixture("v0003_books", at: path)
             let ledger = try Ledger.open(at: path)
-            #expect(try ledger.schemaVersion().last == "v0012_providers")
+            #expect(try ledger.schemaVersion().last == "v0013_token_classes")
             // verify reprices every charge with its entry: no cost moved.
             let report = try ledger.verify()
             #expect(report.ok, "\(report.problems)")
             let raw = try RawDatabase(path: path)
             #expect(try raw.int("SELECT count(*) FROM usage WHERE provider IS NOT NULL") == 0)
             #expect(try raw.int("SELECT count(*) FROM usage_daily WHERE provider <> ''") == 0)
+            // v0013: no old charge has tokens billed apart, and no old rate prices them.
+            let apart = ["cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "output_audio_tokens", "output_image_tokens"].joined(
+                separator: " + ")
+            #expect(try raw.int("SELECT count(*) FROM usage WHERE \(apart) > 0") == 0)
+            #expect(try raw.int("SELECT count(*) FROM usage_daily WHERE \(apart) > 0") == 0)
+            #expect(
+                try raw.int("SELECT count(*) FROM price_rate WHERE coalesce(cache_write_1h_nanos_per_million, input_audio_nanos_per_million) IS NOT NULL") == 0)
             let unnamed = try raw.int("SELECT count(*) FROM price_entry WHERE provider IS NULL")
             let entries = try raw.int("SELECT count(*) FROM price_entry")
             #expect(unnamed > 0 && unnamed == entries)

@@ -183,7 +183,12 @@ CREATE TABLE price_rate (
     input_nanos_per_million INTEGER CHECK (input_nanos_per_million BETWEEN 0 AND 10000000000000),
     cached_input_nanos_per_million INTEGER CHECK (cached_input_nanos_per_million BETWEEN 0 AND 10000000000000),
     cache_write_nanos_per_million INTEGER CHECK (cache_write_nanos_per_million BETWEEN 0 AND 10000000000000),
-    output_nanos_per_million INTEGER CHECK (output_nanos_per_million BETWEEN 0 AND 10000000000000),
+    output_nanos_per_million INTEGER CHECK (output_nanos_per_million BETWEEN 0 AND 10000000000000), cache_write_1h_nanos_per_million INTEGER
+    CHECK (cache_write_1h_nanos_per_million BETWEEN 0 AND 10000000000000), input_audio_nanos_per_million INTEGER
+    CHECK (input_audio_nanos_per_million BETWEEN 0 AND 10000000000000), input_image_nanos_per_million INTEGER
+    CHECK (input_image_nanos_per_million BETWEEN 0 AND 10000000000000), output_audio_nanos_per_million INTEGER
+    CHECK (output_audio_nanos_per_million BETWEEN 0 AND 10000000000000), output_image_nanos_per_million INTEGER
+    CHECK (output_image_nanos_per_million BETWEEN 0 AND 10000000000000),
     PRIMARY KEY (price_entry_id, service_tier, band)
 ) STRICT, WITHOUT ROWID;
 
@@ -306,7 +311,14 @@ CREATE TABLE "usage" (
     project TEXT CHECK (project IS NULL OR length(project) BETWEEN 1 AND 256),
     api_key TEXT CHECK (api_key IS NULL OR length(api_key) BETWEEN 1 AND 256),
     end_user TEXT CHECK (end_user IS NULL OR length(end_user) BETWEEN 1 AND 256), model_sent TEXT CHECK (model_sent IS NULL OR length(model_sent) BETWEEN 1 AND 256), provider TEXT
-    CHECK (provider IS NULL OR (length(provider) BETWEEN 1 AND 64 AND provider NOT GLOB '*[^a-z0-9_.-]*')),
+    CHECK (provider IS NULL OR (length(provider) BETWEEN 1 AND 64 AND provider NOT GLOB '*[^a-z0-9_.-]*')), cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0
+    CHECK (cache_write_1h_tokens BETWEEN 0 AND 100000000000), input_audio_tokens INTEGER NOT NULL DEFAULT 0
+    CHECK (input_audio_tokens BETWEEN 0 AND 100000000000), input_image_tokens INTEGER NOT NULL DEFAULT 0
+    CHECK (input_image_tokens BETWEEN 0 AND 100000000000), output_audio_tokens INTEGER NOT NULL DEFAULT 0
+    CHECK (output_audio_tokens BETWEEN 0 AND 100000000000), output_image_tokens INTEGER NOT NULL DEFAULT 0
+    CHECK (output_image_tokens BETWEEN 0 AND 100000000000
+        AND cached_tokens + cache_write_tokens + cache_write_1h_tokens + input_audio_tokens + input_image_tokens <= input_tokens
+        AND output_audio_tokens + output_image_tokens <= output_tokens),
     CHECK (cached_tokens + cache_write_tokens <= input_tokens),
     CHECK ((lot_id IS NULL) = (lot_nanos IS NULL))
 ) STRICT;
@@ -338,7 +350,7 @@ CREATE TABLE "usage_daily" (
     cached_tokens INTEGER NOT NULL,
     cache_write_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL,
-    cost_nanos INTEGER NOT NULL,
+    cost_nanos INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0, input_audio_tokens INTEGER NOT NULL DEFAULT 0, input_image_tokens INTEGER NOT NULL DEFAULT 0, output_audio_tokens INTEGER NOT NULL DEFAULT 0, output_image_tokens INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider)
 ) STRICT, WITHOUT ROWID;
 

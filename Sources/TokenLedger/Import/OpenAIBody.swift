@@ -40,7 +40,8 @@ enum OpenAIBody: ResponseBodyReader {
         var realtimeDetails: String?
         var realtimeOutputDetails: String?
 
-        static let chat = Shape(input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens", outputDetails: "completion_tokens_details")
+        static let chat = Shape(
+            input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens", outputDetails: "completion_tokens_details")
         static let responses = Shape(
             input: "input_tokens", details: "input_tokens_details", output: "output_tokens", outputDetails: "output_tokens_details",
             realtimeDetails: "input_token_details", realtimeOutputDetails: "output_token_details")

@@ -85,7 +85,8 @@ struct UsageCSVRows: UsageRowSource {
         if hasBreakdown {
             var counts: [Int64] = []
             for name in UsageCSVRows.breakdownColumns { counts.append(columns.has(name) ? try columns.count(name, in: record) : 0) }
-            row.breakdown = TokenBreakdown(cacheWrite1h: counts[0], inputAudio: counts[1], inputImage: counts[2], outputAudio: counts[3], outputImage: counts[4])
+            row.breakdown = TokenBreakdown(
+                cacheWrite1h: counts[0], inputAudio: counts[1], inputImage: counts[2], outputAudio: counts[3], outputImage: counts[4])
         }
         return row
     }

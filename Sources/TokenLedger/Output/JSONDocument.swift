@@ -97,15 +97,16 @@ public enum JSONDocument {
                     guard let rates = entry.resolvedRates(tier: tier, band: band) else { return nil }
                     return (
                         tier.rawValue,
-                        .object([
-                            ("input_usd_per_million", .money(Money(nanos: rates.input))),
-                            ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
-                            ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
-                            ("output_usd_per_million", .money(Money(nanos: rates.output))),
-                        ]
-                            + BreakdownRates.classes.compactMap { tokenClass in
-                                rates.breakdown[tokenClass].map { ("\(tokenClass.rawValue)_usd_per_million", JSONOutput.money(Money(nanos: $0))) }
-                            })
+                        .object(
+                            [
+                                ("input_usd_per_million", .money(Money(nanos: rates.input))),
+                                ("cached_input_usd_per_million", .money(Money(nanos: rates.cachedInput))),
+                                ("cache_write_usd_per_million", .money(Money(nanos: rates.cacheWrite))),
+                                ("output_usd_per_million", .money(Money(nanos: rates.output))),
+                            ]
+                                + BreakdownRates.classes.compactMap { tokenClass in
+                                    rates.breakdown[tokenClass].map { ("\(tokenClass.rawValue)_usd_per_million", JSONOutput.money(Money(nanos: $0))) }
+                                })
                     )
                 })
         }

@@ -399,4 +399,3 @@ indirect enum MatchClause {
         }
     }
 }
-

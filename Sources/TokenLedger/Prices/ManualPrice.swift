@@ -51,7 +51,8 @@ public struct ManualPrice: Sendable {
 
     /// The price book's entry: prices as nanodollars per million tokens (the book's unit).
     public var entry: PriceEntry {
-        var rates = [RateKey(.default): TokenRates(
+        var rates = [
+            RateKey(.default): TokenRates(
                 input: input.nanos, cachedInput: cached?.nanos, cacheWrite: cacheWrite?.nanos, output: output.nanos, breakdown: breakdown)
         ]
         if flexInput != nil || flexOutput != nil { rates[RateKey(.flex)] = TokenRates(input: flexInput?.nanos, output: flexOutput?.nanos) }

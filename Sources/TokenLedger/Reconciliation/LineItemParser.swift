@@ -52,5 +52,10 @@ extension LineItem {
         "cache read": .cachedInput,
         "cache writes": .cacheWrite, "cache write": .cacheWrite, "cache_write": .cacheWrite, "cache writes tokens": .cacheWrite,
         "output": .output, "output tokens": .output,
+        "1h cache writes": .cacheWrite1h, "1h cache write": .cacheWrite1h, "cache_write_1h": .cacheWrite1h, "1-hour cache writes": .cacheWrite1h,
+        "audio input": .inputAudio, "input audio": .inputAudio, "input_audio": .inputAudio, "audio input tokens": .inputAudio,
+        "image input": .inputImage, "input image": .inputImage, "input_image": .inputImage, "image input tokens": .inputImage,
+        "audio output": .outputAudio, "output audio": .outputAudio, "output_audio": .outputAudio, "audio output tokens": .outputAudio,
+        "image output": .outputImage, "output image": .outputImage, "output_image": .outputImage, "image output tokens": .outputImage,
     ]
 }

@@ -115,7 +115,8 @@ struct DailyRollup {
             try statement.bind(key.apiKey.text, at: 7)
             try statement.bind(key.user.text, at: 8)
             try statement.bind(key.provider.text, at: 9)
-            let counts = [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos] + sums.breakdown.fields.map(\.value)
+            let counts =
+                [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos] + sums.breakdown.fields.map(\.value)
             for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 10)) }
             _ = try statement.step(in: db)
         }

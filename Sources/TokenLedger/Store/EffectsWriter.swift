@@ -13,15 +13,11 @@ struct EffectsWriter {
     /// Inserts a charge's usage row, with the first lot it drew from; nil when `requestID` was
     /// already recorded (nothing inserted), else the row's key.
     func insertUsage(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64? {
+        // The counts billed apart are rare (1-hour cache writes, audio, images): a text charge
+        // leaves them to their defaults (0), so its statement stays as short as it was.
+        let apart = !usage.breakdown.isEmpty
         let statement = try DirectStatement(
-            cachedIn: db,
-            sql: """
-                INSERT INTO usage (request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens,
-                    cache_write_tokens, output_tokens, requests, cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project,
-                    api_key, end_user, model_sent, provider)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (request_id) DO NOTHING
-                """, parameterCount: 21)
+            cachedIn: db, sql: apart ? Self.insertUsageWithBreakdown : Self.insertUsage, parameterCount: apart ? 26 : 21)
         try statement.bind(requestID, at: 1)
         try statement.bind(effects.accountID, at: 2)
         try statement.bind(effects.priceEntryID, at: 3)
@@ -44,20 +40,25 @@ struct EffectsWriter {
         try statement.bind(request.user, at: 19)
         try statement.bind(request.model == effects.model ? nil : request.model, at: 20)
         try statement.bind(effects.provider, at: 21)
-        guard try statement.step(in: db) else { return nil }
-        let id = db.lastInsertedRowID
-        if !usage.breakdown.isEmpty {
-            // Rare (1-hour cache writes, audio, images): written apart, so a text charge's insert stays as it was.
-            let parts = usage.breakdown
-            try db.run(
-                """
-                UPDATE usage SET cache_write_1h_tokens = ?, input_audio_tokens = ?, input_image_tokens = ?, output_audio_tokens = ?,
-                    output_image_tokens = ? WHERE id = ?
-                """,
-                [parts.cacheWrite1hTokens, parts.inputAudioTokens, parts.inputImageTokens, parts.outputAudioTokens, parts.outputImageTokens, id])
+        if apart {
+            for (index, field) in usage.breakdown.fields.enumerated() { try statement.bind(field.value, at: Int32(22 + index)) }
         }
-        return id
+        return try statement.step(in: db) ? db.lastInsertedRowID : nil
     }
+
+    private static let usageColumns = """
+        request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests,
+        cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project, api_key, end_user, model_sent, provider
+        """
+    private static let insertUsage = """
+        INSERT INTO usage (\(usageColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (request_id) DO NOTHING
+        """
+    private static let insertUsageWithBreakdown = """
+        INSERT INTO usage (\(usageColumns), \(TokenUsage.breakdownColumnList()))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (request_id) DO NOTHING
+        """
 
     /// Records the lots a charge drew from after its first.
     func insertFurtherDraws(_ draws: [Allocation], usageID: Int64) throws {

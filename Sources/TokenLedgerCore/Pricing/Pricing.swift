@@ -21,8 +21,9 @@ public enum PricingRefusal: Error, Equatable, Sendable {
     /// What `no_price_for_class` says: the class the book has no rate for, and how to add one.
     public static func noClassPriceMessage(model: String, tokenClass: TokenClass, tier: ServiceTier) -> String {
         let inTier = tier == .default ? "" : " in the \(tier.rawValue) tier"
-        return "the price book has no \(tokenClass.rawValue) price for '\(model)'\(inTier), and the usage has \(tokenClass.lineItemName) tokens, "
-            + "which are billed at their own rate; add it with `tokenledger prices set` or a catalog that has it"
+        return "the price book has no \(tokenClass.rawValue) price for '\(model)'\(inTier), and the usage has \(tokenClass.noun) tokens, "
+            + "which are billed at their own rate; add it (`tokenledger prices set \(model) --\(String(tokenClass.rawValue.map { $0 == "_" ? "-" : $0 })) …`, "
+            + "or a catalog that has it)"
     }
 }
 

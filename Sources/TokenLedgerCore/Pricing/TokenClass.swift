@@ -43,6 +43,21 @@ public enum TokenClass: String, CaseIterable, Hashable, Sendable, Comparable {
         }
     }
 
+    /// The class in words, singular, for messages: `1-hour cache write`, `audio input`.
+    public var noun: String {
+        switch self {
+        case .input: "uncached input"
+        case .cachedInput: "cached input"
+        case .cacheWrite: "cache write"
+        case .cacheWrite1h: "1-hour cache write"
+        case .inputAudio: "audio input"
+        case .inputImage: "image input"
+        case .output: "output"
+        case .outputAudio: "audio output"
+        case .outputImage: "image output"
+        }
+    }
+
     /// The class's position in ``allCases``: the order classes are listed and ties are broken in.
     public var order: Int { TokenClass.allCases.firstIndex(of: self)! }
 
