@@ -55,9 +55,11 @@ extension LedgerAPI {
         let options: UsageImportOptions
         let columnMap: [String: String]
         do {
-            options = UsageImportOptions(
+            var read = UsageImportOptions(
                 account: query.account, model: query.model, timeScale: try query.timeScale.map(TimeScale.init(parsing:)) ?? .identity,
                 start: try Wire.optionalTime(query.start, field: "start"), skipBad: query.skipBad ?? false)
+            read.provider = query.provider
+            options = read
             columnMap = try query.map.map(UsageImport.columnMap(parsing:)) ?? [:]
         } catch {
             throw Wire.parameter(error)

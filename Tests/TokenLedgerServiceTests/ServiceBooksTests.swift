@@ -198,6 +198,19 @@ struct ServiceBooksTests {
         #expect(elsewhere.status == 403 && elsewhere.string("code") == "account_forbidden")
         #expect(try await service.upload(route, .bytes(ByteBuffer(string: Self.usageCSV)), key: limited).status == 201)
         #expect(try service.ledger.verify().ok && service.ledger.verify().usages == 4)
+        // provider: the rows that name none record it, as `import usage --provider` does.
+        let azure = """
+            time,model,input_tokens,cached_tokens,output_tokens,request_id
+            2026-01-07T10:00:00Z,gpt-4o,1000,0,100,req-azure
+
+            """
+        let named = try await service.upload(
+            "/v1/usage/import?account=acme&input_format=csv&provider=azure", .bytes(ByteBuffer(string: azure)), key: service.admin)
+        #expect(named.status == 201 && named.json["charged"] as? Int == 1, "\(named.body)")
+        #expect(try service.ledger.charge(id: "req-azure").charge.provider == "azure")
+        let badName = try await service.upload(
+            "/v1/usage/import?account=acme&input_format=csv&provider=Azure%20OpenAI", .bytes(ByteBuffer(string: azure)), key: service.admin)
+        #expect(badName.status == 400, "\(badName.body)")
         try Self.expectNoUploadsLeft(service)
     }
 
