@@ -75,7 +75,7 @@ enum ChargesRendering {
         [
             "id", "account", "at", "model", "model_sent", "tier", "band", "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens",
             "cost_usd", "balance_after_usd", "project", "api_key", "user", "price_effective_from", "provider",
-        ] + TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
+        ] + TokenBreakdown.fieldNames
 
     static func render(_ page: ChargePage, sort: ChargeSort, descending: Bool) -> Rendered {
         let table = Table(

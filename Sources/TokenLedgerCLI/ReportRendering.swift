@@ -29,7 +29,7 @@ enum ReportRendering {
         let csv = Table(
             columns: ["month"] + report.keys.map(\.fieldName) + [
                 "requests", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "cost_usd",
-            ] + TokenBreakdown.none.fields.map { "\($0.name)_tokens" },
+            ] + TokenBreakdown.fieldNames,
             rows: report.rows.map { row in
                 [report.monthText] + row.values.map { $0 ?? "" }
                     + [row.sums.requests, row.sums.inputTokens, row.sums.cachedTokens, row.sums.cacheWriteTokens, row.sums.outputTokens].map { String($0) }

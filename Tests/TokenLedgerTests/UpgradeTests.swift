@@ -307,8 +307,7 @@ struct UpgradeTests {
             #expect(try raw.int("SELECT count(*) FROM usage WHERE provider IS NOT NULL") == 0)
             #expect(try raw.int("SELECT count(*) FROM usage_daily WHERE provider <> ''") == 0)
             // v0013: no old charge has tokens billed apart, and no old rate prices them.
-            let apart = ["cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "output_audio_tokens", "output_image_tokens"].joined(
-                separator: " + ")
+            let apart = TokenBreakdown.fieldNames.joined(separator: " + ")
             #expect(try raw.int("SELECT count(*) FROM usage WHERE \(apart) > 0") == 0)
             #expect(try raw.int("SELECT count(*) FROM usage_daily WHERE \(apart) > 0") == 0)
             #expect(

@@ -20,9 +20,7 @@ struct UsageCSVRows: UsageRowSource {
     let unmapped: [String]
 
     static let required = [["time"], ["input_tokens"], ["cached_tokens"], ["output_tokens"]]
-    /// The optional columns of the counts billed apart, in ``TokenBreakdown`` order.
-    static let breakdownColumns = TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
-    /// Whether the file has any of ``breakdownColumns``.
+    /// Whether the file has any of the optional columns of the counts billed apart (``TokenBreakdown/fieldNames``).
     let hasBreakdown: Bool
 
     /// Where each column is, resolved once from the header, for ``PlainCSVLine``.
@@ -43,8 +41,8 @@ struct UsageCSVRows: UsageRowSource {
         ])
         positions = UsageCSVPositions(columns)
         unmapped = columns.unmappedTokenColumns(
-            mapped: Set(["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"] + UsageCSVRows.breakdownColumns))
-        hasBreakdown = UsageCSVRows.breakdownColumns.contains(where: columns.has)
+            mapped: Set(["input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens"] + TokenBreakdown.fieldNames))
+        hasBreakdown = TokenBreakdown.fieldNames.contains(where: columns.has)
     }
 
     var format: UsageImportFormat { .csv }
@@ -84,7 +82,7 @@ struct UsageCSVRows: UsageRowSource {
         row.provider = columns.text("provider", in: record).map(Providers.Claim.named)
         if hasBreakdown {
             var counts: [Int64] = []
-            for name in UsageCSVRows.breakdownColumns { counts.append(columns.has(name) ? try columns.count(name, in: record) : 0) }
+            for name in TokenBreakdown.fieldNames { counts.append(columns.has(name) ? try columns.count(name, in: record) : 0) }
             row.breakdown = TokenBreakdown(
                 cacheWrite1h: counts[0], inputAudio: counts[1], inputImage: counts[2], outputAudio: counts[3], outputImage: counts[4])
         }

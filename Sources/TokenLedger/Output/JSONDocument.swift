@@ -22,7 +22,7 @@ public enum JSONDocument {
         [
             ("input_tokens", .int(input)), ("cached_tokens", .int(cached)), ("cache_write_tokens", .int(cacheWrite)),
             ("output_tokens", .int(output)),
-        ] + breakdown.fields.map { ("\($0.name)_tokens", JSONOutput.int($0.value)) }
+        ] + zip(TokenBreakdown.fieldNames, breakdown.fields).map { ($0, JSONOutput.int($1.value)) }
     }
 
     /// ``tokenFields(input:cached:cacheWrite:output:breakdown:)`` of one usage.

@@ -2,12 +2,9 @@ import GRDB
 import TokenLedgerCore
 
 extension TokenUsage {
-    /// The `usage` columns of the counts billed apart (``TokenBreakdown``), in its order, for
-    /// queries that list their columns (prefix them as `u.` where the query needs).
-    static let breakdownColumns = ["cache_write_1h_tokens", "input_audio_tokens", "input_image_tokens", "output_audio_tokens", "output_image_tokens"]
-
-    /// ``breakdownColumns`` as SQL, each with `prefix` (`u.`).
-    static func breakdownColumnList(prefix: String = "") -> String { breakdownColumns.map { prefix + $0 }.joined(separator: ", ") }
+    /// The `usage` columns of the counts billed apart (``TokenBreakdown/fieldNames``) as SQL, each
+    /// with `prefix` (`u.`), for queries that list their columns.
+    static func breakdownColumnList(prefix: String = "") -> String { TokenBreakdown.fieldNames.map { prefix + $0 }.joined(separator: ", ") }
 
     /// The counts of a row with the `usage` table's column names, checked: nil when a row (of
     /// a damaged file) holds counts no provider could have reported.

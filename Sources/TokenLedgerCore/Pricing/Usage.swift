@@ -50,6 +50,10 @@ public struct TokenBreakdown: Hashable, Sendable {
     /// The counts that lie within the output tokens, added up.
     public var outputTokens: Int64 { outputAudioTokens + outputImageTokens }
 
+    /// The name of each count's column and JSON field (`cache_write_1h_tokens`, `input_audio_tokens`…),
+    /// in ``TokenClass`` order: the `usage` table's, the CSV formats' and the JSON documents'.
+    public static let fieldNames = TokenBreakdown.none.fields.map { "\($0.name)_tokens" }
+
     /// Each count with its field name, in ``TokenClass`` order.
     public var fields: [(name: String, value: Int64)] {
         [
