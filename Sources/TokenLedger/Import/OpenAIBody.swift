@@ -30,21 +30,31 @@ import TokenLedgerCore
 enum OpenAIBody: ResponseBodyReader {
     static var format: UsageImportFormat { .openAIJSONL }
 
-    /// The keys of the two shapes of usage.
+    /// The keys of the three shapes of usage.
     struct Shape {
+        var name: String
         var input: String
         var details: String
         var output: String
         var outputDetails: String
-        /// The Realtime API's names of the details (`input_token_details`), read where the usual ones are absent.
-        var realtimeDetails: String?
-        var realtimeOutputDetails: String?
 
         static let chat = Shape(
-            input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens", outputDetails: "completion_tokens_details")
+            name: "chat", input: "prompt_tokens", details: "prompt_tokens_details", output: "completion_tokens",
+            outputDetails: "completion_tokens_details")
         static let responses = Shape(
-            input: "input_tokens", details: "input_tokens_details", output: "output_tokens", outputDetails: "output_tokens_details",
-            realtimeDetails: "input_token_details", realtimeOutputDetails: "output_token_details")
+            name: "responses", input: "input_tokens", details: "input_tokens_details", output: "output_tokens", outputDetails: "output_tokens_details")
+        /// The Realtime API's: the Responses counts with `input_token_details` and `output_token_details`.
+        static let realtime = Shape(
+            name: "realtime", input: "input_tokens", details: "input_token_details", output: "output_tokens", outputDetails: "output_token_details")
+
+        /// The shape of `usage`: Chat Completions by `prompt_tokens`, Realtime by its details' names, else Responses.
+        static func of(_ usage: JSONObjectFields) -> Shape {
+            if usage.has(chat.input) { return chat }
+            let isRealtime =
+                (usage.has(realtime.details) || usage.has(realtime.outputDetails))
+                && !usage.has(responses.details) && !usage.has(responses.outputDetails)
+            return isRealtime ? realtime : responses
+        }
 
         /// The field names of rows of this shape, with the usage's keys under `prefix`.
         func names(prefix: String) -> UsageFieldNames {
@@ -57,10 +67,10 @@ enum OpenAIBody: ResponseBodyReader {
         }
     }
 
-    static let names: [String: UsageFieldNames] = [
-        "chat/usage.": Shape.chat.names(prefix: "usage."), "chat/": Shape.chat.names(prefix: ""),
-        "responses/usage.": Shape.responses.names(prefix: "usage."), "responses/": Shape.responses.names(prefix: ""),
-    ]
+    static let names: [String: UsageFieldNames] = Dictionary(
+        uniqueKeysWithValues: [Shape.chat, .responses, .realtime].flatMap { shape in
+            ["usage.", ""].map { prefix in (shape.name + "/" + prefix, shape.names(prefix: prefix)) }
+        })
 
     /// DeepSeek's split of `prompt_tokens`: the cache hits are the cached tokens.
     static let cacheHit = "prompt_cache_hit_tokens"
@@ -75,15 +85,11 @@ enum OpenAIBody: ResponseBodyReader {
         } else {
             throw BadUsageRow(line: line, field: "usage", reason: "no usage: expected a response with a usage object, or a usage object")
         }
-        let isChat = usage.has("prompt_tokens")
-        let shape = isChat ? Shape.chat : Shape.responses
-        let detailsKey = !usage.has(shape.details) && shape.realtimeDetails.map(usage.has) == true ? shape.realtimeDetails! : shape.details
-        let outputDetailsKey =
-            !usage.has(shape.outputDetails) && shape.realtimeOutputDetails.map(usage.has) == true ? shape.realtimeOutputDetails! : shape.outputDetails
-        let details = try usage.object(detailsKey)
-        let outputDetails = try usage.object(outputDetailsKey)
-        let detailsPath = usage.fieldPath(detailsKey)
-        let outputDetailsPath = usage.fieldPath(outputDetailsKey)
+        let shape = Shape.of(usage)
+        let details = try usage.object(shape.details)
+        let outputDetails = try usage.object(shape.outputDetails)
+        let detailsPath = usage.fieldPath(shape.details)
+        let outputDetailsPath = usage.fieldPath(shape.outputDetails)
         let media = ["audio_tokens", "image_tokens", "text_tokens"]
         try UnmappedTokens.check(
             usage,
@@ -118,7 +124,7 @@ enum OpenAIBody: ResponseBodyReader {
             input: try usage.requiredCount(shape.input), cached: try usage.count(cacheHit) ?? detailsCached,
             cacheWrite: try details?.count("cache_write_tokens") ?? 0, output: output,
             requestID: try object.string("id"), user: try object.string("user"),
-            fieldNames: names[(isChat ? "chat/" : "responses/") + prefix]!, hasTime: time != nil)
+            fieldNames: names[shape.name + "/" + prefix]!, hasTime: time != nil)
         row.breakdown = breakdown
         return row
     }
