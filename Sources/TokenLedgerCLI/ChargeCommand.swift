@@ -46,18 +46,18 @@ struct ChargeCommand: ParsableCommand {
 
     static func render(_ receipt: ChargeReceipt) -> Rendered {
         let usage = receipt.usage
-        var tokens = "\(usage.inputTokens.grouped) input"
-        if usage.cachedTokens > 0 { tokens += " (\(usage.cachedTokens.grouped) cached)" }
-        if usage.cacheWriteTokens > 0 { tokens += " (\(usage.cacheWriteTokens.grouped) cache write)" }
-        let parts = usage.breakdown
-        for (count, name) in [(parts.cacheWrite1hTokens, "1h cache write"), (parts.inputAudioTokens, "audio"), (parts.inputImageTokens, "image")]
-        where count > 0 {
-            tokens += " (\(count.grouped) \(name))"
+        // `1,200 input (200 cached, 1,000 audio), 300 output (250 audio)`: the parts within each total that are not 0.
+        func parts(_ counts: [(Int64, String)]) -> String {
+            let named = counts.filter { $0.0 > 0 }.map { "\($0.0.grouped) \($0.1)" }
+            return named.isEmpty ? "" : " (" + named.joined(separator: ", ") + ")"
         }
-        tokens += ", \(usage.outputTokens.grouped) output"
-        for (count, name) in [(parts.outputAudioTokens, "audio"), (parts.outputImageTokens, "image")] where count > 0 {
-            tokens += " (\(count.grouped) \(name))"
-        }
+        let apart = usage.breakdown
+        let tokens =
+            "\(usage.inputTokens.grouped) input"
+            + parts([
+                (usage.cachedTokens, "cached"), (usage.cacheWriteTokens, "cache write"), (apart.cacheWrite1hTokens, "1h cache write"),
+                (apart.inputAudioTokens, "audio"), (apart.inputImageTokens, "image"),
+            ]) + ", \(usage.outputTokens.grouped) output" + parts([(apart.outputAudioTokens, "audio"), (apart.outputImageTokens, "image")])
         var lines: [(String, String)] = [
             ("id", receipt.id), ("model", "\(receipt.model) (\(receipt.tier.rawValue) tier)"),
         ]

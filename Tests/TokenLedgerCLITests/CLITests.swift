@@ -206,6 +206,7 @@ struct CLITests {
                 "settle r1 --input 100 --output 151 --at 2026-01-03T01:05:00Z",
                 "settle r1 --input 100 --output 150 --id another --at 2026-01-03T01:05:00Z",
                 "reserve acme --model cent --input 50 --max-output 50 --id r3 --at 2026-01-03T02:00:00Z",
+                "settle r3 --input 50 --input-audio 10 --output 5 --at 2026-01-03T02:00:30Z",
                 "void r3 --id void-3 --at 2026-01-03T02:01:00Z",
                 "void r3 --id void-3 --at 2026-01-03T02:03:00Z --format json",
                 "void r3 --at 2026-01-03T02:03:00Z",
