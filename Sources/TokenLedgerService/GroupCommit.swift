@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import TokenLedger
 import TokenLedgerCore
 
@@ -16,6 +18,9 @@ final class GroupCommit: @unchecked Sendable {
         var weight: Int
         var run: (Ledger) throws -> any Sendable
         var answer: (Result<any Sendable, any Error>) -> Void
+        /// The event loop the request was submitted from, to be answered on (nil: answered from
+        /// the writer's thread).
+        var loop: (any EventLoop)?
     }
 
     let ledger: Ledger
@@ -62,7 +67,10 @@ final class GroupCommit: @unchecked Sendable {
                 continuation.resume(throwing: Problem.busy(retryAfter: 1))
                 return
             }
-            queue.append(Job(weight: weight, run: { try operation($0) }, answer: { continuation.resume(with: $0) }))
+            queue.append(
+                Job(
+                    weight: weight, run: { try operation($0) }, answer: { continuation.resume(with: $0) },
+                    loop: MultiThreadedEventLoopGroup.currentEventLoop))
             queuedWeight += weight
             condition.signal()
         }
@@ -105,13 +113,40 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private func run(_ jobs: [Job], weight: Int) {
+        let results: [Result<any Sendable, any Error>]
         do {
-            let results = try ledger.group(jobs.map { $0.run })
+            results = try ledger.group(jobs.map { $0.run })
             committed(weight)
-            for (job, result) in zip(jobs, results) { job.answer(result) }
         } catch {
             // The file failed the transaction: none of the group is written, each is told so.
-            for job in jobs { job.answer(.failure(error)) }
+            results = jobs.map { _ in .failure(error) }
+        }
+        Self.answer(jobs, with: results)
+    }
+
+    /// Answers each job, on the event loop its request came from: one hand-over per loop for the
+    /// whole group (rather than one wake-up per request), and each request's task goes on on its
+    /// connection's loop, where its answer is written.
+    private static func answer(_ jobs: [Job], with results: [Result<any Sendable, any Error>]) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, answers: [() -> Void])] = [:]
+        for (job, result) in zip(jobs, results) {
+            guard let loop = job.loop else {
+                job.answer(result)
+                continue
+            }
+            let answer = job.answer
+            byLoop[ObjectIdentifier(loop), default: (loop, [])].answers.append { answer(result) }
+        }
+        for (loop, answers) in byLoop.values {
+            let all = UncheckedSendable(answers)
+            loop.execute { for answer in all.value { answer() } }
         }
     }
+}
+
+/// The answers of one group, handed to an event loop: each resumes a continuation, which may be
+/// resumed from any thread.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -103,14 +103,24 @@ struct LedgerAPI: APIProtocol {
 
     func createCharge(_ input: Operations.CreateCharge.Input) async throws -> Operations.CreateCharge.Output {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
-        try Caller.require(.charge, account: body.account)
-        let request = try Self.charge(body, id: try Wire.id(header: input.headers.idempotencyKey, body: body.id))
-        let receipt = try await writer.submit { try $0.charge(request) }
+        let receipt = try await charge(body, idempotencyKey: input.headers.idempotencyKey)
         return .created(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.charge(receipt))))
+    }
+
+    /// `POST /v1/charges` once its body is read (by the generated code or ``PlainRoutes``).
+    func charge(_ body: Components.Schemas.NewCharge, idempotencyKey: String?) async throws -> ChargeReceipt {
+        try Caller.require(.charge, account: body.account)
+        let request = try Self.charge(body, id: try Wire.id(header: idempotencyKey, body: body.id))
+        return try await writer.submit { try $0.charge(request) }
     }
 
     func createChargeBatch(_ input: Operations.CreateChargeBatch.Input) async throws -> Operations.CreateChargeBatch.Output {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
+        return .created(.init(body: .json(try await chargeBatch(body))))
+    }
+
+    /// `POST /v1/charges/batch` once its body is read (by the generated code or ``PlainRoutes``).
+    func chargeBatch(_ body: Components.Schemas.NewChargeBatch) async throws -> Components.Schemas.ChargeBatchReceipt {
         guard !body.charges.isEmpty else { throw Problem.badInput("a batch holds 1 to \(Self.batchLimit) charges", field: "charges") }
         guard body.charges.count <= Self.batchLimit else {
             throw Problem(
@@ -131,7 +141,7 @@ struct LedgerAPI: APIProtocol {
         let work = requests
         let receipts = try await writer.submit(weight: work.count) { try $0.charge(all: work) }
         let total = receipts.reduce(Money.zero) { $0 + $1.cost }
-        return .created(.init(body: .json(.init(charges: receipts.map(Wire.charge), costUsd: total.decimalString))))
+        return .init(charges: receipts.map(Wire.charge), costUsd: total.decimalString)
     }
 
     /// The most charges one batch request holds.
@@ -156,13 +166,18 @@ struct LedgerAPI: APIProtocol {
 
     func createReservation(_ input: Operations.CreateReservation.Input) async throws -> Operations.CreateReservation.Output {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
+        let reservation = try await reserve(body, idempotencyKey: input.headers.idempotencyKey)
+        return .created(.init(headers: .init(idempotentReplayed: Self.replayed(reservation.duplicate)), body: .json(Wire.reservation(reservation))))
+    }
+
+    /// `POST /v1/reservations` once its body is read (by the generated code or ``PlainRoutes``).
+    func reserve(_ body: Components.Schemas.NewReservation, idempotencyKey: String?) async throws -> Reservation {
         try Caller.require(.reserve, account: body.account)
         let request = ReservationRequest(
             account: body.account, model: body.model, tier: Wire.tier(body.tier), input: body.inputTokens, maxOutput: body.maxOutputTokens,
-            project: body.project, apiKey: body.apiKey, user: body.user, id: try Wire.id(header: input.headers.idempotencyKey, body: body.id),
+            project: body.project, apiKey: body.apiKey, user: body.user, id: try Wire.id(header: idempotencyKey, body: body.id),
             at: try Wire.time(body.at, field: "at"), expiresInSeconds: body.expiresInSeconds ?? ReservationRequest.defaultExpirySeconds)
-        let reservation = try await writer.submit { try $0.reserve(request) }
-        return .created(.init(headers: .init(idempotentReplayed: Self.replayed(reservation.duplicate)), body: .json(Wire.reservation(reservation))))
+        return try await writer.submit { try $0.reserve(request) }
     }
 
     func getReservation(_ input: Operations.GetReservation.Input) async throws -> Operations.GetReservation.Output {
@@ -174,17 +189,21 @@ struct LedgerAPI: APIProtocol {
 
     func settleReservation(_ input: Operations.SettleReservation.Input) async throws -> Operations.SettleReservation.Output {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
-        let id = input.path.reservation
+        let receipt = try await settle(body, reservation: input.path.reservation, idempotencyKey: input.headers.idempotencyKey)
+        return .ok(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.settle(receipt))))
+    }
+
+    /// `POST /v1/reservations/{reservation}/settle` once its body is read (by the generated code or ``PlainRoutes``).
+    func settle(_ body: Components.Schemas.Settlement, reservation id: String, idempotencyKey: String?) async throws -> SettleReceipt {
         try await requireReservationAccess(.settle, id: id)
         let request = SettleRequest(
-            reservation: id, id: try Wire.id(header: input.headers.idempotencyKey, body: body.id), input: body.inputTokens,
+            reservation: id, id: try Wire.id(header: idempotencyKey, body: body.id), input: body.inputTokens,
             cached: body.cachedTokens ?? 0, cacheWrite: body.cacheWriteTokens ?? 0, output: body.outputTokens, at: try Wire.time(body.at, field: "at"),
             provider: body.provider,
             breakdown: TokenBreakdown(
                 cacheWrite1h: body.cacheWrite1hTokens ?? 0, inputAudio: body.inputAudioTokens ?? 0, inputImage: body.inputImageTokens ?? 0,
                 outputAudio: body.outputAudioTokens ?? 0, outputImage: body.outputImageTokens ?? 0))
-        let receipt = try await writer.submit { try $0.settle(request) }
-        return .ok(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.settle(receipt))))
+        return try await writer.submit { try $0.settle(request) }
     }
 
     func voidReservation(_ input: Operations.VoidReservation.Input) async throws -> Operations.VoidReservation.Output {

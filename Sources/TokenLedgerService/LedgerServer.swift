@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import ServiceLifecycle
 import TokenLedger
 import TokenLedgerCore
@@ -60,10 +61,14 @@ public final class LedgerServer: Sendable {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
+    /// How the generated code writes JSON: compact, keys sorted, slashes as they are (as
+    /// ``PlainJSONWriter`` writes the plain routes' answers).
+    static let configuration = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+
     /// Serves until SIGTERM or SIGINT (or the task is cancelled), then shuts down gracefully.
     /// `ready` is called with the port once the server listens (`port` 0 picks a free one).
     public func run(host: String, port: Int, ready: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        var logger = Logger(label: "tokenledger.serve")
+        var logger = Logger(label: "tokenledger.serve") { ServeLogHandler(label: $0) }
         logger.logLevel = .warning
         let metrics = ServiceMetrics()
         let writer = GroupCommit(ledger: ledger, queueLimit: options.queueLimit, maximumGroup: options.maximumGroup) { operations in
@@ -73,13 +78,11 @@ public final class LedgerServer: Sendable {
         defer { writer.stop() }
         let router = Router()
         let api = LedgerAPI(ledger: ledger, writer: writer, metrics: metrics)
-        try api.registerHandlers(
-            on: router,
-            middlewares: [
-                ServiceMiddleware(
-                    keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes,
-                    maximumUploadBytes: options.maximumUploadBytes)
-            ])
+        let middleware = ServiceMiddleware(
+            keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes, maximumUploadBytes: options.maximumUploadBytes)
+        // Plain charges, batches, reservations and settles first; every other request on to the generated code.
+        router.add(middleware: PlainRoutes(api: api, middleware: middleware))
+        try api.registerHandlers(on: router, configuration: Self.configuration, middlewares: [middleware])
         let app = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
@@ -129,4 +132,26 @@ final class ServeClaim: Sendable {
 
     /// Lets another `serve` take the file (the descriptor stays open: see the type's comment).
     func release() { _ = flock(descriptor, LOCK_UN) }
+}
+
+/// The server's log handler: standard error, as swift-log's `StreamLogHandler` writes it, but
+/// the metadata is formatted only when a message is written. Hummingbird sets a request id on
+/// every request's logger, and `StreamLogHandler` formats its metadata each time it is set
+/// (a few percent of a charge's CPU), for messages that at the `warning` level are never written.
+struct ServeLogHandler: LogHandler {
+    let label: String
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var stream = StreamLogHandler.standardError(label: label)
+        stream.logLevel = logLevel
+        stream.metadata = metadata
+        stream.log(event: event)
+    }
 }

@@ -28,11 +28,30 @@ final class ServiceMetrics: Sendable {
 
     /// One answered request.
     func request(operation: String, status: Int, duration: Duration, refusal: String?) {
-        Counter(label: "tokenledger_http_requests_total", dimensions: [("operation", operation), ("status", String(status))], factory: factory)
-            .increment()
-        Metrics.Timer(label: "tokenledger_http_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
-            .recordInterval(duration)
+        let (counter, timer) = requestMetrics(operation: operation, status: status)
+        counter.increment()
+        timer.recordInterval(duration)
         if let refusal { Counter(label: "tokenledger_refusals_total", dimensions: [("code", refusal)], factory: factory).increment() }
+    }
+
+    private struct RequestKey: Hashable {
+        var operation: String
+        var status: Int
+    }
+
+    /// The counter and timer of each operation and status, made once: making them looks them up
+    /// in the registry by label and dimensions, which cost more than counting.
+    private let requestMetricsMade = Locked<[RequestKey: (Metrics.Counter, Metrics.Timer)]>([:])
+
+    private func requestMetrics(operation: String, status: Int) -> (Metrics.Counter, Metrics.Timer) {
+        let key = RequestKey(operation: operation, status: status)
+        if let made = requestMetricsMade.withLock({ $0[key] }) { return made }
+        let made = (
+            Counter(label: "tokenledger_http_requests_total", dimensions: [("operation", operation), ("status", String(status))], factory: factory),
+            Metrics.Timer(label: "tokenledger_http_request_duration_seconds", dimensions: [("operation", operation)], factory: factory)
+        )
+        requestMetricsMade.withLock { $0[key] = made }
+        return made
     }
 
     /// One attempt to post an event to a webhook, by its outcome (`delivered`, `retry`, `failed`).

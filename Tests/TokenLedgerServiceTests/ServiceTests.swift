@@ -55,6 +55,58 @@ struct ServiceTests {
         #expect(verify.status == 200 && verify.json["ok"] as? Bool == true && verify.json["charges"] as? Int == 2)
     }
 
+    /// A retry whose body says the same in JSON that is not plain (an escape, a fraction of
+    /// nothing, pretty spacing with a null) takes the generated code; the original took the plain
+    /// route (``PlainRoutes``). Both answer the original receipt: byte for byte the same.
+    @Test("the plain routes and the generated code answer alike: a retry in non-plain JSON gets the same bytes, headers and status")
+    func plainAndGeneratedAlike() async throws {
+        let service = try await ServiceHarness.start()
+        defer { Task { await service.stop() } }
+        _ = try await service.post("/v1/accounts", #"{"account": "acme", "at": "2026-01-01T00:00:00Z"}"#, key: service.admin)
+        _ = try await service.post("/v1/accounts/acme/purchases", #"{"amount_usd": "20.00", "id": "pay-1", "at": "2026-01-01T00:00:00Z"}"#, key: service.admin)
+        let pairs: [(path: String, plain: String, other: String, status: Int)] = [
+            (
+                "/v1/charges", #"{"account":"acme","model":"openai/gpt-4o","input_tokens":1000,"output_tokens":100,"id":"c-1","at":"2026-01-02"}"#,
+                #"{"account":"\u0061cme","model":"openai\/gpt-4o","input_tokens":1000,"output_tokens":100,"id":"c-1","at":"2026-01-02","project":null}"#, 201
+            ),
+            (
+                "/v1/charges/batch", #"{"charges":[{"account":"acme","model":"gpt-4o","input_tokens":10,"output_tokens":1,"id":"b-1","at":"2026-01-02"}]}"#,
+                #"{"charges":[{"account":"acme","model":"gpt-4o","input_tokens":10,"output_tokens":1,"id":"b-\u0031","at":"2026-01-02"}]}"#, 201
+            ),
+            (
+                "/v1/reservations", #"{"account":"acme","model":"gpt-4o","input_tokens":800,"max_output_tokens":400,"id":"r-1","at":"2026-01-02"}"#,
+                #"{"account":"acme","model":"gpt-4o","input_tokens":800,"max_output_tokens":400,"id":"r-1","at":"2026-01-02","user":null}"#, 201
+            ),
+            (
+                "/v1/reservations/r-1/settle", #"{"input_tokens":800,"output_tokens":120,"at":"2026-01-02"}"#,
+                #"{"input_tokens":800,"output_tokens":120,"at":"2026-01-02","id":null}"#, 200
+            ),
+        ]
+        for pair in pairs {
+            let plain = try await service.post(pair.path, pair.plain, key: service.gateway)
+            let other = try await service.post(pair.path, pair.other, key: service.gateway)
+            #expect(plain.status == pair.status && other.status == pair.status, "\(pair.path): \(plain.body) \(other.body)")
+            #expect(plain.body == other.body, "\(pair.path)")
+            #expect(plain.headers["Content-Type"] == other.headers["Content-Type"], "\(pair.path)")
+            // A batch has no replay header (each charge says `duplicate` by its receipt being the original).
+            if pair.path != "/v1/charges/batch" { #expect(other.headers["Idempotent-Replayed"] == ["true"], "\(pair.path)") }
+        }
+        // A refusal on the plain route is the same problem as on the generated one.
+        let refusedPlain = try await service.post(
+            "/v1/charges", #"{"account":"nobody","model":"gpt-4o","input_tokens":1,"output_tokens":1}"#, key: service.gateway)
+        let refusedOther = try await service.post(
+            "/v1/charges", #"{"account":"nob\u006fdy","model":"gpt-4o","input_tokens":1,"output_tokens":1}"#, key: service.gateway)
+        #expect(refusedPlain.status == 404 && refusedPlain.body == refusedOther.body)
+        #expect(refusedPlain.headers["Content-Type"] == ["application/problem+json"])
+        // No key on the plain route: 401, as on the generated one.
+        let unauthorized = try await service.post("/v1/charges", #"{"account":"acme","model":"gpt-4o","input_tokens":1,"output_tokens":1}"#, key: nil)
+        #expect(unauthorized.status == 401 && unauthorized.string("code") == "unauthorized")
+        // The metrics count the plain routes' requests under their operations.
+        let metrics = try await service.get("/metrics", key: service.admin)
+        #expect(metrics.body.contains(#"operation="createCharge""#) && metrics.body.contains(#"operation="settleReservation""#), "\(metrics.body)")
+        #expect(try service.ledger.verify().ok)
+    }
+
     @Test("keys: none or a wrong one is 401 and writes nothing; a role or an account the key lacks is 403; /healthz and the document are open")
     func keys() async throws {
         let service = try await ServiceHarness.start(limited: "acme")

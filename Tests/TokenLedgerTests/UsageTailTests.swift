@@ -176,6 +176,60 @@ struct UsageTailTests {
         }
     }
 
+    @Test("reservations, settles and voids go on the kept batch: they see the tail and leave it unfolded")
+    func reservationsKeepTheBatch() throws {
+        try withLedger { fixture in
+            let ledger = fixture.ledger
+            try Self.prepare(ledger)
+            _ = try ledger.charge(Self.request(0))
+            let charged = try ledger.charge(Self.request(1))
+            #expect(try fixture.raw.int(Self.tailSQL) == 1)
+            let at = utc(2026, 5, 1, 0, 5)
+            // The hold is decided on the balance with the tail in it, and the tail stays.
+            let hold = try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o-mini", input: 1_000, maxOutput: 500, id: "r-1", at: at))
+            #expect(hold.available == charged.balance - hold.hold)
+            #expect(try fixture.raw.int(Self.tailSQL) == 1)
+            // The settle's charge joins the tail.
+            let settled = try ledger.settle(SettleRequest(reservation: "r-1", input: 900, output: 100, at: at))
+            #expect(settled.charge.balance == charged.balance - settled.charge.cost)
+            #expect(try fixture.raw.int(Self.tailSQL) == 2)
+            _ = try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o-mini", input: 1_000, maxOutput: 500, id: "r-2", at: at))
+            let voided = try ledger.void(reservation: "r-2", at: at)
+            #expect(voided.available == settled.charge.balance)
+            #expect(try fixture.raw.int(Self.tailSQL) == 2)
+            // Retries answer from the file and the batch alike.
+            #expect(try ledger.settle(SettleRequest(reservation: "r-1", input: 900, output: 100, at: at)).duplicate)
+            #expect(try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o-mini", input: 1_000, maxOutput: 500, id: "r-1", at: at)).duplicate)
+            // Another connection's write drops the batch: the next hold sees it.
+            let other = try Ledger.open(at: fixture.path)
+            _ = try other.purchase(PurchaseRequest(account: "acme", amount: .usd(10), at: at, id: "p-more"))
+            let after = try ledger.reserve(ReservationRequest(account: "acme", model: "gpt-4o-mini", input: 1_000, maxOutput: 500, id: "r-3", at: at))
+            #expect(after.available == settled.charge.balance + .usd(10) - after.hold)
+            #expect(try ledger.account(named: "acme")?.balance == settled.charge.balance + .usd(10))
+            #expect(try ledger.verify().ok)
+        }
+    }
+
+    @Test("a reservation on the kept batch writes off a lot that expired, as a charge does")
+    func reservationWritesOffOnTheBatch() throws {
+        try withLedger { fixture in
+            let ledger = fixture.ledger
+            try Self.prepare(ledger)
+            _ = try ledger.grant(GrantRequest(account: "beta", amount: .usd(0, 50), at: Self.start, expiresAt: utc(2026, 5, 1, 0, 3), id: "g-beta"))
+            let first = try ledger.charge(Self.request(0, account: "beta", input: 10))
+            let charged = try ledger.charge(Self.request(1, account: "beta", input: 10))
+            #expect(try fixture.raw.int(Self.tailSQL) == 1)
+            // The grant expired at 00:03; what is left of it (grants are spent first) is written off before the hold.
+            let left = Money.usd(0, 50) - first.cost - charged.cost
+            let hold = try ledger.reserve(
+                ReservationRequest(account: "beta", model: "gpt-4o-mini", input: 1_000, maxOutput: 500, id: "r-beta", at: utc(2026, 5, 1, 0, 5)))
+            #expect(hold.available == charged.balance - left - hold.hold)
+            #expect(try fixture.raw.int("SELECT count(*) FROM transfer WHERE kind = 'expiry'") == 1)
+            #expect(try ledger.account(named: "beta")?.balance == charged.balance - left)
+            #expect(try ledger.verify().ok)
+        }
+    }
+
     /// Charges through two ledgers on one file (two connections, each keeping its batch), with
     /// purchases, reads and reopenings between them, against the same operations done as
     /// batches of one by a single ledger (which never leaves a tail): the same receipts, and

@@ -1,8 +1,12 @@
--- wrk: reserve, then settle the same reservation, over and over, one connection per thread (run
--- with as many threads as connections, so each connection's requests go one after another).
--- A pair is two requests; the summary's requests/s halves to pairs/s.
+-- wrk: reservations and their settles, any number of connections per thread. Each thread makes
+-- reservations r<thread>-1, -2, … and settles each one TOKENLEDGER_LAG requests later (default 64):
+-- the first LAG requests reserve, then settles and reservations alternate (settle 1, reserve LAG+1,
+-- settle 2, …). A thread has at most as many requests in flight as it has connections, so with a
+-- lag at least that number a reservation has been answered before its settle is sent. A pair is two
+-- requests; the summary's requests/s halves to pairs/s. No response() callback (see charge.lua).
 local thread_id = 0
 local threads = {}
+local lag = tonumber(os.getenv("TOKENLEDGER_LAG") or "64")
 
 function setup(thread)
    thread:set("id", #threads + 1)
@@ -16,27 +20,20 @@ function init(args)
    wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKENLEDGER_KEY")
 end
 
--- The step is moved on by the answers, not by request(): wrk may call request() once more than
--- it sends (for the first thread), which would otherwise settle a pair before reserving it.
-local pair = 1
-local settling = false
+local sent = 0
+local reserved = 0
+local settled = 0
 
-function request()
-   local id = string.format("r%d-%d", thread_id, pair)
-   if not settling then
-      local body = string.format(
-         '{"account":"load","model":"gpt-4o-mini","input_tokens":800,"max_output_tokens":400,"id":"%s"}', id)
-      return wrk.format(nil, "/v1/reservations", nil, body)
-   end
-   return wrk.format(nil, "/v1/reservations/" .. id .. "/settle", nil, '{"input_tokens":800,"output_tokens":120}')
+local function reserve()
+   reserved = reserved + 1
+   local body = string.format(
+      '{"account":"load","model":"gpt-4o-mini","input_tokens":800,"max_output_tokens":400,"id":"r%d-%d"}', thread_id, reserved)
+   return wrk.format(nil, "/v1/reservations", nil, body)
 end
 
-local bad = 0
-function response(status, headers, body)
-   if settling then pair = pair + 1 end
-   settling = not settling
-   if status ~= 201 and status ~= 200 then
-      bad = bad + 1
-      if bad <= 3 then io.stderr:write("unexpected " .. status .. ": " .. body .. "\n") end
-   end
+function request()
+   sent = sent + 1
+   if sent <= lag or sent % 2 == 0 then return reserve() end
+   settled = settled + 1
+   return wrk.format(nil, string.format("/v1/reservations/r%d-%d/settle", thread_id, settled), nil, '{"input_tokens":800,"output_tokens":120}')
 end

@@ -44,9 +44,20 @@ extension Ledger {
     /// different usage it is refused as `id_conflict`.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try request.validatedUsage()
-        // The batch of the previous charge, kept when nothing else has written since: this
-        // charge then commits its usage row only (see `ChargeState` and `UsageTail`).
-        return try transaction { db -> (ChargeReceipt, ChargeState.Kept?) in
+        return try chargeTransaction { _, batch in try batch.charge(request, usage: usage) }
+    }
+
+    /// Runs `body` in one write transaction over the charge batch of the previous charge,
+    /// reservation or settle, kept when nothing else has written since (it then commits its own
+    /// rows only: see ``ChargeState`` and ``UsageTail``), or over a new batch once the tail is
+    /// folded. Charges, reservations, settles and voids run here, so that a gateway reserving
+    /// and settling reads its account, lots and prices once, as one charging does.
+    ///
+    /// `body` must throw a ``Refusal`` only before it has written anything or changed what the
+    /// batch holds (the charge decision does: it refuses before it applies); the kept batch then
+    /// stays. Any other error drops it.
+    func chargeTransaction<T>(_ body: (Database, ChargeBatch) throws -> T) throws -> T {
+        return try transaction { db -> (T, ChargeState.Kept?) in
             let kept = try self.chargeState.take(for: db)
             let batch: ChargeBatch
             if let kept {
@@ -55,10 +66,10 @@ extension Ledger {
                 try UsageTail.fold(db)
                 batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             }
-            let receipt: ChargeReceipt
+            let result: T
             do {
-                receipt = try batch.charge(request, usage: usage)
-            } catch let refusal as ChargeRefusal {
+                result = try body(db, batch)
+            } catch let refusal as any Refusal {
                 // Refused before anything was written or changed in memory: a kept batch stays right.
                 if let kept { self.chargeState.keep(kept) }
                 throw refusal
@@ -67,7 +78,7 @@ extension Ledger {
             // the charge did more than insert its row, or the tail is long enough.
             let full = batch.accounts.count > ChargeState.accountLimit
             if kept == nil || full || batch.mustFlush || batch.pendingCharges >= ChargeState.pendingLimit { try batch.flush() }
-            return (receipt, full ? nil : try self.chargeState.stamped(batch, db: db))
+            return (result, full ? nil : try self.chargeState.stamped(batch, db: db))
         } committed: { _, outcome in
             if let kept = outcome.1 { self.chargeState.keep(kept) }
         }.0

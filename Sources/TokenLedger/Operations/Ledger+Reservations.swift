@@ -169,21 +169,25 @@ extension Ledger {
     public func reserve(_ request: ReservationRequest) throws -> Reservation {
         let usage = try Ledger.validated(request)
         let id = request.id ?? Ledger.generatedID("rsv")
-        return try write { db in
+        // Over the kept charge batch (``chargeTransaction(_:)``): the account's figures are the
+        // batch's, which a tail of charges not yet folded into the file's balance is part of.
+        return try chargeTransaction { db, batch in
             if let existing = try Ledger.existingReservation(reference: id, db: db) {
                 guard existing.matches(request) else { throw ReservationRefusal.idConflict(id) }
                 var reservation = existing.reservation
                 if reservation.status == .open, reservation.expiresAt <= request.at { reservation.status = .expired }
-                let account = try Account.find(named: reservation.account, db: db)!
-                let held = try Ledger.openHolds(accountID: account.id, at: request.at, db: db)
-                reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
+                guard let figures = try batch.accountFigures(named: reservation.account) else { preconditionFailure("a reservation of a missing account") }
+                reservation.available = figures.available(holding: try Ledger.openHolds(accountID: figures.id, at: request.at, db: db))
                 return reservation
             }
             if try db.row("SELECT 1 FROM usage WHERE request_id = ?", [id]) != nil { throw ReservationRefusal.idConflict(id) }
-            guard let account = try Account.find(named: request.account, db: db) else { throw ReservationRefusal.unknownAccount(request.account) }
-            _ = try Ledger.bringUpToDate(account, at: request.at, db: db)
+            guard let account = try batch.accountFigures(named: request.account) else { throw ReservationRefusal.unknownAccount(request.account) }
+            // Lots expired by now are written off first, as a charge's decision would.
+            if Credits.hasExpired(account.lots, at: request.at) {
+                try batch.recordWriteOffs(Credits.writeOffs(of: account.lots, balance: account.balance, at: request.at), accountID: account.id)
+                try batch.watchBalance(accountID: account.id, at: request.at)
+            }
             let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
-            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             // The holds were just summed: the snapshot need not read them again.
             var snapshot = try batch.snapshot(for: request.charge(enforce: false))
             snapshot.openHolds = held
@@ -230,7 +234,7 @@ extension Ledger {
                 breakdown: request.breakdown)
         } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
-        return try write { db in
+        return try chargeTransaction { db, batch in
             let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: usage)
             let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
             if recorded.status == .settled {
@@ -247,7 +251,6 @@ extension Ledger {
                 requestID: recorded.id, at: request.at, provider: request.provider.map(Providers.Claim.named))
             charge.breakdown = usage.breakdown
             if let refusal = charge.attributionProblem() { throw ReservationCloseRefusal.charge(refusal) }
-            let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
             let receipt: ChargeReceipt
             do {
                 receipt = try batch.charge(charge, usage: usage)
@@ -255,7 +258,6 @@ extension Ledger {
                 throw ReservationCloseRefusal.charge(refusal)
             }
             if receipt.duplicate { throw ReservationCloseRefusal.charge(.idConflict(recorded.id)) }
-            try batch.flush()
             try db.run(
                 """
                 UPDATE reservation SET status = 'settled', closed_at_ms = ?, close_reference = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?)
@@ -278,7 +280,7 @@ extension Ledger {
     /// one), already settled, voided by another id, or expired.
     public func void(_ request: VoidRequest) throws -> Reservation {
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
-        return try write { db in
+        return try chargeTransaction { db, batch in
             let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: nil)
             let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
             var reservation = recorded
@@ -289,9 +291,8 @@ extension Ledger {
                 reservation.status = .voided
                 reservation.closeID = closing.closeID
             }
-            let account = try Account.find(named: recorded.account, db: db)!
-            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
-            reservation.available = Credits.available(balance: account.balance, holds: held, overdraftAllowance: account.overdraftAllowance)
+            guard let account = try batch.accountFigures(named: recorded.account) else { preconditionFailure("a reservation of a missing account") }
+            reservation.available = account.available(holding: try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db))
             return reservation
         }
     }

@@ -153,6 +153,7 @@ final class ChargeBatch: LedgerStore {
 
     func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
         guard let index = snapshotIndex, accounts[index].figures.id == accountID else { preconditionFailure("write-offs of another account") }
+        if !writeOffs.isEmpty { wroteMore = true }
         try writer.insertWriteOffs(writeOffs, accountID: accountID)
         accounts[index].figures.apply(writeOffs)
     }
