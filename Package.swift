@@ -18,6 +18,7 @@ let migrationFiles = [
     "v0011_catalog_sources.sql",
     "v0012_providers.sql",
     "v0013_token_classes.sql",
+    "v0014_open_holds_index.sql",
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which

@@ -24,6 +24,7 @@ public enum SchemaMigrations {
             identifier: "v0011_catalog_sources", sql: String(decoding: PackageResources.v0011_catalog_sources_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0012_providers", sql: String(decoding: PackageResources.v0012_providers_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0013_token_classes", sql: String(decoding: PackageResources.v0013_token_classes_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0014_open_holds_index", sql: String(decoding: PackageResources.v0014_open_holds_index_sql, as: UTF8.self)),
     ]
 
     /// The identifier of the newest schema this binary knows.

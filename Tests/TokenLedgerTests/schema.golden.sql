@@ -22,7 +22,7 @@ CREATE INDEX recharge_attempt_by_account_time ON recharge_attempt(account_id, oc
 CREATE UNIQUE INDEX reservation_by_close_reference ON reservation(close_reference) WHERE close_reference IS NOT NULL;
 
 -- index reservation_open_by_account on reservation
-CREATE INDEX reservation_open_by_account ON reservation(account_id, expires_at_ms) WHERE status = 'open';
+CREATE INDEX reservation_open_by_account ON reservation(account_id, expires_at_ms, hold_nanos, status) WHERE status = 'open';
 
 -- index spend_alert_by_usage on spend_alert
 CREATE INDEX spend_alert_by_usage ON spend_alert(usage_id);
