@@ -62,6 +62,8 @@ struct PlainRoutes<Context: RequestContext>: RouterMiddleware {
         guard request.method == .post, let route = Route(path: request.uri.path), let headers = PlainHeaders(request.headers),
             let length = headers.contentLength, length > 0, length <= middleware.maximumBodyBytes
         else { return try await next(request, context) }
+        // Timed from before the body is read, as the generated path's requests are.
+        let started = ContinuousClock.now
         var request = request
         let buffer = try await request.collectBody(upTo: length)
         let read: Body? = buffer.withUnsafeReadableBytes { bytes in
@@ -75,7 +77,6 @@ struct PlainRoutes<Context: RequestContext>: RouterMiddleware {
         // Not plain: the generated code reads the body (collected, so it reads it again).
         guard let read else { return try await next(request, context) }
         let operationID = route.operationID
-        let started = ContinuousClock.now
         let response: Response
         var refusal: String?
         do {

@@ -236,7 +236,7 @@ extension Ledger {
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
         return try chargeTransaction { db, batch in
             let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: usage)
-            let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
+            let (stored, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
             if recorded.status == .settled {
                 guard let original = try Ledger.existingCharge(requestID: recorded.id, db: db) else {
                     preconditionFailure("a settled reservation without its charge")
@@ -244,10 +244,9 @@ extension Ledger {
                 guard original.receipt.usage == usage else { throw closing.refusal(closedBy: recorded) }
                 return SettleReceipt(recorded, id: closing.closeID, charge: original.receipt, duplicate: true)
             }
-            let row = try db.row("SELECT project, api_key, end_user FROM reservation WHERE id = ?", [rowID])!
             var charge = ChargeRequest(
                 account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
-                cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: row["project"], apiKey: row["api_key"], user: row["end_user"],
+                cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: stored.project, apiKey: stored.apiKey, user: stored.user,
                 requestID: recorded.id, at: request.at, provider: request.provider.map(Providers.Claim.named))
             charge.breakdown = usage.breakdown
             if let refusal = charge.attributionProblem() { throw ReservationCloseRefusal.charge(refusal) }
@@ -263,7 +262,7 @@ extension Ledger {
                 UPDATE reservation SET status = 'settled', closed_at_ms = ?, close_reference = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?)
                 WHERE id = ?
                 """,
-                [request.at.milliseconds, closing.closeID, recorded.id, rowID])
+                [request.at.milliseconds, closing.closeID, recorded.id, stored.rowID])
             var reservation = recorded
             reservation.status = .settled
             reservation.closeID = closing.closeID
@@ -282,12 +281,12 @@ extension Ledger {
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
         return try chargeTransaction { db, batch in
             let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: nil)
-            let (rowID, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
+            let (stored, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
             var reservation = recorded
             if recorded.status == .open {
                 try db.run(
                     "UPDATE reservation SET status = 'voided', closed_at_ms = ?, close_reference = ? WHERE id = ?",
-                    [request.at.milliseconds, closing.closeID, rowID])
+                    [request.at.milliseconds, closing.closeID, stored.rowID])
                 reservation.status = .voided
                 reservation.closeID = closing.closeID
             }
@@ -307,10 +306,11 @@ extension Ledger {
         try read { db in try Ledger.existingReservation(reference: id, db: db)?.reservation }
     }
 
-    /// The reservation a settle or void closes: open at `time`, or already closed by this very
-    /// settle or void (its id and kind; the caller compares a settle's usage), with `duplicate`
-    /// set. Otherwise the refusal, in check order.
-    private static func reservationToClose(_ closing: ReservationClose, at time: Timestamp, db: Database) throws -> (Int64, Reservation) {
+    /// The reservation a settle or void closes, as recorded (its row and attribution) and as
+    /// answered: open at `time`, or already closed by this very settle or void (its id and kind;
+    /// the caller compares a settle's usage), with `duplicate` set. Otherwise the refusal, in
+    /// check order.
+    private static func reservationToClose(_ closing: ReservationClose, at time: Timestamp, db: Database) throws -> (RecordedReservation, Reservation) {
         guard let existing = try existingReservation(reference: closing.reservation, db: db) else {
             throw ReservationCloseRefusal.unknownReservation(closing.reservation)
         }
@@ -329,7 +329,7 @@ extension Ledger {
         case .open:
             if reservation.expiresAt <= time { throw ReservationCloseRefusal.expired(id: closing.reservation, expiresAt: reservation.expiresAt) }
         }
-        return (existing.rowID, reservation)
+        return (existing, reservation)
     }
 
     /// The holds of the account's reservations still open at `time`: all of them, or those made
