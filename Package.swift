@@ -19,6 +19,12 @@ let migrationFiles = [
     "v0012_providers.sql",
     "v0013_token_classes.sql",
     "v0014_open_holds_index.sql",
+    "v0015_account_balance.sql",
+]
+
+/// The PostgreSQL store's schema files (`migrations/postgres/`), a series of its own, oldest first.
+let postgresMigrationFiles = [
+    "pg0001_initial.sql"
 ]
 
 /// Our own targets build with every warning treated as an error (SE-0480: a safe setting, which
@@ -53,6 +59,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // The client that posts webhooks, and the service's tests' client.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The PostgreSQL store (`--db postgres://…`): the client, and TLS when the URL asks for it.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain: money, prices, usage, lots and the rules. No I/O, no clock, no SQLite.
@@ -61,9 +70,9 @@ let package = Package(
         .target(
             name: "TokenLedgerMigrations",
             path: "migrations",
-            exclude: ["README.md"],
+            exclude: ["README.md", "postgres/citus.sql"],
             sources: ["Migrations.swift"],
-            resources: migrationFiles.map { .embedInCode($0) },
+            resources: migrationFiles.map { .embedInCode($0) } + postgresMigrationFiles.map { .embedInCode("postgres/" + $0) },
             swiftSettings: strict
         ),
         // The library front: the store over GRDB and the system SQLite.
@@ -77,6 +86,11 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 // SHA-256, for the ids of imported rows that have none.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The PostgreSQL store.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -132,9 +146,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TokenLedgerCoreTests", dependencies: ["TokenLedgerCore"]),
+        // What the test targets share: the PostgreSQL server their tests run against
+        // (`$TOKENLEDGER_TEST_POSTGRES`, or one started by scripts/postgres-server).
+        .target(name: "TokenLedgerTestSupport", path: "Tests/TokenLedgerTestSupport"),
         // Crypto to recompute the SHA-256 of an API key's secret and find it in the file.
         .testTarget(
-            name: "TokenLedgerTests", dependencies: ["TokenLedger", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto")],
+            name: "TokenLedgerTests",
+            dependencies: [
+                "TokenLedger", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto"),
+                // PostgreSQL's binary numbers, for the PostgreSQL store's reader.
+                .product(name: "NIOCore", package: "swift-nio"),
+                "TokenLedgerTestSupport",
+            ],
             exclude: ["schema.golden.sql"]),
         // The service on a real loopback port, driven by a real HTTP client.
         .testTarget(
@@ -153,7 +176,9 @@ let package = Package(
         // GRDB to hold a lock and read files as another process would.
         .testTarget(
             name: "TokenLedgerCLITests",
-            dependencies: ["TokenLedgerCLI", "TokenLedgerFuzz", "TokenLedgerCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TokenLedgerCLI", "TokenLedgerFuzz", "TokenLedgerCore", "TokenLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             // ServiceClients: the Python client processes that ServeLoadTests runs against `serve`.
             exclude: ["Expected", "ServiceClients"]
         ),

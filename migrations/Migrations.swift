@@ -25,6 +25,13 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0012_providers", sql: String(decoding: PackageResources.v0012_providers_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0013_token_classes", sql: String(decoding: PackageResources.v0013_token_classes_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0014_open_holds_index", sql: String(decoding: PackageResources.v0014_open_holds_index_sql, as: UTF8.self)),
+        SchemaMigration(identifier: "v0015_account_balance", sql: String(decoding: PackageResources.v0015_account_balance_sql, as: UTF8.self)),
+    ]
+
+    /// The PostgreSQL store's migrations (`postgres/`), oldest first: a series of its own, with
+    /// the same tables, columns and constraints as SQLite's, keyed for many writers. Append only.
+    public static let postgres: [SchemaMigration] = [
+        SchemaMigration(identifier: "pg0001_initial", sql: String(decoding: PackageResources.pg0001_initial_sql, as: UTF8.self))
     ]
 
     /// The identifier of the newest schema this binary knows.

@@ -13,6 +13,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try options.useOutputFormat()
+        if PostgresLocation.isURL(options.path) { return try initPostgres() }
         let existed = FileManager.default.fileExists(atPath: options.path)
         let ledger = try openLedger(at: options.path, create: true)
         let added = try ledger.loadDefaultPrices()
@@ -25,5 +26,23 @@ struct InitCommand: ParsableCommand {
                     ("default_prices_added", .int(Int64(added))),
                 ]),
                 table: "\(verb) at \(options.path) (schema \(schema)); \(added) default price entries added."))
+    }
+
+    /// `init` on PostgreSQL: the ledger's schema made (or brought up to date) in the database.
+    private func initPostgres() throws {
+        let location = try PostgresLocation(url: options.path)
+        let existed = try PostgresLedger.holdsLedger(url: options.path)
+        let ledger = try PostgresLedger.open(url: options.path, create: true)
+        defer { ledger.close() }
+        let added = try ledger.loadDefaultPrices()
+        let schema = try ledger.schemaVersion().last ?? ""
+        let verb = existed ? "Ledger ready" : "Created ledger"
+        options.emit(
+            Rendered(
+                json: .object([
+                    ("path", .string(location.description)), ("created", .bool(!existed)), ("schema", .string(schema)),
+                    ("default_prices_added", .int(Int64(added))),
+                ]),
+                table: "\(verb) at \(location) (schema \(schema)); \(added) default price entries added."))
     }
 }

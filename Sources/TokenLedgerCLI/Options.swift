@@ -79,6 +79,13 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the ledger (creating it with the default prices when `--create` is given).
     func open() throws -> Ledger {
         try useOutputFormat()
+        if PostgresLocation.isURL(path) {
+            _ = try PostgresLocation(url: path)
+            throw InputError(
+                field: "--db",
+                reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
+                    + "init, verify and migrate (copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
+        }
         let existed = FileManager.default.fileExists(atPath: path)
         let ledger = try openLedger(at: path, create: create)
         if create && !existed { try ledger.loadDefaultPrices() }

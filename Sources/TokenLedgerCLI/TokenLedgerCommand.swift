@@ -20,7 +20,7 @@ struct TokenLedgerCommand: ParsableCommand {
             SimulateCommand.self,
             ReconcileCommand.self, ExportCommand.self, ReportCommand.self, StatementCommand.self, RechargeCommand.self, LimitCommand.self,
             ReserveCommand.self, SettleCommand.self, VoidCommand.self, AdjustCommand.self, RefundCommand.self, ReverseCommand.self, TiersCommand.self,
-            ModelsCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, EventsCommand.self, LowBalanceCommand.self,
+            ModelsCommand.self, ServeCommand.self, KeysCommand.self, MigrateCommand.self, WebhooksCommand.self, EventsCommand.self, LowBalanceCommand.self,
             StressReserveCommand.self, StressChargeCommand.self,
         ])
 

@@ -11,7 +11,15 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let report = try options.open().verify()
+        let report: VerifyReport
+        if PostgresLocation.isURL(options.path) {
+            try options.useOutputFormat()
+            let ledger = try PostgresLedger.open(url: options.path)
+            defer { ledger.close() }
+            report = try ledger.verify()
+        } else {
+            report = try options.open().verify()
+        }
         var text =
             report.ok
             ? "OK: the books balance (\(plural(report.transfers, "transfer")), \(plural(report.accounts, "account")), \(plural(report.usages, "charge")) repriced exactly)."

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenLedgerTestSupport
 
 /// The README's examples, run: every ```` ```console ```` block of `README.md` is a session a
 /// reader could type. Each block runs in a fresh temporary folder (the working directory, so the
@@ -12,7 +13,9 @@ import Testing
 /// - a command must exit 0, unless its line ends with a comment naming its code (`# exit 2`);
 /// - an HTML comment right above the block, `<!-- setup: COMMAND; COMMAND -->`, runs commands
 ///   first that the reader has seen earlier in the README (the walkthrough's account, say), with
-///   `$REPO` the repository's folder for the files a block reads (`cp "$REPO/Tests/…" usage.csv`).
+///   `$REPO` the repository's folder for the files a block reads (`cp "$REPO/Tests/…" usage.csv`);
+///   the setup `BOOKS=postgres` gives the block `$BOOKS`, the URL of a new, empty PostgreSQL
+///   database on the tests' server (`PostgresTestServer`).
 @Suite("README examples")
 struct ReadmeTests {
     struct Example: CustomStringConvertible, Sendable {
@@ -96,12 +99,17 @@ struct ReadmeTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-readme-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
+        var environment: [String: String] = [:]
         for command in example.setup {
-            let result = try Self.shell(command, in: folder)
+            if command == "BOOKS=postgres" {
+                environment["BOOKS"] = try PostgresTestServer.freshDatabase()
+                continue
+            }
+            let result = try Self.shell(command, in: folder, environment: environment)
             try #require(result.status == 0, "\(example): setup '\(command)' exited \(result.status): \(result.output)")
         }
         for step in example.steps {
-            let result = try Self.shell(step.command, in: folder)
+            let result = try Self.shell(step.command, in: folder, environment: environment)
             let location = "README.md line \(step.line): $ \(step.command)"
             #expect(result.status == step.expectedStatus, "\(location) exited \(result.status), not \(step.expectedStatus): \(result.output)")
             var actual = result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -127,7 +135,7 @@ struct ReadmeTests {
 
     /// Runs `command` with `/bin/sh -c` in `folder`, the built binary first on `PATH`; standard
     /// output and error together, as a terminal shows them.
-    static func shell(_ command: String, in folder: URL) throws -> (status: Int32, output: String) {
+    static func shell(_ command: String, in folder: URL, environment added: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "exec 2>&1; " + command]
@@ -137,6 +145,7 @@ struct ReadmeTests {
         environment["PATH"] = CLI.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["REPO"] = repository.path
         environment["COLUMNS"] = nil
+        environment.merge(added) { $1 }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

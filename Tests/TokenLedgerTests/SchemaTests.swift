@@ -48,17 +48,18 @@ struct SchemaTests {
         }
     }
 
-    /// The migration files in `migrations/`, sorted, without their `.sql`.
-    static func migrationFileIdentifiers() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: packageFolder.appendingPathComponent("migrations").path)
-            .filter { $0.hasPrefix("v") && $0.hasSuffix(".sql") }
+    /// The migration files in `migrations/` (SQLite's, `v*.sql`) or `migrations/postgres/`
+    /// (PostgreSQL's, `pg*.sql`), sorted, without their `.sql`.
+    static func migrationFileIdentifiers(postgres: Bool = false) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: packageFolder.appendingPathComponent(postgres ? "migrations/postgres" : "migrations").path)
+            .filter { $0.hasPrefix(postgres ? "pg" : "v") && $0.hasSuffix(".sql") }
             .map { String($0.dropLast(4)) }
             .sorted()
     }
 
-    @Test("every migrations/v*.sql file is listed in SchemaMigrations.all")
-    func everyMigrationFileIsListed() throws {
-        let identifiers = try Self.migrationFileIdentifiers()
+    @Test("every migrations/v*.sql and migrations/postgres/pg*.sql file is listed in SchemaMigrations", arguments: [false, true])
+    func everyMigrationFileIsListed(postgres: Bool) throws {
+        let identifiers = try Self.migrationFileIdentifiers(postgres: postgres)
         try #require(!identifiers.isEmpty)
         let source = try String(contentsOf: packageFolder.appendingPathComponent("migrations/Migrations.swift"), encoding: .utf8)
         for identifier in identifiers {
@@ -67,13 +68,14 @@ struct SchemaTests {
         }
     }
 
-    @Test("migration files are numbered without gaps and open with a comment naming themselves")
-    func migrationFilesAreWellFormed() throws {
-        let identifiers = try Self.migrationFileIdentifiers()
+    @Test("migration files are numbered without gaps and open with a comment naming themselves", arguments: [false, true])
+    func migrationFilesAreWellFormed(postgres: Bool) throws {
+        let identifiers = try Self.migrationFileIdentifiers(postgres: postgres)
         for (index, identifier) in identifiers.enumerated() {
-            let number = String(identifier.dropFirst().prefix(4))
+            let number = String(identifier.dropFirst(postgres ? 2 : 1).prefix(4))
             #expect(number == String(format: "%04d", index + 1), "\(identifier) should be numbered \(index + 1)")
-            let sql = try String(contentsOf: packageFolder.appendingPathComponent("migrations/\(identifier).sql"), encoding: .utf8)
+            let folder = postgres ? "migrations/postgres" : "migrations"
+            let sql = try String(contentsOf: packageFolder.appendingPathComponent("\(folder)/\(identifier).sql"), encoding: .utf8)
             #expect(sql.hasPrefix("-- \(identifier)"), "\(identifier).sql should open with a comment naming it")
         }
     }

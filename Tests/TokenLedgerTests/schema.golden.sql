@@ -485,6 +485,9 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: usage is never deleted');
 CREATE TRIGGER usage_is_append_only_update BEFORE UPDATE ON usage
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: usage is never updated'); END;
 
+-- view account_balance on account_balance
+CREATE VIEW account_balance AS SELECT id, name, kind, balance_nanos FROM account;
+
 -- view journal on journal
 CREATE VIEW journal AS
 SELECT 'transfer' AS source, t.id, t.reference, t.kind, t.debit_account_id, t.credit_account_id, t.amount_nanos, t.occurred_at_ms,

@@ -123,20 +123,18 @@ extension Ledger {
     /// when its account's credit is at or above the threshold (each operation that changes a
     /// balance applies the rule, so a watch that disagrees names a write that skipped it), and
     /// every queued delivery is of its event's account.
-    static func checkEvents(_ db: Database) throws -> [String] {
-        let watches = try db.rows(
+    static func checkEvents(_ db: some BooksReader) throws -> [String] {
+        let watches = try db.select(
             """
             SELECT a.name, w.threshold_nanos, w.armed, a.balance_nanos + a.overdraft_allowance_nanos AS credit
             FROM low_balance_watch w JOIN account a ON a.id = w.account_id
-            WHERE w.armed <> (a.balance_nanos + a.overdraft_allowance_nanos >= w.threshold_nanos)
+            WHERE w.armed <> CASE WHEN a.balance_nanos + a.overdraft_allowance_nanos >= w.threshold_nanos THEN 1 ELSE 0 END
             """)
         var problems = watches.map { row in
             "account '\(row["name"] as String)': low-balance watch " + ((row["armed"] as Int64) != 0 ? "armed" : "disarmed")
                 + " with credit \(Money(nanos: row["credit"])) against its threshold \(Money(nanos: row["threshold_nanos"]))"
         }
-        let misfiled =
-            try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM webhook_delivery d JOIN event e ON e.seq = d.event_seq WHERE d.account_id <> e.account_id") ?? 0
+        let misfiled = try db.count("SELECT count(*) FROM webhook_delivery d JOIN event e ON e.seq = d.event_seq WHERE d.account_id <> e.account_id")
         if misfiled > 0 { problems.append("\(misfiled) webhook deliveries are queued under another account than their event's") }
         return problems
     }

@@ -13,6 +13,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case diskFull = "disk_full"
         case corrupt
         case database
+        /// A PostgreSQL server that cannot be reached, or that refuses the login or the database.
+        case unavailable
         /// `tokenledger demo` was given a ledger it did not make (it posts only into its own).
         case notADemoLedger = "not_a_demo_ledger"
     }
@@ -39,6 +41,7 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .diskFull: "\(path): the disk is full: \(detail)"
         case .corrupt: "\(path) is damaged: \(detail)"
         case .database: "\(path): \(detail)"
+        case .unavailable: "cannot use the database at \(path): \(detail)"
         case .notADemoLedger: "\(path) is not a ledger that `tokenledger demo` made: \(detail); give demo a new file with --db"
         }
     }

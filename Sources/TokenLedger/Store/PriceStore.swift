@@ -5,9 +5,9 @@ import TokenLedgerCore
 /// Reading and writing price entries: one `price_entry` row and a `price_rate` row per tier and band.
 enum PriceStore {
     /// Builds an entry from its `price_entry` row and its rates.
-    static func entry(row: Row, db: Database) throws -> PriceEntry {
+    static func entry(row: Row, db: some BooksReader) throws -> PriceEntry {
         var rates: [RateKey: TokenRates] = [:]
-        for rate in try db.rows("SELECT * FROM price_rate WHERE price_entry_id = ?", [row["id"] as Int64]) {
+        for rate in try db.select("SELECT * FROM price_rate WHERE price_entry_id = ?", sqlValues(row["id"] as Int64)) {
             let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
             rates[key] = TokenRates(
                 input: rate["input_nanos_per_million"], cachedInput: rate["cached_input_nanos_per_million"],
@@ -55,8 +55,10 @@ enum PriceStore {
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
     /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one
     /// differs (other than by having no provider).
-    static func insertIfAbsent(_ entry: PriceEntry, source: String, db: Database) throws -> Bool {
-        if let row = try db.row("SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", [entry.model, entry.effectiveFrom.milliseconds]) {
+    static func insertIfAbsent(_ entry: PriceEntry, source: String, db: some BooksWriter) throws -> Bool {
+        if let row = try db.select(
+            "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", sqlValues(entry.model, entry.effectiveFrom.milliseconds)
+        ).first {
             // An entry recorded before providers were (none) is the same entry with one: it keeps
             // none, so what it prices stays as it was.
             let existing = try self.entry(row: row, db: db)
@@ -67,29 +69,27 @@ enum PriceStore {
             }
             return false
         }
-        try db.run(
+        let inserted = try db.select(
             """
             INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens, provider)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
             """,
-            [
+            sqlValues(
                 entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens,
-                entry.provider,
-            ])
-        let id = db.lastInsertedRowID
+                entry.provider))
+        let id: Int64 = inserted[0]["id"]
         for (key, rates) in entry.rates {
-            try db.run(
+            try db.perform(
                 """
                 INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
                     cache_write_nanos_per_million, output_nanos_per_million, cache_write_1h_nanos_per_million, input_audio_nanos_per_million,
                     input_image_nanos_per_million, output_audio_nanos_per_million, output_image_nanos_per_million)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [
+                sqlValues(
                     id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output,
                     rates.breakdown.cacheWrite1h, rates.breakdown.inputAudio, rates.breakdown.inputImage, rates.breakdown.outputAudio,
-                    rates.breakdown.outputImage,
-                ])
+                    rates.breakdown.outputImage))
         }
         return true
     }

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import PostgresNIO
+import TokenLedgerCore
+
+/// A TokenLedger ledger kept in PostgreSQL (`--db postgres://…`): the same tables, columns and
+/// constraints as the SQLite file's (``PostgresSchema``), keyed by account for many writers.
+///
+/// ```swift
+/// let books = try PostgresLedger.open(url: "postgres://ledger@db.internal/books", create: true)
+/// let report = try books.verify()
+/// ```
+public final class PostgresLedger: @unchecked Sendable {
+    /// Where it is (its URL without the password).
+    public let location: PostgresLocation
+    let session: PostgresSession
+    /// One operation at a time on the connection.
+    private let lock = NSLock()
+
+    private init(location: PostgresLocation, session: PostgresSession) {
+        self.location = location
+        self.session = session
+    }
+
+    /// Connects to the database `url` names and brings its schema to this version: with
+    /// `create`, a database holding no ledger gets one (the tables, the system accounts and the
+    /// default usage tiers; prices are loaded by ``loadDefaultPrices()``). Throws
+    /// ``InputError`` for a malformed URL, ``LedgerError`` `.unavailable` when the server cannot
+    /// be reached or refuses the login, `.missing` without `create` for a database with no
+    /// ledger, `.newerSchema` for one a newer TokenLedger migrated.
+    public static func open(url: String, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> PostgresLedger
+    {
+        let location = try PostgresLocation(url: url, environment: environment)
+        let session = try PostgresSession.connect(to: location)
+        do {
+            try PostgresSchema.migrate(session, create: create)
+        } catch {
+            session.close()
+            throw error
+        }
+        return PostgresLedger(location: location, session: session)
+    }
+
+    /// Whether the database `url` names holds a TokenLedger schema (of any version).
+    public static func holdsLedger(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
+        let session = try PostgresSession.connect(to: try PostgresLocation(url: url, environment: environment))
+        defer { session.close() }
+        return try PostgresSchema.state(of: session) != .absent
+    }
+
+    /// The migrations applied to the database, oldest first.
+    public func schemaVersion() throws -> [String] {
+        try withSession { session in
+            guard case .ledger(let applied) = try PostgresSchema.state(of: session) else { return [] }
+            return applied
+        }
+    }
+
+    /// Closes the connection; the ledger may not be used after.
+    public func close() {
+        lock.withLock { session.close() }
+    }
+
+    /// Runs `body` on the connection, one operation at a time.
+    func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try lock.withLock { try body(session) }
+    }
+
+    /// Runs `body` in one transaction of its own, repeatable-read: a consistent snapshot.
+    func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try withSession { session in
+            try session.transaction(isolation: "REPEATABLE READ, READ ONLY") { try body(session) }
+        }
+    }
+
+    /// Loads the default price book (entries not yet present); returns how many were added.
+    @discardableResult
+    public func loadDefaultPrices() throws -> Int {
+        try withSession { session in
+            try session.transaction {
+                var added = 0
+                for entry in DefaultPriceBook.entries where try PriceStore.insertIfAbsent(entry, source: "default", db: session) {
+                    added += 1
+                }
+                return added
+            }
+        }
+    }
+
+    /// Proves the books as ``Ledger/verify()`` does, with the same checks (each balance against
+    /// the journal re-folded, lots, overdraft, every charge repriced, the rollup, controls,
+    /// corrections, events), on one consistent snapshot. Reads only.
+    public func verify() throws -> VerifyReport {
+        try reading { session in try Ledger.verify(books: session) }
+    }
+
+    /// Copies every entry of the SQLite ledger `source` into this one, which must hold no books
+    /// yet (a new ledger), in one transaction, then proves the two equal: `verify` on both
+    /// sides, and every balance, lot, transfer, charge total, rollup row, reservation, limit,
+    /// alert, recharge, correction, event, price and key compared, before it commits. A copy that
+    /// fails, or that differs (``LedgerError`` `.database` saying where), leaves this ledger as
+    /// it was.
+    public func copy(from source: Ledger, progress: (@Sendable (LedgerCopyProgress) -> Void)? = nil) throws -> LedgerCopyReport {
+        try LedgerCopy.copy(from: source, to: self, progress: progress)
+    }
+
+    /// Copies these books into a new SQLite ledger file at `path` (one consistent snapshot of
+    /// this database, one transaction of the file), proved equal as ``copy(from:progress:)``
+    /// proves a copy; the file is removed again when the copy fails or differs.
+    public func copy(intoNewFile path: String, progress: (@Sendable (LedgerCopyProgress) -> Void)? = nil) throws -> LedgerCopyReport {
+        try LedgerCopy.copy(from: self, intoNewFile: path, progress: progress)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import NIOCore
+import PostgresNIO
+
+/// PostgreSQL's answers as GRDB rows, and GRDB values as PostgreSQL parameters: what lets the
+/// checks and readers written once for both stores (``BooksReader``) run on PostgreSQL.
+extension PostgresSession: BooksReader {
+    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+        try query(Self.query(sql, arguments)).map { try Self.row($0) }
+    }
+
+    /// `sql` with its `?` placeholders numbered as PostgreSQL numbers them (`$1`, `$2`, …;
+    /// none is read inside a quoted string or name), and `arguments` bound to them.
+    static func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> PostgresQuery {
+        var text = ""
+        text.reserveCapacity(sql.utf8.count + 8)
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                text.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                text.append(character)
+            } else if character == "?" {
+                number += 1
+                text += "$\(number)"
+            } else {
+                text.append(character)
+            }
+        }
+        precondition(number == arguments.count, "\(number) placeholders for \(arguments.count) arguments")
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for value in arguments { bind(value, to: &bindings) }
+        return PostgresQuery(unsafeSQL: text, binds: bindings)
+    }
+
+    /// Appends `value` as PostgreSQL's `bigint`, `text`, `bytea` or NULL.
+    static func bind(_ value: DatabaseValue, to bindings: inout PostgresBindings) {
+        switch value.storage {
+        case .null: bindings.appendNull()
+        case .int64(let integer): bindings.append(integer)
+        case .string(let string): bindings.append(string)
+        case .blob(let data): bindings.append(ByteBuffer(bytes: data))
+        // The books hold no floating point; a double comes only from a damaged row, and is
+        // passed on as PostgreSQL's double precision to be refused by the column's type.
+        case .double(let double): bindings.append(double)
+        }
+    }
+
+    /// A PostgreSQL row as a GRDB row: integers (of every width, and `numeric` values that are
+    /// whole numbers: sums) as Int64, booleans as 0 or 1, text as String, `bytea` as Data.
+    static func row(_ row: PostgresRow) throws -> Row {
+        var values: [String: (any DatabaseValueConvertible)?] = [:]
+        for cell in row {
+            values[cell.columnName] = try value(of: cell)
+        }
+        return Row(values)
+    }
+
+    static func value(of cell: PostgresCell) throws -> (any DatabaseValueConvertible)? {
+        guard cell.bytes != nil else { return nil }
+        switch cell.dataType {
+        case .int8, .int4, .int2: return try cell.decode(Int64.self)
+        case .bool: return try cell.decode(Bool.self) ? Int64(1) : Int64(0)
+        case .numeric:
+            guard var buffer = cell.bytes, let whole = wholeNumber(numeric: &buffer) else {
+                throw LedgerError(.database, path: "", detail: "column \(cell.columnName): a numeric value that is not a whole 64-bit number")
+            }
+            return whole
+        case .bytea: return Data(try cell.decode(ByteBuffer.self).readableBytesView)
+        case .float8, .float4: return try cell.decode(Double.self)
+        default: return try cell.decode(String.self)
+        }
+    }
+
+    /// A `numeric` in PostgreSQL's binary form (digit count, weight, sign, display scale, then
+    /// base-10,000 digits) as an Int64, when it is a whole number that fits.
+    static func wholeNumber(numeric buffer: inout ByteBuffer) -> Int64? {
+        guard let count = buffer.readInteger(as: Int16.self), let weight = buffer.readInteger(as: Int16.self),
+            let sign = buffer.readInteger(as: UInt16.self), buffer.readInteger(as: Int16.self) != nil, count >= 0
+        else { return nil }
+        guard sign == 0x0000 || sign == 0x4000 else { return nil }  // NaN and infinities are not numbers of money
+        var value: Int64 = 0
+        var position = Int(weight)
+        for index in 0..<Int(count) {
+            guard let digit = buffer.readInteger(as: Int16.self) else { return nil }
+            // A digit after the decimal point must be zero for a whole number.
+            if position < 0 {
+                if digit != 0 { return nil }
+                position -= 1
+                continue
+            }
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10_000)
+            guard !overflow else { return nil }
+            let (sum, overflowSum) = scaled.addingReportingOverflow(Int64(digit))
+            guard !overflowSum else { return nil }
+            value = sum
+            position -= 1
+            _ = index
+        }
+        // Trailing base-10,000 zeros that the digits leave out.
+        while position >= 0 {
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10_000)
+            guard !overflow else { return nil }
+            value = scaled
+            position -= 1
+        }
+        return sign == 0x4000 ? -value : value
+    }
+}
+
+extension PostgresSession: BooksWriter {
+    func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
+        try query(Self.query(sql, arguments))
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// One connection to a PostgreSQL server, used from blocking code (the CLI's commands, the
+/// ledger's operations): every call waits for its answer. Not for an event loop's thread.
+///
+/// Errors come out as ``LedgerError`` naming the database by its URL without the password:
+/// `.unavailable` when the server cannot be reached or refuses the login, `.database` for an
+/// error of a statement (with PostgreSQL's message, detail and SQLSTATE).
+final class PostgresSession: @unchecked Sendable {
+    let location: PostgresLocation
+    private let connection: PostgresConnection
+    /// postgres-nio's own logging goes nowhere: its errors reach the caller as thrown errors.
+    static let logger = Logger(label: "tokenledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    private init(location: PostgresLocation, connection: PostgresConnection) {
+        self.location = location
+        self.connection = connection
+    }
+
+    /// Connects to `location`, with TLS as its `sslmode` says.
+    static func connect(to location: PostgresLocation) throws -> PostgresSession {
+        let tls = try tlsConfiguration(for: location)
+        var configuration: PostgresConnection.Configuration
+        if let host = location.host {
+            configuration = .init(
+                host: host, port: location.port, username: location.user, password: location.password, database: location.database, tls: tls)
+        } else {
+            configuration = .init(
+                unixSocketPath: location.socketPath!, username: location.user, password: location.password, database: location.database)
+        }
+        configuration.options.connectTimeout = .seconds(Int64(location.connectTimeoutSeconds))
+        // The ledger's tables live in a schema of their own (``PostgresSchema``).
+        configuration.options.additionalStartupParameters = [
+            ("application_name", location.applicationName), ("search_path", PostgresSchema.namespace),
+        ]
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        do {
+            let connection = try PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger).wait()
+            return PostgresSession(location: location, connection: connection)
+        } catch {
+            throw Self.ledgerError(error, location: location, connecting: true)
+        }
+    }
+
+    private static func tlsConfiguration(for location: PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
+        guard location.host != nil else { return .disable }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch location.tlsMode {
+        case .disable: return .disable
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let roots = location.rootCertificatePath {
+            tls.trustRoots = .file(roots)
+        }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw LedgerError(.unavailable, path: location.description, detail: "cannot set up TLS: \(error)")
+        }
+        return location.tlsMode == .prefer ? .prefer(context) : .require(context)
+    }
+
+    /// Runs `query` and returns every row.
+    @discardableResult
+    func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        do {
+            return try connection.query(query, logger: Self.logger).wait().rows
+        } catch {
+            throw Self.ledgerError(error, location: location, connecting: false)
+        }
+    }
+
+    /// Runs `sql`, which may hold many statements (a migration's file), one after the other,
+    /// without parameters.
+    func execute(_ sql: String) throws {
+        for statement in Self.statements(in: sql) {
+            try query(PostgresQuery(unsafeSQL: statement))
+        }
+    }
+
+    /// The statements of `sql`, split at each `;` that ends one: not inside a quoted string or
+    /// name, a dollar-quoted body (`$$ … $$`, `$tag$ … $tag$`) or a comment. Statements that are
+    /// only space and comments are left out.
+    static func statements(in sql: String) -> [String] {
+        let characters = Array(sql.unicodeScalars)
+        var statements: [String] = []
+        var current = String.UnicodeScalarView()
+        var meaningful = false
+        var index = 0
+        func take(_ count: Int) {
+            current.append(contentsOf: characters[index..<min(characters.count, index + count)])
+            index += count
+        }
+        func finish() {
+            if meaningful { statements.append(String(current).trimmingCharacters(in: .whitespacesAndNewlines)) }
+            current = String.UnicodeScalarView()
+            meaningful = false
+        }
+        while index < characters.count {
+            let character = characters[index]
+            let next = index + 1 < characters.count ? characters[index + 1] : nil
+            switch character {
+            case "-" where next == "-":
+                while index < characters.count && characters[index] != "\n" { take(1) }
+            case "/" where next == "*":
+                var depth = 0
+                repeat {
+                    if characters[index] == "/" && index + 1 < characters.count && characters[index + 1] == "*" {
+                        depth += 1
+                        take(2)
+                    } else if characters[index] == "*" && index + 1 < characters.count && characters[index + 1] == "/" {
+                        depth -= 1
+                        take(2)
+                    } else {
+                        take(1)
+                    }
+                } while depth > 0 && index < characters.count
+            case "'", "\"":
+                meaningful = true
+                take(1)
+                while index < characters.count {
+                    if characters[index] == character {
+                        // A doubled quote is a quote inside the string.
+                        if index + 1 < characters.count && characters[index + 1] == character {
+                            take(2)
+                            continue
+                        }
+                        take(1)
+                        break
+                    }
+                    take(1)
+                }
+            case "$":
+                meaningful = true
+                // A dollar quote's tag: $$ or $name$ (a letter or _ first; $1 is a parameter).
+                var end = index + 1
+                while end < characters.count,
+                    characters[end] == "_" || characters[end].properties.isAlphabetic
+                        || (end > index + 1 && ("0"..."9").contains(characters[end]))
+                {
+                    end += 1
+                }
+                guard end < characters.count, characters[end] == "$" else {
+                    take(1)
+                    continue
+                }
+                let tag = Array(characters[index...end])
+                take(tag.count)
+                while index < characters.count {
+                    if characters[index] == "$", index + tag.count <= characters.count, Array(characters[index..<(index + tag.count)]) == tag {
+                        take(tag.count)
+                        break
+                    }
+                    take(1)
+                }
+            case ";":
+                index += 1
+                finish()
+            default:
+                if !character.properties.isWhitespace { meaningful = true }
+                take(1)
+            }
+        }
+        finish()
+        return statements
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(isolation: String = "READ COMMITTED", _ body: () throws -> T) throws -> T {
+        try execute("BEGIN ISOLATION LEVEL \(isolation)")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func close() {
+        try? connection.close().wait()
+    }
+
+    deinit {
+        // A session not closed by its owner still says goodbye to the server.
+        if !connection.isClosed { connection.close().whenComplete { _ in } }
+    }
+
+    /// What a PostgreSQL error means to the ledger's users.
+    static func ledgerError(_ error: any Error, location: PostgresLocation, connecting: Bool) -> LedgerError {
+        let place = location.description
+        guard let error = error as? PSQLError else {
+            return LedgerError(connecting ? .unavailable : .database, path: place, detail: "\(error)")
+        }
+        if let info = error.serverInfo {
+            let state = info[.sqlState] ?? ""
+            var detail = info[.message] ?? "an error"
+            if let more = info[.detail] { detail += " (\(more))" }
+            if !state.isEmpty { detail += " [SQLSTATE \(state)]" }
+            switch state {
+            // 28: invalid authorization; 3D000: no such database; 57P0x: the server is shutting
+            // down or restarting; 53: out of resources (too many connections, disk full).
+            case let code where code.hasPrefix("28") || code == "3D000" || code.hasPrefix("57P") || code.hasPrefix("08"):
+                return LedgerError(.unavailable, path: place, detail: detail)
+            case "53100": return LedgerError(.diskFull, path: place, detail: detail)
+            case let code where code.hasPrefix("53"): return LedgerError(.unavailable, path: place, detail: detail)
+            case "25006": return LedgerError(.readOnly, path: place, detail: detail)
+            case "55P03", "40P01", "40001": return LedgerError(.locked, path: place, detail: detail)
+            default: return LedgerError(connecting ? .unavailable : .database, path: place, detail: detail)
+            }
+        }
+        let reason: String
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+            reason = error.underlying.map { "cannot reach the server: \($0)" } ?? "cannot reach the server"
+        case .sslUnsupported: reason = "the server does not support TLS, which sslmode \(location.tlsMode.rawValue) requires"
+        case .authMechanismRequiresPassword:
+            reason = "the server asks for a password: give it in the URL, PGPASSWORD or ~/.pgpass"
+        case .unsupportedAuthMechanism: reason = "the server asks for a login method this client does not support"
+        default: reason = "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+        }
+        return LedgerError(.unavailable, path: place, detail: reason)
+    }
+}

@@ -1,0 +1,47 @@
+import GRDB
+
+/// Reads the books with SQL that both stores run alike (SQLite and PostgreSQL: standard SQL,
+/// `?` placeholders, the tables and columns the two schemas share), as GRDB rows.
+///
+/// Why: `verify`'s checks (``Ledger/verify()``) and the readers of price entries are written
+/// once and run on either store. A query here keeps to what both engines read the same way:
+/// `IS DISTINCT FROM` rather than SQLite's `IS NOT`, an alias on every subquery in `FROM`, every
+/// sum of integers cast back to an integer (`CAST(sum(x) AS BIGINT)`: PostgreSQL's sum of
+/// `bigint` is `numeric`, which the PostgreSQL reader also reads as an integer), no
+/// engine-specific functions but the two that both stores define (`tokenledger_month_start`,
+/// `tokenledger_next_month_start`).
+protocol BooksReader {
+    /// Every row `sql` selects, with `arguments` for its `?` placeholders in order.
+    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row]
+}
+
+extension BooksReader {
+    func select(_ sql: String) throws -> [Row] { try select(sql, []) }
+
+    /// The first column of the first row, as an integer (0 for none or NULL).
+    func count(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Int64 {
+        guard let row = try select(sql, arguments).first, let value = row[0] as Int64? else { return 0 }
+        return value
+    }
+}
+
+/// A ``BooksReader`` that also writes, inside the store's current transaction.
+protocol BooksWriter: BooksReader {
+    /// Runs `sql` (one statement) with `arguments` for its `?` placeholders.
+    func perform(_ sql: String, _ arguments: [DatabaseValue]) throws
+}
+
+extension Database: BooksWriter {
+    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+        try rows(sql, StatementArguments(arguments))
+    }
+
+    func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
+        try run(sql, StatementArguments(arguments))
+    }
+}
+
+/// The arguments of a ``BooksReader`` query: each value, or NULL for nil.
+func sqlValues(_ values: (any DatabaseValueConvertible)?...) -> [DatabaseValue] {
+    values.map { $0?.databaseValue ?? .null }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TokenLedgerTestSupport
+
+/// `tokenledger` with `--db postgres://…` against a real PostgreSQL server: `init`, `migrate`
+/// both ways with the demo's books, `verify`, and the clear refusals of what does not run there.
+@Suite("CLI: the books on PostgreSQL")
+struct PostgresCLITests {
+    @Test("init makes the schema and loads the prices; run again, it keeps everything")
+    func initOnPostgres() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let first = try CLI.run(["init", "--db", url])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("Created ledger at postgres://"), "\(first.stdout)")
+        #expect(first.stdout.contains("(schema pg0001_initial); 34 default price entries added."), "\(first.stdout)")
+        let second = try CLI.run(["init", "--db", url, "--format", "json"])
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("\"created\": false"), "\(second.stdout)")
+        #expect(second.stdout.contains("\"default_prices_added\": 0"), "\(second.stdout)")
+        let verified = try CLI.run(["verify", "--db", url])
+        #expect(verified.status == 0)
+        #expect(verified.stdout == "OK: the books balance (0 transfers, 0 accounts, 0 charges repriced exactly).\n", "\(verified.stdout)")
+    }
+
+    @Test("the demo's books go to PostgreSQL and back, proved equal; reports and balances read the same from the copy")
+    func migrateBothWays() throws {
+        try withTemporaryFolder { folder in
+            let original = folder.appendingPathComponent("demo.sqlite").path
+            let back = folder.appendingPathComponent("back.sqlite").path
+            let url = try PostgresTestServer.freshDatabase()
+            #expect(try CLI.run(["demo", "--db", original]).status == 0)
+            let there = try CLI.run(["migrate", "--from", original, "--to", url])
+            #expect(there.status == 0, "\(there.stderr)")
+            #expect(there.stdout.contains("usage"), "\(there.stdout)")
+            #expect(there.stdout.contains("19,366 charges repriced exactly"), "\(there.stdout)")
+            #expect(there.stdout.contains("figures of the books are equal."), "\(there.stdout)")
+            let verified = try CLI.run(["verify", "--db", url, "--format", "json"])
+            #expect(verified.status == 0)
+            #expect(verified.stdout.contains("\"charges\": 19366"), "\(verified.stdout)")
+            let home = try CLI.run(["migrate", "--from", url, "--to", back, "--format", "json"])
+            #expect(home.status == 0, "\(home.stderr)")
+            #expect(home.stdout.contains("\"equal\": true"), "\(home.stdout)")
+            // What a user reads from the copy is what the original says.
+            for command in [["report", "monthly", "--month", "2024-05"], ["balance", "demo"], ["journal", "--account", "demo"]] {
+                let before = try CLI.run(command + ["--db", original])
+                let after = try CLI.run(command + ["--db", back])
+                #expect(before.status == after.status, "\(command)")
+                #expect(before.stdout == after.stdout, "\(command)")
+            }
+        }
+    }
+
+    @Test("a copy into books that are not new, or over an existing file, is refused and changes nothing")
+    func migrateRefusals() throws {
+        try withTemporaryFolder { folder in
+            let original = folder.appendingPathComponent("books.sqlite").path
+            #expect(try CLI.run(["init", "--db", original]).status == 0)
+            #expect(try CLI.run(["account", "create", "acme", "--db", original]).status == 0)
+            let url = try PostgresTestServer.freshDatabase()
+            #expect(try CLI.run(["migrate", "--from", original, "--to", url]).status == 0)
+            let again = try CLI.run(["migrate", "--from", original, "--to", url])
+            #expect(again.status == 4)
+            #expect(again.stderr.contains("already holds books"), "\(again.stderr)")
+            let over = try CLI.run(["migrate", "--from", url, "--to", original])
+            #expect(over.status == 1)
+            #expect(over.stderr.contains("exists: migrate copies into a new file only"), "\(over.stderr)")
+            let both = try CLI.run(["migrate", "--from", original, "--to", original])
+            #expect(both.status != 0)
+            #expect(both.stderr.contains("one must be a ledger file and the other a postgres:// URL"), "\(both.stderr)")
+        }
+    }
+
+    @Test("commands that do not run on PostgreSQL yet say so; a server that cannot be reached is exit 4; a password is never printed")
+    func refusals() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        #expect(try CLI.run(["init", "--db", url]).status == 0)
+        let balance = try CLI.run(["balance", "acme", "--db", url])
+        #expect(balance.status == 1)
+        #expect(balance.stderr.contains("runs on a SQLite ledger file only in this version"), "\(balance.stderr)")
+        // The test server trusts every login, so a password in the URL is taken and ignored.
+        let secret = url.replacingOccurrences(of: "tokenledger@", with: "tokenledger:hunter2@")
+        let withPassword = try CLI.run(["init", "--db", secret])
+        #expect(withPassword.status == 0)
+        #expect(!withPassword.stdout.contains("hunter2") && !withPassword.stderr.contains("hunter2"), "\(withPassword.stdout)")
+        let nowhere = try CLI.run(["verify", "--db", "postgres://bob:hunter2@127.0.0.1:1/books?connect_timeout=2"])
+        #expect(nowhere.status == 4)
+        #expect(nowhere.stderr.contains("cannot use the database at postgres://bob@127.0.0.1:1/books"), "\(nowhere.stderr)")
+        #expect(!nowhere.stderr.contains("hunter2"))
+        let missing = try CLI.run(["verify", "--db", PostgresTestServer.freshDatabase()])
+        #expect(missing.status == 4)
+        #expect(missing.stderr.contains("run `tokenledger init`"), "\(missing.stderr)")
+    }
+}
+
+/// Runs `body` with a new temporary folder, removed afterwards.
+private func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-pgcli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    return try body(folder)
+}

@@ -1,0 +1,336 @@
+import Foundation
+import GRDB
+import NIOCore
+import Testing
+import TokenLedgerCore
+import TokenLedgerTestSupport
+
+@testable import TokenLedger
+
+@Suite("PostgreSQL: where a ledger is, read from its URL")
+struct PostgresLocationTests {
+    let noEnvironment: [String: String] = ["HOME": "/nonexistent"]
+
+    @Test("a URL gives user, password, host, port, database and TLS mode; defaults as libpq's")
+    func parsing() throws {
+        let full = try PostgresLocation(url: "postgres://bob:s%3Ac%40ret@db.internal:6543/books?sslmode=require", environment: noEnvironment)
+        #expect(full.user == "bob")
+        #expect(full.password == "s:c@ret")
+        #expect(full.host == "db.internal")
+        #expect(full.port == 6543)
+        #expect(full.database == "books")
+        #expect(full.tlsMode == .require)
+        let bare = try PostgresLocation(url: "postgresql://", environment: noEnvironment)
+        #expect(bare.user == PostgresLocation.loginName())
+        #expect(bare.database == bare.user)
+        #expect(bare.host == nil)
+        #expect(bare.socketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        #expect(bare.tlsMode == .prefer)
+        let fromEnvironment = try PostgresLocation(
+            url: "postgres:///books", environment: ["PGUSER": "carol", "PGHOST": "10.0.0.7", "PGPORT": "5499", "PGPASSWORD": "pw"])
+        #expect(fromEnvironment.user == "carol")
+        #expect(fromEnvironment.host == "10.0.0.7")
+        #expect(fromEnvironment.port == 5499)
+        #expect(fromEnvironment.password == "pw")
+        let socket = try PostgresLocation(url: "postgres://dave@/books?host=/run/pg", environment: noEnvironment)
+        #expect(socket.socketPath == "/run/pg/.s.PGSQL.5432")
+        let v6 = try PostgresLocation(url: "postgres://dave@[::1]:5433/books", environment: noEnvironment)
+        #expect(v6.host == "::1")
+        #expect(v6.description == "postgres://dave@[::1]:5433/books")
+    }
+
+    @Test("the password is never shown: not in the description, not in an error about the URL")
+    func passwordNeverShown() throws {
+        let location = try PostgresLocation(url: "postgres://bob:hunter2@db:5432/books", environment: noEnvironment)
+        #expect(location.description == "postgres://bob@db:5432/books")
+        #expect(!"\(location)".contains("hunter2"))
+        do {
+            _ = try PostgresLocation(url: "postgres://bob:hunter2@db:5432/books?sslmode=sometimes", environment: noEnvironment)
+            Issue.record("an unknown sslmode was accepted")
+        } catch let error as InputError {
+            #expect(error.field == "--db")
+            #expect(error.reason.contains("sslmode 'sometimes'"))
+            #expect(!error.description.contains("hunter2"), "\(error)")
+        }
+        #expect(PostgresLocation.redacted("postgres://u:hunter2@h/d?password=x&sslmode=disable") == "postgres://u:***@h/d?password=***&sslmode=disable")
+    }
+
+    @Test(
+        "bad URLs are refused naming what is wrong",
+        arguments: [
+            ("postgres://h/books?fsync=off", "unknown parameter 'fsync'"),
+            ("postgres://h:0/books", "port"),
+            ("postgres://h/books/more", "not a database name"),
+            ("postgres:///books?sslmode=verify-full", "needs a host"),
+            ("postgres://h/books?connect_timeout=soon", "connect_timeout"),
+        ])
+    func refused(url: String, says: String) throws {
+        do {
+            _ = try PostgresLocation(url: url, environment: noEnvironment)
+            Issue.record("\(url) was accepted")
+        } catch let error as InputError {
+            #expect(error.reason.contains(says), "\(error)")
+        }
+    }
+
+    @Test("the password file gives the password of the first matching line, libpq's way, and only when private")
+    func passwordFile() throws {
+        try withScratchDirectory { directory in
+            let file = directory.path(".pgpass")
+            let lines = """
+                # comment
+                other:5432:books:bob:wrong
+                db1:*:books:bob:pa\\:s\\\\s
+                *:*:*:bob:fallback
+                """
+            try lines.write(toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            let environment = ["PGPASSFILE": file, "USER": "bob"]
+            #expect(try PostgresLocation(url: "postgres://bob@db1:5432/books", environment: environment).password == "pa:s\\s")
+            #expect(try PostgresLocation(url: "postgres://bob@elsewhere/x", environment: environment).password == "fallback")
+            #expect(try PostgresLocation(url: "postgres://eve@elsewhere/x", environment: environment).password == nil)
+            // The URL's password and PGPASSWORD come first.
+            #expect(try PostgresLocation(url: "postgres://bob:given@elsewhere/x", environment: environment).password == "given")
+            #expect(try PostgresLocation(url: "postgres://bob@elsewhere/x", environment: environment.merging(["PGPASSWORD": "env"]) { $1 }).password == "env")
+            // A file others may read is not used.
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+            #expect(try PostgresLocation(url: "postgres://bob@elsewhere/x", environment: environment).password == nil)
+        }
+    }
+
+    @Test("a sum PostgreSQL gives as numeric reads as the exact integer")
+    func numericWholeNumbers() throws {
+        // (digits in base 10,000, weight, sign) as PostgreSQL sends them
+        let cases: [([Int16], Int16, UInt16, Int64?)] = [
+            ([], 0, 0, 0), ([1234, 5678], 1, 0, 12_345_678), ([1], 1, 0, 10_000), ([9], 4, 0x4000, -90_000_000_000_000_000),
+            ([922, 3372, 368, 5477, 5807], 4, 0, Int64.max), ([5000], -1, 0, nil), ([922, 3372, 368, 5477, 5808], 4, 0, nil),
+            ([1, 5000], 0, 0, nil),
+        ]
+        for (digits, weight, sign, expected) in cases {
+            var buffer = ByteBuffer()
+            buffer.writeInteger(Int16(digits.count))
+            buffer.writeInteger(weight)
+            buffer.writeInteger(sign)
+            buffer.writeInteger(Int16(0))
+            for digit in digits { buffer.writeInteger(digit) }
+            #expect(PostgresSession.wholeNumber(numeric: &buffer) == expected, "\(digits) weight \(weight)")
+        }
+    }
+}
+
+@Suite("PostgreSQL: the store on a real server")
+struct PostgresStoreTests {
+    @Test("init makes the schema (system accounts, tiers), once; without it a database is no ledger; a newer schema is refused")
+    func schema() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        do {
+            _ = try PostgresLedger.open(url: url)
+            Issue.record("an empty database opened as a ledger")
+        } catch let error as LedgerError {
+            #expect(error.kind == .missing)
+        }
+        let ledger = try PostgresLedger.open(url: url, create: true)
+        #expect(try ledger.schemaVersion() == SchemaTests.migrationFileIdentifiers(postgres: true))
+        #expect(try ledger.loadDefaultPrices() == DefaultPriceBook.entries.count)
+        #expect(try ledger.loadDefaultPrices() == 0)
+        let report = try ledger.verify()
+        #expect(report.ok, "\(report.problems)")
+        #expect(report.accounts == 0)
+        let system = try ledger.withSession { try $0.select("SELECT name FROM account_balance ORDER BY id").map { $0["name"] as String } }
+        #expect(system == ["@payments", "@grants", "@usage", "@expired", "@adjustments"])
+        try ledger.withSession { try $0.execute("INSERT INTO tokenledger_migrations (identifier) VALUES ('pg9999_future')") }
+        ledger.close()
+        do {
+            _ = try PostgresLedger.open(url: url)
+            Issue.record("a newer schema opened")
+        } catch let error as LedgerError {
+            #expect(error.kind == .newerSchema)
+            #expect(error.detail.contains("pg9999_future"))
+        }
+    }
+
+    @Test("the month functions both stores use agree with Timestamp, at every month's edges")
+    func monthFunctions() throws {
+        try withPostgresLedger { ledger, _ in
+            var instants: [Int64] = [0, 1, 86_399_999, 951_782_400_000 /* 2000-02-29 */, 253_402_300_799_999 /* 9999-12-31T23:59:59.999 */]
+            for year in [1970, 2024, 2025, 2100] {
+                for month in 1...12 {
+                    let start = Timestamp(year: year, month: month, day: 1, hour: 0, minute: 0, second: 0).milliseconds
+                    instants += [start - 1, start, start + 1]
+                }
+            }
+            for ms in instants where ms >= 0 {
+                let row = try ledger.withSession {
+                    try $0.select("SELECT tokenledger_month_start(?) AS s, tokenledger_next_month_start(?) AS n", sqlValues(ms, ms))[0]
+                }
+                #expect(row["s"] as Int64 == Timestamp(milliseconds: ms).startOfMonth.milliseconds, "\(ms)")
+                #expect(row["n"] as Int64 == Timestamp(milliseconds: ms).startOfNextMonth.milliseconds, "\(ms)")
+            }
+        }
+    }
+
+    @Test("books of every kind copy into PostgreSQL and back, proved equal, and verify on both")
+    func roundTrip() throws {
+        try withLedger { fixture in
+            let run = RandomRun(fixture: fixture, seed: 0x9057_6E5A)
+            try run.start()
+            for step in 1...250 { try run.step(step) }
+            try addControlsAndAccess(to: fixture.ledger, at: run.now)
+            let report = try withPostgresLedger { postgres, url in
+                let copied = try postgres.copy(from: fixture.ledger)
+                #expect(copied.copyVerify.ok, "\(copied.copyVerify.problems)")
+                #expect(copied.copyVerify.transfers == copied.sourceVerify.transfers)
+                #expect(copied.copyVerify.usages == copied.sourceVerify.usages)
+                #expect(copied.comparedFigures == BooksFingerprint.queries.count)
+                for table in ["account", "transfer", "lot", "usage", "reservation", "spend_limit", "api_key", "event", "webhook_endpoint"] {
+                    #expect(copied.rows.first { $0.table == table }!.count > 0, "no \(table) rows were copied")
+                }
+                // No system account keeps a balance of its own: its shares hold it.
+                let stored = try postgres.withSession {
+                    try $0.count("SELECT count(*) FROM account WHERE kind = 'system' AND balance_nanos <> 0")
+                }
+                #expect(stored == 0)
+                let back = fixture.directory.path("back.sqlite")
+                let returned = try postgres.copy(intoNewFile: back)
+                #expect(returned.copyVerify.ok, "\(returned.copyVerify.problems)")
+                let again = try Ledger.open(at: back)
+                #expect(try again.verify().ok)
+                // The copy back is a working ledger: a new charge on it verifies.
+                _ = try again.charge(ChargeRequest(account: "controls", model: "gpt-4o", input: 1_000, output: 100, at: run.now))
+                #expect(try again.verify().ok)
+                _ = url
+                return copied
+            }
+            #expect(report.total > 300)
+        }
+    }
+
+    @Test("a copy into books that are not new is refused, and the target is left as it was")
+    func copyIntoBooks() throws {
+        try withLedger { fixture in
+            try fixture.ledger.createAccount(NewAccount(name: "acme", at: utc(2026, 1, 1)))
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: fixture.ledger)
+                let before = try postgres.withSession { try BooksFingerprint.figures(of: $0) }
+                do {
+                    _ = try postgres.copy(from: fixture.ledger)
+                    Issue.record("a second copy into the same books was accepted")
+                } catch let error as LedgerError {
+                    #expect(error.detail.contains("already holds books"))
+                }
+                #expect(try postgres.withSession { try BooksFingerprint.figures(of: $0) } == before)
+            }
+        }
+    }
+
+    @Test("verify on PostgreSQL finds what is wrong: a balance, a lot, a charge's cost, the rollup")
+    func verifyFindsProblems() throws {
+        try withLedger { fixture in
+            let ledger = fixture.ledger
+            let now = utc(2026, 2, 3)
+            try ledger.createAccount(NewAccount(name: "acme", at: now))
+            _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now))
+            _ = try ledger.charge(ChargeRequest(account: "acme", model: "gpt-4o", input: 10_000, output: 2_000, at: now))
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: ledger)
+                #expect(try postgres.verify().ok)
+                // Tampering (past the append-only triggers, which refuse an UPDATE of the usage table).
+                try postgres.withSession { session in
+                    try session.execute("UPDATE account SET balance_nanos = balance_nanos + 1 WHERE name = 'acme'")
+                    try session.execute("UPDATE lot SET remaining_nanos = remaining_nanos - 5")
+                    try session.execute("UPDATE usage_daily SET cost_nanos = cost_nanos + 7")
+                    try session.execute("UPDATE system_balance SET balance_nanos = balance_nanos + 3 WHERE system_account_id = 3")
+                }
+                let problems = try postgres.verify().problems
+                #expect(problems.contains { $0.hasPrefix("account 'acme': stored balance") }, "\(problems)")
+                #expect(problems.contains { $0.hasPrefix("account '@usage': stored balance") }, "\(problems)")
+                #expect(problems.contains { $0.contains("lot 1 of 'acme': remaining") }, "\(problems)")
+                #expect(problems.contains { $0.hasPrefix("usage_daily:") }, "\(problems)")
+            }
+        }
+    }
+
+    @Test("the journal is append-only on PostgreSQL too, with SQLite's messages")
+    func appendOnly() throws {
+        try withLedger { fixture in
+            let now = utc(2026, 2, 3)
+            try fixture.ledger.createAccount(NewAccount(name: "acme", at: now))
+            _ = try fixture.ledger.purchase(PurchaseRequest(account: "acme", amount: Money(dollars: 20), at: now))
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: fixture.ledger)
+                for statement in ["UPDATE transfer SET amount_nanos = 1", "DELETE FROM transfer", "TRUNCATE transfer CASCADE"] {
+                    do {
+                        try postgres.withSession { try $0.execute(statement) }
+                        Issue.record("\(statement) was allowed")
+                    } catch let error as LedgerError {
+                        #expect(error.detail.contains("the journal is append-only"), "\(statement): \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a server that cannot be reached is `unavailable`, naming the URL without its password")
+    func unreachable() throws {
+        let closed = try closedLoopbackPort()
+        do {
+            _ = try PostgresLedger.open(url: "postgres://bob:hunter2@127.0.0.1:\(closed)/books?connect_timeout=2")
+            Issue.record("a closed port connected")
+        } catch let error as LedgerError {
+            #expect(error.kind == .unavailable)
+            #expect(error.description.contains("postgres://bob@127.0.0.1:\(closed)/books"), "\(error)")
+            #expect(!error.description.contains("hunter2"))
+        }
+        // A database that does not exist on a real server.
+        let missing = PostgresTestServer.replacingDatabase(of: try PostgresTestServer.base.get(), with: "no_such_books")
+        do {
+            _ = try PostgresLedger.open(url: missing)
+            Issue.record("a missing database opened")
+        } catch let error as LedgerError {
+            #expect(error.kind == .unavailable)
+            #expect(error.detail.contains("3D000"), "\(error)")
+        }
+    }
+
+    /// Reservations (open, settled, voided), a limit reached, auto-recharge, a low-balance watch
+    /// that fired, an API key and a webhook: what `RandomRun` does not make.
+    private func addControlsAndAccess(to ledger: Ledger, at now: Timestamp) throws {
+        try ledger.createAccount(NewAccount(name: "controls", at: now))
+        _ = try ledger.purchase(PurchaseRequest(account: "controls", amount: Money(dollars: 50), at: now))
+        _ = try ledger.setLimits(account: "controls", soft: Money(dollars: 1), hard: Money(dollars: 40))
+        try ledger.setAutoRecharge(account: "controls", threshold: Money(dollars: 45), restoreTo: Money(dollars: 60), at: now)
+        _ = try ledger.setLowBalanceThreshold(account: "controls", threshold: Money(dollars: 49))
+        let held = try ledger.reserve(ReservationRequest(account: "controls", model: "gpt-4o", input: 100_000, maxOutput: 10_000, id: "r-1", at: now))
+        _ = try ledger.settle(SettleRequest(reservation: held.id, input: 90_000, output: 9_000, at: now))
+        _ = try ledger.reserve(ReservationRequest(account: "controls", model: "gpt-4o", input: 1_000, maxOutput: 500, id: "r-2", at: now))
+        _ = try ledger.void(reservation: "r-2", at: now)
+        _ = try ledger.reserve(ReservationRequest(account: "controls", model: "gpt-4o", input: 1_000, maxOutput: 500, id: "r-3", at: now))
+        for index in 0..<5 {
+            _ = try ledger.charge(ChargeRequest(account: "controls", model: "gpt-4o", input: 1_000_000, output: 100_000, requestID: "big-\(index)", at: now))
+        }
+        _ = try ledger.createAPIKey(NewAPIKey(role: .gateway, account: "controls", name: "gateway", at: now))
+        _ = try ledger.addWebhook(NewWebhook(url: "https://example.com/hook", account: "controls", at: now))
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released).
+func closedLoopbackPort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Runs `body` with a new PostgreSQL ledger in a database of its own.
+func withPostgresLedger<T>(_ body: (PostgresLedger, String) throws -> T) throws -> T {
+    let url = try PostgresTestServer.freshDatabase()
+    let ledger = try PostgresLedger.open(url: url, create: true)
+    defer { ledger.close() }
+    return try body(ledger, url)
+}
