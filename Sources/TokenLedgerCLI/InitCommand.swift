@@ -13,36 +13,29 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try options.useOutputFormat()
-        if PostgresLocation.isURL(options.path) { return try initPostgres() }
+        if PostgresLocation.isURL(options.path) {
+            // On PostgreSQL: the ledger's schema made (or brought up to date) in the database.
+            let location = try PostgresLocation(url: options.path)
+            let existed = try PostgresLedger.holdsLedger(url: options.path)
+            let ledger = try PostgresLedger.open(url: options.path, create: true)
+            defer { ledger.close() }
+            let added = try ledger.loadDefaultPrices()
+            return report(at: location.description, existed: existed, schema: try ledger.schemaVersion().last ?? "", added: added)
+        }
         let existed = FileManager.default.fileExists(atPath: options.path)
         let ledger = try openLedger(at: options.path, create: true)
         let added = try ledger.loadDefaultPrices()
-        let schema = try ledger.schemaVersion().last ?? ""
-        let verb = existed ? "Ledger ready" : "Created ledger"
-        options.emit(
-            Rendered(
-                json: .object([
-                    ("path", .string(options.path)), ("created", .bool(!existed)), ("schema", .string(schema)),
-                    ("default_prices_added", .int(Int64(added))),
-                ]),
-                table: "\(verb) at \(options.path) (schema \(schema)); \(added) default price entries added."))
+        report(at: options.path, existed: existed, schema: try ledger.schemaVersion().last ?? "", added: added)
     }
 
-    /// `init` on PostgreSQL: the ledger's schema made (or brought up to date) in the database.
-    private func initPostgres() throws {
-        let location = try PostgresLocation(url: options.path)
-        let existed = try PostgresLedger.holdsLedger(url: options.path)
-        let ledger = try PostgresLedger.open(url: options.path, create: true)
-        defer { ledger.close() }
-        let added = try ledger.loadDefaultPrices()
-        let schema = try ledger.schemaVersion().last ?? ""
+    private func report(at place: String, existed: Bool, schema: String, added: Int) {
         let verb = existed ? "Ledger ready" : "Created ledger"
         options.emit(
             Rendered(
                 json: .object([
-                    ("path", .string(location.description)), ("created", .bool(!existed)), ("schema", .string(schema)),
+                    ("path", .string(place)), ("created", .bool(!existed)), ("schema", .string(schema)),
                     ("default_prices_added", .int(Int64(added))),
                 ]),
-                table: "\(verb) at \(location) (schema \(schema)); \(added) default price entries added."))
+                table: "\(verb) at \(place) (schema \(schema)); \(added) default price entries added."))
     }
 }
