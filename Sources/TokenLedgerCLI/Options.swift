@@ -84,7 +84,7 @@ struct GlobalOptions: ParsableArguments {
             throw InputError(
                 field: "--db",
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
-                    + "init, verify and migrate (copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
+                    + "init, verify, report monthly and migrate (copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }
         let existed = FileManager.default.fileExists(atPath: path)
         let ledger = try openLedger(at: path, create: create)

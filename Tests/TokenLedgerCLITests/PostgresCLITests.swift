@@ -37,6 +37,18 @@ struct PostgresCLITests {
             let verified = try CLI.run(["verify", "--db", url, "--format", "json"])
             #expect(verified.status == 0)
             #expect(verified.stdout.contains("\"charges\": 19366"), "\(verified.stdout)")
+            // The monthly report reads the same from PostgreSQL, in every grouping and format.
+            for arguments in [
+                ["--month", "2025-10", "--by", "day"], ["--month", "2025-10", "--by", "model,day"],
+                ["--month", "2025-10", "--account", "acme", "--format", "json"], ["--month", "2025-10", "--by", "user", "--format", "csv"],
+                ["--month", "2025-11"], ["--month", "2025-10", "--account", "nobody"],
+            ] {
+                let file = try CLI.run(["report", "monthly"] + arguments + ["--db", original])
+                let postgres = try CLI.run(["report", "monthly"] + arguments + ["--db", url])
+                #expect(file.status == postgres.status, "\(arguments)")
+                #expect(file.stdout == postgres.stdout, "\(arguments)")
+                #expect(file.stderr == postgres.stderr, "\(arguments)")
+            }
             let home = try CLI.run(["migrate", "--from", url, "--to", back, "--format", "json"])
             #expect(home.status == 0, "\(home.stderr)")
             #expect(home.stdout.contains("\"equal\": true"), "\(home.stdout)")

@@ -185,6 +185,18 @@ struct PostgresStoreTests {
                 for table in ["account", "transfer", "lot", "usage", "reservation", "spend_limit", "api_key", "event", "webhook_endpoint"] {
                     #expect(copied.rows.first { $0.table == table }!.count > 0, "no \(table) rows were copied")
                 }
+                // The monthly report reads the same from both stores, for every month the run touched and every grouping.
+                var month = utc(2025, 3, 1)
+                while month <= run.now {
+                    for keys in [[ReportKey.model], [.day, .project], [.provider, .user, .apiKey]] {
+                        for account in [nil, "acct-0"] as [String?] {
+                            let file = try fixture.ledger.monthlyReport(account: account, month: month, by: keys)
+                            let here = try postgres.monthlyReport(account: account, month: month, by: keys)
+                            #expect(here.rows == file.rows && here.total == file.total, "\(month.dateString) by \(keys) for \(account ?? "all")")
+                        }
+                    }
+                    month = month.startOfNextMonth
+                }
                 // No system account keeps a balance of its own: its shares hold it.
                 let stored = try postgres.withSession {
                     try $0.count("SELECT count(*) FROM account WHERE kind = 'system' AND balance_nanos <> 0")

@@ -31,8 +31,8 @@ public struct Account: Sendable, Hashable {
         createdAt = Timestamp(milliseconds: row["created_at_ms"])
     }
 
-    static func find(named name: String, db: Database) throws -> Account? {
-        try db.row("SELECT * FROM account WHERE name = ? AND kind = 'customer'", [name]).map(Account.init)
+    static func find(named name: String, db: some BooksReader) throws -> Account? {
+        try db.select("SELECT * FROM account WHERE name = ? AND kind = 'customer'", sqlValues(name)).first.map(Account.init)
     }
 
     static func find(id: Int64, db: Database) throws -> Account {

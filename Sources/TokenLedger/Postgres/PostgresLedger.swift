@@ -95,6 +95,17 @@ public final class PostgresLedger: @unchecked Sendable {
         try reading { session in try Ledger.verify(books: session) }
     }
 
+    /// A calendar month of usage grouped by `keys`, as ``Ledger/monthlyReport(account:month:by:)``
+    /// gives it, by the same query over the daily rollup.
+    public func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport {
+        precondition(!keys.isEmpty && Set(keys).count == keys.count, "one or more distinct keys")
+        let start = month.startOfMonth
+        return try reading { session in
+            let groups = try Ledger.usageGroups(account: account, from: start, to: start.startOfNextMonth, keys: keys, db: session)
+            return MonthlyReport(groups: groups, month: start, account: account, keys: keys)
+        }
+    }
+
     /// Copies every entry of the SQLite ledger `source` into this one, which must hold no books
     /// yet (a new ledger), in one transaction, then proves the two equal: `verify` on both
     /// sides, and every balance, lot, transfer, charge total, rollup row, reservation, limit,
