@@ -15,7 +15,7 @@ extension AccountCommand {
         @Option(help: "When the account was opened (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let ledger = try options.open()
+            let ledger = try options.openBooks()
             let account = try ledger.createAccount(NewAccount(name: name, maximumPurchase: maxPurchase, overdraftAllowance: overdraft, at: at ?? now()))
             options.emit(AccountCommand.render(account, title: "Created account"))
         }

@@ -9,7 +9,7 @@ extension AccountCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let accounts = try options.open().accounts()
+            let accounts = try options.openBooks().accounts()
             let table = Table(
                 columns: ["account", "balance", "max purchase", "overdraft allowance", "created"],
                 rows: accounts.map {

@@ -16,7 +16,7 @@ struct GrantCommand: ParsableCommand {
     @Option(help: "An idempotency key (generated when omitted).") var id: String?
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let receipt = try ledger.grant(GrantRequest(account: account, amount: amount, at: at ?? now(), expiresAt: expiresAt, id: id))
         options.emit(CreditRender.render(receipt))
     }

@@ -76,6 +76,20 @@ struct GlobalOptions: ParsableArguments {
         CommandState.format = format
     }
 
+    /// Opens the books for a command that runs on either store: the ledger file (as ``open()``)
+    /// or, for a `postgres://` URL, the PostgreSQL database (with `--create`, one holding no
+    /// ledger gets one, with the default prices).
+    func openBooks() throws -> any LedgerBooks {
+        guard PostgresLocation.isURL(path) else { return try open() }
+        try useOutputFormat()
+        if try create && !PostgresLedger.holdsLedger(url: path) {
+            let ledger = try PostgresLedger.open(url: path, create: true)
+            try ledger.loadDefaultPrices()
+            return ledger
+        }
+        return try PostgresLedger.open(url: path)
+    }
+
     /// Opens the ledger (creating it with the default prices when `--create` is given).
     func open() throws -> Ledger {
         try useOutputFormat()
@@ -84,7 +98,8 @@ struct GlobalOptions: ParsableArguments {
             throw InputError(
                 field: "--db",
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
-                    + "init, verify, report monthly and migrate (copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
+                    + "init, account create, account list, purchase, grant, report monthly, verify and migrate "
+                    + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }
         let existed = FileManager.default.fileExists(atPath: path)
         let ledger = try openLedger(at: path, create: create)

@@ -15,7 +15,7 @@ struct PurchaseCommand: ParsableCommand {
     @Option(help: "An idempotency key (generated when omitted).") var id: String?
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let receipt = try ledger.purchase(PurchaseRequest(account: account, amount: amount, at: at ?? now(), id: id))
         options.emit(CreditRender.render(receipt))
     }

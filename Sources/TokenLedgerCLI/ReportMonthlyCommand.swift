@@ -40,15 +40,7 @@ extension ReportCommand {
         func run() throws {
             let chartFile = try OutputFile(chart, option: "--chart", what: "the chart", ledger: options.path)
             let htmlFile = try OutputFile(html, option: "--html", what: "the page", ledger: options.path)
-            let report: MonthlyReport
-            if PostgresLocation.isURL(options.path) {
-                try options.useOutputFormat()
-                let ledger = try PostgresLedger.open(url: options.path)
-                defer { ledger.close() }
-                report = try ledger.monthlyReport(account: account, month: month ?? now(), by: try keys())
-            } else {
-                report = try options.open().monthlyReport(account: account, month: month ?? now(), by: try keys())
-            }
+            let report = try options.openBooks().monthlyReport(account: account, month: month ?? now(), by: try keys())
             let svg = chart != nil || html != nil ? ReportCharts.dailySpend(report) : nil
             if let chartFile, let svg { try chartFile.write(svg) }
             if let htmlFile, let svg { try htmlFile.write(ReportRendering.page(report, chart: svg)) }

@@ -11,15 +11,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        let report: VerifyReport
-        if PostgresLocation.isURL(options.path) {
-            try options.useOutputFormat()
-            let ledger = try PostgresLedger.open(url: options.path)
-            defer { ledger.close() }
-            report = try ledger.verify()
-        } else {
-            report = try options.open().verify()
-        }
+        let report = try options.openBooks().verify()
         var text =
             report.ok
             ? "OK: the books balance (\(plural(report.transfers, "transfer")), \(plural(report.accounts, "account")), \(plural(report.usages, "charge")) repriced exactly)."

@@ -66,6 +66,35 @@ struct PostgresCLITests {
         }
     }
 
+    @Test("accounts, purchases and grants print the same on PostgreSQL as on a file, refusals and retries included")
+    func creditsAsOnAFile() throws {
+        try withTemporaryFolder { folder in
+            let file = folder.appendingPathComponent("books.sqlite").path
+            let url = try PostgresTestServer.freshDatabase()
+            let commands: [[String]] = [
+                ["account", "create", "acme", "--overdraft", "5", "--at", "2026-01-02"],
+                ["account", "create", "acme", "--at", "2026-01-02"],
+                ["purchase", "acme", "20", "--id", "p-1", "--at", "2026-01-03"],
+                ["purchase", "acme", "20", "--id", "p-1", "--at", "2026-01-03", "--format", "json"],
+                ["purchase", "acme", "4.99", "--at", "2026-01-03"],
+                ["grant", "acme", "2.50", "--id", "g-1", "--at", "2026-01-04", "--expires-at", "2026-02-01"],
+                ["purchase", "acme", "10", "--id", "p-2", "--at", "2026-03-01"],
+                ["grant", "nobody", "1", "--id", "g-2", "--at", "2026-03-01"],
+                ["account", "list"],
+                ["verify"],
+            ]
+            for arguments in commands {
+                let onFile = try CLI.run(arguments + ["--db", file, "--create"])
+                let onPostgres = try CLI.run(arguments + ["--db", url, "--create"])
+                #expect(onFile.status == onPostgres.status, "\(arguments)")
+                #expect(onFile.stdout == onPostgres.stdout, "\(arguments)")
+                #expect(onFile.stderr == onPostgres.stderr, "\(arguments)")
+            }
+            let listed = try CLI.run(["account", "list", "--db", url])
+            #expect(listed.stdout.contains("acme"), "\(listed.stdout)")
+        }
+    }
+
     @Test("a copy into books that are not new, or over an existing file, is refused and changes nothing")
     func migrateRefusals() throws {
         try withTemporaryFolder { folder in

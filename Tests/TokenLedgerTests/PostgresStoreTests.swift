@@ -346,3 +346,130 @@ func withPostgresLedger<T>(_ body: (PostgresLedger, String) throws -> T) throws 
     defer { ledger.close() }
     return try body(ledger, url)
 }
+
+@Suite("PostgreSQL: purchases, grants and accounts, decided as on a file")
+struct PostgresCreditTests {
+    /// One operation on either store, its outcome as one word (`ok`, a refusal's code) and its receipt.
+    enum Step {
+        case account(String, overdraft: Money)
+        case purchase(String, Money, id: String)
+        case grant(String, Money, id: String, expires: Timestamp?)
+
+        func run(file: Ledger, at time: Timestamp) -> (String, CreditReceipt?) {
+            var receipt: CreditReceipt?
+            let word = outcome {
+                switch self {
+                case .account(let name, let overdraft): _ = try file.createAccount(NewAccount(name: name, overdraftAllowance: overdraft, at: time))
+                case .purchase(let name, let amount, let id): receipt = try file.purchase(PurchaseRequest(account: name, amount: amount, at: time, id: id))
+                case .grant(let name, let amount, let id, let expires):
+                    receipt = try file.grant(GrantRequest(account: name, amount: amount, at: time, expiresAt: expires, id: id))
+                }
+            }
+            return (word, receipt)
+        }
+
+        func run(postgres: PostgresLedger, at time: Timestamp) -> (String, CreditReceipt?) {
+            var receipt: CreditReceipt?
+            let word = outcome {
+                switch self {
+                case .account(let name, let overdraft): try postgres.createAccount(NewAccount(name: name, overdraftAllowance: overdraft, at: time))
+                case .purchase(let name, let amount, let id): receipt = try postgres.purchase(PurchaseRequest(account: name, amount: amount, at: time, id: id))
+                case .grant(let name, let amount, let id, let expires):
+                    receipt = try postgres.grant(GrantRequest(account: name, amount: amount, at: time, expiresAt: expires, id: id))
+                }
+            }
+            return (word, receipt)
+        }
+    }
+
+    @Test("the same purchases, grants and accounts on both stores: the same outcomes, receipts and books")
+    func sameAsTheFile() throws {
+        try withLedger { fixture in
+            let file = fixture.ledger
+            let start = utc(2026, 3, 1)
+            // Books to start from, copied to PostgreSQL: an account in overdraft, one with a low-balance watch.
+            try file.createAccount(NewAccount(name: "owes", overdraftAllowance: Money(dollars: 10), at: start))
+            _ = try file.charge(ChargeRequest(account: "owes", model: "gpt-4o", input: 1_000_000, output: 100_000, requestID: "c-1", at: start))
+            try file.createAccount(NewAccount(name: "watched", at: start))
+            _ = try file.setLowBalanceThreshold(account: "watched", threshold: Money(dollars: 15))
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: file)
+                let day: Int64 = 86_400_000
+                let steps: [(Int64, Step)] = [
+                    (0, .purchase("owes", Money(dollars: 5), id: "p-1")),  // repays the overdraft first
+                    (0, .purchase("owes", Money(dollars: 5), id: "p-1")),  // a retry
+                    (0, .purchase("owes", Money(dollars: 6), id: "p-1")),  // the same id, another amount
+                    (0, .purchase("owes", Money(cents: 499), id: "p-2")),  // below the minimum
+                    (0, .purchase("nobody", Money(dollars: 5), id: "p-3")),
+                    (0, .purchase("owes", Money(dollars: 101), id: "p-4")),  // above the maximum
+                    (1, .grant("watched", Money(dollars: 3), id: "g-1", expires: Timestamp(milliseconds: start.milliseconds + 10 * day))),
+                    (1, .grant("watched", Money(dollars: 3), id: "g-1", expires: nil)),  // a retry
+                    (2, .purchase("watched", Money(dollars: 20), id: "p-5")),  // the watch arms
+                    (30, .purchase("watched", Money(dollars: 5), id: "p-6")),  // the grant expired: written off first
+                    (31, .grant("owes", Money(dollars: 0), id: "g-2", expires: nil)),
+                    (31, .grant("owes", Money(dollars: 2), id: "g-3", expires: Timestamp(milliseconds: start.milliseconds))),  // expires before it is granted
+                    (31, .account("new", overdraft: .zero)), (31, .account("new", overdraft: .zero)), (31, .account("@system", overdraft: .zero)),
+                    (32, .purchase("new", Money(dollars: 7), id: "p-7")), (32, .grant("new", Money(dollars: 1), id: "p-7", expires: nil)),
+                ]
+                var words: [String] = []
+                for (offset, step) in steps {
+                    let time = Timestamp(milliseconds: start.milliseconds + offset * day)
+                    let onFile = step.run(file: file, at: time)
+                    let onPostgres = step.run(postgres: postgres, at: time)
+                    #expect(onFile.0 == onPostgres.0, "\(step)")
+                    #expect(onFile.1 == onPostgres.1, "\(step)")
+                    words.append(onFile.0)
+                }
+                #expect(
+                    words == [
+                        "ok", "ok", "id_conflict", "below_minimum", "unknown_account", "above_maximum", "ok", "ok", "ok", "ok", "amount_not_positive",
+                        "expiry_not_after_grant", "ok", "account_exists", "invalid_name", "ok", "id_conflict",
+                    ])
+                #expect(try postgres.verify().ok)
+                let fileFigures = try file.verifyingFigures()
+                let postgresFigures = try postgres.withSession { try BooksFingerprint.figures(of: $0) }
+                #expect(BooksFingerprint.firstDifference(fileFigures, postgresFigures) == nil)
+                #expect(try postgres.accounts().map(\.name) == file.accounts().map(\.name))
+            }
+        }
+    }
+
+    @Test("many writers on one account: every purchase recorded once, a shared id once, the books verify")
+    func manyWriters() throws {
+        try withPostgresLedger { first, url in
+            let now = utc(2026, 3, 1)
+            try first.createAccount(NewAccount(name: "acme", maximumPurchase: Money(dollars: 1_000), at: now))
+            let writers = try (0..<6).map { _ in try PostgresLedger.open(url: url) }
+            defer { for writer in writers { writer.close() } }
+            let receipts = Locked<[CreditReceipt]>([])
+            let failures = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: writers.count) { index in
+                for round in 0..<20 {
+                    do {
+                        let own = try writers[index].purchase(PurchaseRequest(account: "acme", amount: Money(dollars: 5), at: now, id: "w\(index)-\(round)"))
+                        let shared = try writers[index].purchase(PurchaseRequest(account: "acme", amount: Money(dollars: 7), at: now, id: "shared-\(round)"))
+                        receipts.withLock { $0 += [own, shared] }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+            let all = receipts.withLock { $0 }
+            #expect(all.filter { $0.id.hasPrefix("shared-") && !$0.duplicate }.count == 20)
+            let report = try first.verify()
+            #expect(report.ok, "\(report.problems)")
+            let balance = try first.withSession {
+                try $0.count("SELECT balance_nanos FROM account WHERE name = 'acme'")
+            }
+            #expect(balance == Money(dollars: 6 * 20 * 5 + 20 * 7).nanos)
+        }
+    }
+}
+
+extension Ledger {
+    /// The figures of the books (``BooksFingerprint``), read with every charge folded.
+    func verifyingFigures() throws -> [BooksFingerprint.Figure] {
+        try read { db in try BooksFingerprint.figures(of: db) }
+    }
+}

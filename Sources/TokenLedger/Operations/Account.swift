@@ -35,6 +35,19 @@ public struct Account: Sendable, Hashable {
         try db.select("SELECT * FROM account WHERE name = ? AND kind = 'customer'", sqlValues(name)).first.map(Account.init)
     }
 
+    /// Inserts the customer account `request` asks for (checked by ``NewAccount/check()``);
+    /// refused as ``AccountRefusal/accountExists(_:)`` when the name is taken, on either store
+    /// (the name's uniqueness decides, so two writers creating it at once get one account).
+    static func insert(_ request: NewAccount, db: some BooksWriter) throws -> Account {
+        let inserted = try db.select(
+            """
+            INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)
+            ON CONFLICT (name) DO NOTHING RETURNING *
+            """, sqlValues(request.name, request.maximumPurchase.nanos, request.overdraftAllowance.nanos, request.at.milliseconds))
+        guard let row = inserted.first else { throw AccountRefusal.accountExists(request.name) }
+        return Account(row: row)
+    }
+
     static func find(id: Int64, db: Database) throws -> Account {
         Account(row: try db.row("SELECT * FROM account WHERE id = ?", [id])!)
     }
@@ -53,6 +66,15 @@ public struct NewAccount: Sendable {
         self.overdraftAllowance = overdraftAllowance
         self.at = at
     }
+
+    /// The checks of a new account that need no store: its name, maximum purchase and overdraft.
+    func check() throws {
+        if let problem = AccountRefusal.nameProblem(name) { throw AccountRefusal.invalidName(problem) }
+        guard maximumPurchase >= Credits.minimumPurchase, maximumPurchase <= Credits.ceiling, maximumPurchase.isWholeCents else {
+            throw AccountRefusal.invalidMaximumPurchase(maximumPurchase)
+        }
+        guard overdraftAllowance >= .zero, overdraftAllowance <= Credits.ceiling else { throw AccountRefusal.invalidOverdraft(overdraftAllowance) }
+    }
 }
 
 /// The ledger's own accounts, the other side of every customer transfer (created by the schema).
@@ -69,21 +91,8 @@ extension Ledger {
     /// maximum purchase outside $5...$1,000,000 or not whole cents, a negative overdraft.
     @discardableResult
     public func createAccount(_ request: NewAccount) throws -> Account {
-        if let problem = AccountRefusal.nameProblem(request.name) { throw AccountRefusal.invalidName(problem) }
-        let maximum = request.maximumPurchase
-        guard maximum >= Credits.minimumPurchase, maximum <= Credits.ceiling, maximum.isWholeCents else {
-            throw AccountRefusal.invalidMaximumPurchase(maximum)
-        }
-        guard request.overdraftAllowance >= .zero, request.overdraftAllowance <= Credits.ceiling else {
-            throw AccountRefusal.invalidOverdraft(request.overdraftAllowance)
-        }
-        return try write { db in
-            if try Account.find(named: request.name, db: db) != nil { throw AccountRefusal.accountExists(request.name) }
-            try db.run(
-                "INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)",
-                [request.name, maximum.nanos, request.overdraftAllowance.nanos, request.at.milliseconds])
-            return try Account.find(id: db.lastInsertedRowID, db: db)
-        }
+        try request.check()
+        return try write { db in try Account.insert(request, db: db) }
     }
 
     /// Every customer account, by name.

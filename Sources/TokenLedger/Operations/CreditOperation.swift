@@ -1,11 +1,26 @@
 import TokenLedgerCore
 
-/// A purchase or a grant, from request to receipt, over any ``LedgerStore``: answer a retried id,
+/// A purchase or a grant, from request to receipt, over any ``CreditStore``: answer a retried id,
 /// load the account, decide in the core (``Credits/decidePurchase(_:account:totals:)``,
 /// ``Credits/decideGrant(_:account:totals:)``), and record the write-offs and the credit.
 enum CreditOperation {
+    /// The checks of a purchase that need no account (amount, id), then its id: the one given
+    /// or a new one. Every store runs them before its transaction.
+    static func purchaseID(_ request: PurchaseRequest) throws -> String {
+        if let refusal = PurchaseRefusal.check(amount: request.amount) { throw refusal }
+        if let id = request.id, let problem = Identifier.problem(id) { throw PurchaseRefusal.invalidID(problem) }
+        return request.id ?? Ledger.generatedID("pur")
+    }
+
+    /// The checks of a grant that need no account (amount, expiry, id), then its id.
+    static func grantID(_ request: GrantRequest) throws -> String {
+        if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: request.expiry) { throw refusal }
+        if let id = request.id, let problem = Identifier.problem(id) { throw GrantRefusal.invalidID(problem) }
+        return request.id ?? Ledger.generatedID("grt")
+    }
+
     /// Records a purchase whose amount and id passed the checks that need no account.
-    static func purchase(_ request: PurchaseRequest, id: String, store: some LedgerStore) throws -> CreditReceipt {
+    static func purchase(_ request: PurchaseRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
         if let existing = try store.recordedCredit(reference: id) {
             guard existing.kind == .purchase, existing.account == request.account, existing.amount == request.amount else {
                 throw PurchaseRefusal.idConflict(id)
@@ -19,7 +34,7 @@ enum CreditOperation {
     }
 
     /// Records a grant whose amount, expiry and id passed the checks that need no account.
-    static func grant(_ request: GrantRequest, id: String, store: some LedgerStore) throws -> CreditReceipt {
+    static func grant(_ request: GrantRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
         if let existing = try store.recordedCredit(reference: id) {
             guard existing.kind == .grant, existing.account == request.account, existing.amount == request.amount,
                 request.expiresAt == nil || request.expiresAt == existing.expiresAt
@@ -33,7 +48,7 @@ enum CreditOperation {
     }
 
     private static func record(
-        _ decision: (writeOffs: [WriteOff], credit: CreditEffects), account: AccountFigures?, reference: String, store: some LedgerStore
+        _ decision: (writeOffs: [WriteOff], credit: CreditEffects), account: AccountFigures?, reference: String, store: some CreditStore
     ) throws -> CreditReceipt {
         guard let account else { preconditionFailure("a credit decided without its account") }
         // After this point the operation must succeed.

@@ -72,15 +72,11 @@ extension Ledger {
     }
 
     /// An account's card payments: its purchases and recharges.
-    static func payments(accountID: Int64, db: Database) throws -> PaymentHistory {
-        let query = try DirectStatement(
-            cachedIn: db,
-            sql: "SELECT occurred_at_ms, amount_nanos FROM transfer WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') ORDER BY occurred_at_ms",
-            parameterCount: 1)
-        try query.bind(accountID, at: 1)
-        var payments: [(milliseconds: Int64, nanos: Int64)] = []
-        while try query.nextRow(in: db) { payments.append((query.int64(0), query.int64(1))) }
-        return PaymentHistory(payments)
+    static func payments(accountID: Int64, db: some BooksReader) throws -> PaymentHistory {
+        let rows = try db.select(
+            "SELECT occurred_at_ms, amount_nanos FROM transfer WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') ORDER BY occurred_at_ms",
+            sqlValues(accountID))
+        return PaymentHistory(rows.map { (milliseconds: $0["occurred_at_ms"], nanos: $0["amount_nanos"]) })
     }
 
     /// Usage charged to an account in `time`'s calendar month (UTC) up to and including `time`:

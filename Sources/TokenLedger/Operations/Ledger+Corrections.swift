@@ -101,9 +101,9 @@ extension Ledger {
     }
 
     /// The correction recorded under `reference`, as its receipt (with `duplicate` set).
-    static func existingCorrection(reference: String, db: Database) throws -> CorrectionReceipt? {
+    static func existingCorrection(reference: String, db: some BooksReader) throws -> CorrectionReceipt? {
         guard
-            let row = try db.row(
+            let row = try db.select(
                 """
                 SELECT c.kind, c.reason, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, t.debit_account_id = ?2 AS credited, a.name,
                     (SELECT p.reference FROM lot l JOIN transfer p ON p.id = l.transfer_id WHERE l.id = c.lot_id) AS purchase,
@@ -114,7 +114,8 @@ extension Ledger {
                 FROM transfer t JOIN correction c ON c.transfer_id = t.id
                 JOIN account a ON a.id = (CASE WHEN t.debit_account_id = ?2 THEN t.credit_account_id ELSE t.debit_account_id END)
                 WHERE t.reference = ?1
-                """, [reference, SystemAccount.adjustments.rawValue])
+                """, sqlValues(reference, SystemAccount.adjustments.rawValue)
+            ).first
         else { return nil }
         let amount = Money(nanos: row["amount_nanos"]), allocated = Money(nanos: row["allocated"])
         let credited: Bool = row["credited"]

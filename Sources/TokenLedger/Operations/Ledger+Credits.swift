@@ -24,9 +24,7 @@ extension Ledger {
     /// Throws ``PurchaseRefusal`` (in check order) and writes nothing when refused. The same id
     /// with the same account and amount returns the original receipt with `duplicate` set.
     public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
-        if let refusal = PurchaseRefusal.check(amount: request.amount) { throw refusal }
-        if let id = request.id, let problem = Identifier.problem(id) { throw PurchaseRefusal.invalidID(problem) }
-        let id = request.id ?? Ledger.generatedID("pur")
+        let id = try CreditOperation.purchaseID(request)
         return try write { db in
             try CreditOperation.purchase(request, id: id, store: try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod))
         }
@@ -36,9 +34,7 @@ extension Ledger {
     ///
     /// Throws ``GrantRefusal`` (in check order) and writes nothing when refused; idempotent on `id`.
     public func grant(_ request: GrantRequest) throws -> CreditReceipt {
-        if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: request.expiry) { throw refusal }
-        if let id = request.id, let problem = Identifier.problem(id) { throw GrantRefusal.invalidID(problem) }
-        let id = request.id ?? Ledger.generatedID("grt")
+        let id = try CreditOperation.grantID(request)
         return try write { db in
             try CreditOperation.grant(request, id: id, store: try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod))
         }
@@ -56,15 +52,16 @@ extension Ledger {
     }
 
     /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.
-    static func existingCredit(reference: String, db: Database) throws -> CreditReceipt? {
+    static func existingCredit(reference: String, db: some BooksReader) throws -> CreditReceipt? {
         guard
-            let row = try db.row(
+            let row = try db.select(
                 """
                 SELECT t.reference, t.amount_nanos, t.occurred_at_ms, t.balance_after_nanos, a.name, l.kind, l.expires_at_ms,
                        coalesce((SELECT amount_nanos FROM allocation x WHERE x.transfer_id = t.id AND x.lot_id = l.id), 0) AS repaid_nanos
                 FROM transfer t JOIN lot l ON l.transfer_id = t.id JOIN account a ON a.id = t.credit_account_id
                 WHERE t.reference = ? AND t.kind IN ('purchase', 'grant', 'recharge')
-                """, [reference])
+                """, sqlValues(reference)
+            ).first
         else { return nil }
         return CreditReceipt(
             id: reference, kind: LotKind(rawValue: row["kind"])!, account: row["name"], amount: Money(nanos: row["amount_nanos"]),
@@ -108,8 +105,8 @@ extension Ledger {
     }
 
     /// The account's lots with credit remaining, in no particular order.
-    static func liveLots(accountID: Int64, db: Database) throws -> [Lot] {
-        try db.rows("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", [accountID]).map(Lot.init(row:))
+    static func liveLots(accountID: Int64, db: some BooksReader) throws -> [Lot] {
+        try db.select("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", sqlValues(accountID)).map(Lot.init(row:))
     }
 }
 

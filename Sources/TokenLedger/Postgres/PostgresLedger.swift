@@ -95,6 +95,47 @@ public final class PostgresLedger: @unchecked Sendable {
         try reading { session in try Ledger.verify(books: session) }
     }
 
+    /// Runs `body` in one read-committed transaction of its own; a refusal or error rolls it
+    /// back. A transaction that lost a race on a unique id (two writers recording the same
+    /// request id or reference at once) runs once more, when the other's is committed, so a
+    /// retry is answered as a retry.
+    func writing<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        try withSession { session in
+            do {
+                return try session.transaction { try body(session) }
+            } catch let error as LedgerError where error.detail.hasSuffix("[SQLSTATE 23505]") {
+                return try session.transaction { try body(session) }
+            }
+        }
+    }
+
+    /// Creates a customer account, as ``Ledger/createAccount(_:)`` does.
+    @discardableResult
+    public func createAccount(_ request: NewAccount) throws -> Account {
+        try request.check()
+        return try writing { session in try Account.insert(request, db: session) }
+    }
+
+    /// Every customer account, by name.
+    public func accounts() throws -> [Account] {
+        try reading { session in
+            try session.select("SELECT * FROM account WHERE kind = 'customer' ORDER BY name").map(Account.init(row:))
+        }
+    }
+
+    /// Records a card top-up, as ``Ledger/purchase(_:)`` does: the same checks and decision
+    /// (``CreditOperation``), the account's row locked while it is decided and written.
+    public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
+        let id = try CreditOperation.purchaseID(request)
+        return try writing { session in try CreditOperation.purchase(request, id: id, store: PostgresCreditStore(session: session)) }
+    }
+
+    /// Records free or promotional credit, as ``Ledger/grant(_:)`` does.
+    public func grant(_ request: GrantRequest) throws -> CreditReceipt {
+        let id = try CreditOperation.grantID(request)
+        return try writing { session in try CreditOperation.grant(request, id: id, store: PostgresCreditStore(session: session)) }
+    }
+
     /// A calendar month of usage grouped by `keys`, as ``Ledger/monthlyReport(account:month:by:)``
     /// gives it, by the same query over the daily rollup.
     public func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport {

@@ -10,14 +10,19 @@ extension PostgresSession: BooksReader {
         try query(Self.query(sql, arguments)).map { try Self.row($0) }
     }
 
-    /// `sql` with its `?` placeholders numbered as PostgreSQL numbers them (`$1`, `$2`, …;
-    /// none is read inside a quoted string or name), and `arguments` bound to them.
+    /// `sql` with its `?` placeholders numbered as PostgreSQL numbers them (`$1`, `$2`, …, and
+    /// SQLite's numbered `?NNN` as `$NNN`; none is read inside a quoted string or name), and
+    /// `arguments` bound to them.
     static func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> PostgresQuery {
         var text = ""
         text.reserveCapacity(sql.utf8.count + 8)
         var number = 0
+        var highest = 0
         var quote: Character?
-        for character in sql {
+        var characters = sql.makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? characters.next() {
+            pending = nil
             if let open = quote {
                 if character == open { quote = nil }
                 text.append(character)
@@ -25,13 +30,28 @@ extension PostgresSession: BooksReader {
                 quote = character
                 text.append(character)
             } else if character == "?" {
-                number += 1
-                text += "$\(number)"
+                var digits = ""
+                while let next = characters.next() {
+                    if next.isASCII && next.isNumber {
+                        digits.append(next)
+                    } else {
+                        pending = next
+                        break
+                    }
+                }
+                if let index = Int(digits) {
+                    highest = max(highest, index)
+                    text += "$\(index)"
+                } else {
+                    number += 1
+                    highest = max(highest, number)
+                    text += "$\(number)"
+                }
             } else {
                 text.append(character)
             }
         }
-        precondition(number == arguments.count, "\(number) placeholders for \(arguments.count) arguments")
+        precondition(highest == arguments.count, "\(highest) placeholders for \(arguments.count) arguments")
         var bindings = PostgresBindings(capacity: arguments.count)
         for value in arguments { bind(value, to: &bindings) }
         return PostgresQuery(unsafeSQL: text, binds: bindings)

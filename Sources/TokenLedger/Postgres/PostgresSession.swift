@@ -191,8 +191,15 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     deinit {
-        // A session not closed by its owner still says goodbye to the server.
-        if !connection.isClosed { connection.close().whenComplete { _ in } }
+        // A session not closed by its owner still says goodbye to the server, and its connection
+        // is closed before it goes (postgres-nio requires it). Waiting is fine off an event loop,
+        // where every session lives (blocking code); on one, the close is only started.
+        guard !connection.isClosed else { return }
+        if MultiThreadedEventLoopGroup.currentEventLoop == nil {
+            try? connection.close().wait()
+        } else {
+            connection.close().whenComplete { _ in }
+        }
     }
 
     /// What a PostgreSQL error means to the ledger's users.

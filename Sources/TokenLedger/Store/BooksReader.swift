@@ -1,4 +1,5 @@
 import GRDB
+import TokenLedgerCore
 
 /// Reads the books with SQL that both stores run alike (SQLite and PostgreSQL: standard SQL,
 /// `?` placeholders, the tables and columns the two schemas share), as GRDB rows.
@@ -44,4 +45,29 @@ extension Database: BooksWriter {
 /// The arguments of a ``BooksReader`` query: each value, or NULL for nil.
 func sqlValues(_ values: (any DatabaseValueConvertible)?...) -> [DatabaseValue] {
     values.map { $0?.databaseValue ?? .null }
+}
+
+extension LedgerTotals {
+    /// The ledger-wide totals as the books hold them (``account_balance``, on either store):
+    /// @usage is credited by charges, @payments and @grants debited by credits, and credit given
+    /// by corrections is the transfers debiting @adjustments.
+    static func stored(db: some BooksReader) throws -> LedgerTotals {
+        var read = LedgerTotals()
+        for row in try db.select(
+            "SELECT id, balance_nanos FROM account_balance WHERE id IN (?, ?, ?)",
+            sqlValues(SystemAccount.usage.rawValue, SystemAccount.payments.rawValue, SystemAccount.grants.rawValue))
+        {
+            let nanos: Int64 = row["balance_nanos"]
+            switch SystemAccount(rawValue: row["id"]) {
+            case .usage: read.usage = Money(nanos: nanos)
+            case .payments: read.payments = Money(nanos: -nanos)
+            case .grants: read.grants = Money(nanos: -nanos)
+            default: continue
+            }
+        }
+        read.adjustments = Money(
+            nanos: try db.count("SELECT coalesce(sum(amount_nanos), 0) FROM transfer WHERE debit_account_id = ?", sqlValues(SystemAccount.adjustments.rawValue))
+        )
+        return read
+    }
 }

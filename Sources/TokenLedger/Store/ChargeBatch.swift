@@ -196,27 +196,9 @@ final class ChargeBatch: LedgerStore {
 
     func ledgerTotals() throws -> LedgerTotals {
         if let totals { return totals }
-        // Written balances plus what the batch holds: @usage is credited by charges, @payments
-        // and @grants debited by credits.
-        var read = LedgerTotals()
-        for row in try db.rows(
-            "SELECT id, balance_nanos FROM account WHERE id IN (?, ?, ?)",
-            [
-                SystemAccount.usage.rawValue, SystemAccount.payments.rawValue, SystemAccount.grants.rawValue,
-            ])
-        {
-            let nanos: Int64 = row["balance_nanos"]
-            switch SystemAccount(rawValue: row["id"]) {
-            case .usage: read.usage = Money(nanos: nanos) + Money(nanos: figures.usageTotal)
-            case .payments: read.payments = Money(nanos: -nanos)
-            case .grants: read.grants = Money(nanos: -nanos)
-            default: continue
-            }
-        }
-        // Credit given by corrections: the transfers debiting @adjustments (a few, by its index).
-        read.adjustments = Money(
-            nanos: try db.value(
-                Int64.self, "SELECT coalesce(sum(amount_nanos), 0) FROM transfer WHERE debit_account_id = ?", [SystemAccount.adjustments.rawValue]) ?? 0)
+        // Written balances plus what the batch holds: @usage is credited by charges.
+        var read = try LedgerTotals.stored(db: db)
+        read.usage = read.usage + Money(nanos: figures.usageTotal)
         totals = read
         return read
     }

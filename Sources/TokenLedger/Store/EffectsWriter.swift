@@ -96,12 +96,7 @@ struct EffectsWriter {
                 .expiry, reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, amount: writeOff.amount, at: writeOff.expiredAt,
                 balanceAfter: writeOff.balanceAfter)
             try insertAllocation(Allocation(lotID: writeOff.lotID, amount: writeOff.amount), transferID: transferID)
-            try insertEvent(
-                .lotExpired, accountID: accountID, at: writeOff.expiredAt,
-                payload: [
-                    ("amount_usd", .money(writeOff.amount)), ("balance_usd", .money(writeOff.balanceAfter)), ("lot_id", .int(writeOff.lotID)),
-                    ("lot_kind", .string(writeOff.lotKind.rawValue)),
-                ])
+            try EventOutbox.insertWriteOff(writeOff, accountID: accountID, db: db)
         }
     }
 
@@ -213,23 +208,10 @@ struct EffectsWriter {
         return written?.lotID
     }
 
-    /// Applies the low-balance rule (``LowBalanceWatch/after(credit:)``) to an account that an
-    /// operation left with `account`'s figures: stores the watch when it changes and records a
-    /// `low_balance` event when it fires. Returns the watch after.
+    /// Applies the low-balance rule to an account that an operation left with `account`'s
+    /// figures (``EventOutbox/watchBalance(of:at:db:)``). Returns the watch after.
     func watchBalance(of account: AccountFigures, at time: Timestamp) throws -> LowBalanceWatch? {
-        guard let watch = account.lowBalance else { return nil }
-        let (after, fires) = watch.after(credit: account.credit)
-        if after.armed != watch.armed {
-            try db.run("UPDATE low_balance_watch SET armed = ? WHERE account_id = ?", [after.armed ? 1 : 0, account.id])
-        }
-        if fires {
-            try insertEvent(
-                .lowBalance, accountID: account.id, at: time,
-                payload: [
-                    ("available_usd", .money(account.credit)), ("balance_usd", .money(account.balance)), ("threshold_usd", .money(watch.threshold)),
-                ])
-        }
-        return after
+        try EventOutbox.watchBalance(of: account, at: time, db: db)
     }
 
     /// ``watchBalance(of:at:)`` for an account whose stored row is up to date (no charge batch
@@ -249,19 +231,10 @@ struct EffectsWriter {
         _ = try watchBalance(of: figures, at: time)
     }
 
-    /// Appends an event to the outbox, its payload's keys sorted, and queues it for every webhook
-    /// endpoint that wants it (``WebhookDelivery``); returns its sequence number.
+    /// Appends an event to the outbox and queues it for webhooks (``EventOutbox``); returns its
+    /// sequence number.
     @discardableResult
     func insertEvent(_ kind: LedgerEventKind, accountID: Int64, at time: Timestamp, payload: [(String, JSONOutput)]) throws -> Int64 {
-        let body = JSONOutput.object(payload.sorted { $0.0 < $1.0 }).compact
-        try db.run("INSERT INTO event (account_id, kind, occurred_at_ms, payload) VALUES (?, ?, ?, ?)", [accountID, kind.rawValue, time.milliseconds, body])
-        let seq = db.lastInsertedRowID
-        try db.run(
-            """
-            INSERT INTO webhook_delivery (endpoint_id, event_seq, account_id, status, next_attempt_at_ms)
-            SELECT id, ?, ?, 'pending', 0 FROM webhook_endpoint
-            WHERE removed_at_ms IS NULL AND (account_id IS NULL OR account_id = ?) AND (kinds IS NULL OR instr(kinds, ?) > 0)
-            """, [seq, accountID, accountID, "," + kind.rawValue + ","])
-        return seq
+        try EventOutbox.insert(kind, accountID: accountID, at: time, payload: payload, db: db)
     }
 }

@@ -13,7 +13,7 @@ import TokenLedgerCore
 ///
 /// Every method runs inside the store's current write transaction; a refusal thrown by the
 /// caller after any of them rolls the transaction back.
-protocol LedgerStore: AnyObject {
+protocol LedgerStore: CreditStore {
     /// The snapshot a decision on `request` needs: the account (nil when unknown), the price
     /// entry in force, the usage tiers, the month's figures (and open holds for an enforced
     /// charge).
@@ -35,32 +35,6 @@ protocol LedgerStore: AnyObject {
     /// transfer and lot (as a purchase), and the attempt either way.
     func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws
 
-    /// Applies the low-balance rule (``LowBalanceWatch``) to the account of the last snapshot or
-    /// ``accountFigures(named:)`` as the operation left it, recording a `low_balance` event when
-    /// it fires. Every operation that changes a balance calls it once, last.
-    func watchBalance(accountID: Int64, at time: Timestamp) throws
-
-    /// The ledger-wide totals (``LedgerTotals``) with everything recorded so far in the
-    /// transaction; a snapshot carries them too.
-    func ledgerTotals() throws -> LedgerTotals
-
-    /// The figures of the customer account `name` as decisions need them; nil when there is none.
-    func accountFigures(named name: String) throws -> AccountFigures?
-
-    /// The purchase or grant recorded under `reference`, to answer a retry.
-    func recordedCredit(reference: String) throws -> CreditReceipt?
-
-    /// Records the write-offs of an account's expired lots (the account of the last
-    /// ``accountFigures(named:)``): an expiry transfer to `@expired` each.
-    func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws
-
-    /// Records a purchase or grant (of the account of the last ``accountFigures(named:)``): its
-    /// transfer, its lot and the lot's repayment of overdraft.
-    func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws
-
-    /// The correction recorded under `reference`, to answer a retry.
-    func recordedCorrection(reference: String) throws -> CorrectionReceipt?
-
     /// What open reservations of the account hold at `time`.
     func openHolds(accountID: Int64, at time: Timestamp) throws -> Money
 
@@ -77,6 +51,37 @@ protocol LedgerStore: AnyObject {
     /// `adjustment` transfer, what it corrects, its draws, returns and new lot. Write-offs are
     /// recorded before it with ``recordWriteOffs(_:accountID:)``.
     func recordCorrection(_ effects: CorrectionEffects, reference: String, reason: String?, target: CorrectionTarget) throws
+}
+
+/// What purchases and grants need of a store (``CreditOperation``): the account, retries, the
+/// ledger's totals, and the writes of credits, write-offs and the low-balance rule. A
+/// ``LedgerStore`` is one; the PostgreSQL store's first part (``PostgresCreditStore``) is this.
+protocol CreditStore: AnyObject {
+    /// The figures of the customer account `name` as decisions need them; nil when there is none.
+    func accountFigures(named name: String) throws -> AccountFigures?
+
+    /// The purchase or grant recorded under `reference`, to answer a retry.
+    func recordedCredit(reference: String) throws -> CreditReceipt?
+
+    /// The correction recorded under `reference`, to answer a retry.
+    func recordedCorrection(reference: String) throws -> CorrectionReceipt?
+
+    /// The ledger-wide totals (``LedgerTotals``) with everything recorded so far in the
+    /// transaction; a snapshot carries them too.
+    func ledgerTotals() throws -> LedgerTotals
+
+    /// Records the write-offs of an account's expired lots (the account of the last
+    /// ``accountFigures(named:)``): an expiry transfer to `@expired` each.
+    func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws
+
+    /// Records a purchase or grant (of the account of the last ``accountFigures(named:)``): its
+    /// transfer, its lot and the lot's repayment of overdraft.
+    func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws
+
+    /// Applies the low-balance rule (``LowBalanceWatch``) to the account of the last snapshot or
+    /// ``accountFigures(named:)`` as the operation left it, recording a `low_balance` event when
+    /// it fires. Every operation that changes a balance calls it once, last.
+    func watchBalance(accountID: Int64, at time: Timestamp) throws
 }
 
 /// What a correction corrects, as stored with it.
