@@ -139,12 +139,7 @@ public final class PostgresLedger: @unchecked Sendable {
     /// A calendar month of usage grouped by `keys`, as ``Ledger/monthlyReport(account:month:by:)``
     /// gives it, by the same query over the daily rollup.
     public func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport {
-        precondition(!keys.isEmpty && Set(keys).count == keys.count, "one or more distinct keys")
-        let start = month.startOfMonth
-        return try reading { session in
-            let groups = try Ledger.usageGroups(account: account, from: start, to: start.startOfNextMonth, keys: keys, db: session)
-            return MonthlyReport(groups: groups, month: start, account: account, keys: keys)
-        }
+        try reading { session in try Ledger.monthlyReport(account: account, month: month, by: keys, db: session) }
     }
 
     /// Copies every entry of the SQLite ledger `source` into this one, which must hold no books

@@ -15,12 +15,15 @@ extension Ledger {
     /// print(report.total.cost)
     /// ```
     public func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport {
+        try read { db in try Ledger.monthlyReport(account: account, month: month, by: keys, db: db) }
+    }
+
+    /// ``monthlyReport(account:month:by:)`` on either store.
+    static func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey], db: some BooksReader) throws -> MonthlyReport {
         precondition(!keys.isEmpty && Set(keys).count == keys.count, "one or more distinct keys")
         let start = month.startOfMonth
-        return try read { db in
-            let groups = try Ledger.usageGroups(account: account, from: start, to: start.startOfNextMonth, keys: keys, db: db)
-            return MonthlyReport(groups: groups, month: start, account: account, keys: keys)
-        }
+        let groups = try usageGroups(account: account, from: start, to: start.startOfNextMonth, keys: keys, db: db)
+        return MonthlyReport(groups: groups, month: start, account: account, keys: keys)
     }
 
     /// The rollup's rows for `[from, to)` (whole UTC days) grouped by day and the stack keys of
