@@ -98,6 +98,29 @@ struct PostgresLocationTests {
         }
     }
 
+    @Test("a migration's SQL splits into statements at the semicolons that end them, not inside quotes, bodies or comments")
+    func statements() {
+        let sql = """
+            -- a comment; with a semicolon
+            CREATE TABLE t (a text DEFAULT 'x;y', "odd;name" int);
+            /* a block; /* nested; */ still */ INSERT INTO t VALUES ('it''s; fine', 1);
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
+            CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $body$ BEGIN RETURN 2; END $body$;
+            SELECT $1::int;
+              ;
+            """
+        let statements = PostgresSession.statements(in: sql)
+        #expect(statements.count == 5, "\(statements)")
+        #expect(statements.first?.hasSuffix("\"odd;name\" int)") == true, "\(statements)")
+        #expect(statements[1].hasSuffix("VALUES ('it''s; fine', 1)"), "\(statements)")
+        #expect(statements[2] == "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$")
+        #expect(statements[3].hasSuffix("$body$ BEGIN RETURN 2; END $body$"))
+        #expect(statements[4] == "SELECT $1::int")
+        // ? placeholders become PostgreSQL's, numbered as SQLite numbers them; quoted ones stay.
+        let query = try? PostgresSession.query("SELECT ?, '?', ?2, \"a?\" FROM t WHERE x = ? AND y = ?1", sqlValues(1, 2, 3))
+        #expect(query?.sql == "SELECT $1, '?', $2, \"a?\" FROM t WHERE x = $3 AND y = $1")
+    }
+
     @Test("a sum PostgreSQL gives as numeric reads as the exact integer")
     func numericWholeNumbers() throws {
         // (digits in base 10,000, weight, sign) as PostgreSQL sends them

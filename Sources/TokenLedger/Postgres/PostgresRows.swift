@@ -10,13 +10,12 @@ extension PostgresSession: BooksReader {
         try query(Self.query(sql, arguments)).map { try Self.row($0) }
     }
 
-    /// `sql` with its `?` placeholders numbered as PostgreSQL numbers them (`$1`, `$2`, …, and
-    /// SQLite's numbered `?NNN` as `$NNN`; none is read inside a quoted string or name), and
+    /// `sql` with its `?` placeholders numbered as SQLite numbers them (`$1`, `$2`, …, each one
+    /// past the largest so far, and SQLite's numbered `?NNN` as `$NNN`; none is read inside a quoted string or name), and
     /// `arguments` bound to them.
     static func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> PostgresQuery {
         var text = ""
         text.reserveCapacity(sql.utf8.count + 8)
-        var number = 0
         var highest = 0
         var quote: Character?
         var characters = sql.makeIterator()
@@ -43,9 +42,9 @@ extension PostgresSession: BooksReader {
                     highest = max(highest, index)
                     text += "$\(index)"
                 } else {
-                    number += 1
-                    highest = max(highest, number)
-                    text += "$\(number)"
+                    // As SQLite numbers it: one past the largest number given so far.
+                    highest += 1
+                    text += "$\(highest)"
                 }
             } else {
                 text.append(character)
