@@ -172,6 +172,21 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("no floating point crosses the store's boundary: a float read or a double bound is an error naming the database")
+    func noFloatingPoint() throws {
+        try withPostgresLedger { ledger, _ in
+            for (sql, arguments) in [("SELECT 1.5::float8 AS x", [DatabaseValue]()), ("SELECT CAST(? AS bigint) AS x", sqlValues(1.5))] {
+                do {
+                    _ = try ledger.withSession { try $0.select(sql, arguments) }
+                    Issue.record("\(sql) gave a floating-point value")
+                } catch let error as LedgerError {
+                    #expect(error.detail.contains("floating-point"), "\(error)")
+                    #expect(error.path == ledger.location.description, "\(error)")
+                }
+            }
+        }
+    }
+
     @Test("the month functions both stores use agree with Timestamp, at every month's edges")
     func monthFunctions() throws {
         try withPostgresLedger { ledger, _ in

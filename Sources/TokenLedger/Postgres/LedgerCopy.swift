@@ -182,7 +182,7 @@ enum LedgerCopy {
             sql += pending == 0 ? "(" : ", ("
             for (position, column) in targetColumns.enumerated() {
                 sql += position == 0 ? "$\(bindings.count + 1)" : ", $\(bindings.count + 1)"
-                PostgresSession.bind(row[column] as DatabaseValue, to: &bindings)
+                try PostgresSession.bind(row[column] as DatabaseValue, to: &bindings)
             }
             sql += ")"
             pending += 1

@@ -7,7 +7,17 @@ import PostgresNIO
 /// checks and readers written once for both stores (``BooksReader``) run on PostgreSQL.
 extension PostgresSession: BooksReader {
     func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
-        try query(Self.query(sql, arguments)).map { try Self.row($0) }
+        try naming { try query(Self.query(sql, arguments)).map { try Self.row($0) } }
+    }
+
+    /// `body`, its errors naming this database.
+    func naming<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as LedgerError where error.path.isEmpty {
+            error.path = location.description
+            throw error
+        }
     }
 
     /// `sql` with its `?` placeholders numbered as SQLite numbers them (`$1`, `$2`, …, each one
@@ -52,20 +62,21 @@ extension PostgresSession: BooksReader {
         }
         precondition(highest == arguments.count, "\(highest) placeholders for \(arguments.count) arguments")
         var bindings = PostgresBindings(capacity: arguments.count)
-        for value in arguments { bind(value, to: &bindings) }
+        for value in arguments { try bind(value, to: &bindings) }
         return PostgresQuery(unsafeSQL: text, binds: bindings)
     }
 
-    /// Appends `value` as PostgreSQL's `bigint`, `text`, `bytea` or NULL.
-    static func bind(_ value: DatabaseValue, to bindings: inout PostgresBindings) {
+    /// Appends `value` as PostgreSQL's `bigint`, `text`, `bytea` or NULL. The books hold no
+    /// floating point (money is integer nanodollars): a double, which only a damaged row could
+    /// hold, is refused rather than passed on.
+    static func bind(_ value: DatabaseValue, to bindings: inout PostgresBindings) throws {
         switch value.storage {
         case .null: bindings.appendNull()
         case .int64(let integer): bindings.append(integer)
         case .string(let string): bindings.append(string)
         case .blob(let data): bindings.append(ByteBuffer(bytes: data))
-        // The books hold no floating point; a double comes only from a damaged row, and is
-        // passed on as PostgreSQL's double precision to be refused by the column's type.
-        case .double(let double): bindings.append(double)
+        case .double:
+            throw LedgerError(.database, path: "", detail: "a floating-point value where the books hold exact integers and text only")
         }
     }
 
@@ -90,7 +101,8 @@ extension PostgresSession: BooksReader {
             }
             return whole
         case .bytea: return Data(try cell.decode(ByteBuffer.self).readableBytesView)
-        case .float8, .float4: return try cell.decode(Double.self)
+        case .float8, .float4:
+            throw LedgerError(.database, path: "", detail: "column \(cell.columnName): a floating-point value where the books hold exact integers only")
         default: return try cell.decode(String.self)
         }
     }
@@ -133,6 +145,6 @@ extension PostgresSession: BooksReader {
 
 extension PostgresSession: BooksWriter {
     func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
-        try query(Self.query(sql, arguments))
+        try naming { _ = try query(Self.query(sql, arguments)) }
     }
 }
