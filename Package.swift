@@ -36,6 +36,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TokenLedger", targets: ["TokenLedger"]),
+        .library(name: "TokenLedgerPostgres", targets: ["TokenLedgerPostgres"]),
         .library(name: "TokenLedgerCore", targets: ["TokenLedgerCore"]),
         .library(name: "TokenLedgerCharts", targets: ["TokenLedgerCharts"]),
         .library(name: "TokenLedgerDemo", targets: ["TokenLedgerDemo"]),
@@ -86,7 +87,19 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 // SHA-256, for the ids of imported rows that have none.
                 .product(name: "Crypto", package: "swift-crypto"),
-                // The PostgreSQL store.
+            ],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL store (`--db postgres://…`): the same books and rules as ``TokenLedger``'s
+        // file, in a database many processes share. A target of its own, so that a package using
+        // only the file (and the fuzz targets) does not build postgres-nio and TLS.
+        .target(
+            name: "TokenLedgerPostgres",
+            dependencies: [
+                "TokenLedger",
+                "TokenLedgerCore",
+                "TokenLedgerMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -138,6 +151,7 @@ let package = Package(
             name: "TokenLedgerCLI",
             dependencies: [
                 "TokenLedger",
+                "TokenLedgerPostgres",
                 "TokenLedgerService",
                 "TokenLedgerCharts",
                 "TokenLedgerDemo",
@@ -153,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "TokenLedgerTests",
             dependencies: [
-                "TokenLedger", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto"),
+                "TokenLedger", "TokenLedgerPostgres", "TokenLedgerCharts", .product(name: "Crypto", package: "swift-crypto"),
                 // PostgreSQL's binary numbers, for the PostgreSQL store's reader.
                 .product(name: "NIOCore", package: "swift-nio"),
                 "TokenLedgerTestSupport",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenLedger
 import TokenLedgerCore
+import TokenLedgerPostgres
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

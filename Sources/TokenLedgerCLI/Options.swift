@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TokenLedger
 import TokenLedgerCore
+import TokenLedgerPostgres
 
 /// How a command prints its result.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -6,6 +6,7 @@ import TokenLedgerCore
 import TokenLedgerTestSupport
 
 @testable import TokenLedger
+@testable import TokenLedgerPostgres
 
 @Suite("PostgreSQL: where a ledger is, read from its URL")
 struct PostgresLocationTests {

@@ -13,7 +13,7 @@ public struct Account: Sendable, Hashable {
     public var balance: Money
     public var createdAt: Timestamp
 
-    init(id: Int64, name: String, maximumPurchase: Money, overdraftAllowance: Money, balance: Money, createdAt: Timestamp) {
+    package init(id: Int64, name: String, maximumPurchase: Money, overdraftAllowance: Money, balance: Money, createdAt: Timestamp) {
         self.id = id
         self.name = name
         self.maximumPurchase = maximumPurchase
@@ -22,7 +22,7 @@ public struct Account: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    init(row: Row) {
+    package init(row: Row) {
         id = row["id"]
         name = row["name"]
         maximumPurchase = Money(nanos: row["max_purchase_nanos"])
@@ -38,7 +38,7 @@ public struct Account: Sendable, Hashable {
     /// Inserts the customer account `request` asks for (checked by ``NewAccount/check()``);
     /// refused as ``AccountRefusal/accountExists(_:)`` when the name is taken, on either store
     /// (the name's uniqueness decides, so two writers creating it at once get one account).
-    static func insert(_ request: NewAccount, db: some BooksWriter) throws -> Account {
+    package static func insert(_ request: NewAccount, db: some BooksWriter) throws -> Account {
         let inserted = try db.select(
             """
             INSERT INTO account (name, kind, max_purchase_nanos, overdraft_allowance_nanos, created_at_ms) VALUES (?, 'customer', ?, ?, ?)
@@ -68,7 +68,7 @@ public struct NewAccount: Sendable {
     }
 
     /// The checks of a new account that need no store: its name, maximum purchase and overdraft.
-    func check() throws {
+    package func check() throws {
         if let problem = AccountRefusal.nameProblem(name) { throw AccountRefusal.invalidName(problem) }
         guard maximumPurchase >= Credits.minimumPurchase, maximumPurchase <= Credits.ceiling, maximumPurchase.isWholeCents else {
             throw AccountRefusal.invalidMaximumPurchase(maximumPurchase)
@@ -78,7 +78,7 @@ public struct NewAccount: Sendable {
 }
 
 /// The ledger's own accounts, the other side of every customer transfer (created by the schema).
-enum SystemAccount: Int64 {
+package enum SystemAccount: Int64 {
     case payments = 1
     case grants = 2
     case usage = 3

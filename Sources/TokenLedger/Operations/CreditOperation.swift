@@ -3,24 +3,24 @@ import TokenLedgerCore
 /// A purchase or a grant, from request to receipt, over any ``CreditStore``: answer a retried id,
 /// load the account, decide in the core (``Credits/decidePurchase(_:account:totals:)``,
 /// ``Credits/decideGrant(_:account:totals:)``), and record the write-offs and the credit.
-enum CreditOperation {
+package enum CreditOperation {
     /// The checks of a purchase that need no account (amount, id), then its id: the one given
     /// or a new one. Every store runs them before its transaction.
-    static func purchaseID(_ request: PurchaseRequest) throws -> String {
+    package static func purchaseID(_ request: PurchaseRequest) throws -> String {
         if let refusal = PurchaseRefusal.check(amount: request.amount) { throw refusal }
         if let id = request.id, let problem = Identifier.problem(id) { throw PurchaseRefusal.invalidID(problem) }
         return request.id ?? Ledger.generatedID("pur")
     }
 
     /// The checks of a grant that need no account (amount, expiry, id), then its id.
-    static func grantID(_ request: GrantRequest) throws -> String {
+    package static func grantID(_ request: GrantRequest) throws -> String {
         if let refusal = GrantRefusal.check(amount: request.amount, at: request.at, expiresAt: request.expiry) { throw refusal }
         if let id = request.id, let problem = Identifier.problem(id) { throw GrantRefusal.invalidID(problem) }
         return request.id ?? Ledger.generatedID("grt")
     }
 
     /// Records a purchase whose amount and id passed the checks that need no account.
-    static func purchase(_ request: PurchaseRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
+    package static func purchase(_ request: PurchaseRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
         if let existing = try store.recordedCredit(reference: id) {
             guard existing.kind == .purchase, existing.account == request.account, existing.amount == request.amount else {
                 throw PurchaseRefusal.idConflict(id)
@@ -34,7 +34,7 @@ enum CreditOperation {
     }
 
     /// Records a grant whose amount, expiry and id passed the checks that need no account.
-    static func grant(_ request: GrantRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
+    package static func grant(_ request: GrantRequest, id: String, store: some CreditStore) throws -> CreditReceipt {
         if let existing = try store.recordedCredit(reference: id) {
             guard existing.kind == .grant, existing.account == request.account, existing.amount == request.amount,
                 request.expiresAt == nil || request.expiresAt == existing.expiresAt

@@ -72,7 +72,7 @@ extension Ledger {
     }
 
     /// An account's card payments: its purchases and recharges.
-    static func payments(accountID: Int64, db: some BooksReader) throws -> PaymentHistory {
+    package static func payments(accountID: Int64, db: some BooksReader) throws -> PaymentHistory {
         let rows = try db.select(
             "SELECT occurred_at_ms, amount_nanos FROM transfer WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') ORDER BY occurred_at_ms",
             sqlValues(accountID))

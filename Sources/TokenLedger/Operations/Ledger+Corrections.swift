@@ -101,7 +101,7 @@ extension Ledger {
     }
 
     /// The correction recorded under `reference`, as its receipt (with `duplicate` set).
-    static func existingCorrection(reference: String, db: some BooksReader) throws -> CorrectionReceipt? {
+    package static func existingCorrection(reference: String, db: some BooksReader) throws -> CorrectionReceipt? {
         guard
             let row = try db.select(
                 """

@@ -52,7 +52,7 @@ extension Ledger {
     }
 
     /// The receipt of a purchase, grant or recharge already recorded under `reference`, if any.
-    static func existingCredit(reference: String, db: some BooksReader) throws -> CreditReceipt? {
+    package static func existingCredit(reference: String, db: some BooksReader) throws -> CreditReceipt? {
         guard
             let row = try db.select(
                 """
@@ -105,7 +105,7 @@ extension Ledger {
     }
 
     /// The account's lots with credit remaining, in no particular order.
-    static func liveLots(accountID: Int64, db: some BooksReader) throws -> [Lot] {
+    package static func liveLots(accountID: Int64, db: some BooksReader) throws -> [Lot] {
         try db.select("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", sqlValues(accountID)).map(Lot.init(row:))
     }
 }

@@ -52,7 +52,7 @@ extension Ledger {
     }
 
     /// The checks of ``verify()`` that both stores run alike, with the counts it reports.
-    static func verify(books db: some BooksReader) throws -> VerifyReport {
+    package static func verify(books db: some BooksReader) throws -> VerifyReport {
         var problems: [String] = []
         problems += try Ledger.checkBalances(db)
         problems += try Ledger.checkLots(db)
@@ -250,12 +250,12 @@ extension Ledger {
     /// `tokenledger_month_start(ms)`: the first instant of the UTC month that `ms` falls in, by
     /// ``Timestamp`` (SQLite's date functions give NULL past year 9999, where December 9999's
     /// month ends).
-    static let monthStartFunction = DatabaseFunction("tokenledger_month_start", argumentCount: 1, pure: true) { values in
+    package static let monthStartFunction = DatabaseFunction("tokenledger_month_start", argumentCount: 1, pure: true) { values in
         Int64.fromDatabaseValue(values[0]).map { Timestamp(milliseconds: $0).startOfMonth.milliseconds }
     }
 
     /// `tokenledger_next_month_start(ms)`: the first instant of the month after the one `ms` falls in.
-    static let nextMonthStartFunction = DatabaseFunction("tokenledger_next_month_start", argumentCount: 1, pure: true) { values in
+    package static let nextMonthStartFunction = DatabaseFunction("tokenledger_next_month_start", argumentCount: 1, pure: true) { values in
         Int64.fromDatabaseValue(values[0]).map { Timestamp(milliseconds: $0).startOfNextMonth.milliseconds }
     }
 

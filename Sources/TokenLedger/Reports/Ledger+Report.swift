@@ -19,7 +19,7 @@ extension Ledger {
     }
 
     /// ``monthlyReport(account:month:by:)`` on either store.
-    static func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey], db: some BooksReader) throws -> MonthlyReport {
+    package static func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey], db: some BooksReader) throws -> MonthlyReport {
         precondition(!keys.isEmpty && Set(keys).count == keys.count, "one or more distinct keys")
         let start = month.startOfMonth
         let groups = try usageGroups(account: account, from: start, to: start.startOfNextMonth, keys: keys, db: db)

@@ -5,9 +5,9 @@ import GRDB
 /// account (charges, requests, tokens and cost), the daily rollup that reports and statements
 /// read, reservations, limits, alerts, recharges, corrections and events. Two ledgers with equal
 /// figures give equal balances, lots, reports and statements.
-enum BooksFingerprint {
+package enum BooksFingerprint {
     /// One figure of the books: a query's rows, each as text.
-    struct Figure: Equatable {
+    package struct Figure: Equatable {
         var name: String
         var rows: [String]
     }
@@ -64,7 +64,7 @@ enum BooksFingerprint {
         ("keys", ["id", "public_id", "role", "account_id", "revoked_at_ms"], "FROM api_key ORDER BY id"),
     ]
 
-    static func figures(of db: some BooksReader) throws -> [Figure] {
+    package static func figures(of db: some BooksReader) throws -> [Figure] {
         try queries.map { name, columns, rest in
             let rows = try db.select("SELECT \(columns.joined(separator: ", ")) \(rest)")
             return Figure(name: name, rows: rows.map { row in columns.map { (row[$0] as DatabaseValue).description }.joined(separator: " | ") })
@@ -72,7 +72,7 @@ enum BooksFingerprint {
     }
 
     /// Where `a` and `b` first differ, said for people; nil when they are the same.
-    static func firstDifference(_ a: [Figure], _ b: [Figure]) -> String? {
+    package static func firstDifference(_ a: [Figure], _ b: [Figure]) -> String? {
         for (left, right) in zip(a, b) where left != right {
             if left.rows.count != right.rows.count {
                 return "\(left.name): \(left.rows.count) rows in the original, \(right.rows.count) in the copy"

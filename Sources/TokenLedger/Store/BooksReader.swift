@@ -11,39 +11,39 @@ import TokenLedgerCore
 /// `bigint` is `numeric`, which the PostgreSQL reader also reads as an integer), no
 /// engine-specific functions but the two that both stores define (`tokenledger_month_start`,
 /// `tokenledger_next_month_start`).
-protocol BooksReader {
+package protocol BooksReader {
     /// Every row `sql` selects, with `arguments` for its `?` placeholders in order.
     func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row]
 }
 
 extension BooksReader {
-    func select(_ sql: String) throws -> [Row] { try select(sql, []) }
+    package func select(_ sql: String) throws -> [Row] { try select(sql, []) }
 
     /// The first column of the first row, as an integer (0 for none or NULL).
-    func count(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Int64 {
+    package func count(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Int64 {
         guard let row = try select(sql, arguments).first, let value = row[0] as Int64? else { return 0 }
         return value
     }
 }
 
 /// A ``BooksReader`` that also writes, inside the store's current transaction.
-protocol BooksWriter: BooksReader {
+package protocol BooksWriter: BooksReader {
     /// Runs `sql` (one statement) with `arguments` for its `?` placeholders.
     func perform(_ sql: String, _ arguments: [DatabaseValue]) throws
 }
 
 extension Database: BooksWriter {
-    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+    package func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
         try rows(sql, StatementArguments(arguments))
     }
 
-    func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
+    package func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
         try run(sql, StatementArguments(arguments))
     }
 }
 
 /// The arguments of a ``BooksReader`` query: each value, or NULL for nil.
-func sqlValues(_ values: (any DatabaseValueConvertible)?...) -> [DatabaseValue] {
+package func sqlValues(_ values: (any DatabaseValueConvertible)?...) -> [DatabaseValue] {
     values.map { $0?.databaseValue ?? .null }
 }
 
@@ -51,7 +51,7 @@ extension LedgerTotals {
     /// The ledger-wide totals as the books hold them (``account_balance``, on either store):
     /// @usage is credited by charges, @payments and @grants debited by credits, and credit given
     /// by corrections is the transfers debiting @adjustments.
-    static func stored(db: some BooksReader) throws -> LedgerTotals {
+    package static func stored(db: some BooksReader) throws -> LedgerTotals {
         var read = LedgerTotals()
         for row in try db.select(
             "SELECT id, balance_nanos FROM account_balance WHERE id IN (?, ?, ?)",

@@ -4,11 +4,11 @@ import TokenLedgerCore
 /// The events the books record (the outbox) and the rule that fires `low_balance`, written once
 /// for both stores (``BooksWriter``): each event appended with its payload's keys sorted, and
 /// queued for every webhook endpoint that wants it.
-enum EventOutbox {
+package enum EventOutbox {
     /// Appends an event and queues it for the endpoints that want it (not removed; of its
     /// account or of every account; of its kind or of every kind); returns its sequence number.
     @discardableResult
-    static func insert(_ kind: LedgerEventKind, accountID: Int64, at time: Timestamp, payload: [(String, JSONOutput)], db: some BooksWriter) throws
+    package static func insert(_ kind: LedgerEventKind, accountID: Int64, at time: Timestamp, payload: [(String, JSONOutput)], db: some BooksWriter) throws
         -> Int64
     {
         let body = JSONOutput.object(payload.sorted { $0.0 < $1.0 }).compact
@@ -30,7 +30,7 @@ enum EventOutbox {
     }
 
     /// Records the write-off of an expired lot's remaining credit as a `lot_expired` event.
-    static func insertWriteOff(_ writeOff: WriteOff, accountID: Int64, db: some BooksWriter) throws {
+    package static func insertWriteOff(_ writeOff: WriteOff, accountID: Int64, db: some BooksWriter) throws {
         try insert(
             .lotExpired, accountID: accountID, at: writeOff.expiredAt,
             payload: [
@@ -42,7 +42,7 @@ enum EventOutbox {
     /// Applies the low-balance rule (``LowBalanceWatch/after(credit:)``) to an account that an
     /// operation left with `account`'s figures: stores the watch when it changes and records a
     /// `low_balance` event when it fires. Returns the watch after.
-    static func watchBalance(of account: AccountFigures, at time: Timestamp, db: some BooksWriter) throws -> LowBalanceWatch? {
+    package static func watchBalance(of account: AccountFigures, at time: Timestamp, db: some BooksWriter) throws -> LowBalanceWatch? {
         guard let watch = account.lowBalance else { return nil }
         let (after, fires) = watch.after(credit: account.credit)
         if after.armed != watch.armed {

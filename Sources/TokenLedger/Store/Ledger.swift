@@ -305,7 +305,7 @@ public final class Ledger: Sendable {
     /// On a file this user may only read, `body` runs in a read transaction instead: a command
     /// that would write nothing (a balance with no lot to expire) works, one that writes throws
     /// `.readOnly`.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
         guard access == .readWrite else { return try readingOnly(body) }
         return try transaction { db in
             // The body may change what a kept charge batch holds; the tail is folded from the file.
@@ -390,7 +390,7 @@ public final class Ledger: Sendable {
 
     /// Runs `body` on a consistent snapshot with every charge folded in (``UsageTail``): when
     /// charges wait to be folded, it folds them and runs `body` inside that write transaction.
-    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         // Inside a group (``group(_:)``), a read sees what the group's operations wrote so far.
         if let group = groupTransaction.withLock({ $0 }), pthread_equal(group.thread, pthread_self()) != 0 {
             return try write(body)

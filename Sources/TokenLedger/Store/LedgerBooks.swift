@@ -1,7 +1,7 @@
 import TokenLedgerCore
 
 /// The operations a ledger offers on either store: a ledger file (``Ledger``) or a PostgreSQL
-/// database (``PostgresLedger``). A front that takes `any LedgerBooks` runs on both; the
+/// database (`PostgresLedger`, in TokenLedgerPostgres). A front that takes `any LedgerBooks` runs on both; the
 /// PostgreSQL store gains the rest of ``Ledger``'s operations step by step.
 public protocol LedgerBooks: AnyObject, Sendable {
     /// Where the books are: the file's path, or the database's URL without its password.
@@ -16,8 +16,4 @@ public protocol LedgerBooks: AnyObject, Sendable {
 
 extension Ledger: LedgerBooks {
     public var place: String { path }
-}
-
-extension PostgresLedger: LedgerBooks {
-    public var place: String { location.description }
 }

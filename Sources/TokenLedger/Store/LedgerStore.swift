@@ -55,8 +55,8 @@ protocol LedgerStore: CreditStore {
 
 /// What purchases and grants need of a store (``CreditOperation``): the account, retries, the
 /// ledger's totals, and the writes of credits, write-offs and the low-balance rule. A
-/// ``LedgerStore`` is one; the PostgreSQL store's first part (``PostgresCreditStore``) is this.
-protocol CreditStore: AnyObject {
+/// ``LedgerStore`` is one; the PostgreSQL store's first part (`PostgresCreditStore`, in TokenLedgerPostgres) is this.
+package protocol CreditStore: AnyObject {
     /// The figures of the customer account `name` as decisions need them; nil when there is none.
     func accountFigures(named name: String) throws -> AccountFigures?
 

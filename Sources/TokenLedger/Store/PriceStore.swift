@@ -3,9 +3,9 @@ import Synchronization
 import TokenLedgerCore
 
 /// Reading and writing price entries: one `price_entry` row and a `price_rate` row per tier and band.
-enum PriceStore {
+package enum PriceStore {
     /// Builds an entry from its `price_entry` row and its rates.
-    static func entry(row: Row, db: some BooksReader) throws -> PriceEntry {
+    package static func entry(row: Row, db: some BooksReader) throws -> PriceEntry {
         var rates: [RateKey: TokenRates] = [:]
         for rate in try db.select("SELECT * FROM price_rate WHERE price_entry_id = ?", sqlValues(row["id"] as Int64)) {
             let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
@@ -55,7 +55,7 @@ enum PriceStore {
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
     /// added; throws ``PriceRefusal/entryExists(model:effectiveFrom:)`` when the existing one
     /// differs (other than by having no provider).
-    static func insertIfAbsent(_ entry: PriceEntry, source: String, db: some BooksWriter) throws -> Bool {
+    package static func insertIfAbsent(_ entry: PriceEntry, source: String, db: some BooksWriter) throws -> Bool {
         if let row = try db.select(
             "SELECT * FROM price_entry WHERE model = ? AND effective_from_ms = ?", sqlValues(entry.model, entry.effectiveFrom.milliseconds)
         ).first {

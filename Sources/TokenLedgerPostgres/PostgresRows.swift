@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import NIOCore
 import PostgresNIO
+import TokenLedger
 
 /// PostgreSQL's answers as GRDB rows, and GRDB values as PostgreSQL parameters: what lets the
 /// checks and readers written once for both stores (``BooksReader``) run on PostgreSQL.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostgresNIO
+import TokenLedger
 import TokenLedgerCore
 
 /// A TokenLedger ledger kept in PostgreSQL (`--db postgres://…`): the same tables, columns and
@@ -158,4 +159,8 @@ public final class PostgresLedger: @unchecked Sendable {
     public func copy(intoNewFile path: String, progress: (@Sendable (LedgerCopyProgress) -> Void)? = nil) throws -> LedgerCopyReport {
         try LedgerCopy.copy(from: self, intoNewFile: path, progress: progress)
     }
+}
+
+extension PostgresLedger: LedgerBooks {
+    public var place: String { location.description }
 }

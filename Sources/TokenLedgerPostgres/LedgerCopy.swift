@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostgresNIO
+import TokenLedger
 
 /// What a copy of the books moved, table by table, and what proved the two sides equal.
 public struct LedgerCopyReport: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import PostgresNIO
+import TokenLedger
 import TokenLedgerMigrations
 
 /// The PostgreSQL ledger's schema: the migrations of `migrations/postgres/`, applied in order,

@@ -1,4 +1,5 @@
 import GRDB
+import TokenLedger
 import TokenLedgerCore
 
 /// The PostgreSQL store's purchases and grants (``CreditStore``): what ``CreditOperation``

@@ -1,4 +1,5 @@
 import Foundation
+import TokenLedger
 
 /// Where a PostgreSQL ledger lives, read from a `postgres://` URL as libpq reads one.
 ///

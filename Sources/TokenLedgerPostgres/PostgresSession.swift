@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import TokenLedger
 
 /// One connection to a PostgreSQL server, used from blocking code (the CLI's commands, the
 /// ledger's operations): every call waits for its answer. Not for an event loop's thread.
