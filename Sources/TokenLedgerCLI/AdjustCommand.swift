@@ -21,7 +21,7 @@ struct AdjustCommand: ParsableCommand {
     @Option(help: "An idempotency key (generated when omitted).") var id: String?
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         options.emit(CorrectionRender.render(try ledger.adjust(AdjustmentRequest(account: account, amount: amount, reason: reason, at: at ?? now(), id: id))))
     }
 }

@@ -34,7 +34,7 @@ struct ChargeCommand: ParsableCommand {
     @Flag(help: "Refuse the charge rather than go past the balance and overdraft allowance.") var enforce = false
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         var request = ChargeRequest(
             account: account, model: model, tier: tier, input: input, cached: cached, cacheWrite: cacheWrite, output: output,
             project: project, apiKey: apiKey, user: user, requestID: id, at: at ?? now(), enforce: enforce,

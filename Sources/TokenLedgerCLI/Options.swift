@@ -99,7 +99,8 @@ struct GlobalOptions: ParsableArguments {
             throw InputError(
                 field: "--db",
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
-                    + "init, account create, account list, purchase, grant, report monthly, verify and migrate "
+                    + "init, account create, account list, purchase, grant, charge, reserve, settle, void, adjust, refund, "
+                    + "reverse, report monthly, verify and migrate "
                     + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }
         let existed = FileManager.default.fileExists(atPath: path)

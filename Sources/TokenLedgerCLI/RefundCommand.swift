@@ -16,7 +16,7 @@ struct RefundCommand: ParsableCommand {
     @Option(help: "An idempotency key (generated when omitted).") var id: String?
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         options.emit(CorrectionRender.render(try ledger.refund(RefundRequest(purchaseID: purchaseID, amount: amount, at: at ?? now(), id: id))))
     }
 }

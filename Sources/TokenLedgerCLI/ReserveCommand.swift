@@ -28,7 +28,7 @@ struct ReserveCommand: ParsableCommand {
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let reservation = try options.open().reserve(
+        let reservation = try options.openBooks().reserve(
             ReservationRequest(
                 account: account, model: model, tier: tier, input: input, maxOutput: maxOutput, project: project, apiKey: apiKey, user: user, id: id,
                 at: at ?? now(), expiresInSeconds: expiresIn))

@@ -20,7 +20,7 @@ struct ReverseCommand: ParsableCommand {
     @Option(help: "An idempotency key (generated when omitted).") var id: String?
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         options.emit(CorrectionRender.render(try ledger.reverse(ReversalRequest(chargeID: chargeID, reason: reason, at: at ?? now(), id: id))))
     }
 }

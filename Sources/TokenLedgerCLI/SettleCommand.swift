@@ -23,7 +23,7 @@ struct SettleCommand: ParsableCommand {
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let receipt = try options.open().settle(
+        let receipt = try options.openBooks().settle(
             SettleRequest(
                 reservation: reservation, id: id, input: input, cached: cached, cacheWrite: cacheWrite, output: output, at: at ?? now(),
                 breakdown: breakdown.breakdown))

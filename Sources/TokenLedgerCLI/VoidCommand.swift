@@ -17,7 +17,7 @@ struct VoidCommand: ParsableCommand {
     @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let voided = try options.open().void(VoidRequest(reservation: reservation, id: id, at: at ?? now()))
+        let voided = try options.openBooks().void(VoidRequest(reservation: reservation, id: id, at: at ?? now()))
         options.emit(
             ReservationRender.render(
                 voided,

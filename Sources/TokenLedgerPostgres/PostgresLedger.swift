@@ -15,12 +15,17 @@ public final class PostgresLedger: @unchecked Sendable {
     /// Where it is (its URL without the password).
     public let location: PostgresLocation
     let session: PostgresSession
+    /// How auto-recharges are paid.
+    let paymentMethod: any PaymentMethod
+    /// Price entries read so far (an entry is never changed).
+    let priceCache = PriceCache()
     /// One operation at a time on the connection.
     private let lock = NSLock()
 
-    private init(location: PostgresLocation, session: PostgresSession) {
+    private init(location: PostgresLocation, session: PostgresSession, paymentMethod: any PaymentMethod) {
         self.location = location
         self.session = session
+        self.paymentMethod = paymentMethod
     }
 
     /// Connects to the database `url` names and brings its schema to this version: with
@@ -28,10 +33,12 @@ public final class PostgresLedger: @unchecked Sendable {
     /// default usage tiers; prices are loaded by ``loadDefaultPrices()``). Throws
     /// ``InputError`` for a malformed URL, ``LedgerError`` `.unavailable` when the server cannot
     /// be reached or refuses the login, `.missing` without `create` for a database with no
-    /// ledger, `.newerSchema` for one a newer TokenLedger migrated.
-    public static func open(url: String, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> PostgresLedger
-    {
+    /// ledger, `.newerSchema` for one a newer TokenLedger migrated. `paymentMethod` takes the
+    /// payments of auto-recharges (by default every one succeeds), as ``Ledger``'s does.
+    public static func open(
+        url: String, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
+        paymentMethod: any PaymentMethod = AcceptingPaymentMethod()
+    ) throws -> PostgresLedger {
         let location = try PostgresLocation(url: url, environment: environment)
         let session = try PostgresSession.connect(to: location)
         do {
@@ -40,7 +47,7 @@ public final class PostgresLedger: @unchecked Sendable {
             session.close()
             throw error
         }
-        return PostgresLedger(location: location, session: session)
+        return PostgresLedger(location: location, session: session, paymentMethod: paymentMethod)
     }
 
     /// Whether the database `url` names holds a TokenLedger schema (of any version).
@@ -96,6 +103,11 @@ public final class PostgresLedger: @unchecked Sendable {
         try reading { session in try Ledger.verify(books: session) }
     }
 
+    /// A store over `session`'s transaction (``PostgresStore``).
+    func store(_ session: PostgresSession) -> PostgresStore {
+        PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache)
+    }
+
     /// Runs `body` in one read-committed transaction of its own; a refusal or error rolls it
     /// back. A transaction that lost a race on a unique id (two writers recording the same
     /// request id or reference at once) runs once more, when the other's is committed, so a
@@ -128,13 +140,13 @@ public final class PostgresLedger: @unchecked Sendable {
     /// (``CreditOperation``), the account's row locked while it is decided and written.
     public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
         let id = try CreditOperation.purchaseID(request)
-        return try writing { session in try CreditOperation.purchase(request, id: id, store: PostgresCreditStore(session: session)) }
+        return try writing { session in try CreditOperation.purchase(request, id: id, store: self.store(session)) }
     }
 
     /// Records free or promotional credit, as ``Ledger/grant(_:)`` does.
     public func grant(_ request: GrantRequest) throws -> CreditReceipt {
         let id = try CreditOperation.grantID(request)
-        return try writing { session in try CreditOperation.grant(request, id: id, store: PostgresCreditStore(session: session)) }
+        return try writing { session in try CreditOperation.grant(request, id: id, store: self.store(session)) }
     }
 
     /// A calendar month of usage grouped by `keys`, as ``Ledger/monthlyReport(account:month:by:)``

@@ -95,6 +95,51 @@ struct PostgresCLITests {
         }
     }
 
+    @Test("charges, reservations and corrections print the same on PostgreSQL as on a file, refusals and retries included")
+    func chargesAsOnAFile() throws {
+        try withTemporaryFolder { folder in
+            let file = folder.appendingPathComponent("books.sqlite").path
+            let url = try PostgresTestServer.freshDatabase()
+            let commands: [[String]] = [
+                ["account", "create", "acme", "--overdraft", "1", "--at", "2026-01-02"],
+                ["purchase", "acme", "5", "--id", "p-1", "--at", "2026-01-03"],
+                ["charge", "acme", "--model", "gpt-4o", "--input", "1200", "--output", "300", "--id", "c-1", "--at", "2026-01-04"],
+                ["charge", "acme", "--model", "gpt-4o", "--input", "1200", "--output", "300", "--id", "c-1", "--at", "2026-01-05"],
+                ["charge", "acme", "--model", "gpt-4o", "--input", "1201", "--output", "300", "--id", "c-1", "--at", "2026-01-05"],
+                ["charge", "acme", "--model", "openai/gpt-4o-mini", "--input", "5000", "--output", "100", "--id", "c-2", "--at", "2026-01-05", "--format", "json"],
+                ["charge", "acme", "--model", "claude-sonnet-4", "--input", "2000000", "--output", "1", "--id", "c-3", "--at", "2026-01-05", "--enforce"],
+                ["charge", "acme", "--model", "no-such-model", "--input", "1", "--output", "1", "--at", "2026-01-05"],
+                ["charge", "nobody", "--model", "gpt-4o", "--input", "1", "--output", "1", "--at", "2026-01-05"],
+                ["reserve", "acme", "--model", "gpt-4o", "--input", "10000", "--max-output", "2000", "--id", "r-1", "--at", "2026-01-06T10:00:00Z"],
+                ["reserve", "acme", "--model", "gpt-4o", "--input", "10000", "--max-output", "2000", "--id", "r-1", "--at", "2026-01-06T10:00:01Z"],
+                ["reserve", "acme", "--model", "gpt-4o", "--input", "9000000", "--max-output", "2000", "--id", "r-2", "--at", "2026-01-06T10:00:00Z"],
+                ["settle", "r-1", "--input", "9000", "--output", "1500", "--at", "2026-01-06T10:00:05Z"],
+                ["settle", "r-1", "--input", "9000", "--output", "1500", "--at", "2026-01-06T10:00:09Z"],
+                ["settle", "r-1", "--input", "9000", "--output", "1501", "--at", "2026-01-06T10:00:09Z"],
+                ["reserve", "acme", "--model", "gpt-4o", "--input", "100", "--max-output", "100", "--id", "r-3", "--at", "2026-01-06T11:00:00Z"],
+                ["void", "r-3", "--at", "2026-01-06T11:00:01Z"],
+                ["void", "r-3", "--at", "2026-01-06T11:00:02Z", "--format", "json"],
+                ["settle", "r-3", "--input", "1", "--output", "1", "--at", "2026-01-06T11:00:03Z"],
+                ["adjust", "acme", "+2", "--reason", "goodwill", "--id", "a-1", "--at", "2026-01-07"],
+                ["reverse", "c-2", "--id", "v-1", "--at", "2026-01-08"],
+                ["reverse", "c-2", "--id", "v-2", "--at", "2026-01-08"],
+                ["refund", "p-1", "1", "--id", "f-1", "--at", "2026-01-09"],
+                ["refund", "p-1", "100", "--id", "f-2", "--at", "2026-01-09"],
+                ["report", "monthly", "--month", "2026-01", "--by", "model,day"],
+                ["verify"],
+            ]
+            for arguments in commands {
+                let onFile = try CLI.run(arguments + ["--db", file, "--create"])
+                let onPostgres = try CLI.run(arguments + ["--db", url, "--create"])
+                #expect(onFile.status == onPostgres.status, "\(arguments)")
+                #expect(onFile.stdout == onPostgres.stdout, "\(arguments)")
+                #expect(onFile.stderr == onPostgres.stderr, "\(arguments)")
+            }
+            let verified = try CLI.run(["verify", "--db", url])
+            #expect(verified.stdout.contains("3 charges repriced exactly"), "\(verified.stdout)")
+        }
+    }
+
     @Test("a copy into books that are not new, or over an existing file, is refused and changes nothing")
     func migrateRefusals() throws {
         try withTemporaryFolder { folder in

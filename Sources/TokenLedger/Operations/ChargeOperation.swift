@@ -5,7 +5,7 @@ import TokenLedgerCore
 /// reached, and take the auto-recharge the balance calls for.
 ///
 /// Single charges, batches, imports and reservations' settles all charge through here.
-enum ChargeOperation {
+package enum ChargeOperation {
     /// Records `request` (whose `usage` is valid) in `store`'s transaction and returns its
     /// receipt.
     ///
@@ -14,7 +14,7 @@ enum ChargeOperation {
     /// different usage it is refused as `id_conflict`. (The id is checked by the store's insert
     /// itself rather than by a lookup before it; a request refused before the insert looks its id
     /// up, so that a retry is answered as a retry whatever the account's state now.)
-    static func charge(_ request: ChargeRequest, usage: TokenUsage, store: some LedgerStore, paymentMethod: any PaymentMethod) throws -> ChargeReceipt {
+    package static func charge(_ request: ChargeRequest, usage: TokenUsage, store: some LedgerStore, paymentMethod: any PaymentMethod) throws -> ChargeReceipt {
         let requestID = request.requestID ?? Ledger.generatedID("req")
         let effects: ChargeEffects
         do {

@@ -3,9 +3,9 @@ import TokenLedgerCore
 /// An adjustment, refund or reversal, from request to receipt, over any ``LedgerStore``: answer
 /// a retried id, load what the decision needs, decide in the core (``Corrections``), and record
 /// the write-offs and the correction.
-enum CorrectionOperation {
+package enum CorrectionOperation {
     /// Records an adjustment whose amount, reason and id passed the checks that need no account.
-    static func adjust(_ request: AdjustmentRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
+    package static func adjust(_ request: AdjustmentRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
         if let existing = try recorded(id, store: store) {
             guard existing.kind == .adjust, existing.account == request.account, existing.amount == request.amount, existing.reason == request.reason
             else { throw CorrectionRefusal.idConflict(id) }
@@ -18,7 +18,7 @@ enum CorrectionOperation {
     }
 
     /// Records a refund whose amount and id passed the checks that need no purchase.
-    static func refund(_ request: RefundRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
+    package static func refund(_ request: RefundRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
         if let existing = try recorded(id, store: store) {
             guard existing.kind == .refund, existing.corrects == request.purchaseID, request.amount.map({ -$0 == existing.amount }) ?? true
             else { throw CorrectionRefusal.idConflict(id) }
@@ -31,7 +31,7 @@ enum CorrectionOperation {
     }
 
     /// Records a reversal whose reason and id passed the checks that need no charge.
-    static func reverse(_ request: ReversalRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
+    package static func reverse(_ request: ReversalRequest, id: String, store: some LedgerStore) throws -> CorrectionReceipt {
         if let existing = try recorded(id, store: store) {
             guard existing.kind == .reverse, existing.corrects == request.chargeID, existing.reason == request.reason
             else { throw CorrectionRefusal.idConflict(id) }

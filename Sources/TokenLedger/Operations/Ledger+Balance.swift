@@ -152,10 +152,9 @@ extension Ledger {
 
     /// The cost in the daily rollup of an account's usage (of one project when given) on the
     /// days in `[fromDay, beforeDay)`.
-    static func rollupCost(accountID: Int64, fromDay: Int64, beforeDay: Int64, project: String?, db: Database) throws -> Int64 {
-        try db.value(
-            Int64.self,
-            "SELECT coalesce(sum(cost_nanos), 0) FROM usage_daily WHERE account_id = ?1 AND day_ms >= ?2 AND day_ms < ?3 AND (?4 IS NULL OR project = ?4)",
-            [accountID, fromDay, beforeDay, project]) ?? 0
+    package static func rollupCost(accountID: Int64, fromDay: Int64, beforeDay: Int64, project: String?, db: some BooksReader) throws -> Int64 {
+        try db.count(
+            "SELECT CAST(coalesce(sum(cost_nanos), 0) AS BIGINT) FROM usage_daily WHERE account_id = ?1 AND day_ms >= ?2 AND day_ms < ?3 AND (?4 IS NULL OR project = ?4)",
+            sqlValues(accountID, fromDay, beforeDay, project))
     }
 }

@@ -89,15 +89,7 @@ extension Ledger {
     /// are duplicates as with ``charge(_:)``. For imports and replays, where one transaction
     /// per request would spend its time syncing the disk.
     public func charge(all requests: [ChargeRequest]) throws -> [ChargeReceipt] {
-        var validated: [(ChargeRequest, TokenUsage)] = []
-        validated.reserveCapacity(requests.count)
-        for (index, request) in requests.enumerated() {
-            do throws(ChargeRefusal) {
-                validated.append((request, try request.validatedUsage()))
-            } catch {
-                throw BatchRefusal(index: index, refusal: error)
-            }
-        }
+        let validated = try Ledger.validated(batch: requests)
         let work = validated
         return try write { db in
             let batch = try ChargeBatch(db: db, prices: self.priceCache, paymentMethod: self.paymentMethod)
@@ -115,11 +107,26 @@ extension Ledger {
         }
     }
 
+    /// Each request of a batch with its valid usage; refuses (``BatchRefusal``) the first whose
+    /// usage is not.
+    package static func validated(batch requests: [ChargeRequest]) throws(BatchRefusal) -> [(ChargeRequest, TokenUsage)] {
+        var validated: [(ChargeRequest, TokenUsage)] = []
+        validated.reserveCapacity(requests.count)
+        for (index, request) in requests.enumerated() {
+            do throws(ChargeRefusal) {
+                validated.append((request, try request.validatedUsage()))
+            } catch {
+                throw BatchRefusal(index: index, refusal: error)
+            }
+        }
+        return validated
+    }
+
     /// The charge recorded under `requestID`, with what it was recorded with (to compare with
     /// a retry) and its receipt as it was given.
-    static func existingCharge(requestID: String, db: Database) throws -> RecordedCharge? {
+    package static func existingCharge(requestID: String, db: some BooksReader) throws -> RecordedCharge? {
         guard
-            let row = try db.row(
+            let row = try db.first(
                 """
                 SELECT u.*, a.name AS account_name, p.effective_from_ms,
                        u.balance_after_nanos AS balance_after,
@@ -127,7 +134,7 @@ extension Ledger {
                            - coalesce((SELECT sum(amount_nanos) FROM usage_allocation x WHERE x.usage_id = u.id), 0) AS uncovered
                 FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
                 WHERE u.request_id = ?
-                """, [requestID])
+                """, sqlValues(requestID))
         else { return nil }
         let usage = TokenUsage(row: row)
         var receipt = ChargeReceipt(
@@ -138,7 +145,7 @@ extension Ledger {
             duplicate: true, modelSent: row["model_sent"], provider: row["provider"])
         let usageID: Int64 = row["id"]
         receipt.recharge = try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first
-        receipt.alerts = try db.rows("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", [usageID]).map { alert in
+        receipt.alerts = try db.select("SELECT kind, project FROM spend_alert WHERE usage_id = ? ORDER BY id", sqlValues(usageID)).map { alert in
             let project: String = alert["project"]
             guard let kind = LimitAlertKind(rawValue: alert["kind"]) else {
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "spend_alert holds an unknown kind")
@@ -153,6 +160,11 @@ extension Ledger {
 public struct BatchRefusal: Refusal {
     public var index: Int
     public var refusal: ChargeRefusal
+
+    package init(index: Int, refusal: ChargeRefusal) {
+        self.index = index
+        self.refusal = refusal
+    }
 
     public var code: String { refusal.code }
     public var message: String { "request \(index + 1): \(refusal.message)" }

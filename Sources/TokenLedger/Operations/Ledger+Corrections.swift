@@ -95,7 +95,7 @@ extension Ledger {
     }
 
     /// The id a correction is recorded under: the caller's (checked), or a generated one.
-    private static func correctionID(_ given: String?, prefix: String) throws(CorrectionRefusal) -> String {
+    package static func correctionID(_ given: String?, prefix: String) throws(CorrectionRefusal) -> String {
         if let given, let problem = Identifier.problem(given) { throw .invalidID(problem) }
         return given ?? generatedID(prefix)
     }
@@ -128,32 +128,32 @@ extension Ledger {
     }
 
     /// The purchase recorded under `reference`: its account, its lot and when it was paid.
-    static func recordedPurchase(reference: String, db: Database) throws -> RefundedPurchase? {
+    package static func recordedPurchase(reference: String, db: some BooksReader) throws -> RefundedPurchase? {
         guard
-            let row = try db.row(
+            let row = try db.first(
                 """
                 SELECT t.occurred_at_ms, l.id AS lot_id, a.name FROM transfer t JOIN lot l ON l.transfer_id = t.id
                 JOIN account a ON a.id = t.credit_account_id WHERE t.reference = ? AND t.kind = 'purchase'
-                """, [reference])
+                """, sqlValues(reference))
         else { return nil }
         return RefundedPurchase(reference: reference, account: row["name"], lotID: row["lot_id"], paidAt: Timestamp(milliseconds: row["occurred_at_ms"]))
     }
 
     /// The charge recorded under `requestID`: its cost, time, the lots that paid it (first, then
     /// further), and the correction that reversed it.
-    static func chargeToReverse(requestID: String, db: Database) throws -> ReversedCharge? {
+    package static func chargeToReverse(requestID: String, db: some BooksReader) throws -> ReversedCharge? {
         guard
-            let row = try db.row(
+            let row = try db.first(
                 """
                 SELECT u.id, u.cost_nanos, u.occurred_at_ms, u.lot_id, u.lot_nanos, a.name,
                     (SELECT t.reference FROM correction c JOIN transfer t ON t.id = c.transfer_id WHERE c.usage_id = u.id) AS reversed_by
                 FROM usage u JOIN account a ON a.id = u.account_id WHERE u.request_id = ?
-                """, [requestID])
+                """, sqlValues(requestID))
         else { return nil }
         let usageID: Int64 = row["id"]
         var draws: [Allocation] = []
         if let lotID: Int64 = row["lot_id"] { draws.append(Allocation(lotID: lotID, amount: Money(nanos: row["lot_nanos"]))) }
-        for further in try db.rows("SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id = ? ORDER BY lot_id", [usageID]) {
+        for further in try db.select("SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id = ? ORDER BY lot_id", sqlValues(usageID)) {
             draws.append(Allocation(lotID: further["lot_id"], amount: Money(nanos: further["amount_nanos"])))
         }
         return ReversedCharge(

@@ -111,7 +111,7 @@ extension Ledger {
 }
 
 extension Lot {
-    init(row: Row) {
+    package init(row: Row) {
         self.init(
             id: row["id"], kind: LotKind(rawValue: row["kind"])!, original: Money(nanos: row["original_nanos"]),
             remaining: Money(nanos: row["remaining_nanos"]), createdAt: Timestamp(milliseconds: row["created_at_ms"]),

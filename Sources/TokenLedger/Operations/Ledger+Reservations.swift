@@ -171,50 +171,7 @@ extension Ledger {
         let id = request.id ?? Ledger.generatedID("rsv")
         // Over the kept charge batch (``chargeTransaction(_:)``): the account's figures are the
         // batch's, which a tail of charges not yet folded into the file's balance is part of.
-        return try chargeTransaction { db, batch in
-            if let existing = try Ledger.existingReservation(reference: id, db: db) {
-                guard existing.matches(request) else { throw ReservationRefusal.idConflict(id) }
-                var reservation = existing.reservation
-                if reservation.status == .open, reservation.expiresAt <= request.at { reservation.status = .expired }
-                guard let figures = try batch.accountFigures(named: reservation.account) else { preconditionFailure("a reservation of a missing account") }
-                reservation.available = figures.available(holding: try Ledger.openHolds(accountID: figures.id, at: request.at, db: db))
-                return reservation
-            }
-            if try db.row("SELECT 1 FROM usage WHERE request_id = ?", [id]) != nil { throw ReservationRefusal.idConflict(id) }
-            guard let account = try batch.accountFigures(named: request.account) else { throw ReservationRefusal.unknownAccount(request.account) }
-            // Lots expired by now are written off first, as a charge's decision would.
-            if Credits.hasExpired(account.lots, at: request.at) {
-                try batch.recordWriteOffs(Credits.writeOffs(of: account.lots, balance: account.balance, at: request.at), accountID: account.id)
-                try batch.watchBalance(accountID: account.id, at: request.at)
-            }
-            let held = try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db)
-            // The holds were just summed: the snapshot need not read them again.
-            var snapshot = try batch.snapshot(for: request.charge(enforce: false))
-            snapshot.openHolds = held
-            if let project = request.project, snapshot.projectLimits?.hard != nil {
-                snapshot.projectOpenHolds = try Ledger.openHolds(accountID: account.id, project: project, at: request.at, db: db)
-            }
-            let charge = request.charge(enforce: true)
-            let hold = try Charging.decideHold(charge, usage: usage, snapshot: snapshot)
-            guard let figures = snapshot.account else { preconditionFailure("a hold decided without its account") }
-            let available = figures.available(holding: held)
-            // After this point the operation must succeed.
-            let expiresAt = Timestamp(milliseconds: request.at.milliseconds + request.expiresInSeconds * 1_000)
-            try db.run(
-                """
-                INSERT INTO reservation (reference, account_id, model, service_tier, project, api_key, end_user, input_tokens, max_output_tokens,
-                    hold_nanos, created_at_ms, expires_at_ms, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')
-                """,
-                [
-                    id, account.id, request.model, request.tier.rawValue, request.project, request.apiKey, request.user, request.inputTokens,
-                    request.maxOutputTokens, hold.nanos, request.at.milliseconds, expiresAt.milliseconds,
-                ])
-            return Reservation(
-                id: id, account: account.name, model: request.model, tier: request.tier, inputTokens: request.inputTokens,
-                maxOutputTokens: request.maxOutputTokens, hold: hold, createdAt: request.at, expiresAt: expiresAt, status: .open,
-                available: available - hold, duplicate: false, closeID: nil)
-        }
+        return try chargeTransaction { db, batch in try ReservationOperation.reserve(request, usage: usage, id: id, store: batch, db: db) }
     }
 
     /// Charges the actual usage of a reserved request and releases its hold. The usage may cost
@@ -227,47 +184,8 @@ extension Ledger {
     /// a reservation already settled (by another id, or without an id with other usage), voided or
     /// expired, and usage a charge rule refuses (bad token counts, context window).
     public func settle(_ request: SettleRequest) throws -> SettleReceipt {
-        let usage: TokenUsage
-        do throws(InvalidUsage) {
-            usage = try TokenUsage.validated(
-                input: request.inputTokens, cached: request.cachedTokens, cacheWrite: request.cacheWriteTokens, output: request.outputTokens,
-                breakdown: request.breakdown)
-        } catch { throw ReservationCloseRefusal.charge(.invalidUsage(error)) }
-        if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
-        return try chargeTransaction { db, batch in
-            let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: usage)
-            let (stored, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
-            if recorded.status == .settled {
-                guard let original = try Ledger.existingCharge(requestID: recorded.id, db: db) else {
-                    preconditionFailure("a settled reservation without its charge")
-                }
-                guard original.receipt.usage == usage else { throw closing.refusal(closedBy: recorded) }
-                return SettleReceipt(recorded, id: closing.closeID, charge: original.receipt, duplicate: true)
-            }
-            var charge = ChargeRequest(
-                account: recorded.account, model: recorded.model, tier: recorded.tier, input: usage.inputTokens, cached: usage.cachedTokens,
-                cacheWrite: usage.cacheWriteTokens, output: usage.outputTokens, project: stored.project, apiKey: stored.apiKey, user: stored.user,
-                requestID: recorded.id, at: request.at, provider: request.provider.map(Providers.Claim.named))
-            charge.breakdown = usage.breakdown
-            if let refusal = charge.attributionProblem() { throw ReservationCloseRefusal.charge(refusal) }
-            let receipt: ChargeReceipt
-            do {
-                receipt = try batch.charge(charge, usage: usage)
-            } catch let refusal as ChargeRefusal {
-                throw ReservationCloseRefusal.charge(refusal)
-            }
-            if receipt.duplicate { throw ReservationCloseRefusal.charge(.idConflict(recorded.id)) }
-            try db.run(
-                """
-                UPDATE reservation SET status = 'settled', closed_at_ms = ?, close_reference = ?, usage_id = (SELECT id FROM usage WHERE request_id = ?)
-                WHERE id = ?
-                """,
-                [request.at.milliseconds, closing.closeID, recorded.id, stored.rowID])
-            var reservation = recorded
-            reservation.status = .settled
-            reservation.closeID = closing.closeID
-            return SettleReceipt(reservation, id: closing.closeID, charge: receipt, duplicate: false)
-        }
+        let usage = try ReservationOperation.validated(request)
+        return try chargeTransaction { db, batch in try ReservationOperation.settle(request, usage: usage, store: batch, db: db) }
     }
 
     /// Releases a reservation's whole hold without charging anything (the request was not
@@ -279,21 +197,7 @@ extension Ledger {
     /// one), already settled, voided by another id, or expired.
     public func void(_ request: VoidRequest) throws -> Reservation {
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
-        return try chargeTransaction { db, batch in
-            let closing = ReservationClose(reservation: request.reservation, id: request.id, usage: nil)
-            let (stored, recorded) = try Ledger.reservationToClose(closing, at: request.at, db: db)
-            var reservation = recorded
-            if recorded.status == .open {
-                try db.run(
-                    "UPDATE reservation SET status = 'voided', closed_at_ms = ?, close_reference = ? WHERE id = ?",
-                    [request.at.milliseconds, closing.closeID, stored.rowID])
-                reservation.status = .voided
-                reservation.closeID = closing.closeID
-            }
-            guard let account = try batch.accountFigures(named: recorded.account) else { preconditionFailure("a reservation of a missing account") }
-            reservation.available = account.available(holding: try Ledger.releaseExpiredReservations(accountID: account.id, at: request.at, db: db))
-            return reservation
-        }
+        return try chargeTransaction { db, batch in try ReservationOperation.void(request, store: batch, db: db) }
     }
 
     /// Releases a reservation's whole hold: ``void(_:)`` under the reservation's own id.
@@ -306,36 +210,15 @@ extension Ledger {
         try read { db in try Ledger.existingReservation(reference: id, db: db)?.reservation }
     }
 
-    /// The reservation a settle or void closes, as recorded (its row and attribution) and as
-    /// answered: open at `time`, or already closed by this very settle or void (its id and kind;
-    /// the caller compares a settle's usage), with `duplicate` set. Otherwise the refusal, in
-    /// check order.
-    private static func reservationToClose(_ closing: ReservationClose, at time: Timestamp, db: Database) throws -> (RecordedReservation, Reservation) {
-        guard let existing = try existingReservation(reference: closing.reservation, db: db) else {
-            throw ReservationCloseRefusal.unknownReservation(closing.reservation)
-        }
-        if try db.row("SELECT 1 FROM reservation WHERE close_reference = ? AND id <> ?", [closing.closeID, existing.rowID]) != nil {
-            throw ReservationCloseRefusal.idConflict(closing.closeID)
-        }
-        var reservation = existing.reservation
-        reservation.duplicate = false
-        switch reservation.status {
-        case .settled, .voided:
-            guard reservation.closeID == closing.closeID, (reservation.status == .settled) == (closing.usage != nil) else {
-                throw closing.refusal(closedBy: reservation)
-            }
-            reservation.duplicate = true
-        case .expired: throw ReservationCloseRefusal.expired(id: closing.reservation, expiresAt: reservation.expiresAt)
-        case .open:
-            if reservation.expiresAt <= time { throw ReservationCloseRefusal.expired(id: closing.reservation, expiresAt: reservation.expiresAt) }
-        }
-        return (existing, reservation)
-    }
-
     /// The holds of the account's reservations still open at `time`: all of them, or those made
     /// for `project` (what counts against that project's limits).
-    static func openHolds(accountID: Int64, project: String? = nil, at time: Timestamp, db: Database) throws -> Money {
-        let sql = "SELECT coalesce(sum(hold_nanos), 0) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?"
+    package static func openHolds(accountID: Int64, project: String? = nil, at time: Timestamp, db: some BooksReader) throws -> Money {
+        let sql = "SELECT CAST(coalesce(sum(hold_nanos), 0) AS BIGINT) FROM reservation WHERE account_id = ? AND status = 'open' AND expires_at_ms > ?"
+        guard let db = db as? Database else {
+            let arguments = sqlValues(accountID, time.milliseconds) + (project.map { sqlValues($0) } ?? [])
+            return Money(nanos: try db.count(project == nil ? sql : sql + " AND project = ?", arguments))
+        }
+        // SQLite: a statement prepared once, without boxing (a hot path of reservations).
         let query = try DirectStatement(cachedIn: db, sql: project == nil ? sql : sql + " AND project = ?", parameterCount: project == nil ? 2 : 3)
         try query.bind(accountID, at: 1)
         try query.bind(time.milliseconds, at: 2)
@@ -349,31 +232,31 @@ extension Ledger {
     /// Marks the account's reservations expired by `time` as expired (each at its expiry) and
     /// returns the holds still open.
     /// Writes only when one has expired, so that a balance of a ledger opened for reading works.
-    static func releaseExpiredReservations(accountID: Int64, at time: Timestamp, db: Database) throws -> Money {
+    package static func releaseExpiredReservations(accountID: Int64, at time: Timestamp, db: some BooksWriter) throws -> Money {
         let expired = "WHERE account_id = ? AND status = 'open' AND expires_at_ms <= ?"
-        if try db.row("SELECT 1 FROM reservation \(expired) LIMIT 1", [accountID, time.milliseconds]) != nil {
-            try db.run("UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms \(expired)", [accountID, time.milliseconds])
+        if try db.first("SELECT 1 FROM reservation \(expired) LIMIT 1", sqlValues(accountID, time.milliseconds)) != nil {
+            try db.perform("UPDATE reservation SET status = 'expired', closed_at_ms = expires_at_ms \(expired)", sqlValues(accountID, time.milliseconds))
         }
         return try openHolds(accountID: accountID, at: time, db: db)
     }
 
     /// A recorded reservation and what it was made with, to compare with a retry.
-    struct RecordedReservation {
-        var rowID: Int64
-        var reservation: Reservation
-        var project: String?
-        var apiKey: String?
-        var user: String?
+    package struct RecordedReservation {
+        package var rowID: Int64
+        package var reservation: Reservation
+        package var project: String?
+        package var apiKey: String?
+        package var user: String?
 
-        func matches(_ request: ReservationRequest) -> Bool {
+        package func matches(_ request: ReservationRequest) -> Bool {
             reservation.account == request.account && reservation.model == request.model && reservation.tier == request.tier
                 && reservation.inputTokens == request.inputTokens && reservation.maxOutputTokens == request.maxOutputTokens
                 && project == request.project && apiKey == request.apiKey && user == request.user
         }
     }
 
-    static func existingReservation(reference: String, db: Database) throws -> RecordedReservation? {
-        guard let row = try db.row("SELECT r.*, a.name FROM reservation r JOIN account a ON a.id = r.account_id WHERE r.reference = ?", [reference])
+    package static func existingReservation(reference: String, db: some BooksReader) throws -> RecordedReservation? {
+        guard let row = try db.first("SELECT r.*, a.name FROM reservation r JOIN account a ON a.id = r.account_id WHERE r.reference = ?", sqlValues(reference))
         else { return nil }
         let reservation = Reservation(
             id: reference, account: row["name"], model: row["model"], tier: ServiceTier(rawValue: row["service_tier"])!, inputTokens: row["input_tokens"],
@@ -384,7 +267,7 @@ extension Ledger {
     }
 
     /// The token counts of a reservation, once they and its attribution are valid.
-    static func validated(_ request: ReservationRequest) throws -> TokenUsage {
+    package static func validated(_ request: ReservationRequest) throws -> TokenUsage {
         let usage: TokenUsage
         do throws(InvalidUsage) {
             usage = try TokenUsage.validated(input: request.inputTokens, cached: 0, cacheWrite: 0, output: request.maxOutputTokens)
@@ -397,33 +280,5 @@ extension Ledger {
             throw ReservationRefusal.invalidExpiry(seconds: request.expiresInSeconds)
         }
         return usage
-    }
-}
-
-/// A settle or void about to close a reservation: what a retry of it must repeat.
-private struct ReservationClose {
-    var reservation: String
-    /// The id the caller gave, if any.
-    var id: String?
-    /// The usage settled; nil for a void.
-    var usage: TokenUsage?
-
-    /// The settle's or void's id: the one given, else the reservation's.
-    var closeID: String { id ?? reservation }
-
-    /// The refusal for a reservation that another settle or void closed: `id_conflict` when the
-    /// caller's own id closed it otherwise, else the state it is in.
-    func refusal(closedBy reservation: Reservation) -> ReservationCloseRefusal {
-        if let id, id == reservation.closeID { return .idConflict(id) }
-        return reservation.status == .voided ? .voided(self.reservation) : .alreadySettled(self.reservation)
-    }
-}
-
-extension SettleReceipt {
-    /// The receipt of settling `reservation` with `charge`: how the cost compares with the hold.
-    fileprivate init(_ reservation: Reservation, id: String, charge: ChargeReceipt, duplicate: Bool) {
-        self.init(
-            id: id, reservation: reservation, charge: charge, released: Money(nanos: max(0, reservation.hold.nanos - charge.cost.nanos)),
-            beyondHold: Money(nanos: max(0, charge.cost.nanos - reservation.hold.nanos)), duplicate: duplicate)
     }
 }

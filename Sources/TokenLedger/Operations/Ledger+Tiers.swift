@@ -46,8 +46,8 @@ extension Ledger {
         try read { db in try db.rows("SELECT model, minimum_tier FROM model_requirement ORDER BY model").map { ($0["model"], $0["minimum_tier"]) } }
     }
 
-    static func usageTiers(db: Database) throws -> [UsageTier] {
-        let table = try db.rows("SELECT * FROM usage_tier ORDER BY rank").map { row in
+    package static func usageTiers(db: some BooksReader) throws -> [UsageTier] {
+        let table = try db.select("SELECT * FROM usage_tier ORDER BY rank").map { row in
             UsageTier(
                 name: row["name"], minimumPaid: Money(nanos: row["minimum_paid_nanos"]), minimumDaysSinceFirstPayment: row["minimum_days"],
                 monthlyUsageLimit: Money(nanos: row["monthly_usage_limit_nanos"]))

@@ -91,7 +91,7 @@ extension Ledger {
     }
 
     /// Which recharge attempts to read.
-    enum RechargeAttemptFilter {
+    package enum RechargeAttemptFilter {
         /// The attempt caused by one charge (its usage row).
         case causedBy(usageID: Int64)
         /// An account's attempts with times in `[from, before)`.
@@ -99,20 +99,21 @@ extension Ledger {
     }
 
     /// What succeeded recharges added to an account with times in `[from, to)`.
-    static func rechargedNanos(accountID: Int64, from: Int64, to: Int64, db: Database) throws -> Int64 {
-        try db.value(
-            Int64.self,
-            "SELECT coalesce(sum(amount_nanos), 0) FROM recharge_attempt WHERE account_id = ? AND status = 'succeeded' AND occurred_at_ms >= ? AND occurred_at_ms < ?",
-            [accountID, from, to]) ?? 0
+    package static func rechargedNanos(accountID: Int64, from: Int64, to: Int64, db: some BooksReader) throws -> Int64 {
+        try db.count(
+            """
+            SELECT CAST(coalesce(sum(amount_nanos), 0) AS BIGINT) FROM recharge_attempt
+            WHERE account_id = ? AND status = 'succeeded' AND occurred_at_ms >= ? AND occurred_at_ms < ?
+            """, sqlValues(accountID, from, to))
     }
 
-    static func rechargeAttempts(_ filter: RechargeAttemptFilter, db: Database) throws -> [RechargeAttempt] {
-        let (condition, arguments): (String, StatementArguments) =
+    package static func rechargeAttempts(_ filter: RechargeAttemptFilter, db: some BooksReader) throws -> [RechargeAttempt] {
+        let (condition, arguments): (String, [DatabaseValue]) =
             switch filter {
-            case .causedBy(let usageID): ("r.usage_id = ?", [usageID])
-            case .account(let id, let from, let before): ("r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", [id, from, before])
+            case .causedBy(let usageID): ("r.usage_id = ?", sqlValues(usageID))
+            case .account(let id, let from, let before): ("r.account_id = ? AND r.occurred_at_ms >= ? AND r.occurred_at_ms < ?", sqlValues(id, from, before))
             }
-        return try db.rows(
+        return try db.select(
             """
             SELECT a.name, r.amount_nanos, r.status, r.failure, r.occurred_at_ms, u.request_id, u.balance_after_nanos,
                    t.balance_after_nanos AS recharged_balance,

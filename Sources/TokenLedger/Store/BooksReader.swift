@@ -19,6 +19,11 @@ package protocol BooksReader {
 extension BooksReader {
     package func select(_ sql: String) throws -> [Row] { try select(sql, []) }
 
+    /// The first row `sql` selects, if any.
+    package func first(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Row? {
+        try select(sql, arguments).first
+    }
+
     /// The first column of the first row, as an integer (0 for none or NULL).
     package func count(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Int64 {
         guard let row = try select(sql, arguments).first, let value = row[0] as Int64? else { return 0 }

@@ -91,9 +91,7 @@ extension ChargeBatch {
     /// The account's usage in `month`: in memory for its counter's month, else from the rollup
     /// (what is written and what the batch holds).
     func usage(account index: Int, month: MonthWindow) throws -> Int64 {
-        let counter = accounts[index].counter
-        if month.startMilliseconds == counter.startMilliseconds { return counter.usageNanos }
-        if month.startMilliseconds > counter.startMilliseconds { return 0 }
+        if let known = accounts[index].counter.usage(inMonthStarting: month.startMilliseconds) { return known }
         if let known = accounts[index].earlierMonths[month.startMilliseconds] { return known }
         let nanos = try rollupUsage(accountID: accounts[index].figures.id, month: month, project: nil)
         accounts[index].earlierMonths[month.startMilliseconds] = nanos

@@ -312,19 +312,20 @@ struct PricePoint {
 }
 
 /// What resolving model names needs: the names with prices, and the user's aliases.
-struct ModelNames {
+package struct ModelNames {
     var priced: Set<String>
     var aliases: [String: String]
 
     /// Every model with a price entry, and the alias table.
-    static func read(db: Database) throws -> ModelNames {
+    package static func read(db: some BooksReader) throws -> ModelNames {
         ModelNames(
-            priced: Set(try String.fetchAll(db, sql: "SELECT DISTINCT model FROM price_entry")),
-            aliases: Dictionary(uniqueKeysWithValues: try db.rows("SELECT name, model FROM model_alias").map { ($0["name"] as String, $0["model"] as String) }))
+            priced: Set(try db.select("SELECT DISTINCT model FROM price_entry").map { $0["model"] as String }),
+            aliases: Dictionary(
+                uniqueKeysWithValues: try db.select("SELECT name, model FROM model_alias").map { ($0["name"] as String, $0["model"] as String) }))
     }
 
     /// The resolution of `sent` (``ModelResolver``) over these names.
-    func resolve(_ sent: String) -> Result<ModelResolution, ModelResolutionFailure> {
+    package func resolve(_ sent: String) -> Result<ModelResolution, ModelResolutionFailure> {
         do throws(ModelResolutionFailure) {
             return .success(try ModelResolver.resolve(sent, isPriced: { priced.contains($0) }, alias: { aliases[$0] }))
         } catch { return .failure(error) }

@@ -8,7 +8,7 @@ import TokenLedgerCore
 /// up here turns a million upserts into a few. The sums of the last few keys are kept in a
 /// short list and found by comparing, without hashing (rows of a day alternating between a few
 /// models, projects or keys); the oldest moves to the dictionary when a new key comes.
-struct DailyRollup {
+package struct DailyRollup {
     /// Keys held before the sums are written, so that memory stays flat on any import.
     static let flushThreshold = 4_096
     static let dayMilliseconds: Int64 = 86_400_000
@@ -28,7 +28,9 @@ struct DailyRollup {
 
     /// Adds a recorded usage. Sums that would overflow in memory are written first, so that
     /// SQLite refuses the overflow (an error, not a crash).
-    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, db: Database) throws {
+    package init() {}
+
+    package mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, db: some BooksWriter) throws {
         let milliseconds = request.at.milliseconds
         let key = Key(
             accountID: accountID, dayMilliseconds: milliseconds - milliseconds % Self.dayMilliseconds, model: ExactText(request.model),
@@ -53,7 +55,7 @@ struct DailyRollup {
     }
 
     /// Moves sums to the dictionary (writing what is held first if they would overflow).
-    private mutating func merge(_ key: Key, _ added: Sums, db: Database) throws {
+    private mutating func merge(_ key: Key, _ added: Sums, db: some BooksWriter) throws {
         guard let held = sums[key] else {
             sums[key] = added
             return
@@ -80,31 +82,20 @@ struct DailyRollup {
     }
 
     /// Adds what is held to `usage_daily` and forgets it.
-    mutating func flush(db: Database) throws {
+    package mutating func flush(db: some BooksWriter) throws {
         while !recent.isEmpty {
             let entry = recent.removeFirst()
             try merge(entry.key, entry.sums, db: db)
         }
         guard !sums.isEmpty else { return }
         wrote = true
-        let statement = try DirectStatement(
-            cachedIn: db,
-            sql: """
-                INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges,
-                    requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos, cache_write_1h_tokens,
-                    input_audio_tokens, input_image_tokens, output_audio_tokens, output_image_tokens)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
-                    charges = charges + excluded.charges, requests = requests + excluded.requests,
-                    input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
-                    cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-                    output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos,
-                    cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-                    input_audio_tokens = input_audio_tokens + excluded.input_audio_tokens,
-                    input_image_tokens = input_image_tokens + excluded.input_image_tokens,
-                    output_audio_tokens = output_audio_tokens + excluded.output_audio_tokens,
-                    output_image_tokens = output_image_tokens + excluded.output_image_tokens
-                """, parameterCount: 21)
+        guard let sqlite = db as? Database else {
+            // PostgreSQL: the same upsert, each key's values bound as one row.
+            for (key, sums) in sums { try db.perform(Self.upsert, Self.values(key, sums)) }
+            sums.removeAll(keepingCapacity: true)
+            return
+        }
+        let statement = try DirectStatement(cachedIn: sqlite, sql: Self.upsert, parameterCount: 21)
         for (key, sums) in sums {
             let values: [Int64] = [key.accountID, key.dayMilliseconds]
             for (index, value) in values.enumerated() { try statement.bind(value, at: Int32(index + 1)) }
@@ -115,12 +106,37 @@ struct DailyRollup {
             try statement.bind(key.apiKey.text, at: 7)
             try statement.bind(key.user.text, at: 8)
             try statement.bind(key.provider.text, at: 9)
-            let counts =
-                [sums.charges, sums.requests, sums.input, sums.cached, sums.cacheWrite, sums.output, sums.costNanos] + sums.breakdown.fields.map(\.value)
-            for (index, value) in counts.enumerated() { try statement.bind(value, at: Int32(index + 10)) }
-            _ = try statement.step(in: db)
+            for (index, value) in sums.counts.enumerated() { try statement.bind(value, at: Int32(index + 10)) }
+            _ = try statement.step(in: sqlite)
         }
         sums.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds one key's sums to its row of `usage_daily` (both stores: the row's sums are named
+    /// by the table, as PostgreSQL requires, the sums added by `excluded`).
+    private static let upsert = """
+            INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges,
+                requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos, cache_write_1h_tokens,
+                input_audio_tokens, input_image_tokens, output_audio_tokens, output_image_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
+                charges = usage_daily.charges + excluded.charges, requests = usage_daily.requests + excluded.requests,
+                input_tokens = usage_daily.input_tokens + excluded.input_tokens, cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,
+                cache_write_tokens = usage_daily.cache_write_tokens + excluded.cache_write_tokens,
+                output_tokens = usage_daily.output_tokens + excluded.output_tokens, cost_nanos = usage_daily.cost_nanos + excluded.cost_nanos,
+                cache_write_1h_tokens = usage_daily.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+                input_audio_tokens = usage_daily.input_audio_tokens + excluded.input_audio_tokens,
+                input_image_tokens = usage_daily.input_image_tokens + excluded.input_image_tokens,
+                output_audio_tokens = usage_daily.output_audio_tokens + excluded.output_audio_tokens,
+                output_image_tokens = usage_daily.output_image_tokens + excluded.output_image_tokens
+        """
+
+    /// The 21 values of ``upsert`` for one key and its sums.
+    private static func values(_ key: Key, _ sums: Sums) -> [DatabaseValue] {
+        sqlValues(
+            key.accountID, key.dayMilliseconds, key.model.text, key.tier.rawValue, key.band.rawValue, key.project.text, key.apiKey.text, key.user.text,
+            key.provider.text)
+            + sums.counts.map(\.databaseValue)
     }
 
     private struct Key: Hashable {
@@ -144,6 +160,9 @@ struct DailyRollup {
         var output: Int64 = 0
         var costNanos: Int64 = 0
         var breakdown = TokenBreakdown.none
+
+        /// The counts in the order of ``upsert``'s columns (from `charges`).
+        var counts: [Int64] { [charges, requests, input, cached, cacheWrite, output, costNanos] + breakdown.fields.map(\.value) }
 
         /// The sums of both, or nil when one would overflow.
         func adding(_ other: Sums) -> Sums? {

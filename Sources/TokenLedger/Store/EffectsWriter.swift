@@ -7,7 +7,7 @@ import TokenLedgerCore
 ///
 /// Transfers update both accounts' stored balances and their lots at once; a usage row's
 /// figures are written later, by ``PendingFigures``.
-struct EffectsWriter {
+package struct EffectsWriter {
     let db: Database
 
     /// Inserts a charge's usage row, with the first lot it drew from; nil when `requestID` was
@@ -46,7 +46,8 @@ struct EffectsWriter {
         return try statement.step(in: db) ? db.lastInsertedRowID : nil
     }
 
-    private static let usageColumns = """
+    /// The columns of a usage row, but its breakdown (``TokenUsage/breakdownColumnList(prefix:)``).
+    package static let usageColumns = """
         request_id, account_id, price_entry_id, model, service_tier, band, input_tokens, cached_tokens, cache_write_tokens, output_tokens, requests,
         cost_nanos, occurred_at_ms, balance_after_nanos, lot_id, lot_nanos, project, api_key, end_user, model_sent, provider
         """
@@ -168,27 +169,29 @@ struct EffectsWriter {
 
     /// Records a limit reached, unless it already was this month; true when this call did.
     func insertAlert(_ alert: SpendAlert, accountID: Int64, usageID: Int64, at time: Timestamp) throws -> Bool {
-        let insert = try DirectStatement(
-            cachedIn: db,
-            sql: """
-                INSERT INTO spend_alert (account_id, project, kind, month_ms, limit_nanos, spend_nanos, usage_id, occurred_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, month_ms, kind, project) DO NOTHING
-                """, parameterCount: 8)
-        try insert.bind(accountID, at: 1)
-        try insert.bind(alert.scope.project ?? "", at: 2)
-        try insert.bind(alert.kind.rawValue, at: 3)
-        try insert.bind(alert.month.startMilliseconds, at: 4)
-        try insert.bind(alert.limit.nanos, at: 5)
-        try insert.bind(alert.monthToDate.nanos, at: 6)
-        try insert.bind(usageID, at: 7)
-        try insert.bind(time.milliseconds, at: 8)
-        guard try insert.step(in: db) else { return false }
-        try insertEvent(
+        try Self.insertAlert(alert, accountID: accountID, usageID: usageID, at: time, db: db)
+    }
+
+    /// ``insertAlert(_:accountID:usageID:at:)`` on either store (a limit is reached rarely: once
+    /// a month at most), with its event.
+    package static func insertAlert(_ alert: SpendAlert, accountID: Int64, usageID: Int64, at time: Timestamp, db: some BooksWriter) throws -> Bool {
+        let inserted = try db.first(
+            """
+            INSERT INTO spend_alert (account_id, project, kind, month_ms, limit_nanos, spend_nanos, usage_id, occurred_at_ms)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+            WHERE NOT EXISTS (SELECT 1 FROM spend_alert WHERE account_id = ?1 AND month_ms = ?4 AND kind = ?3 AND project = ?2)
+            ON CONFLICT (account_id, month_ms, kind, project) DO NOTHING RETURNING id
+            """,
+            sqlValues(
+                accountID, alert.scope.project ?? "", alert.kind.rawValue, alert.month.startMilliseconds, alert.limit.nanos, alert.monthToDate.nanos,
+                usageID, time.milliseconds))
+        guard inserted != nil else { return false }
+        try EventOutbox.insert(
             LedgerEventKind(alert.kind), accountID: accountID, at: time,
             payload: [
                 ("limit_usd", .money(alert.limit)), ("month", .string(Timestamp(milliseconds: alert.month.startMilliseconds).iso8601)),
                 ("month_to_date_usd", .money(alert.monthToDate)), ("project", .optional(alert.scope.project)),
-            ])
+            ], db: db)
         return true
     }
 
@@ -196,16 +199,24 @@ struct EffectsWriter {
     /// Returns the new lot's key when there is one.
     func insertRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws -> Int64? {
         let written = try credit.map { try insertCredit($0, accountID: accountID, reference: nil) }
-        try db.run(
+        try Self.insertRechargeAttempt(attempt, transferID: written?.transferID, accountID: accountID, usageID: usageID, db: db)
+        return written?.lotID
+    }
+
+    /// Records an auto-recharge attempt, with the transfer of its credit when it succeeded (on
+    /// either store, which writes the credit its own way), and its event.
+    package static func insertRechargeAttempt(
+        _ attempt: RechargeAttempt, transferID: Int64?, accountID: Int64, usageID: Int64, db: some BooksWriter
+    ) throws {
+        try db.perform(
             "INSERT INTO recharge_attempt (account_id, usage_id, amount_nanos, status, transfer_id, failure, occurred_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [accountID, usageID, attempt.amount.nanos, attempt.status.rawValue, written?.transferID, attempt.failure, attempt.at.milliseconds])
-        try insertEvent(
+            sqlValues(accountID, usageID, attempt.amount.nanos, attempt.status.rawValue, transferID, attempt.failure, attempt.at.milliseconds))
+        try EventOutbox.insert(
             LedgerEventKind(rechargeSucceeded: attempt.status == .succeeded), accountID: accountID, at: attempt.at,
             payload: [
                 ("amount_usd", .money(attempt.amount)), ("balance_usd", .money(attempt.balance)), ("failure", .optional(attempt.failure)),
                 ("request_id", .string(attempt.requestID)),
-            ])
-        return written?.lotID
+            ], db: db)
     }
 
     /// Applies the low-balance rule to an account that an operation left with `account`'s

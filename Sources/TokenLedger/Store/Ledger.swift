@@ -440,7 +440,7 @@ public final class Ledger: Sendable {
     }
 
     /// A new random id with a prefix, for operations the caller gave no id: `chg_3f9a…`.
-    static func generatedID(_ prefix: String) -> String {
+    package static func generatedID(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let value = generator.next() as UInt64
         let hex = String(value, radix: 16)

@@ -10,6 +10,15 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func accounts() throws -> [Account]
     func purchase(_ request: PurchaseRequest) throws -> CreditReceipt
     func grant(_ request: GrantRequest) throws -> CreditReceipt
+    func charge(_ request: ChargeRequest) throws -> ChargeReceipt
+    func charge(all requests: [ChargeRequest]) throws -> [ChargeReceipt]
+    func reserve(_ request: ReservationRequest) throws -> Reservation
+    func settle(_ request: SettleRequest) throws -> SettleReceipt
+    func void(_ request: VoidRequest) throws -> Reservation
+    func reservation(id: String) throws -> Reservation?
+    func adjust(_ request: AdjustmentRequest) throws -> CorrectionReceipt
+    func refund(_ request: RefundRequest) throws -> CorrectionReceipt
+    func reverse(_ request: ReversalRequest) throws -> CorrectionReceipt
     func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport
     func verify() throws -> VerifyReport
 }

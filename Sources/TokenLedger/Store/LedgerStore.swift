@@ -13,7 +13,10 @@ import TokenLedgerCore
 ///
 /// Every method runs inside the store's current write transaction; a refusal thrown by the
 /// caller after any of them rolls the transaction back.
-protocol LedgerStore: CreditStore {
+package protocol LedgerStore: CreditStore {
+    /// How auto-recharges are paid (the ledger's ``PaymentMethod``).
+    var paymentMethod: any PaymentMethod { get }
+
     /// The snapshot a decision on `request` needs: the account (nil when unknown), the price
     /// entry in force, the usage tiers, the month's figures (and open holds for an enforced
     /// charge).
@@ -85,7 +88,7 @@ package protocol CreditStore: AnyObject {
 }
 
 /// What a correction corrects, as stored with it.
-enum CorrectionTarget {
+package enum CorrectionTarget {
     /// An adjustment corrects the account as a whole.
     case account
     /// A refund: the purchase's lot.
@@ -95,12 +98,12 @@ enum CorrectionTarget {
 }
 
 /// A charge already recorded under a request id: its content, to compare with a retry.
-struct RecordedCharge {
-    var receipt: ChargeReceipt
-    var project: String?
-    var apiKey: String?
-    var user: String?
-    var requests: Int64
+package struct RecordedCharge {
+    package var receipt: ChargeReceipt
+    package var project: String?
+    package var apiKey: String?
+    package var user: String?
+    package var requests: Int64
 
     /// Whether a retry asks for the same charge.
     func matches(_ request: ChargeRequest, usage: TokenUsage) -> Bool {

@@ -97,13 +97,15 @@ package enum PriceStore {
 
 /// Price entries already read, by id. Entries are never updated once written (a price change
 /// is a new entry), so an entry read once stays right for the life of the process.
-final class PriceCache: Sendable {
+package final class PriceCache: Sendable {
     private let entries = Locked<[Int64: PriceEntry]>([:])
 
-    /// The entry `id`, read from the file the first time.
-    func entry(id: Int64, db: Database) throws -> PriceEntry {
+    package init() {}
+
+    /// The entry `id`, read from the books the first time.
+    package func entry(id: Int64, db: some BooksReader) throws -> PriceEntry {
         if let cached = entries.withLock({ $0[id] }) { return cached }
-        guard let row = try db.row("SELECT * FROM price_entry WHERE id = ?", [id]) else { preconditionFailure("a price entry vanished") }
+        guard let row = try db.first("SELECT * FROM price_entry WHERE id = ?", sqlValues(id)) else { preconditionFailure("a price entry vanished") }
         let entry = try PriceStore.entry(row: row, db: db)
         entries.withLock { $0[id] = entry }
         return entry

@@ -4,7 +4,7 @@ import TokenLedgerCore
 extension TokenUsage {
     /// The `usage` columns of the counts billed apart (``TokenBreakdown/fieldNames``) as SQL, each
     /// with `prefix` (`u.`), for queries that list their columns.
-    static func breakdownColumnList(prefix: String = "") -> String { TokenBreakdown.fieldNames.map { prefix + $0 }.joined(separator: ", ") }
+    package static func breakdownColumnList(prefix: String = "") -> String { TokenBreakdown.fieldNames.map { prefix + $0 }.joined(separator: ", ") }
 
     /// The counts of a row with the `usage` table's column names, checked: nil when a row (of
     /// a damaged file) holds counts no provider could have reported.

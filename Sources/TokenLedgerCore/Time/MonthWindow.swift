@@ -33,6 +33,13 @@ public struct MonthCounter: Hashable, Sendable {
         self.usageNanos = usageNanos
     }
 
+    /// The usage it knows of in the month that starts at `monthStart`: its own month's, none in a
+    /// later month, nil for an earlier month (whose usage the caller reads from the rollup).
+    public func usage(inMonthStarting monthStart: Int64) -> Int64? {
+        if monthStart == startMilliseconds { return usageNanos }
+        return monthStart > startMilliseconds ? 0 : nil
+    }
+
     /// The counter after usage of `nanos` in the month that starts at `monthStart`.
     public func adding(_ nanos: Int64, monthStart: Int64) -> MonthCounter {
         if monthStart == startMilliseconds { return MonthCounter(startMilliseconds: monthStart, usageNanos: usageNanos + nanos) }

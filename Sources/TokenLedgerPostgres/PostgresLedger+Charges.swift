@@ -1,0 +1,113 @@
+import TokenLedger
+import TokenLedgerCore
+
+/// Charges, reservations and corrections on PostgreSQL: the operations ``Ledger`` runs on its
+/// file, with the same checks, decisions and answers (``ChargeOperation``,
+/// ``ReservationOperation``, ``CorrectionOperation`` over a ``PostgresStore``), each in one
+/// transaction that locks the accounts it writes.
+extension PostgresLedger {
+    /// Records one request's usage, as ``Ledger/charge(_:)`` does: refused charges write nothing;
+    /// a retried request id returns the original receipt with `duplicate` set, on whichever
+    /// process or instance it lands.
+    public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
+        let usage = try request.validatedUsage()
+        return try writing { session in
+            try ChargeOperation.charge(request, usage: usage, store: self.store(session), paymentMethod: self.paymentMethod)
+        }
+    }
+
+    /// Records many charges in one transaction, as ``Ledger/charge(all:)`` does: all of them, or
+    /// none (``BatchRefusal`` names the request that stopped it). The accounts they name are
+    /// locked first, in one order, so that batches over the same accounts never deadlock.
+    public func charge(all requests: [ChargeRequest]) throws -> [ChargeReceipt] {
+        let validated = try Ledger.validated(batch: requests)
+        return try writing { session in
+            for name in Set(requests.map(\.account)).sorted() {
+                _ = try session.select("SELECT id FROM account WHERE name = ? AND kind = 'customer' FOR UPDATE", sqlValues(name))
+            }
+            let store = self.store(session)
+            var receipts: [ChargeReceipt] = []
+            receipts.reserveCapacity(validated.count)
+            for (index, (request, usage)) in validated.enumerated() {
+                do {
+                    receipts.append(try ChargeOperation.charge(request, usage: usage, store: store, paymentMethod: self.paymentMethod))
+                } catch let refusal as ChargeRefusal {
+                    throw BatchRefusal(index: index, refusal: refusal)
+                }
+            }
+            return receipts
+        }
+    }
+
+    /// Holds the most a request can cost, as ``Ledger/reserve(_:)`` does: instances on one
+    /// database never hold the same credit twice (the account's row is locked while the hold is
+    /// decided and written).
+    public func reserve(_ request: ReservationRequest) throws -> Reservation {
+        let usage = try Ledger.validated(request)
+        let id = request.id ?? Ledger.generatedID("rsv")
+        return try writing { session in
+            // The account is locked before the id is looked up, so that two reservations under
+            // one id take turns: the second finds the first.
+            _ = try session.select("SELECT id FROM account WHERE name = ? AND kind = 'customer' FOR UPDATE", sqlValues(request.account))
+            return try ReservationOperation.reserve(request, usage: usage, id: id, store: self.store(session), db: session)
+        }
+    }
+
+    /// Charges a reservation's actual usage and releases its hold, as ``Ledger/settle(_:)`` does.
+    public func settle(_ request: SettleRequest) throws -> SettleReceipt {
+        let usage = try ReservationOperation.validated(request)
+        return try writing { session in
+            // The reservation's account is locked before its row is read, so that two settles of
+            // one reservation take turns: the second finds it settled.
+            try self.lockAccount(ofReservation: request.reservation, session: session)
+            return try ReservationOperation.settle(request, usage: usage, store: self.store(session), db: session)
+        }
+    }
+
+    /// Releases a reservation's whole hold, as ``Ledger/void(_:)`` does.
+    public func void(_ request: VoidRequest) throws -> Reservation {
+        if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
+        return try writing { session in
+            try self.lockAccount(ofReservation: request.reservation, session: session)
+            return try ReservationOperation.void(request, store: self.store(session), db: session)
+        }
+    }
+
+    /// Releases a reservation's whole hold: ``void(_:)`` under the reservation's own id.
+    public func void(reservation id: String, at time: Timestamp) throws -> Reservation {
+        try void(VoidRequest(reservation: id, at: time))
+    }
+
+    /// The reservation `id`, if any.
+    public func reservation(id: String) throws -> Reservation? {
+        try reading { session in try Ledger.existingReservation(reference: id, db: session)?.reservation }
+    }
+
+    /// Gives or takes credit outside a purchase or charge, as ``Ledger/adjust(_:)`` does.
+    public func adjust(_ request: AdjustmentRequest) throws -> CorrectionReceipt {
+        if let refusal = CorrectionRefusal.check(request) { throw refusal }
+        let id = try Ledger.correctionID(request.id, prefix: "adj")
+        return try writing { session in try CorrectionOperation.adjust(request, id: id, store: self.store(session)) }
+    }
+
+    /// Takes back unspent purchased credit, as ``Ledger/refund(_:)`` does.
+    public func refund(_ request: RefundRequest) throws -> CorrectionReceipt {
+        if let refusal = CorrectionRefusal.check(request) { throw refusal }
+        let id = try Ledger.correctionID(request.id, prefix: "ref")
+        return try writing { session in try CorrectionOperation.refund(request, id: id, store: self.store(session)) }
+    }
+
+    /// Reverses a charge, as ``Ledger/reverse(_:)`` does.
+    public func reverse(_ request: ReversalRequest) throws -> CorrectionReceipt {
+        if let refusal = CorrectionRefusal.check(request) { throw refusal }
+        let id = try Ledger.correctionID(request.id, prefix: "rev")
+        return try writing { session in try CorrectionOperation.reverse(request, id: id, store: self.store(session)) }
+    }
+
+    /// Locks the row of the account that holds reservation `reference` (nothing when there is
+    /// no such reservation: the operation refuses it).
+    private func lockAccount(ofReservation reference: String, session: PostgresSession) throws {
+        _ = try session.select(
+            "SELECT a.id FROM account a JOIN reservation r ON r.account_id = a.id WHERE r.reference = ? FOR UPDATE OF a", sqlValues(reference))
+    }
+}

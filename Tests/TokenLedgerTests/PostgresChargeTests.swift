@@ -1,0 +1,410 @@
+import Dispatch
+import Foundation
+import Testing
+import TokenLedgerCore
+import TokenLedgerTestSupport
+
+@testable import TokenLedger
+@testable import TokenLedgerPostgres
+
+@Suite("PostgreSQL: charges, reservations and corrections, decided as on a file")
+struct PostgresChargeTests {
+    /// One operation on either store (``LedgerBooks``).
+    enum Operation: CustomStringConvertible {
+        case charge(ChargeRequest)
+        case batch([ChargeRequest])
+        case reserve(ReservationRequest)
+        case settle(SettleRequest)
+        case void(VoidRequest)
+        case purchase(PurchaseRequest)
+        case adjust(AdjustmentRequest)
+        case refund(RefundRequest)
+        case reverse(ReversalRequest)
+
+        /// Its outcome (`ok` or a refusal's code) and its answer, as text.
+        func run(on books: any LedgerBooks) -> String {
+            var answer = ""
+            let word = outcome {
+                switch self {
+                case .charge(let request): answer = "\(try books.charge(request))"
+                case .batch(let requests): answer = "\(try books.charge(all: requests))"
+                case .reserve(let request): answer = "\(try books.reserve(request))"
+                case .settle(let request): answer = "\(try books.settle(request))"
+                case .void(let request): answer = "\(try books.void(request))"
+                case .purchase(let request): answer = "\(try books.purchase(request))"
+                case .adjust(let request): answer = "\(try books.adjust(request))"
+                case .refund(let request): answer = "\(try books.refund(request))"
+                case .reverse(let request): answer = "\(try books.reverse(request))"
+                }
+            }
+            return word + " " + answer
+        }
+
+        var description: String {
+            switch self {
+            case .charge(let request): "charge \(request.requestID ?? "-") \(request.account) \(request.model)"
+            case .batch(let requests): "batch \(requests.compactMap(\.requestID))"
+            case .reserve(let request): "reserve \(request.id ?? "-") \(request.account)"
+            case .settle(let request): "settle \(request.reservation)"
+            case .void(let request): "void \(request.reservation)"
+            case .purchase(let request): "purchase \(request.id ?? "-") \(request.account)"
+            case .adjust(let request): "adjust \(request.id ?? "-") \(request.account)"
+            case .refund(let request): "refund \(request.id ?? "-") of \(request.purchaseID)"
+            case .reverse(let request): "reverse \(request.id ?? "-") of \(request.chargeID)"
+            }
+        }
+    }
+
+    /// Draws a run of operations over accounts with every control (limits, a project's limit,
+    /// auto-recharge with a monthly cap, a low-balance watch, overdraft, an expiring grant),
+    /// crossing a month: new charges and retries of old ones (the same usage, or other usage
+    /// under the same id), enforced charges, batches, reservations settled, voided and retried,
+    /// purchases, adjustments, refunds and reversals; names to resolve and names unknown.
+    static func operations(seed: UInt64, count: Int, from start: Timestamp) -> [Operation] {
+        var random = SplitMix64(seed: seed)
+        let accounts = ["alpha", "beta", "gamma", "nobody"]
+        let models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "openai/gpt-4o", "gpt-4o-2024-08-06", "no-such-model"]
+        let projects: [String?] = [nil, nil, "p1", "p2"]
+        var time = start.milliseconds
+        var charges: [ChargeRequest] = []
+        var reservations: [String] = []
+        var purchases: [String] = []
+        var operations: [Operation] = []
+        func charge(_ index: Int) -> ChargeRequest {
+            var request = ChargeRequest(
+                account: accounts[Int.random(in: 0..<accounts.count, using: &random)], model: models[Int.random(in: 0..<models.count, using: &random)],
+                input: Int64.random(in: 0...140_000, using: &random), output: Int64.random(in: 0...8_000, using: &random),
+                project: projects[Int.random(in: 0..<projects.count, using: &random)], requestID: "c-\(index)", at: Timestamp(milliseconds: time),
+                enforce: Bool.random(using: &random))
+            if Int.random(in: 0..<10, using: &random) == 0 { request.cachedTokens = request.inputTokens / 2 }
+            return request
+        }
+        for index in 0..<count {
+            time += Int64.random(in: 60_000...(3 * 3_600_000), using: &random)
+            let at = Timestamp(milliseconds: time)
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<40:
+                let request = charge(index)
+                charges.append(request)
+                operations.append(.charge(request))
+            case 40..<46 where !charges.isEmpty:
+                // A retry: the same request, later; or other usage under the same id.
+                var request = charges[Int.random(in: 0..<charges.count, using: &random)]
+                request.at = at
+                if Bool.random(using: &random) { request.outputTokens += 1 }
+                operations.append(.charge(request))
+            case 46..<50:
+                let requests = (0..<Int.random(in: 1...4, using: &random)).map { charge(index * 10 + $0) }
+                charges += requests
+                operations.append(.batch(requests))
+            case 50..<62:
+                let id = "r-\(index)"
+                reservations.append(id)
+                operations.append(
+                    .reserve(
+                        ReservationRequest(
+                            account: accounts[Int.random(in: 0..<3, using: &random)], model: models[Int.random(in: 0..<4, using: &random)],
+                            input: Int64.random(in: 1...200_000, using: &random), maxOutput: Int64.random(in: 1...4_000, using: &random),
+                            project: projects[Int.random(in: 0..<projects.count, using: &random)], id: id, at: at,
+                            expiresInSeconds: Int64.random(in: 60...36_000, using: &random))))
+            case 62..<72 where !reservations.isEmpty:
+                // Mostly the latest reservations (still open), sometimes an older one (settled, voided or expired).
+                let recent = reservations.suffix(3)
+                let id = Bool.random(using: &random) ? recent.randomElement(using: &random)! : reservations.randomElement(using: &random)!
+                operations.append(
+                    .settle(
+                        SettleRequest(
+                            reservation: id, input: Int64.random(in: 0...200_000, using: &random), output: Int64.random(in: 0...5_000, using: &random),
+                            at: at)))
+            case 72..<76 where !reservations.isEmpty:
+                operations.append(.void(VoidRequest(reservation: reservations[Int.random(in: 0..<reservations.count, using: &random)], at: at)))
+            case 76..<84:
+                let id = "p-\(index)"
+                purchases.append(id)
+                operations.append(
+                    .purchase(
+                        PurchaseRequest(
+                            account: accounts[Int.random(in: 0..<accounts.count, using: &random)], amount: .usd(Int64.random(in: 4...12, using: &random)),
+                            at: at, id: id)))
+            case 84..<89:
+                let cents = Int64.random(in: -300...300, using: &random)
+                operations.append(
+                    .adjust(
+                        AdjustmentRequest(
+                            account: accounts[Int.random(in: 0..<3, using: &random)], amount: Money(nanos: cents * Money.nanosPerCent), reason: "goodwill",
+                            at: at, id: "a-\(index)")))
+            case 89..<94 where !purchases.isEmpty:
+                let cents = Int64.random(in: 0...600, using: &random)
+                operations.append(
+                    .refund(
+                        RefundRequest(
+                            purchaseID: purchases[Int.random(in: 0..<purchases.count, using: &random)],
+                            amount: cents == 0 ? nil : Money(nanos: cents * Money.nanosPerCent),
+                            at: at, id: "f-\(index)")))
+            case 94..<100 where !charges.isEmpty:
+                operations.append(
+                    .reverse(ReversalRequest(chargeID: charges[Int.random(in: 0..<charges.count, using: &random)].requestID!, at: at, id: "v-\(index)")))
+            default:
+                let request = charge(index)
+                charges.append(request)
+                operations.append(.charge(request))
+            }
+        }
+        return operations
+    }
+
+    @Test("the same run on both stores: every answer the same, the same books, verify green on both")
+    func sameAsTheFile() throws {
+        try withLedger { fixture in
+            let file = fixture.ledger
+            let start = utc(2026, 5, 20)
+            try file.createAccount(NewAccount(name: "alpha", overdraftAllowance: .usd(2), at: start))
+            _ = try file.purchase(PurchaseRequest(account: "alpha", amount: .usd(20), at: start, id: "setup-alpha"))
+            _ = try file.grant(GrantRequest(account: "alpha", amount: .usd(3), at: start, expiresAt: utc(2026, 6, 3), id: "setup-grant"))
+            _ = try file.setLimits(account: "alpha", soft: .usd(1), hard: .usd(2))
+            _ = try file.setLimits(account: "alpha", scope: .project("p1"), hard: Money(nanos: 500_000_000))
+            try file.createAccount(NewAccount(name: "beta", at: start))
+            _ = try file.purchase(PurchaseRequest(account: "beta", amount: .usd(6), at: start, id: "setup-beta"))
+            try file.setAutoRecharge(account: "beta", threshold: .usd(5), restoreTo: .usd(15), monthlyCap: .usd(40), at: start)
+            _ = try file.setLowBalanceThreshold(account: "beta", threshold: .usd(4))
+            try file.createAccount(NewAccount(name: "gamma", at: start))
+            _ = try file.purchase(PurchaseRequest(account: "gamma", amount: .usd(5), at: start, id: "setup-gamma"))
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: file)
+                var outcomes: [String: Int] = [:]
+                for operation in Self.operations(seed: 0x7E57_C0DE, count: 400, from: start) {
+                    let onFile = operation.run(on: file)
+                    let onPostgres = operation.run(on: postgres)
+                    #expect(onFile == onPostgres, "\(operation)")
+                    outcomes[String(onFile.prefix { $0 != " " }), default: 0] += 1
+                }
+                // The run reaches what it is for: refusals of every kind as well as answers.
+                for code in ["ok", "unknown_account", "unknown_model", "id_conflict", "insufficient_balance", "hard_limit", "reservation_expired"] {
+                    #expect(outcomes[code, default: 0] > 0, "no \(code) in \(outcomes)")
+                }
+                let fileReport = try file.verify()
+                let postgresReport = try postgres.verify()
+                #expect(fileReport.ok, "\(fileReport.problems)")
+                #expect(postgresReport.ok, "\(postgresReport.problems)")
+                // Keys are not compared: PostgreSQL's sequences skip the keys of rows a refused
+                // batch wrote and rolled back (SQLite's rowids do not), so rows are compared by content.
+                let onFile = try file.read { db in try Self.contentFigures(of: db) }
+                let onPostgres = try postgres.withSession { session in try Self.contentFigures(of: session) }
+                for (name, rows) in onFile {
+                    #expect(rows == onPostgres[name], "\(name)")
+                    #expect(!rows.isEmpty, "\(name)")
+                }
+                for month in [utc(2026, 5, 1), utc(2026, 6, 1), utc(2026, 7, 1)] {
+                    for account in ["alpha", "beta", "gamma"] {
+                        let onFile = try file.monthlyReport(account: account, month: month, by: [.model, .project, .day])
+                        let onPostgres = try postgres.monthlyReport(account: account, month: month, by: [.model, .project, .day])
+                        #expect(onFile.rows == onPostgres.rows)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The books' figures by content, without surrogate keys: each row as text, sorted.
+    static func contentFigures(of db: some BooksReader) throws -> [String: [String]] {
+        let queries: [(String, String)] = [
+            ("balances", "SELECT name || ' ' || balance_nanos FROM account_balance"),
+            (
+                "lots",
+                """
+                SELECT a.name || ' ' || l.kind || ' ' || l.original_nanos || ' ' || l.remaining_nanos || ' ' || l.created_at_ms || ' ' || l.expires_at_ms
+                FROM lot l JOIN account a ON a.id = l.account_id
+                """
+            ),
+            (
+                "transfers",
+                """
+                SELECT coalesce(t.reference, '-') || ' ' || t.kind || ' ' || d.name || ' ' || c.name || ' ' || t.amount_nanos || ' '
+                    || t.occurred_at_ms || ' ' || t.balance_after_nanos
+                FROM transfer t JOIN account d ON d.id = t.debit_account_id JOIN account c ON c.id = t.credit_account_id
+                """
+            ),
+            (
+                "charges",
+                """
+                SELECT u.request_id || ' ' || a.name || ' ' || u.model || ' ' || u.cost_nanos || ' ' || u.balance_after_nanos || ' '
+                    || coalesce(u.lot_nanos, 0) || ' ' || coalesce(u.project, '-') || ' ' || coalesce(u.provider, '-')
+                FROM usage u JOIN account a ON a.id = u.account_id
+                """
+            ),
+            (
+                "rollup",
+                """
+                SELECT a.name || ' ' || r.day_ms || ' ' || r.model || ' ' || r.project || ' ' || r.provider || ' ' || r.charges || ' '
+                    || r.input_tokens || ' ' || r.cached_tokens || ' ' || r.output_tokens || ' ' || r.cost_nanos
+                FROM usage_daily r JOIN account a ON a.id = r.account_id
+                """
+            ),
+            (
+                "reservations",
+                """
+                SELECT r.reference || ' ' || r.status || ' ' || r.hold_nanos || ' ' || r.expires_at_ms || ' ' || coalesce(r.closed_at_ms, 0) || ' '
+                    || coalesce(u.request_id, '-') FROM reservation r LEFT JOIN usage u ON u.id = r.usage_id
+                """
+            ),
+            (
+                "alerts",
+                """
+                SELECT a.name || ' ' || s.project || ' ' || s.kind || ' ' || s.month_ms || ' ' || s.spend_nanos || ' ' || u.request_id
+                FROM spend_alert s JOIN account a ON a.id = s.account_id JOIN usage u ON u.id = s.usage_id
+                """
+            ),
+            (
+                "recharges",
+                """
+                SELECT u.request_id || ' ' || r.amount_nanos || ' ' || r.status FROM recharge_attempt r JOIN usage u ON u.id = r.usage_id
+                """
+            ),
+            (
+                "events",
+                "SELECT a.name || ' ' || e.kind || ' ' || e.occurred_at_ms || ' ' || e.payload FROM event e JOIN account a ON a.id = e.account_id"
+            ),
+        ]
+        var figures: [String: [String]] = [:]
+        for (name, sql) in queries {
+            figures[name] = try db.select(sql).map { $0[0] as String }.sorted()
+        }
+        return figures
+    }
+
+    @Test("many instances reserving and settling on one small account with a hard limit: never more admitted than affordable")
+    func reservationsNeverOverspend() throws {
+        try withPostgresLedger { first, url in
+            let now = utc(2026, 5, 1)
+            try first.loadDefaultPrices()
+            try first.createAccount(NewAccount(name: "tight", at: now))
+            _ = try first.purchase(PurchaseRequest(account: "tight", amount: .usd(5), at: now, id: "fund"))
+            let instances = try (0..<4).map { _ in try PostgresLedger.open(url: url) }
+            defer { for instance in instances { instance.close() } }
+            let failures = Locked<[String]>([])
+            let admitted = Locked<Int>(0)
+            let refused = Locked<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: instances.count) { index in
+                var random = SplitMix64(seed: UInt64(index) + 1)
+                for round in 0..<40 {
+                    let id = "i\(index)-\(round)"
+                    let at = Timestamp(milliseconds: now.milliseconds + Int64(round) * 1_000)
+                    // Each hold is about $0.28 (gpt-4o: 100,000 input, 3,000 output at most).
+                    let request = ReservationRequest(account: "tight", model: "gpt-4o", input: 100_000, maxOutput: 3_000, id: id, at: at)
+                    do {
+                        let held = try instances[index].reserve(request)
+                        admitted.withLock { $0 += 1 }
+                        // A retry through another instance is the same reservation.
+                        let again = try instances[(index + 1) % instances.count].reserve(request)
+                        if !again.duplicate || again.hold != held.hold { failures.withLock { $0.append("\(id): retry \(again)") } }
+                        if Bool.random(using: &random) {
+                            _ = try instances[(index + 2) % instances.count].void(reservation: id, at: at)
+                        } else {
+                            let settle = SettleRequest(reservation: id, input: 100_000, output: Int64.random(in: 0...3_000, using: &random), at: at)
+                            let receipt = try instances[(index + 1) % instances.count].settle(settle)
+                            let retried = try instances[(index + 3) % instances.count].settle(settle)
+                            if !retried.duplicate || retried.charge.cost != receipt.charge.cost { failures.withLock { $0.append("\(id): settle retry") } }
+                        }
+                    } catch let refusal as ReservationRefusal where refusal.code == "insufficient_balance" {
+                        refused.withLock { $0 += 1 }
+                    } catch {
+                        failures.withLock { $0.append("\(id): \(error)") }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+            #expect(admitted.withLock { $0 } > 0)
+            #expect(refused.withLock { $0 } > 0, "the balance ran out")
+            let balance = try first.withSession { try $0.count("SELECT balance_nanos FROM account WHERE name = 'tight'") }
+            #expect(balance >= 0, "settled usage never exceeds what the holds admitted")
+            let report = try first.verify()
+            #expect(report.ok, "\(report.problems)")
+        }
+    }
+
+    @Test("charges from many instances on an account with auto-recharge: no recharge doubled, none missed")
+    func rechargesNotDoubled() throws {
+        try withPostgresLedger { first, url in
+            let now = utc(2026, 5, 1)
+            try first.loadDefaultPrices()
+            try first.createAccount(NewAccount(name: "busy", maximumPurchase: .usd(1_000), at: now))
+            _ = try first.purchase(PurchaseRequest(account: "busy", amount: .usd(10), at: now, id: "fund"))
+            try first.withSession { session in
+                try session.perform(
+                    "INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) SELECT id, ?, ?, NULL, ? FROM account WHERE name = 'busy'",
+                    sqlValues(Money.usd(5).nanos, Money.usd(12).nanos, now.milliseconds))
+            }
+            let instances = try (0..<4).map { _ in try PostgresLedger.open(url: url) }
+            defer { for instance in instances { instance.close() } }
+            let failures = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: instances.count) { index in
+                for round in 0..<50 {
+                    // $0.25 a charge (gpt-4o, 100,000 input tokens).
+                    let request = ChargeRequest(
+                        account: "busy", model: "gpt-4o", input: 100_000, output: 0, requestID: "k\(index)-\(round)",
+                        at: Timestamp(milliseconds: now.milliseconds + Int64(round)))
+                    do {
+                        _ = try instances[index].charge(request)
+                        _ = try instances[(index + 1) % instances.count].charge(request)
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+            try first.withSession { session in
+                // Every recharge was decided on the balance its charge left: below the threshold, and brought back to $12.
+                let attempts = try session.select(
+                    """
+                    SELECT u.balance_after_nanos AS before, t.balance_after_nanos AS after FROM recharge_attempt r
+                    JOIN usage u ON u.id = r.usage_id JOIN transfer t ON t.id = r.transfer_id ORDER BY r.id
+                    """)
+                #expect(!attempts.isEmpty)
+                for attempt in attempts {
+                    #expect((attempt["before"] as Int64) < Money.usd(5).nanos)
+                    #expect((attempt["after"] as Int64) == Money.usd(12).nanos)
+                }
+                #expect(try session.count("SELECT count(*) FROM usage") == 200)
+                let balance = try session.count("SELECT balance_nanos FROM account WHERE name = 'busy'")
+                #expect(balance >= Money.usd(5).nanos - Money(nanos: 250_000_000).nanos)
+            }
+            let report = try first.verify()
+            #expect(report.ok, "\(report.problems)")
+        }
+    }
+
+    @Test("batches over the same accounts in opposite orders from two instances: no deadlock, every charge once")
+    func batchesInAnyOrder() throws {
+        try withPostgresLedger { first, url in
+            let now = utc(2026, 5, 1)
+            try first.loadDefaultPrices()
+            let names = ["a1", "a2", "a3"]
+            for name in names {
+                try first.createAccount(NewAccount(name: name, at: now))
+                _ = try first.purchase(PurchaseRequest(account: name, amount: .usd(50), at: now, id: "fund-\(name)"))
+            }
+            let instances = try (0..<2).map { _ in try PostgresLedger.open(url: url) }
+            defer { for instance in instances { instance.close() } }
+            let failures = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                for round in 0..<30 {
+                    let order = index == 0 ? names : names.reversed()
+                    let requests = order.map { name in
+                        ChargeRequest(account: name, model: "gpt-4o-mini", input: 1_000, output: 100, requestID: "b\(index)-\(round)-\(name)", at: now)
+                    }
+                    do { _ = try instances[index].charge(all: requests) } catch { failures.withLock { $0.append("\(error)") } }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+            #expect(try first.withSession { try $0.count("SELECT count(*) FROM usage") } == 180)
+            // A batch refused is all refused: nothing of it written.
+            let refusedBatch = [
+                ChargeRequest(account: "a1", model: "gpt-4o-mini", input: 1_000, output: 100, requestID: "x-1", at: now),
+                ChargeRequest(account: "nobody", model: "gpt-4o-mini", input: 1_000, output: 100, requestID: "x-2", at: now),
+            ]
+            #expect(outcome { _ = try first.charge(all: refusedBatch) } == "unknown_account")
+            #expect(try first.withSession { try $0.count("SELECT count(*) FROM usage WHERE request_id = 'x-1'") } == 0)
+            #expect(try first.verify().ok)
+        }
+    }
+}
