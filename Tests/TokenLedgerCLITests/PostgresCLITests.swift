@@ -106,7 +106,10 @@ struct PostgresCLITests {
                 ["charge", "acme", "--model", "gpt-4o", "--input", "1200", "--output", "300", "--id", "c-1", "--at", "2026-01-04"],
                 ["charge", "acme", "--model", "gpt-4o", "--input", "1200", "--output", "300", "--id", "c-1", "--at", "2026-01-05"],
                 ["charge", "acme", "--model", "gpt-4o", "--input", "1201", "--output", "300", "--id", "c-1", "--at", "2026-01-05"],
-                ["charge", "acme", "--model", "openai/gpt-4o-mini", "--input", "5000", "--output", "100", "--id", "c-2", "--at", "2026-01-05", "--format", "json"],
+                [
+                    "charge", "acme", "--model", "openai/gpt-4o-mini", "--input", "5000", "--output", "100", "--id", "c-2", "--at", "2026-01-05", "--format",
+                    "json",
+                ],
                 ["charge", "acme", "--model", "claude-sonnet-4", "--input", "2000000", "--output", "1", "--id", "c-3", "--at", "2026-01-05", "--enforce"],
                 ["charge", "acme", "--model", "no-such-model", "--input", "1", "--output", "1", "--at", "2026-01-05"],
                 ["charge", "nobody", "--model", "gpt-4o", "--input", "1", "--output", "1", "--at", "2026-01-05"],
