@@ -18,7 +18,7 @@ extension KeysCommand {
         @Option(help: "When the key is made (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let (key, secret) = try options.open().createAPIKey(NewAPIKey(role: role, account: account, name: name, at: at ?? now()))
+            let (key, secret) = try options.openBooks().createAPIKey(NewAPIKey(role: role, account: account, name: name, at: at ?? now()))
             options.emit(
                 Rendered(
                     json: .object(KeysCommand.fields(key) + [("secret", .string(secret))]),

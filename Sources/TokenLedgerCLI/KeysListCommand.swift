@@ -9,7 +9,7 @@ extension KeysCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let keys = try options.open().apiKeys()
+            let keys = try options.openBooks().apiKeys()
             let cells: (APIKey) -> [String] = {
                 [$0.id, $0.name ?? "", $0.role.rawValue, $0.account ?? "", $0.createdAt.iso8601, $0.revokedAt?.iso8601 ?? ""]
             }

@@ -13,7 +13,7 @@ extension KeysCommand {
         @Option(help: "When (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let revocation = try options.open().revokeAPIKey(id: id, at: at ?? now())
+            let revocation = try options.openBooks().revokeAPIKey(id: id, at: at ?? now())
             let key = revocation.key
             let title =
                 revocation.alreadyRevoked

@@ -80,9 +80,10 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the books for a command that runs on either store: the ledger file (as ``open()``)
     /// or, for a `postgres://` URL, the PostgreSQL database (with `--create`, one holding no
     /// ledger gets one, with the default prices).
-    func openBooks() throws -> any LedgerBooks {
-        guard PostgresLocation.isURL(path) else { return try open() }
+    func openBooks(creating: Bool? = nil) throws -> any LedgerBooks {
+        let create = creating ?? self.create
         try useOutputFormat()
+        guard PostgresLocation.isURL(path) else { return try openFile(create: create) }
         if try create && !PostgresLedger.holdsLedger(url: path) {
             let ledger = try PostgresLedger.open(url: path, create: true)
             try ledger.loadDefaultPrices()
@@ -100,9 +101,14 @@ struct GlobalOptions: ParsableArguments {
                 field: "--db",
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
                     + "init, account create, account list, purchase, grant, charge, reserve, settle, void, adjust, refund, "
-                    + "reverse, report monthly, verify and migrate "
+                    + "reverse, keys, report monthly, verify, serve and migrate "
                     + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }
+        return try openFile(create: create)
+    }
+
+    /// The ledger file (with `create`, made with the default prices when missing).
+    private func openFile(create: Bool) throws -> Ledger {
         let existed = FileManager.default.fileExists(atPath: path)
         let ledger = try openLedger(at: path, create: create)
         if create && !existed { try ledger.loadDefaultPrices() }

@@ -11,7 +11,8 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve the ledger over HTTP (JSON; the routes of openapi.yaml, also at GET /openapi.yaml).",
         discussion: """
             One process over one ledger file (made with the default prices when missing); a second serve on the same file is \
-            refused. Requests need an API key (`tokenledger keys create`), as Authorization: Bearer KEY, except GET /healthz and \
+            refused. With --db postgres://…, any number of instances serve one database (made a ledger when it holds none); \
+            the routes that run on a file only answer 501 there. Requests need an API key (`tokenledger keys create`), as Authorization: Bearer KEY, except GET /healthz and \
             GET /openapi.yaml. Concurrent writes are committed together. SIGTERM or SIGINT stops accepting connections, finishes \
             the requests in flight and exits 0. Prints one line once listening: the address, and the port when --port 0 picked one.
             """)
@@ -43,11 +44,8 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try options.useOutputFormat()
-        let path = options.path
-        let existed = FileManager.default.fileExists(atPath: path)
-        let ledger = try openLedger(at: path, create: true)
-        if !existed { try ledger.loadDefaultPrices() }
+        let books = try options.openBooks(creating: true)
+        let path = books.place
         var serverOptions = LedgerServer.Options()
         serverOptions.queueLimit = queueLimit
         serverOptions.idleTimeoutSeconds = idleTimeout
@@ -56,7 +54,7 @@ struct ServeCommand: ParsableCommand {
         serverOptions.webhooks.timeout = .milliseconds(webhookTimeoutMs)
         let server: LedgerServer
         do {
-            server = try LedgerServer(ledger: ledger, options: serverOptions)
+            server = try LedgerServer(books: books, options: serverOptions)
         } catch let refusal as ServeRefusal {
             throw LedgerError(.locked, path: path, detail: refusal.description)
         }

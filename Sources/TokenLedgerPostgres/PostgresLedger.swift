@@ -21,6 +21,9 @@ public final class PostgresLedger: @unchecked Sendable {
     let priceCache = PriceCache()
     /// One operation at a time on the connection.
     private let lock = NSLock()
+    /// The thread running a group (``commit(group:locking:)``), whose operations run in the
+    /// group's transaction, on the connection it holds.
+    private let groupThread = Locked<pthread_t?>(nil)
 
     private init(location: PostgresLocation, session: PostgresSession, paymentMethod: any PaymentMethod) {
         self.location = location
@@ -75,9 +78,16 @@ public final class PostgresLedger: @unchecked Sendable {
         try lock.withLock { try body(session) }
     }
 
-    /// Runs `body` in one transaction of its own, repeatable-read: a consistent snapshot.
+    /// Whether this thread runs a group, in whose transaction its operations run.
+    private var inGroup: Bool {
+        groupThread.withLock { thread in thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Runs `body` in one transaction of its own, repeatable-read: a consistent snapshot (in a
+    /// group: in the group's transaction, which sees what the group wrote).
     func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        try withSession { session in
+        if inGroup { return try body(session) }
+        return try withSession { session in
             try session.transaction(isolation: "REPEATABLE READ, READ ONLY") { try body(session) }
         }
     }
@@ -113,10 +123,11 @@ public final class PostgresLedger: @unchecked Sendable {
     /// request id or reference at once) runs once more, when the other's is committed, so a
     /// retry is answered as a retry.
     func writing<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        try withSession { session in
+        if inGroup { return try body(session) }
+        return try withSession { session in
             do {
                 return try session.transaction { try body(session) }
-            } catch let error as LedgerError where error.detail.hasSuffix("[SQLSTATE 23505]") {
+            } catch let error as LedgerError where Self.isRetryable(error) {
                 return try session.transaction { try body(session) }
             }
         }
@@ -127,6 +138,88 @@ public final class PostgresLedger: @unchecked Sendable {
     public func createAccount(_ request: NewAccount) throws -> Account {
         try request.check()
         return try writing { session in try Account.insert(request, db: session) }
+    }
+
+    /// The customer account `name`, if any.
+    public func account(named name: String) throws -> Account? {
+        try reading { session in try Account.find(named: name, db: session) }
+    }
+
+    /// The live API key whose secret this is, as ``Ledger/authenticate(secret:)`` finds it.
+    public func authenticate(secret: String) throws -> APIKey? {
+        try reading { session in try APIKey.live(secret: secret, db: session) }
+    }
+
+    /// Makes an API key, as ``Ledger/createAPIKey(_:)`` does; its secret is shown this once.
+    public func createAPIKey(_ request: NewAPIKey) throws -> (key: APIKey, secret: String) {
+        try APIKey.checkName(request)
+        let secret = APIKeySecret.make()
+        return (try writing { session in try APIKey.insert(request, secret: secret, db: session) }, secret)
+    }
+
+    /// Every API key, revoked ones included, oldest first; never their secrets.
+    public func apiKeys() throws -> [APIKey] {
+        try reading { session in try APIKey.all(db: session) }
+    }
+
+    /// Revokes the key `id` at `time`, as ``Ledger/revokeAPIKey(id:at:)`` does.
+    public func revokeAPIKey(id: String, at time: Timestamp) throws -> APIKeyRevocation {
+        try writing { session in try APIKey.revoke(id: id, at: time, db: session) }
+    }
+
+    /// Runs `operations` in one transaction, as ``Ledger/group(_:)`` does on a file: each runs
+    /// as it would alone (the same checks and answers), a refusal answers alone, and an error of
+    /// the database fails them all with nothing written. The accounts in `locking` (and those of
+    /// its reservations) are locked first, in the order of their keys, so that groups of many
+    /// instances over the same accounts never wait on each other in a circle; a group that lost
+    /// a race on a unique id, or that PostgreSQL found deadlocked or could not serialize, runs
+    /// again from the start (nothing of it was committed).
+    public func commit<T>(group operations: [(any LedgerBooks) throws -> T], locking: GroupLocks) throws -> [Result<T, any Error>] {
+        try withSession { session in
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try session.transaction {
+                        try self.lock(locking, session: session)
+                        groupThread.withLock { $0 = pthread_self() }
+                        defer { groupThread.withLock { $0 = nil } }
+                        var results: [Result<T, any Error>] = []
+                        results.reserveCapacity(operations.count)
+                        for operation in operations {
+                            do {
+                                results.append(.success(try operation(self)))
+                            } catch let error where GroupTransaction.answersAlone(error) {
+                                results.append(.failure(error))
+                            }
+                        }
+                        return results
+                    }
+                } catch let error as LedgerError where attempt < 3 && Self.isRetryable(error) {
+                    continue
+                }
+            }
+        }
+    }
+
+    /// Locks the accounts `locks` names, and those holding its reservations, in key order.
+    private func lock(_ locks: GroupLocks, session: PostgresSession) throws {
+        guard !locks.accounts.isEmpty || !locks.reservations.isEmpty else { return }
+        let accounts = locks.accounts.sorted()
+        let reservations = locks.reservations.sorted()
+        func list(_ count: Int) -> String { count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ") }
+        _ = try session.select(
+            """
+            SELECT id FROM account WHERE kind = 'customer' AND (name IN (\(list(accounts.count)))
+                OR id IN (SELECT account_id FROM reservation WHERE reference IN (\(list(reservations.count)))))
+            ORDER BY id FOR UPDATE
+            """, (accounts + reservations).map { $0.databaseValue })
+    }
+
+    /// A transaction that ran into another writer: a unique id taken meanwhile (23505), a
+    /// deadlock (40P01), a serialization failure (40001). Run again, it finds what the other wrote.
+    static func isRetryable(_ error: LedgerError) -> Bool {
+        ["[SQLSTATE 23505]", "[SQLSTATE 40P01]", "[SQLSTATE 40001]"].contains { error.detail.hasSuffix($0) }
     }
 
     /// Every customer account, by name.

@@ -14,13 +14,21 @@ import TokenLedger
 /// error of a statement (with PostgreSQL's message, detail and SQLSTATE).
 final class PostgresSession: @unchecked Sendable {
     let location: PostgresLocation
-    private let connection: PostgresConnection
+    /// The connection; replaced by a new one when the server closed it (a restart, a failover,
+    /// an idle timeout) and no transaction is open. Used by one caller at a time (its owner's lock).
+    private var connection: PostgresConnection
+    /// Whether a transaction is open on ``connection``.
+    private var inTransaction = false
     /// postgres-nio's own logging goes nowhere: its errors reach the caller as thrown errors.
     static let logger = Logger(label: "tokenledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    private init(location: PostgresLocation, connection: PostgresConnection) {
+    /// How the connection was made, to make another like it.
+    private let configuration: PostgresConnection.Configuration
+
+    private init(location: PostgresLocation, connection: PostgresConnection, configuration: PostgresConnection.Configuration) {
         self.location = location
         self.connection = connection
+        self.configuration = configuration
     }
 
     /// Connects to `location`, with TLS as its `sslmode` says.
@@ -39,13 +47,23 @@ final class PostgresSession: @unchecked Sendable {
         configuration.options.additionalStartupParameters = [
             ("application_name", location.applicationName), ("search_path", PostgresSchema.namespace),
         ]
+        return PostgresSession(location: location, connection: try open(location: location, configuration: configuration), configuration: configuration)
+    }
+
+    private static func open(location: PostgresLocation, configuration: PostgresConnection.Configuration) throws -> PostgresConnection {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         do {
-            let connection = try PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger).wait()
-            return PostgresSession(location: location, connection: connection)
+            return try PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger).wait()
         } catch {
             throw Self.ledgerError(error, location: location, connecting: true)
         }
+    }
+
+    /// A connection the server closed is replaced before the next transaction or statement
+    /// outside one: the ledger goes on after a database restart (what was in flight failed).
+    private func reconnectIfClosed() throws {
+        guard connection.isClosed, !inTransaction else { return }
+        connection = try Self.open(location: location, configuration: configuration)
     }
 
     private static func tlsConfiguration(for location: PostgresLocation) throws -> PostgresConnection.Configuration.TLS {
@@ -72,6 +90,7 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs `query` and returns every row.
     @discardableResult
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try reconnectIfClosed()
         do {
             return try connection.query(query, logger: Self.logger).wait().rows
         } catch {
@@ -177,6 +196,8 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<T>(isolation: String = "READ COMMITTED", _ body: () throws -> T) throws -> T {
         try execute("BEGIN ISOLATION LEVEL \(isolation)")
+        inTransaction = true
+        defer { inTransaction = false }
         do {
             let value = try body()
             try execute("COMMIT")

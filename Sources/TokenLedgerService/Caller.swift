@@ -32,27 +32,27 @@ enum Caller {
 }
 
 /// The keys presented to the service, authenticated against the ledger and kept for a second
-/// (a revoked key stops working within a second), so that a request costs no SQLite read.
+/// (a revoked key stops working within a second), so that a request costs no read of the books.
 final class KeyCache: Sendable {
     private struct Known {
         var key: APIKey?
         var until: ContinuousClock.Instant
     }
 
-    private let ledger: Ledger
+    private let books: any LedgerBooks
     private let known = Locked<[String: Known]>([:])
     /// How long an answer is kept.
     static let lifetime = Duration.seconds(1)
     /// The most secrets kept (the cache is emptied past it: a flood of made-up keys costs reads, not memory).
     static let capacity = 10_000
 
-    init(ledger: Ledger) { self.ledger = ledger }
+    init(books: any LedgerBooks) { self.books = books }
 
     /// The key whose secret is `secret`, or nil (unknown or revoked).
     func key(secret: String) async throws -> APIKey? {
         let now = ContinuousClock.now
         if let hit = known.withLock({ $0[secret] }), hit.until > now { return hit.key }
-        let key = try await Blocking.run { [ledger] in try ledger.authenticate(secret: secret) }
+        let key = try await Blocking.run { [books] in try books.authenticate(secret: secret) }
         known.withLock { cache in
             if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
             cache[secret] = Known(key: key, until: now + Self.lifetime)

@@ -5,25 +5,29 @@ import TokenLedger
 import TokenLedgerCore
 
 /// The one writer of the service: requests' writes wait in a bounded queue, and a thread of its
-/// own takes all that wait (up to ``maximumGroup`` operations) and commits them in one SQLite
-/// transaction (``Ledger/group(_:)``). Each request is answered only after its transaction
-/// has committed; a request a rule refuses answers its refusal and does not abort the others.
+/// own takes all that wait (up to ``maximumGroup`` operations) and commits them in one
+/// transaction of the books (``LedgerBooks/commit(group:locking:)``: ``Ledger/group(_:)`` on a
+/// file; on PostgreSQL the accounts they write locked first, in one order). Each request is
+/// answered only after its transaction has committed; a request a rule refuses answers its
+/// refusal and does not abort the others.
 ///
-/// Why a thread and not a task: SQLite's calls block, and a blocked task would hold one of the
+/// Why a thread and not a task: the books' calls block (SQLite's, and the PostgreSQL store's), and a blocked task would hold one of the
 /// few threads that run every request's code.
 final class GroupCommit: @unchecked Sendable {
     /// A write waiting for its group: what it does, how many operations it counts for (a batch
     /// of charges counts each), and how to answer.
     private struct Job {
         var weight: Int
-        var run: (Ledger) throws -> any Sendable
+        /// What it writes (the accounts to lock first on PostgreSQL).
+        var locks: GroupLocks
+        var run: (any LedgerBooks) throws -> any Sendable
         var answer: (Result<any Sendable, any Error>) -> Void
         /// The event loop the request was submitted from, to be answered on (nil: answered from
         /// the writer's thread).
         var loop: (any EventLoop)?
     }
 
-    let ledger: Ledger
+    let books: any LedgerBooks
     /// The most operations waiting; past it a write is answered 503 `busy` at once.
     let queueLimit: Int
     /// The most operations in one transaction.
@@ -38,8 +42,8 @@ final class GroupCommit: @unchecked Sendable {
     private var stopped = false
     private var thread: Thread?
 
-    init(ledger: Ledger, queueLimit: Int = 20_000, maximumGroup: Int = 10_000, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
-        self.ledger = ledger
+    init(books: any LedgerBooks, queueLimit: Int = 20_000, maximumGroup: Int = 10_000, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.books = books
         self.queueLimit = queueLimit
         self.maximumGroup = maximumGroup
         self.committed = committed
@@ -54,8 +58,11 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     /// Runs `operation` in the next group; returns its result once that group has committed, or
-    /// throws its refusal, the file's error, or 503 `busy` / `stopping`.
-    func submit<T: Sendable>(weight: Int = 1, _ operation: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+    /// throws its refusal, the books' error, or 503 `busy` / `stopping`. `locking` says what it
+    /// writes.
+    func submit<T: Sendable>(
+        weight: Int = 1, locking: GroupLocks = GroupLocks(), _ operation: @escaping @Sendable (any LedgerBooks) throws -> T
+    ) async throws -> T {
         let result: any Sendable = try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             defer { condition.unlock() }
@@ -69,7 +76,7 @@ final class GroupCommit: @unchecked Sendable {
             }
             queue.append(
                 Job(
-                    weight: weight, run: { try operation($0) }, answer: { continuation.resume(with: $0) },
+                    weight: weight, locks: locking, run: { try operation($0) }, answer: { continuation.resume(with: $0) },
                     loop: MultiThreadedEventLoopGroup.currentEventLoop))
             queuedWeight += weight
             condition.signal()
@@ -115,10 +122,12 @@ final class GroupCommit: @unchecked Sendable {
     private func run(_ jobs: [Job], weight: Int) {
         let results: [Result<any Sendable, any Error>]
         do {
-            results = try ledger.group(jobs.map { $0.run })
+            var locks = GroupLocks()
+            for job in jobs { locks.formUnion(job.locks) }
+            results = try books.commit(group: jobs.map { $0.run }, locking: locks)
             committed(weight)
         } catch {
-            // The file failed the transaction: none of the group is written, each is told so.
+            // The books failed the transaction: none of the group is written, each is told so.
             results = jobs.map { _ in .failure(error) }
         }
         Self.answer(jobs, with: results)

@@ -18,13 +18,15 @@ extension LedgerAPI {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
         try Caller.require(.setPrices)
         let entry = try Wire.price(body).entry
-        let added = try await writer.submit { try $0.setPrice(entry) }
+        let ledger = try requireFile("POST /v1/prices")
+        let added = try await writer.submit { _ in try ledger.setPrice(entry) }
         let document = JSONDocument.priceSet(ListedPrice(entry: entry, source: "manual"), added: added)
         return .created(.init(headers: .init(idempotentReplayed: Self.replayed(!added)), body: .json(LedgerDocument(document))))
     }
 
     func importPrices(_ input: Operations.ImportPrices.Input) async throws -> Operations.ImportPrices.Output {
         try Caller.require(.importPrices)
+        let ledger = try requireFile("POST /v1/prices/import")
         let query = input.query
         let effectiveFrom = try Wire.time(query.effectiveFrom, field: "effective_from")
         let format = query.inputFormat.flatMap { PriceCatalogFormat(rawValue: $0.rawValue) } ?? .litellm
@@ -37,7 +39,7 @@ extension LedgerAPI {
             let catalog = try await Blocking.run {
                 try PriceCatalog.read(contentsOf: upload.path, format: format, skipBad: skipBad, providers: providers)
             }
-            let summary = try await writer.submit { try $0.importPrices(catalog, effectiveFrom: effectiveFrom) }
+            let summary = try await writer.submit { _ in try ledger.importPrices(catalog, effectiveFrom: effectiveFrom) }
             return .created(.init(body: .json(LedgerDocument(JSONDocument.priceImport(summary, file: upload.name)))))
         } catch {
             throw upload.naming(error)
@@ -49,6 +51,7 @@ extension LedgerAPI {
     func importUsage(_ input: Operations.ImportUsage.Input) async throws -> Operations.ImportUsage.Output {
         let query = input.query
         try Caller.require(.importUsage, account: query.account)
+        let ledger = try requireFile("POST /v1/usage/import")
         guard let format = UsageImportFormat(rawValue: query.inputFormat.rawValue) else {
             throw Problem.badInput("input_format: '\(query.inputFormat.rawValue)' is not a usage format", field: "input_format")
         }
@@ -68,7 +71,7 @@ extension LedgerAPI {
         let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
-            var summary = try await writer.submit { ledger in
+            var summary = try await writer.submit { _ in
                 try ledger.importUsage(file: upload.path, format: format, columnMap: columnMap, options: options)
             }
             summary.file = upload.name
@@ -85,7 +88,7 @@ extension LedgerAPI {
         let account = try Caller.scope(.report, account: query.account)
         let month = try Wire.month(query.month, field: "month")
         let keys = try ReportKey.keys(parsing: query.by.map { [$0] } ?? [], field: "by")
-        let report = try await Blocking.run { [ledger] in try ledger.monthlyReport(account: account, month: month, by: keys) }
+        let report = try await Blocking.run { [books] in try books.monthlyReport(account: account, month: month, by: keys) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.monthlyReport(report)))))
     }
 
@@ -94,7 +97,8 @@ extension LedgerAPI {
         try Caller.require(.statement, account: account)
         let time = try Wire.time(input.query.at, field: "at")
         let month = try input.query.month.map { try Wire.month($0, field: "month") } ?? time
-        let statement = try await Blocking.run { [ledger] in try ledger.statement(of: account, month: month, now: time) }
+        let ledger = try requireFile("GET /v1/accounts/{account}/statement")
+        let statement = try await Blocking.run { try ledger.statement(of: account, month: month, now: time) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.statement(statement)))))
     }
 
@@ -111,7 +115,8 @@ extension LedgerAPI {
             let providers = query.provider.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
             let request = ReconcileRequest(
                 costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity, providers: providers)
-            let report = try await Blocking.run { [ledger] in try ledger.reconcile(request) }
+            let ledger = try requireFile("POST /v1/reconcile")
+            let report = try await Blocking.run { try ledger.reconcile(request) }
             return .ok(.init(body: .json(LedgerDocument(JSONDocument.reconciliation(report, account: query.account)))))
         } catch {
             throw upload.naming(error)
@@ -123,7 +128,8 @@ extension LedgerAPI {
         let account = try Caller.scope(.exportFocus, account: query.account)
         let month = try Timestamp(parsingMonth: query.month, field: "month")
         let provider = query.provider ?? FocusReport.defaultProvider
-        let rows = try await Blocking.run { [ledger] in try ledger.focusRows(account: account, month: month, provider: provider) }
+        let ledger = try requireFile("GET /v1/exports/focus")
+        let rows = try await Blocking.run { try ledger.focusRows(account: account, month: month, provider: provider) }
         let wantsJSON = input.headers.accept.sortedByQuality().first { $0.contentType == .json || $0.contentType == .csv }?.contentType == .json
         if wantsJSON { return .ok(.init(body: .json(LedgerDocument(JSONDocument.focus(month: month, rows: rows))))) }
         // The CLI's output byte for byte: the rows as RFC 4180 CSV, and the line end `print` adds.
@@ -153,14 +159,16 @@ extension LedgerAPI {
         charges.tier = query.tier.map { Wire.tier($0) }
         charges.provider = query.provider
         let request = charges
-        let page = try await Blocking.run { [ledger] in try ledger.charges(matching: request) }
+        let ledger = try requireFile("GET /v1/charges")
+        let page = try await Blocking.run { try ledger.charges(matching: request) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.chargePage(page)))))
     }
 
     func getCharge(_ input: Operations.GetCharge.Input) async throws -> Operations.GetCharge.Output {
         let id = input.path.charge
         guard Caller.key != nil else { throw Problem.unauthorized }
-        let detail = try await Blocking.run { [ledger] in try ledger.charge(id: id) }
+        let ledger = try requireFile("GET /v1/charges/{charge}")
+        let detail = try await Blocking.run { try ledger.charge(id: id) }
         // A key limited to an account learns nothing of another's charges, not even that one exists.
         if let scope = Caller.accountScope, ExactText(detail.charge.account) != ExactText(scope) { throw ChargeLookupRefusal.unknownCharge(id) }
         try Caller.require(.listCharges, account: detail.charge.account)
@@ -172,7 +180,8 @@ extension LedgerAPI {
         try Caller.require(.readJournal, account: account)
         let from = try Wire.optionalTime(input.query.from, field: "from") ?? .earliest
         let to = try Wire.optionalTime(input.query.to, field: "to") ?? .latest
-        let journal = try await Blocking.run { [ledger] in try ledger.accountJournal(account: account, from: from, to: to) }
+        let ledger = try requireFile("GET /v1/accounts/{account}/journal")
+        let journal = try await Blocking.run { try ledger.accountJournal(account: account, from: from, to: to) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.journal(journal)))))
     }
 
@@ -180,7 +189,7 @@ extension LedgerAPI {
 
     /// The body of a route that takes a file, written beside the ledger.
     private func receive(_ body: HTTPBody, name: String?) async throws -> Upload {
-        let folder = (ledger.path as NSString).deletingLastPathComponent
+        let folder = ((file?.path ?? "") as NSString).deletingLastPathComponent
         return try await Upload.receive(body, name: name, folder: folder.isEmpty ? "." : folder)
     }
 }
@@ -195,7 +204,8 @@ extension LedgerAPI {
         guard (1...Ledger.maximumEventPage).contains(limit) else {
             throw Problem.badInput("limit must be 1 to \(Ledger.maximumEventPage)", field: "limit")
         }
-        let page = try await Blocking.run { [ledger] in try ledger.events(after: after, account: account, limit: limit) }
+        let ledger = try requireFile("GET /v1/events")
+        let page = try await Blocking.run { try ledger.events(after: after, account: account, limit: limit) }
         return .ok(.init(body: .json(LedgerDocument(page.json))))
     }
 }

@@ -8,7 +8,11 @@ import TokenLedgerCore
 /// commit (``GroupCommit``); reads run on a thread of their own (``Blocking``). Errors are
 /// thrown and answered as problems by ``ProblemMiddleware``: no handler builds an error response.
 struct LedgerAPI: APIProtocol {
-    let ledger: Ledger
+    /// The books served: a ledger file or a PostgreSQL database.
+    let books: any LedgerBooks
+    /// The ledger file, when the books are one: the routes that run on a file only in this
+    /// version (``requireFile(_:)``) use it.
+    let file: Ledger?
     let writer: GroupCommit
     let metrics: ServiceMetrics
     /// The OpenAPI document, as served at `GET /openapi.yaml`.
@@ -17,8 +21,8 @@ struct LedgerAPI: APIProtocol {
     // MARK: Service
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        _ = try await Blocking.run { [ledger] in try ledger.schemaVersion() }
-        return .ok(.init(body: .json(.init(status: .ok, ledger: ledger.path))))
+        _ = try await Blocking.run { [books] in try books.schemaVersion() }
+        return .ok(.init(body: .json(.init(status: .ok, ledger: books.place))))
     }
 
     func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
@@ -27,8 +31,12 @@ struct LedgerAPI: APIProtocol {
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
         try Caller.require(.readMetrics)
-        let figures = try await Blocking.run { [ledger] in try ledger.financeFigures(top: ServiceMetrics.topAccounts) }
-        return .ok(.init(body: .plainText(HTTPBody(metrics.exposition() + ServiceMetrics.exposition(of: figures)))))
+        // The books' figures (balances, totals) come from a ledger file; on PostgreSQL, the service's own.
+        var text = metrics.exposition()
+        if let file {
+            text += ServiceMetrics.exposition(of: try await Blocking.run { try file.financeFigures(top: ServiceMetrics.topAccounts) })
+        }
+        return .ok(.init(body: .plainText(HTTPBody(text))))
     }
 
     // MARK: Accounts
@@ -39,7 +47,7 @@ struct LedgerAPI: APIProtocol {
         let request = NewAccount(
             name: body.account, maximumPurchase: try Wire.optionalMoney(body.maxPurchaseUsd, field: "max_purchase_usd") ?? Credits.defaultMaximumPurchase,
             overdraftAllowance: try Wire.optionalMoney(body.overdraftUsd, field: "overdraft_usd") ?? .zero, at: try Wire.time(body.at, field: "at"))
-        let (account, replayed) = try await writer.submit { ledger -> (Account, Bool) in
+        let (account, replayed) = try await writer.submit(locking: GroupLocks(accounts: [body.account])) { ledger -> (Account, Bool) in
             do {
                 return (try ledger.createAccount(request), false)
             } catch AccountRefusal.accountExists(let name) {
@@ -56,14 +64,14 @@ struct LedgerAPI: APIProtocol {
     func listAccounts(_ input: Operations.ListAccounts.Input) async throws -> Operations.ListAccounts.Output {
         try Caller.require(.listAccounts)
         let scope = Caller.accountScope
-        let accounts = try await Blocking.run { [ledger] in try ledger.accounts() }.filter { scope == nil || $0.name == scope }
+        let accounts = try await Blocking.run { [books] in try books.accounts() }.filter { scope == nil || $0.name == scope }
         return .ok(.init(body: .json(.init(accounts: accounts.map(Wire.account)))))
     }
 
     func getAccount(_ input: Operations.GetAccount.Input) async throws -> Operations.GetAccount.Output {
         let name = input.path.account
         try Caller.require(.readAccount, account: name)
-        guard let account = try await Blocking.run({ [ledger] in try ledger.account(named: name) }) else { throw ChargeRefusal.unknownAccount(name) }
+        guard let account = try await Blocking.run({ [books] in try books.account(named: name) }) else { throw ChargeRefusal.unknownAccount(name) }
         return .ok(.init(body: .json(Wire.account(account))))
     }
 
@@ -71,7 +79,8 @@ struct LedgerAPI: APIProtocol {
         let name = input.path.account
         try Caller.require(.readBalance, account: name)
         let time = try Wire.time(input.query.at, field: "at")
-        let report = try await Blocking.run { [ledger] in try ledger.balance(of: name, at: time) }
+        let ledger = try requireFile("GET /v1/accounts/{account}/balance")
+        let report = try await Blocking.run { try ledger.balance(of: name, at: time) }
         return .ok(.init(body: .json(Wire.balance(report))))
     }
 
@@ -84,7 +93,7 @@ struct LedgerAPI: APIProtocol {
         let request = PurchaseRequest(
             account: name, amount: try Wire.money(body.amountUsd, field: "amount_usd"), at: try Wire.time(body.at, field: "at"),
             id: try Wire.id(header: input.headers.idempotencyKey, body: body.id))
-        let receipt = try await writer.submit { try $0.purchase(request) }
+        let receipt = try await writer.submit(locking: GroupLocks(accounts: [name])) { try $0.purchase(request) }
         return .created(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.credit(receipt))))
     }
 
@@ -95,7 +104,7 @@ struct LedgerAPI: APIProtocol {
         let request = GrantRequest(
             account: name, amount: try Wire.money(body.amountUsd, field: "amount_usd"), at: try Wire.time(body.at, field: "at"),
             expiresAt: try Wire.optionalTime(body.expiresAt, field: "expires_at"), id: try Wire.id(header: input.headers.idempotencyKey, body: body.id))
-        let receipt = try await writer.submit { try $0.grant(request) }
+        let receipt = try await writer.submit(locking: GroupLocks(accounts: [name])) { try $0.grant(request) }
         return .created(.init(headers: .init(idempotentReplayed: Self.replayed(receipt.duplicate)), body: .json(Wire.credit(receipt))))
     }
 
@@ -111,7 +120,7 @@ struct LedgerAPI: APIProtocol {
     func charge(_ body: Components.Schemas.NewCharge, idempotencyKey: String?) async throws -> ChargeReceipt {
         try Caller.require(.charge, account: body.account)
         let request = try Self.charge(body, id: try Wire.id(header: idempotencyKey, body: body.id))
-        return try await writer.submit { try $0.charge(request) }
+        return try await writer.submit(locking: GroupLocks(accounts: [request.account])) { try $0.charge(request) }
     }
 
     func createChargeBatch(_ input: Operations.CreateChargeBatch.Input) async throws -> Operations.CreateChargeBatch.Output {
@@ -139,7 +148,7 @@ struct LedgerAPI: APIProtocol {
             }
         }
         let work = requests
-        let receipts = try await writer.submit(weight: work.count) { try $0.charge(all: work) }
+        let receipts = try await writer.submit(weight: work.count, locking: GroupLocks(accounts: Set(work.map(\.account)))) { try $0.charge(all: work) }
         let total = receipts.reduce(Money.zero) { $0 + $1.cost }
         return .init(charges: receipts.map(Wire.charge), costUsd: total.decimalString)
     }
@@ -177,7 +186,7 @@ struct LedgerAPI: APIProtocol {
             account: body.account, model: body.model, tier: Wire.tier(body.tier), input: body.inputTokens, maxOutput: body.maxOutputTokens,
             project: body.project, apiKey: body.apiKey, user: body.user, id: try Wire.id(header: idempotencyKey, body: body.id),
             at: try Wire.time(body.at, field: "at"), expiresInSeconds: body.expiresInSeconds ?? ReservationRequest.defaultExpirySeconds)
-        return try await writer.submit { try $0.reserve(request) }
+        return try await writer.submit(locking: GroupLocks(accounts: [request.account])) { try $0.reserve(request) }
     }
 
     func getReservation(_ input: Operations.GetReservation.Input) async throws -> Operations.GetReservation.Output {
@@ -203,7 +212,7 @@ struct LedgerAPI: APIProtocol {
             breakdown: TokenBreakdown(
                 cacheWrite1h: body.cacheWrite1hTokens ?? 0, inputAudio: body.inputAudioTokens ?? 0, inputImage: body.inputImageTokens ?? 0,
                 outputAudio: body.outputAudioTokens ?? 0, outputImage: body.outputImageTokens ?? 0))
-        return try await writer.submit { try $0.settle(request) }
+        return try await writer.submit(locking: GroupLocks(reservations: [id])) { try $0.settle(request) }
     }
 
     func voidReservation(_ input: Operations.VoidReservation.Input) async throws -> Operations.VoidReservation.Output {
@@ -213,7 +222,7 @@ struct LedgerAPI: APIProtocol {
         try await requireReservationAccess(.void, id: id)
         let request = VoidRequest(
             reservation: id, id: try Wire.id(header: input.headers.idempotencyKey, body: body?.id), at: try Wire.time(body?.at, field: "at"))
-        let reservation = try await writer.submit { try $0.void(request) }
+        let reservation = try await writer.submit(locking: GroupLocks(reservations: [id])) { try $0.void(request) }
         return .ok(.init(headers: .init(idempotentReplayed: Self.replayed(reservation.duplicate)), body: .json(Wire.reservation(reservation))))
     }
 
@@ -221,7 +230,7 @@ struct LedgerAPI: APIProtocol {
     /// account finds only that account's reservations: another's is as unknown to it).
     private func reservation(_ id: String, for operation: ServiceOperation) async throws -> Reservation? {
         guard Caller.key != nil else { throw Problem.unauthorized }
-        let found = try await Blocking.run { [ledger] in try ledger.reservation(id: id) }
+        let found = try await Blocking.run { [books] in try books.reservation(id: id) }
         if let scope = Caller.accountScope, found?.account != scope { throw ReservationCloseRefusal.unknownReservation(id) }
         try Caller.require(operation, account: found?.account ?? Caller.accountScope)
         return found
@@ -238,19 +247,32 @@ struct LedgerAPI: APIProtocol {
     func listPrices(_ input: Operations.ListPrices.Input) async throws -> Operations.ListPrices.Output {
         try Caller.require(.listPrices)
         let model = input.query.model
-        let entries = try await Blocking.run { [ledger] in try ledger.prices(model: model, at: nil) }
+        let ledger = try requireFile("GET /v1/prices")
+        let entries = try await Blocking.run { try ledger.prices(model: model, at: nil) }
         return .ok(.init(body: .json(.init(prices: entries.map(Wire.price)))))
     }
 
     func verifyLedger(_ input: Operations.VerifyLedger.Input) async throws -> Operations.VerifyLedger.Output {
         try Caller.require(.verify)
-        let report = try await Blocking.run { [ledger] in try ledger.verify() }
+        let report = try await Blocking.run { [books] in try books.verify() }
         return .ok(
             .init(
                 body: .json(
                     .init(
                         ok: report.ok, transfers: Int64(report.transfers), accounts: Int64(report.accounts), charges: Int64(report.usages),
                         problems: report.problems))))
+    }
+
+    /// The ledger file, for a route that runs on a file only in this version; on PostgreSQL, 501
+    /// `not_on_postgres` naming the route.
+    func requireFile(_ route: String) throws -> Ledger {
+        guard let file else {
+            throw Problem(
+                status: 501, code: "not_on_postgres",
+                detail: "\(route) runs on a SQLite ledger file only in this version; on PostgreSQL the service answers accounts, "
+                    + "purchases, grants, charges, reservations, monthly reports and verify")
+        }
+        return file
     }
 
     /// The `Idempotent-Replayed` header: `true` for a retry answered with the original result.

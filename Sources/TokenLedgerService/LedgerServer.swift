@@ -9,9 +9,11 @@ import ServiceLifecycle
 import TokenLedger
 import TokenLedgerCore
 
-/// `tokenledger serve`: the ledger over HTTP, one process over one ledger file.
+/// `tokenledger serve`: the ledger over HTTP, one process over one ledger file, or one of many
+/// instances over one PostgreSQL database.
 ///
-/// It takes the file for itself (a second `serve` on the same file is refused), answers the
+/// On a file it takes the file for itself (a second `serve` on the same file is refused); on
+/// PostgreSQL any number of instances serve the same books (the database keeps them one). It answers the
 /// routes of `openapi.yaml`, commits concurrent writes together (``GroupCommit``), and on
 /// SIGTERM or SIGINT stops accepting connections, finishes the requests in flight, commits what
 /// they wrote, and returns.
@@ -39,15 +41,27 @@ public final class LedgerServer: Sendable {
         public init() {}
     }
 
-    let ledger: Ledger
+    let books: any LedgerBooks
+    /// The ledger file, when the books are one.
+    let file: Ledger?
     let options: Options
-    private let claim: ServeClaim
+    private let claim: ServeClaim?
 
-    /// A server over `ledger`; refuses (``ServeRefusal``) when another `serve` has the file.
-    public init(ledger: Ledger, options: Options = Options()) throws {
-        self.ledger = ledger
+    /// A server over the ledger file `ledger`; refuses (``ServeRefusal``) when another `serve`
+    /// has the file.
+    public convenience init(ledger: Ledger, options: Options = Options()) throws {
+        try self.init(books: ledger, options: options)
+    }
+
+    /// A server over `books`: a ledger file (``Ledger``: then refused, ``ServeRefusal``, when
+    /// another `serve` has it) or books that many instances share (a PostgreSQL database: the
+    /// routes that run on a file only in this version answer 501 `not_on_postgres`, and webhooks
+    /// are not delivered from there).
+    public init(books: any LedgerBooks, options: Options = Options()) throws {
+        self.books = books
+        self.file = books as? Ledger
         self.options = options
-        self.claim = try ServeClaim(path: ledger.path)
+        self.claim = try file.map { try ServeClaim(path: $0.path) }
     }
 
     /// Runs Swift Concurrency's tasks on the server's event loops (NIO's singleton group) rather
@@ -71,15 +85,15 @@ public final class LedgerServer: Sendable {
         var logger = Logger(label: "tokenledger.serve") { ServeLogHandler(label: $0) }
         logger.logLevel = .warning
         let metrics = ServiceMetrics()
-        let writer = GroupCommit(ledger: ledger, queueLimit: options.queueLimit, maximumGroup: options.maximumGroup) { operations in
+        let writer = GroupCommit(books: books, queueLimit: options.queueLimit, maximumGroup: options.maximumGroup) { operations in
             metrics.committed(operations: operations)
         }
         writer.start()
         defer { writer.stop() }
         let router = Router()
-        let api = LedgerAPI(ledger: ledger, writer: writer, metrics: metrics)
+        let api = LedgerAPI(books: books, file: file, writer: writer, metrics: metrics)
         let middleware = ServiceMiddleware(
-            keys: KeyCache(ledger: ledger), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes, maximumUploadBytes: options.maximumUploadBytes)
+            keys: KeyCache(books: books), metrics: metrics, maximumBodyBytes: options.maximumBodyBytes, maximumUploadBytes: options.maximumUploadBytes)
         // Plain charges, batches, reservations and settles first; every other request on to the generated code.
         router.add(middleware: PlainRoutes(api: api, middleware: middleware))
         try api.registerHandlers(on: router, configuration: Self.configuration, middlewares: [middleware])
@@ -89,13 +103,14 @@ public final class LedgerServer: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "tokenledger"),
             onServerRunning: { channel in ready(channel.localAddress?.port ?? port) },
             logger: logger)
-        let delivery = WebhookDelivery(ledger: ledger, options: options.webhooks, metrics: metrics, logger: logger)
         // Shut down in reverse order: the HTTP server first (it stops accepting, answers what is in
         // flight after its commit), then the webhook delivery, which may still post what those wrote.
+        var services: [any Service] = [app]
+        if let file { services.insert(WebhookDelivery(ledger: file, options: options.webhooks, metrics: metrics, logger: logger), at: 0) }
         let group = ServiceGroup(
-            configuration: .init(services: [delivery, app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
-        claim.release()
+        claim?.release()
     }
 }
 

@@ -32,6 +32,7 @@ struct Problem: Error, Sendable, Equatable {
         case 409: "Conflict"
         case 413: "Content Too Large"
         case 422: "Unprocessable Content"
+        case 501: "Not Implemented"
         case 503: "Service Unavailable"
         default: "Error"
         }

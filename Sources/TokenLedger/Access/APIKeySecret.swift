@@ -5,7 +5,7 @@ import Foundation
 ///
 /// A secret is `tlk_` and 43 base64url characters (32 random bytes, 256 bits): far past any
 /// guessing, so its unsalted SHA-256 is safe to store and to look up by.
-enum APIKeySecret {
+package enum APIKeySecret {
     /// What every secret starts with, so that a leaked one is recognized (by secret scanners too).
     static let prefix = "tlk_"
 
@@ -17,7 +17,7 @@ enum APIKeySecret {
 
     /// A new secret, from `SystemRandomNumberGenerator` (the kernel's CSPRNG: `getrandom` on
     /// Linux, `arc4random_buf` on Apple platforms).
-    static func make() -> String {
+    package static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = Data(capacity: randomByteCount)
         for _ in 0..<(randomByteCount / 8) {

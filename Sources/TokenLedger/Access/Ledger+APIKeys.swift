@@ -36,6 +36,56 @@ extension APIKey {
     }
 
     static let selectSQL = "SELECT k.*, a.name AS account_name FROM api_key k LEFT JOIN account a ON a.id = k.account_id"
+
+    /// Refuses a key's invalid name (`invalid_key_name`) before anything is read.
+    package static func checkName(_ request: NewAPIKey) throws {
+        if let name = request.name, let problem = APIKeyRefusal.nameProblem(name) { throw APIKeyRefusal.invalidName(problem) }
+    }
+
+    /// Records a key with the SHA-256 of `secret`, on either store; refuses an account that does
+    /// not exist (`unknown_account`).
+    package static func insert(_ request: NewAPIKey, secret: String, db: some BooksWriter) throws -> APIKey {
+        var accountID: Int64?
+        if let account = request.account {
+            guard let found = try Account.find(named: account, db: db) else { throw APIKeyRefusal.unknownAccount(account) }
+            accountID = found.id
+        }
+        guard
+            let inserted = try db.first(
+                "INSERT INTO api_key (public_id, secret_sha256, name, role, account_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                sqlValues(Ledger.generatedID("key"), APIKeySecret.digest(secret), request.name, request.role.rawValue, accountID, request.at.milliseconds)),
+            let row = try db.first(selectSQL + " WHERE k.id = ?", sqlValues(inserted["id"] as Int64))
+        else { preconditionFailure("a key inserted and not found") }
+        return APIKey(row: row)
+    }
+
+    /// Every key, oldest first, on either store.
+    package static func all(db: some BooksReader) throws -> [APIKey] {
+        try db.select(selectSQL + " ORDER BY k.id").map(APIKey.init(row:))
+    }
+
+    /// Revokes the key `id` at `time`, on either store (``Ledger/revokeAPIKey(id:at:)``).
+    package static func revoke(id: String, at time: Timestamp, db: some BooksWriter) throws -> APIKeyRevocation {
+        guard let row = try db.first(selectSQL + " WHERE k.public_id = ?", sqlValues(id)) else { throw APIKeyRefusal.unknownKey(id) }
+        var key = APIKey(row: row)
+        if key.isRevoked { return APIKeyRevocation(key: key, alreadyRevoked: true) }
+        let revokedAt = max(time, key.createdAt)
+        try db.perform("UPDATE api_key SET revoked_at_ms = ? WHERE public_id = ?", sqlValues(revokedAt.milliseconds, id))
+        key.revokedAt = revokedAt
+        return APIKeyRevocation(key: key, alreadyRevoked: false)
+    }
+
+    /// The live key whose secret this is (well-formed, found by its SHA-256, compared in constant
+    /// time, not revoked), on either store.
+    package static func live(secret: String, db: some BooksReader) throws -> APIKey? {
+        guard APIKeySecret.isWellFormed(secret) else { return nil }
+        let digest = APIKeySecret.digest(secret)
+        guard let row = try db.first(selectSQL + " WHERE k.secret_sha256 = ?", sqlValues(digest)) else { return nil }
+        let stored: Data = row["secret_sha256"]
+        guard APIKeySecret.equalInConstantTime(stored, digest) else { return nil }
+        let key = APIKey(row: row)
+        return key.isRevoked ? nil : key
+    }
 }
 
 extension Ledger {
@@ -49,26 +99,14 @@ extension Ledger {
     /// Refuses (``APIKeyRefusal``) an invalid name (`invalid_key_name`) or an account that does
     /// not exist (`unknown_account`).
     public func createAPIKey(_ request: NewAPIKey) throws -> (key: APIKey, secret: String) {
-        if let name = request.name, let problem = APIKeyRefusal.nameProblem(name) { throw APIKeyRefusal.invalidName(problem) }
+        try APIKey.checkName(request)
         let secret = APIKeySecret.make()
-        let digest = APIKeySecret.digest(secret)
-        let key = try write { db -> APIKey in
-            var accountID: Int64?
-            if let account = request.account {
-                guard let found = try Account.find(named: account, db: db) else { throw APIKeyRefusal.unknownAccount(account) }
-                accountID = found.id
-            }
-            try db.run(
-                "INSERT INTO api_key (public_id, secret_sha256, name, role, account_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                [Ledger.generatedID("key"), digest, request.name, request.role.rawValue, accountID, request.at.milliseconds])
-            return APIKey(row: try db.row(APIKey.selectSQL + " WHERE k.id = ?", [db.lastInsertedRowID])!)
-        }
-        return (key, secret)
+        return (try write { db in try APIKey.insert(request, secret: secret, db: db) }, secret)
     }
 
     /// Every API key, revoked ones included, oldest first; never their secrets.
     public func apiKeys() throws -> [APIKey] {
-        try read { db in try db.rows(APIKey.selectSQL + " ORDER BY k.id").map(APIKey.init(row:)) }
+        try read { db in try APIKey.all(db: db) }
     }
 
     /// Revokes the key `id` at `time`: from then on it authenticates nothing. Revoking a revoked
@@ -76,15 +114,7 @@ extension Ledger {
     /// A revocation is never recorded before the key was made (a clock that went back): it is
     /// then recorded at the key's creation. Refuses an unknown id (`unknown_key`).
     public func revokeAPIKey(id: String, at time: Timestamp) throws -> APIKeyRevocation {
-        try write { db in
-            guard let row = try db.row(APIKey.selectSQL + " WHERE k.public_id = ?", [id]) else { throw APIKeyRefusal.unknownKey(id) }
-            var key = APIKey(row: row)
-            if key.isRevoked { return APIKeyRevocation(key: key, alreadyRevoked: true) }
-            let revokedAt = max(time, key.createdAt)
-            try db.run("UPDATE api_key SET revoked_at_ms = ? WHERE public_id = ?", [revokedAt.milliseconds, id])
-            key.revokedAt = revokedAt
-            return APIKeyRevocation(key: key, alreadyRevoked: false)
-        }
+        try write { db in try APIKey.revoke(id: id, at: time, db: db) }
     }
 
     /// The valid key whose secret is `secret`, or nil (unknown, malformed or revoked).
@@ -96,16 +126,10 @@ extension Ledger {
     /// error or log.
     public func authenticate(secret: String) throws -> APIKey? {
         guard APIKeySecret.isWellFormed(secret) else { return nil }
-        let digest = APIKeySecret.digest(secret)
-        let found: (key: APIKey, digest: Data)?
         do {
-            found = try pool.read { db in
-                try db.row(APIKey.selectSQL + " WHERE k.secret_sha256 = ?", [digest]).map { (APIKey(row: $0), $0["secret_sha256"]) }
-            }
+            return try pool.read { db in try APIKey.live(secret: secret, db: db) }
         } catch let error as DatabaseError {
             throw LedgerError.from(error, path: path)
         }
-        guard let (key, stored) = found, APIKeySecret.equalInConstantTime(stored, digest) else { return nil }
-        return key.isRevoked ? nil : key
     }
 }

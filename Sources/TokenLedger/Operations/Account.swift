@@ -31,7 +31,7 @@ public struct Account: Sendable, Hashable {
         createdAt = Timestamp(milliseconds: row["created_at_ms"])
     }
 
-    static func find(named name: String, db: some BooksReader) throws -> Account? {
+    package static func find(named name: String, db: some BooksReader) throws -> Account? {
         try db.select("SELECT * FROM account WHERE name = ? AND kind = 'customer'", sqlValues(name)).first.map(Account.init)
     }
 

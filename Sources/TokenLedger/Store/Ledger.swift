@@ -497,7 +497,7 @@ extension Ledger {
 
 /// The transaction of a ``Ledger/group(_:)``: the writer's connection, and the thread running
 /// it (a write from that thread is one of the group's operations; any other thread waits).
-final class GroupTransaction: @unchecked Sendable {
+package final class GroupTransaction: @unchecked Sendable {
     let db: Database
     let thread: pthread_t
 
@@ -507,7 +507,7 @@ final class GroupTransaction: @unchecked Sendable {
     }
 
     /// Whether an operation's error is its own answer (it wrote nothing) rather than the file's.
-    static func answersAlone(_ error: any Error) -> Bool {
+    package static func answersAlone(_ error: any Error) -> Bool {
         error is any Refusal || error is InputError || error is BatchRefusal
     }
 

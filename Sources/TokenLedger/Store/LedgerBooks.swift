@@ -6,8 +6,16 @@ import TokenLedgerCore
 public protocol LedgerBooks: AnyObject, Sendable {
     /// Where the books are: the file's path, or the database's URL without its password.
     var place: String { get }
+    /// The migrations applied, oldest first (what a health check reads).
+    func schemaVersion() throws -> [String]
     func createAccount(_ request: NewAccount) throws -> Account
+    func account(named name: String) throws -> Account?
     func accounts() throws -> [Account]
+    /// The live API key whose secret this is, or nil (unknown, malformed, revoked).
+    func authenticate(secret: String) throws -> APIKey?
+    func createAPIKey(_ request: NewAPIKey) throws -> (key: APIKey, secret: String)
+    func apiKeys() throws -> [APIKey]
+    func revokeAPIKey(id: String, at time: Timestamp) throws -> APIKeyRevocation
     func purchase(_ request: PurchaseRequest) throws -> CreditReceipt
     func grant(_ request: GrantRequest) throws -> CreditReceipt
     func charge(_ request: ChargeRequest) throws -> ChargeReceipt
@@ -21,8 +29,38 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func reverse(_ request: ReversalRequest) throws -> CorrectionReceipt
     func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport
     func verify() throws -> VerifyReport
+
+    /// Runs `operations` (each an operation of these books) in one transaction, as
+    /// ``Ledger/group(_:)`` does: a refused operation answers its refusal alone; an error of the
+    /// store fails them all, and nothing is written. `locking` names what they write, so that a
+    /// store with many writers locks it first, in one order (a hint: an operation locks what it
+    /// writes anyway).
+    func commit<T>(group operations: [(any LedgerBooks) throws -> T], locking: GroupLocks) throws -> [Result<T, any Error>]
+}
+
+/// What a group of operations writes: the accounts they name, and the reservations they close
+/// (whose accounts the store looks up).
+public struct GroupLocks: Sendable, Hashable {
+    public var accounts: Set<String> = []
+    public var reservations: Set<String> = []
+
+    public init(accounts: Set<String> = [], reservations: Set<String> = []) {
+        self.accounts = accounts
+        self.reservations = reservations
+    }
+
+    /// Both sets together.
+    public mutating func formUnion(_ other: GroupLocks) {
+        accounts.formUnion(other.accounts)
+        reservations.formUnion(other.reservations)
+    }
 }
 
 extension Ledger: LedgerBooks {
     public var place: String { path }
+
+    /// ``group(_:)``: one writer holds the file, so there is nothing to lock first.
+    public func commit<T>(group operations: [(any LedgerBooks) throws -> T], locking: GroupLocks) throws -> [Result<T, any Error>] {
+        try group(operations.map { operation in { ledger in try operation(ledger) } })
+    }
 }
