@@ -184,16 +184,7 @@ public final class PostgresLedger: @unchecked Sendable {
                         try self.lock(locking, session: session)
                         groupThread.withLock { $0 = pthread_self() }
                         defer { groupThread.withLock { $0 = nil } }
-                        var results: [Result<T, any Error>] = []
-                        results.reserveCapacity(operations.count)
-                        for operation in operations {
-                            do {
-                                results.append(.success(try operation(self)))
-                            } catch let error where GroupTransaction.answersAlone(error) {
-                                results.append(.failure(error))
-                            }
-                        }
-                        return results
+                        return try GroupTransaction.run(operations, on: self as any LedgerBooks)
                     }
                 } catch let error as LedgerError where attempt < 3 && Self.isRetryable(error) {
                     continue

@@ -476,16 +476,7 @@ extension Ledger {
                 let group = GroupTransaction(db: db, thread: pthread_self())
                 groupTransaction.withLock { $0 = group }
                 defer { groupTransaction.withLock { $0 = nil } }
-                var results: [Result<T, any Error>] = []
-                results.reserveCapacity(operations.count)
-                for operation in operations {
-                    do {
-                        results.append(.success(try operation(self)))
-                    } catch let error where GroupTransaction.answersAlone(error) {
-                        results.append(.failure(error))
-                    }
-                }
-                return results
+                return try GroupTransaction.run(operations, on: self)
             }
         } catch {
             // What the operations kept in memory (the charge batch) may hold what was rolled back.
@@ -504,6 +495,21 @@ package final class GroupTransaction: @unchecked Sendable {
     init(db: Database, thread: pthread_t) {
         self.db = db
         self.thread = thread
+    }
+
+    /// Runs each operation on `books` in the group's transaction: its result, or its refusal
+    /// (which wrote nothing); any other error stops the group (its transaction is rolled back).
+    package static func run<Books, T>(_ operations: [(Books) throws -> T], on books: Books) throws -> [Result<T, any Error>] {
+        var results: [Result<T, any Error>] = []
+        results.reserveCapacity(operations.count)
+        for operation in operations {
+            do {
+                results.append(.success(try operation(books)))
+            } catch let error where answersAlone(error) {
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
 
     /// Whether an operation's error is its own answer (it wrote nothing) rather than the file's.

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A client process of `tokenledger serve`, for ServeLoadTests (standard library only).
 
-One keep-alive HTTP/1.1 connection (http.client), JSON in and out; what it did is printed as
-one JSON object on standard output when it ends. Two modes:
+One keep-alive HTTP/1.1 connection (http.client) to each server, JSON in and out; what it did is
+printed as one JSON object on standard output when it ends. PORT may name several servers of
+one set of books (`8081,8082,8083`: instances over one PostgreSQL database): each request goes
+to the next, in turn, so a request and its retry land on different instances. Two modes:
 
   cycles PORT KEY ACCOUNT WORKER CYCLES SEED
       CYCLES reservations, each settled (for a seeded random output) or voided; refusals are
@@ -37,15 +39,21 @@ def nanos(decimal):
 
 
 class Client:
-    def __init__(self, port, key):
-        self.port = port
+    def __init__(self, ports, key):
+        self.ports = [int(port) for port in str(ports).split(",")]
+        self.turn = 0
         self.key = key
+        self.connections = {}
         self.connection = None
 
     def send(self, method, path, body=None, idempotency_key=None):
         """(status, headers, decoded JSON body); raises OSError / HTTPException on a broken connection."""
+        self.port = self.ports[self.turn % len(self.ports)]
+        self.turn += 1
+        self.connection = self.connections.get(self.port)
         if self.connection is None:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connections[self.port] = self.connection
         headers = {"Authorization": "Bearer " + self.key}
         data = None
         if body is not None:
@@ -68,7 +76,14 @@ class Client:
     def close(self):
         if self.connection is not None:
             self.connection.close()
+            self.connections.pop(self.port, None)
             self.connection = None
+
+    def close_all(self):
+        for connection in self.connections.values():
+            connection.close()
+        self.connections = {}
+        self.connection = None
 
 
 def cycles(port, key, account, worker, count, seed):
@@ -108,7 +123,7 @@ def cycles(port, key, account, worker, count, seed):
                 summary["voided"] += 1
             else:
                 summary["unexpected"].append(f"void {reservation}: {status} {body}")
-    client.close()
+    client.close_all()
     return summary
 
 
@@ -164,7 +179,7 @@ def retrying(port, key, account, worker, stop_file):
             else:
                 summary["unexpected"].append(f"charge {charge}: {status} {body}")
         index += 1
-    client.close()
+    client.close_all()
     return summary
 
 
@@ -172,10 +187,10 @@ def main(arguments):
     mode = arguments[0]
     if mode == "cycles":
         port, key, account, worker, count, seed = arguments[1:7]
-        summary = cycles(int(port), key, account, worker, int(count), int(seed))
+        summary = cycles(port, key, account, worker, int(count), int(seed))
     elif mode == "retrying":
         port, key, account, worker, stop_file = arguments[1:6]
-        summary = retrying(int(port), key, account, worker, stop_file)
+        summary = retrying(port, key, account, worker, stop_file)
     else:
         sys.exit(f"unknown mode {mode}")
     json.dump(summary, sys.stdout)

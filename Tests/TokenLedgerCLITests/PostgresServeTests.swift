@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import Testing
+import TokenLedgerCore
+import TokenLedgerTestSupport
+
+/// `tokenledger serve` instances on one PostgreSQL database, under load from client processes
+/// (`ServiceClients/service_client.py`, each request to the next instance in turn): a small
+/// account with a hard limit, an account with auto-recharge, and instances killed (and the
+/// database restarted) while clients retry through the others. The books are set up on a file
+/// and migrated, as the README says, and checked by migrating them back.
+@Suite("Service on PostgreSQL: many instances, one set of books", .serialized)
+struct PostgresServeTests {
+    static let seed = UInt64(ProcessInfo.processInfo.environment["TOKENLEDGER_SERVE_SEED"] ?? "") ?? 20_261_207
+    static let cyclesPerClient = 400
+    static let kills = 30
+
+    /// The served ledger of ``ServedLedger``, moved into the PostgreSQL database `url`.
+    static func books(in folder: ScratchFolder, url: String, purchaseDollars: String, setUp: [[String]] = []) throws -> ServedLedger {
+        let ledger = try ServedLedger(in: folder, purchaseDollars: purchaseDollars, setUp: setUp)
+        let moved = try CLI.run(["migrate", "--from", ledger.database, "--to", url])
+        try #require(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
+        return ledger
+    }
+
+    /// The books in `url` copied back into a new file (proved equal by `migrate`), to read with
+    /// the file's commands.
+    static func copyBack(_ url: String, into folder: ScratchFolder, named name: String) throws -> String {
+        let path = folder.path(name)
+        let copied = try CLI.run(["migrate", "--from", url, "--to", path])
+        #expect(copied.status == 0, "\(copied.stdout)\(copied.stderr)")
+        return path
+    }
+
+    @Test(
+        "3 instances, 4 client processes × 400 reserve/settle/void cycles through all of them against $5 with a $1 hard limit: never more admitted than affordable, the books equal what was acknowledged"
+    )
+    func clientsAgainstALimit() throws {
+        let folder = try ScratchFolder("pg-serve-clients")
+        let url = try PostgresTestServer.freshDatabase()
+        let ledger = try Self.books(in: folder, url: url, purchaseDollars: "5", setUp: [["limit", "acme", "--hard", "1"]])
+        let servers = try (0..<3).map { _ in try ServeProcess(database: url) }
+        let ports = servers.map { "\($0.port)" }.joined(separator: ",")
+        let clients = try (1...4).map { worker in
+            try ClientProcess(["cycles", ports, ledger.key, "acme", "w\(worker)", "\(Self.cyclesPerClient)", "\(Self.seed &+ UInt64(worker))"])
+        }
+        let summaries = clients.map { $0.summary(within: 600) }
+        for server in servers {
+            server.signal(SIGTERM)
+            #expect(server.exitStatus(within: 30) == 0, "\(server.stderr)")
+        }
+        var settled = 0, refused = 0, charged: Int64 = 0
+        for (worker, summary) in summaries.enumerated() {
+            let unexpected = summary["unexpected"] as? [String]
+            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(unexpected?.prefix(5) ?? [])")
+            let codes = summary["refused"] as? [String: Int] ?? [:]
+            #expect(Set(codes.keys).isSubset(of: ["hard_limit", "insufficient_balance"]), "\(codes)")
+            let admitted = summary["admitted"] as? Int ?? -1
+            #expect(admitted + codes.values.reduce(0, +) == Self.cyclesPerClient)
+            #expect((summary["settled"] as? Int ?? -1) + (summary["voided"] as? Int ?? -1) == admitted)
+            // No hold was admitted past the balance, whichever instance admitted it.
+            #expect((summary["min_available_nanos"] as? Int ?? -1) >= 0, "client \(worker + 1): \(summary)")
+            settled += summary["settled"] as? Int ?? 0
+            refused += codes.values.reduce(0, +)
+            charged += Int64(summary["charged_nanos"] as? Int ?? -1)
+        }
+        #expect(refused > Self.cyclesPerClient, "only \(refused) refused: the limit was never under pressure")
+        let back = ServedLedger(database: try Self.copyBack(url, into: folder, named: "back.sqlite"), key: ledger.key)
+        let balance = try back.balance()
+        let spent = try #require(nanos(balance["month_to_date_usd"]))
+        #expect(spent == charged, "the books' spend against the settles acknowledged (seed \(Self.seed))")
+        // Spend stops at the limit, within one hold ($0.003: 30 tokens at $0.0001) of it.
+        #expect(spent <= 1_000_000_000 && spent > 1_000_000_000 - 3_000_000, "spent \(spent) nanodollars (seed \(Self.seed))")
+        #expect(nanos(balance["balance_usd"]) == 5_000_000_000 - spent)
+        #expect(nanos(balance["reserved_usd"]) == 0)
+        let verify = try back.verify()
+        #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == settled, "\(verify)")
+    }
+
+    @Test("3 instances, 4 clients charging one account with auto-recharge through all of them: every recharge decided on the balance its own charge left, none doubled")
+    func rechargesNotDoubled() throws {
+        let folder = try ScratchFolder("pg-serve-recharge")
+        let url = try PostgresTestServer.freshDatabase()
+        // `milli` at a cent a token from mid-2025: a charge of the client costs up to $0.11.
+        let ledger = try Self.books(
+            in: folder, url: url, purchaseDollars: "6",
+            setUp: [
+                ["recharge", "acme", "--threshold", "5", "--restore-to", "10", "--at", "2026-01-01"],
+                ["prices", "set", "milli", "--input", "10000", "--output", "10000", "--effective-from", "2025-06-01"],
+            ])
+        let servers = try (0..<3).map { _ in try ServeProcess(database: url) }
+        let ports = servers.map { "\($0.port)" }.joined(separator: ",")
+        let stop = folder.path("stop")
+        let clients = try (1...4).map { worker in try ClientProcess(["retrying", ports, ledger.key, "acme", "a\(worker)", stop]) }
+        usleep(8_000_000)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
+        let summaries = clients.map { $0.summary(within: 120) }
+        for server in servers {
+            server.signal(SIGTERM)
+            #expect(server.exitStatus(within: 30) == 0, "\(server.stderr)")
+        }
+        var acknowledged = 0
+        for summary in summaries {
+            #expect((summary["unexpected"] as? [String])?.isEmpty == true, "\(summary["unexpected"] ?? "")")
+            acknowledged += (summary["charges"] as? [String: Int])?.count ?? 0
+            acknowledged += (summary["reservations"] as? [String: Int])?.count ?? 0
+        }
+        let back = try Self.copyBack(url, into: folder, named: "back.sqlite")
+        let queue = try DatabaseQueue(path: back)
+        let attempts = try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.balance_after_nanos AS before, t.balance_after_nanos AS after, r.status FROM recharge_attempt r
+                    JOIN usage u ON u.id = r.usage_id LEFT JOIN transfer t ON t.id = r.transfer_id ORDER BY r.id
+                    """)
+        }
+        let charges = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM usage") ?? -1 }
+        try queue.close()
+        #expect(charges == acknowledged)
+        // Recharges happen, each when its own charge took the balance below $5, and bring it to $10.
+        #expect(attempts.count >= 2, "\(attempts.count) recharges in \(charges) charges")
+        for attempt in attempts {
+            #expect((attempt["status"] as String) == "succeeded")
+            #expect((attempt["before"] as Int64) < 5_000_000_000, "a recharge above the threshold: doubled")
+            #expect((attempt["after"] as Int64) == 10_000_000_000)
+        }
+        #expect(try ServedLedger(database: back, key: ledger.key).verify()["ok"] as? Bool == true)
+    }
+
+    @Test(
+        "30 SIGKILLs of one of 3 instances, and a database restart, under 4 clients retrying through the others with the same Idempotency-Key: every acknowledged write once, nothing else, verify passes"
+    )
+    func killedUnderLoad() throws {
+        var random = SplitMix64(seed: Self.seed)
+        let folder = try ScratchFolder("pg-serve-kills")
+        // A server of its own, to restart without disturbing other tests.
+        let serverFolder = folder.path("postgres")
+        let started = PostgresTestServer.run(PostgresTestServer.scriptPath, ["start", serverFolder])
+        try #require(started.status == 0, "\(started.errors)")
+        defer { _ = PostgresTestServer.run(PostgresTestServer.scriptPath, ["stop", serverFolder]) }
+        let url = started.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ledger = try Self.books(in: folder, url: url, purchaseDollars: "1000")
+        // Each instance on a port of its own for every start, so clients find it again.
+        let ports = try (0..<3).map { _ in try RawConnection.freePort() }
+        var servers = try ports.map { try ServeProcess(database: url, port: $0) }
+        let stop = folder.path("stop")
+        let clients = try (1...4).map { worker in
+            try ClientProcess(["retrying", ports.map(String.init).joined(separator: ","), ledger.key, "acme", "k\(worker)", stop])
+        }
+        for kill in 1...Self.kills {
+            usleep(useconds_t(Int.random(in: 100...400, using: &random) * 1_000))
+            let victim = Int.random(in: 0..<servers.count, using: &random)
+            servers[victim].killNow()
+            if kill == Self.kills / 2 {
+                let restarted = PostgresTestServer.run(PostgresTestServer.scriptPath, ["restart", serverFolder])
+                #expect(restarted.status == 0, "\(restarted.errors)")
+            }
+            servers[victim] = try ServeProcess(database: url, port: ports[victim])
+        }
+        usleep(300_000)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
+        let summaries = clients.map { $0.summary(within: 120) }
+        for server in servers {
+            server.signal(SIGTERM)
+            #expect(server.exitStatus(within: 30) == 0, "\(server.stderr)")
+        }
+        var acknowledged: [String: Int64] = [:]
+        var settled: Set<String> = []
+        var retries = 0
+        for (worker, summary) in summaries.enumerated() {
+            let unexpected = summary["unexpected"] as? [String]
+            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(unexpected?.prefix(5) ?? [])")
+            for (id, cost) in summary["charges"] as? [String: Int] ?? [:] { acknowledged[id] = Int64(cost) }
+            for (id, cost) in summary["reservations"] as? [String: Int] ?? [:] {
+                acknowledged[id] = Int64(cost)
+                settled.insert(id)
+            }
+            retries += summary["retries"] as? Int ?? 0
+        }
+        #expect(retries > 0, "no request retried: the kills missed the clients")
+        // The load was real: writes between the kills (not a speed: the speed targets are the benchmarks').
+        #expect(acknowledged.count > 3 * Self.kills, "only \(acknowledged.count) writes acknowledged")
+        let back = try Self.copyBack(url, into: folder, named: "back.sqlite")
+        let queue = try DatabaseQueue(path: back)
+        let (usages, reservations) = try queue.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT request_id FROM usage"),
+                try Row.fetchAll(db, sql: "SELECT reference, status FROM reservation")
+            )
+        }
+        try queue.close()
+        #expect(usages.count == Set(usages).count)
+        let missing = Set(acknowledged.keys).subtracting(usages), unacknowledged = Set(usages).subtracting(acknowledged.keys)
+        #expect(missing.isEmpty, "acknowledged but not in the books (seed \(Self.seed)): \(missing.sorted().prefix(20))")
+        #expect(unacknowledged.isEmpty, "in the books but never acknowledged (seed \(Self.seed)): \(unacknowledged.sorted().prefix(20))")
+        #expect(Set(reservations.map { $0["reference"] as String }) == settled, "seed \(Self.seed)")
+        #expect(reservations.allSatisfy { ($0["status"] as String) == "settled" }, "seed \(Self.seed)")
+        let copy = ServedLedger(database: back, key: ledger.key)
+        let balance = try copy.balance()
+        #expect(nanos(balance["balance_usd"]) == 1_000_000_000_000 - acknowledged.values.reduce(0, +), "none doubled (seed \(Self.seed))")
+        let verify = try copy.verify("after the last stop")
+        #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == acknowledged.count, "\(verify)")
+    }
+}
+
+extension ServedLedger {
+    /// The ledger at `database` (a copy of one set up by the main initializer), with its key.
+    init(database: String, key: String) {
+        self.database = database
+        self.key = key
+    }
+}
