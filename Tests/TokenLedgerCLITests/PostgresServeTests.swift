@@ -32,6 +32,45 @@ struct PostgresServeTests {
         return path
     }
 
+    @Test("two instances answer as one: a charge and its retry on the other, health names the database, file-only routes answer 501")
+    func twoInstancesAnswerAsOne() throws {
+        let folder = try ScratchFolder("pg-serve-routes")
+        let url = try PostgresTestServer.freshDatabase()
+        let ledger = try Self.books(in: folder, url: url, purchaseDollars: "20")
+        let first = try ServeProcess(database: url)
+        let second = try ServeProcess(database: url)
+        defer {
+            first.killNow()
+            second.killNow()
+        }
+        let auth = [("Authorization", "Bearer \(ledger.key)"), ("Content-Type", "application/json")]
+        let charge = Array(#"{"account":"acme","model":"milli","input_tokens":100,"output_tokens":10,"id":"c-1","at":"2026-01-02T00:00:00Z"}"#.utf8)
+        let made = try RawConnection(port: first.port).request("POST", "/v1/charges", headers: auth, body: charge)
+        #expect(made.status == 201, "\(made.text)")
+        #expect(made.json["cost_usd"] as? String == "0.011000000", "\(made.text)")
+        let retried = try RawConnection(port: second.port).request("POST", "/v1/charges", headers: auth, body: charge)
+        #expect(retried.status == 201)
+        #expect(retried.headers["idempotent-replayed"] == "true", "\(retried.headers)")
+        #expect(retried.json["balance_usd"] as? String == made.json["balance_usd"] as? String)
+        let health = try RawConnection(port: second.port).request("GET", "/healthz")
+        #expect(health.status == 200)
+        #expect((health.json["ledger"] as? String)?.hasPrefix("postgres://tokenledger@127.0.0.1:") == true, "\(health.text)")
+        let balance = try RawConnection(port: first.port).request("GET", "/v1/accounts/acme/balance", headers: auth)
+        #expect(balance.status == 501, "\(balance.text)")
+        #expect(balance.json["code"] as? String == "not_on_postgres")
+        #expect((balance.json["detail"] as? String)?.contains("GET /v1/accounts/{account}/balance runs on a SQLite ledger file only") == true)
+        // An admin key made on PostgreSQL (`keys create` runs there) may read the books.
+        let created = try CLI.run(["keys", "create", "--role", "admin", "--db", url, "--format", "json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let secret = try #require((try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])?["secret"] as? String)
+        let admin = [("Authorization", "Bearer \(secret)")]
+        let report = try RawConnection(port: first.port).request("GET", "/v1/reports/monthly?month=2026-01", headers: admin)
+        #expect(report.status == 200, "\(report.text)")
+        #expect(report.text.contains("\"cost_usd\":\"0.011000000\""), "\(report.text)")
+        let verify = try RawConnection(port: second.port).request("GET", "/v1/verify", headers: admin)
+        #expect(verify.json["ok"] as? Bool == true, "\(verify.text)")
+    }
+
     @Test(
         "3 instances, 4 client processes × 400 reserve/settle/void cycles through all of them against $5 with a $1 hard limit: never more admitted than affordable, the books equal what was acknowledged"
     )
@@ -77,7 +116,9 @@ struct PostgresServeTests {
         #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == settled, "\(verify)")
     }
 
-    @Test("3 instances, 4 clients charging one account with auto-recharge through all of them: every recharge decided on the balance its own charge left, none doubled")
+    @Test(
+        "3 instances, 4 clients charging one account with auto-recharge through all of them: every recharge decided on the balance its own charge left, none doubled"
+    )
     func rechargesNotDoubled() throws {
         let folder = try ScratchFolder("pg-serve-recharge")
         let url = try PostgresTestServer.freshDatabase()
