@@ -13,7 +13,7 @@ struct BalanceCommand: ParsableCommand {
     @Option(help: "The time (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let report = try options.open().balance(of: account, at: at ?? now())
+        let report = try options.openBooks().balance(of: account, at: at ?? now())
         options.emit(Self.render(report))
     }
 

@@ -100,7 +100,7 @@ struct GlobalOptions: ParsableArguments {
             throw InputError(
                 field: "--db",
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
-                    + "init, account create, account list, purchase, grant, charge, reserve, settle, void, adjust, refund, "
+                    + "init, account create, account list, balance, purchase, grant, charge, reserve, settle, void, adjust, refund, "
                     + "reverse, keys, report monthly, verify, serve and migrate "
                     + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }

@@ -104,6 +104,26 @@ extension PostgresLedger {
         return try writing { session in try CorrectionOperation.reverse(request, id: id, store: self.store(session)) }
     }
 
+    /// The balance of `account` at `time` with its lots, as ``Ledger/balance(of:at:)`` gives it:
+    /// lots expired by then are written off first (the account's row locked), and reservations
+    /// expired by then released; the same figures, read by the same queries.
+    public func balance(of account: String, at time: Timestamp) throws -> BalanceReport {
+        try writing { session in
+            let store = self.store(session)
+            guard let figures = try store.accountFigures(named: account), let found = try Account.find(named: account, db: session) else {
+                throw ChargeRefusal.unknownAccount(account)
+            }
+            var expired: [ExpiryRecord] = []
+            if Credits.hasExpired(figures.lots, at: time) {
+                let writeOffs = Credits.writeOffs(of: figures.lots, balance: figures.balance, at: time)
+                try store.recordWriteOffs(writeOffs, accountID: figures.id)
+                try store.watchBalance(accountID: figures.id, at: time)
+                expired = writeOffs.map { ExpiryRecord($0, account: found.name) }
+            }
+            return try Ledger.balanceReport(of: found, at: time, expiredNow: expired, db: session)
+        }
+    }
+
     /// Locks the row of the account that holds reservation `reference` (nothing when there is
     /// no such reservation: the operation refuses it).
     private func lockAccount(ofReservation reference: String, session: PostgresSession) throws {

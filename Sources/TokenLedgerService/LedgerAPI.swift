@@ -79,8 +79,7 @@ struct LedgerAPI: APIProtocol {
         let name = input.path.account
         try Caller.require(.readBalance, account: name)
         let time = try Wire.time(input.query.at, field: "at")
-        let ledger = try requireFile("GET /v1/accounts/{account}/balance")
-        let report = try await Blocking.run { try ledger.balance(of: name, at: time) }
+        let report = try await Blocking.run { [books] in try books.balance(of: name, at: time) }
         return .ok(.init(body: .json(Wire.balance(report))))
     }
 
@@ -270,7 +269,7 @@ struct LedgerAPI: APIProtocol {
             throw Problem(
                 status: 501, code: "not_on_postgres",
                 detail: "\(route) runs on a SQLite ledger file only in this version; on PostgreSQL the service answers accounts, "
-                    + "purchases, grants, charges, reservations, monthly reports and verify")
+                    + "balances, purchases, grants, charges, reservations, monthly reports and verify")
         }
         return file
     }

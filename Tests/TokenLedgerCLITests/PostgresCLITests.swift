@@ -129,6 +129,11 @@ struct PostgresCLITests {
                 ["refund", "p-1", "1", "--id", "f-1", "--at", "2026-01-09"],
                 ["refund", "p-1", "100", "--id", "f-2", "--at", "2026-01-09"],
                 ["report", "monthly", "--month", "2026-01", "--by", "model,day"],
+                ["balance", "acme", "--at", "2026-01-06T10:00:30Z"],
+                ["balance", "acme", "--at", "2026-01-10", "--format", "json"],
+                ["grant", "acme", "1", "--id", "g-1", "--at", "2026-01-10", "--expires-at", "2026-01-12"],
+                ["balance", "acme", "--at", "2026-01-20"],
+                ["balance", "nobody"],
                 ["verify"],
             ]
             for arguments in commands {
@@ -167,9 +172,9 @@ struct PostgresCLITests {
     func refusals() throws {
         let url = try PostgresTestServer.freshDatabase()
         #expect(try CLI.run(["init", "--db", url]).status == 0)
-        let balance = try CLI.run(["balance", "acme", "--db", url])
-        #expect(balance.status == 1)
-        #expect(balance.stderr.contains("runs on a SQLite ledger file only in this version"), "\(balance.stderr)")
+        let statement = try CLI.run(["statement", "acme", "--month", "2026-01", "--db", url])
+        #expect(statement.status == 1)
+        #expect(statement.stderr.contains("runs on a SQLite ledger file only in this version"), "\(statement.stderr)")
         // The test server trusts every login, so a password in the URL is taken and ignored.
         let secret = url.replacingOccurrences(of: "tokenledger@", with: "tokenledger:hunter2@")
         let withPassword = try CLI.run(["init", "--db", secret])

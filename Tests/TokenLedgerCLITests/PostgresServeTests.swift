@@ -32,7 +32,7 @@ struct PostgresServeTests {
         return path
     }
 
-    @Test("two instances answer as one: a charge and its retry on the other, health names the database, file-only routes answer 501")
+    @Test("two instances answer as one: a charge and its retry on the other, the balance, health names the database, file-only routes answer 501")
     func twoInstancesAnswerAsOne() throws {
         let folder = try ScratchFolder("pg-serve-routes")
         let url = try PostgresTestServer.freshDatabase()
@@ -55,10 +55,9 @@ struct PostgresServeTests {
         let health = try RawConnection(port: second.port).request("GET", "/healthz")
         #expect(health.status == 200)
         #expect((health.json["ledger"] as? String)?.hasPrefix("postgres://tokenledger@127.0.0.1:") == true, "\(health.text)")
-        let balance = try RawConnection(port: first.port).request("GET", "/v1/accounts/acme/balance", headers: auth)
-        #expect(balance.status == 501, "\(balance.text)")
-        #expect(balance.json["code"] as? String == "not_on_postgres")
-        #expect((balance.json["detail"] as? String)?.contains("GET /v1/accounts/{account}/balance runs on a SQLite ledger file only") == true)
+        let balance = try RawConnection(port: first.port).request("GET", "/v1/accounts/acme/balance?at=2026-01-03T00:00:00Z", headers: auth)
+        #expect(balance.status == 200, "\(balance.text)")
+        #expect(balance.json["balance_usd"] as? String == made.json["balance_usd"] as? String, "\(balance.text)")
         // An admin key made on PostgreSQL (`keys create` runs there) may read the books.
         let created = try CLI.run(["keys", "create", "--role", "admin", "--db", url, "--format", "json"])
         #expect(created.status == 0, "\(created.stderr)")
@@ -67,6 +66,10 @@ struct PostgresServeTests {
         let report = try RawConnection(port: first.port).request("GET", "/v1/reports/monthly?month=2026-01", headers: admin)
         #expect(report.status == 200, "\(report.text)")
         #expect(report.text.contains("\"cost_usd\":\"0.011000000\""), "\(report.text)")
+        let journal = try RawConnection(port: first.port).request("GET", "/v1/accounts/acme/journal", headers: admin)
+        #expect(journal.status == 501, "\(journal.text)")
+        #expect(journal.json["code"] as? String == "not_on_postgres")
+        #expect((journal.json["detail"] as? String)?.contains("GET /v1/accounts/{account}/journal runs on a SQLite ledger file only") == true)
         let verify = try RawConnection(port: second.port).request("GET", "/v1/verify", headers: admin)
         #expect(verify.json["ok"] as? Bool == true, "\(verify.text)")
     }

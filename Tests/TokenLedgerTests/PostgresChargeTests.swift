@@ -20,6 +20,7 @@ struct PostgresChargeTests {
         case adjust(AdjustmentRequest)
         case refund(RefundRequest)
         case reverse(ReversalRequest)
+        case balance(String, Timestamp)
 
         /// Its outcome (`ok` or a refusal's code) and its answer, as text.
         func run(on books: any LedgerBooks) -> String {
@@ -35,6 +36,7 @@ struct PostgresChargeTests {
                 case .adjust(let request): answer = "\(try books.adjust(request))"
                 case .refund(let request): answer = "\(try books.refund(request))"
                 case .reverse(let request): answer = "\(try books.reverse(request))"
+                case .balance(let account, let time): answer = "\(try books.balance(of: account, at: time))"
                 }
             }
             return word + " " + answer
@@ -51,6 +53,7 @@ struct PostgresChargeTests {
             case .adjust(let request): "adjust \(request.id ?? "-") \(request.account)"
             case .refund(let request): "refund \(request.id ?? "-") of \(request.purchaseID)"
             case .reverse(let request): "reverse \(request.id ?? "-") of \(request.chargeID)"
+            case .balance(let account, let time): "balance \(account) at \(time.iso8601)"
             }
         }
     }
@@ -62,7 +65,10 @@ struct PostgresChargeTests {
     /// purchases, adjustments, refunds and reversals; names to resolve and names unknown.
     static func operations(seed: UInt64, count: Int, from start: Timestamp) -> [Operation] {
         var random = SplitMix64(seed: seed)
-        let accounts = ["alpha", "beta", "gamma", "nobody"]
+        // `empty` holds no credit and has no overdraft: enforced charges and holds there are refused.
+        let accounts = ["alpha", "beta", "gamma", "empty", "nobody"]
+        // Purchases go to some only: `beta` runs down to its auto-recharge, `empty` stays without credit.
+        let purchasers = ["alpha", "gamma", "nobody"]
         let models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "openai/gpt-4o", "gpt-4o-2024-08-06", "no-such-model"]
         let projects: [String?] = [nil, nil, "p1", "p2"]
         var time = start.milliseconds
@@ -82,7 +88,7 @@ struct PostgresChargeTests {
         for index in 0..<count {
             time += Int64.random(in: 60_000...(3 * 3_600_000), using: &random)
             let at = Timestamp(milliseconds: time)
-            switch Int.random(in: 0..<100, using: &random) {
+            switch Int.random(in: 0..<104, using: &random) {
             case 0..<40:
                 let request = charge(index)
                 charges.append(request)
@@ -103,7 +109,7 @@ struct PostgresChargeTests {
                 operations.append(
                     .reserve(
                         ReservationRequest(
-                            account: accounts[Int.random(in: 0..<3, using: &random)], model: models[Int.random(in: 0..<4, using: &random)],
+                            account: accounts[Int.random(in: 0..<4, using: &random)], model: models[Int.random(in: 0..<4, using: &random)],
                             input: Int64.random(in: 1...200_000, using: &random), maxOutput: Int64.random(in: 1...4_000, using: &random),
                             project: projects[Int.random(in: 0..<projects.count, using: &random)], id: id, at: at,
                             expiresInSeconds: Int64.random(in: 60...36_000, using: &random))))
@@ -124,7 +130,7 @@ struct PostgresChargeTests {
                 operations.append(
                     .purchase(
                         PurchaseRequest(
-                            account: accounts[Int.random(in: 0..<accounts.count, using: &random)], amount: .usd(Int64.random(in: 4...12, using: &random)),
+                            account: purchasers[Int.random(in: 0..<purchasers.count, using: &random)], amount: .usd(Int64.random(in: 4...12, using: &random)),
                             at: at, id: id)))
             case 84..<89:
                 let cents = Int64.random(in: -300...300, using: &random)
@@ -144,6 +150,8 @@ struct PostgresChargeTests {
             case 94..<100 where !charges.isEmpty:
                 operations.append(
                     .reverse(ReversalRequest(chargeID: charges[Int.random(in: 0..<charges.count, using: &random)].requestID!, at: at, id: "v-\(index)")))
+            case 100..<104:
+                operations.append(.balance(accounts[Int.random(in: 0..<accounts.count, using: &random)], at))
             default:
                 let request = charge(index)
                 charges.append(request)
@@ -169,6 +177,7 @@ struct PostgresChargeTests {
             _ = try file.setLowBalanceThreshold(account: "beta", threshold: .usd(4))
             try file.createAccount(NewAccount(name: "gamma", at: start))
             _ = try file.purchase(PurchaseRequest(account: "gamma", amount: .usd(5), at: start, id: "setup-gamma"))
+            try file.createAccount(NewAccount(name: "empty", at: start))
             try withPostgresLedger { postgres, _ in
                 _ = try postgres.copy(from: file)
                 var outcomes: [String: Int] = [:]

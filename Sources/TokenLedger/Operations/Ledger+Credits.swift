@@ -78,6 +78,13 @@ public struct ExpiryRecord: Sendable, Hashable {
     public var expiredAt: Timestamp
 }
 
+extension ExpiryRecord {
+    /// What `writeOff` wrote off of `account`'s lot.
+    package init(_ writeOff: WriteOff, account: String) {
+        self.init(account: account, lotKind: writeOff.lotKind, amount: writeOff.amount, expiredAt: writeOff.expiredAt)
+    }
+}
+
 extension Ledger {
     /// The state of an account once the lots expired by a time are written off.
     struct CurrentState {
@@ -98,7 +105,7 @@ extension Ledger {
         try writer.insertWriteOffs(writeOffs, accountID: account.id)
         try writer.watchStoredBalance(accountID: account.id, at: time)
         state.account.balance = writeOffs.last?.balanceAfter ?? account.balance
-        state.expired = writeOffs.map { ExpiryRecord(account: account.name, lotKind: $0.lotKind, amount: $0.amount, expiredAt: $0.expiredAt) }
+        state.expired = writeOffs.map { ExpiryRecord($0, account: account.name) }
         let expiredIDs = Set(writeOffs.map(\.lotID))
         state.lots.removeAll { expiredIDs.contains($0.id) }
         return state

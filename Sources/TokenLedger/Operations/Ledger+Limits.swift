@@ -46,8 +46,8 @@ extension Ledger {
         }
     }
 
-    static func limitSettings(of account: Account, db: Database) throws -> [LimitSetting] {
-        try db.rows("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ? ORDER BY project", [account.id]).map { row in
+    static func limitSettings(of account: Account, db: some BooksReader) throws -> [LimitSetting] {
+        try db.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ? ORDER BY project", sqlValues(account.id)).map { row in
             let project: String = row["project"]
             return LimitSetting(
                 account: account.name, scope: project.isEmpty ? .account : .project(project),
@@ -71,12 +71,12 @@ extension Ledger {
         }
     }
 
-    static func alerts(accountID: Int64, month: Timestamp, db: Database) throws -> [LimitAlert] {
-        try db.rows(
+    static func alerts(accountID: Int64, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
+        try db.select(
             """
             SELECT s.kind, s.project, s.limit_nanos, s.spend_nanos, s.occurred_at_ms, u.request_id
             FROM spend_alert s JOIN usage u ON u.id = s.usage_id WHERE s.account_id = ? AND s.month_ms = ? ORDER BY s.id
-            """, [accountID, month.milliseconds]
+            """, sqlValues(accountID, month.milliseconds)
         ).map { row in
             let project: String = row["project"]
             return LimitAlert(

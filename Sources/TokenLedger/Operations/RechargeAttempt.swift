@@ -73,8 +73,8 @@ extension Ledger {
         }
     }
 
-    static func rechargePolicy(of account: Account, db: Database) throws -> AutoRechargePolicy? {
-        guard let row = try db.row("SELECT * FROM auto_recharge WHERE account_id = ?", [account.id]) else { return nil }
+    static func rechargePolicy(of account: Account, db: some BooksReader) throws -> AutoRechargePolicy? {
+        guard let row = try db.first("SELECT * FROM auto_recharge WHERE account_id = ?", sqlValues(account.id)) else { return nil }
         return try? AutoRechargePolicy(
             threshold: Money(nanos: row["threshold_nanos"]), restoreTo: Money(nanos: row["restore_to_nanos"]),
             monthlyCap: (row["monthly_cap_nanos"] as Int64?).map(Money.init(nanos:)), maximumPurchase: account.maximumPurchase)

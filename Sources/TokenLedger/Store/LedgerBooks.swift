@@ -11,6 +11,7 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func createAccount(_ request: NewAccount) throws -> Account
     func account(named name: String) throws -> Account?
     func accounts() throws -> [Account]
+    func balance(of account: String, at time: Timestamp) throws -> BalanceReport
     /// The live API key whose secret this is, or nil (unknown, malformed, revoked).
     func authenticate(secret: String) throws -> APIKey?
     func createAPIKey(_ request: NewAPIKey) throws -> (key: APIKey, secret: String)
