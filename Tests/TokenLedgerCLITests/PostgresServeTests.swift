@@ -209,42 +209,12 @@ struct PostgresServeTests {
             server.signal(SIGTERM)
             #expect(server.exitStatus(within: 30) == 0, "\(server.stderr)")
         }
-        var acknowledged: [String: Int64] = [:]
-        var settled: Set<String> = []
-        var retries = 0
-        for (worker, summary) in summaries.enumerated() {
-            let unexpected = summary["unexpected"] as? [String]
-            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(Self.seed): \(unexpected?.prefix(5) ?? [])")
-            for (id, cost) in summary["charges"] as? [String: Int] ?? [:] { acknowledged[id] = Int64(cost) }
-            for (id, cost) in summary["reservations"] as? [String: Int] ?? [:] {
-                acknowledged[id] = Int64(cost)
-                settled.insert(id)
-            }
-            retries += summary["retries"] as? Int ?? 0
-        }
-        #expect(retries > 0, "no request retried: the kills missed the clients")
+        let acknowledged = AcknowledgedWrites(summaries, seed: Self.seed)
+        #expect(acknowledged.retries > 0, "no request retried: the kills missed the clients")
         // The load was real: writes between the kills (not a speed: the speed targets are the benchmarks').
-        #expect(acknowledged.count > 3 * Self.kills, "only \(acknowledged.count) writes acknowledged")
-        let back = try Self.copyBack(url, into: folder, named: "back.sqlite")
-        let queue = try DatabaseQueue(path: back)
-        let (usages, reservations) = try queue.read { db in
-            (
-                try String.fetchAll(db, sql: "SELECT request_id FROM usage"),
-                try Row.fetchAll(db, sql: "SELECT reference, status FROM reservation")
-            )
-        }
-        try queue.close()
-        #expect(usages.count == Set(usages).count)
-        let missing = Set(acknowledged.keys).subtracting(usages), unacknowledged = Set(usages).subtracting(acknowledged.keys)
-        #expect(missing.isEmpty, "acknowledged but not in the books (seed \(Self.seed)): \(missing.sorted().prefix(20))")
-        #expect(unacknowledged.isEmpty, "in the books but never acknowledged (seed \(Self.seed)): \(unacknowledged.sorted().prefix(20))")
-        #expect(Set(reservations.map { $0["reference"] as String }) == settled, "seed \(Self.seed)")
-        #expect(reservations.allSatisfy { ($0["status"] as String) == "settled" }, "seed \(Self.seed)")
-        let copy = ServedLedger(database: back, key: ledger.key)
-        let balance = try copy.balance()
-        #expect(nanos(balance["balance_usd"]) == 1_000_000_000_000 - acknowledged.values.reduce(0, +), "none doubled (seed \(Self.seed))")
-        let verify = try copy.verify("after the last stop")
-        #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == acknowledged.count, "\(verify)")
+        #expect(acknowledged.costs.count > 3 * Self.kills, "only \(acknowledged.costs.count) writes acknowledged")
+        let copy = ServedLedger(database: try Self.copyBack(url, into: folder, named: "back.sqlite"), key: ledger.key)
+        try acknowledged.expectExactly(in: copy, purchasedNanos: 1_000_000_000_000, seed: Self.seed)
     }
 }
 

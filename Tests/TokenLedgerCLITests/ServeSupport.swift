@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// A child process whose standard output and error go to temporary files (no pipe to fill),
@@ -147,6 +148,55 @@ struct ServedLedger {
     func balance() throws -> [String: Any] {
         let text = try CLI.succeed(["balance", "acme", "--at", "2026-01-03", "--format", "json"], database: database)
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}
+
+/// What `retrying` clients (`ServiceClients/service_client.py`) were told was written: each charge's
+/// and settled reservation's id with its cost, and how often they had to retry.
+struct AcknowledgedWrites {
+    var costs: [String: Int64] = [:]
+    var settled: Set<String> = []
+    var retries = 0
+
+    /// Read from the clients' summaries; records an issue for anything a client did not expect.
+    init(_ summaries: [[String: Any]], seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (worker, summary) in summaries.enumerated() {
+            let unexpected = summary["unexpected"] as? [String]
+            #expect(unexpected?.isEmpty == true, "client \(worker + 1), seed \(seed): \(unexpected?.prefix(5) ?? [])", sourceLocation: sourceLocation)
+            for (id, cost) in summary["charges"] as? [String: Int] ?? [:] { costs[id] = Int64(cost) }
+            for (id, cost) in summary["reservations"] as? [String: Int] ?? [:] {
+                costs[id] = Int64(cost)
+                settled.insert(id)
+            }
+            retries += summary["retries"] as? Int ?? 0
+        }
+    }
+
+    /// The ledger file against the acknowledgements: every acknowledged charge (a settle's charge
+    /// has its reservation's id) and reservation once, nothing else, the balance what was bought
+    /// less what was charged (none doubled), nothing held, and `verify` passing.
+    func expectExactly(in ledger: ServedLedger, purchasedNanos: Int64, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let queue = try DatabaseQueue(path: ledger.database)
+        let (usages, reservations) = try queue.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT request_id FROM usage"),
+                try Row.fetchAll(db, sql: "SELECT reference, status FROM reservation")
+            )
+        }
+        try queue.close()
+        #expect(usages.count == Set(usages).count, sourceLocation: sourceLocation)
+        let missing = Set(costs.keys).subtracting(usages), unacknowledged = Set(usages).subtracting(costs.keys)
+        #expect(missing.isEmpty, "acknowledged but not in the books (seed \(seed)): \(missing.sorted().prefix(20))", sourceLocation: sourceLocation)
+        #expect(
+            unacknowledged.isEmpty, "in the books but never acknowledged (seed \(seed)): \(unacknowledged.sorted().prefix(20))",
+            sourceLocation: sourceLocation)
+        #expect(Set(reservations.map { $0["reference"] as String }) == settled, "seed \(seed)", sourceLocation: sourceLocation)
+        #expect(reservations.allSatisfy { ($0["status"] as String) == "settled" }, "seed \(seed)", sourceLocation: sourceLocation)
+        let balance = try ledger.balance()
+        #expect(nanos(balance["balance_usd"]) == purchasedNanos - costs.values.reduce(0, +), "none doubled (seed \(seed))", sourceLocation: sourceLocation)
+        #expect(nanos(balance["reserved_usd"]) == 0, sourceLocation: sourceLocation)
+        let verify = try ledger.verify("after the last stop", sourceLocation: sourceLocation)
+        #expect(verify["ok"] as? Bool == true && verify["charges"] as? Int == costs.count, "\(verify)", sourceLocation: sourceLocation)
     }
 }
 
