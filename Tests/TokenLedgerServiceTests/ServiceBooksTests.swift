@@ -69,6 +69,8 @@ struct ServiceBooksTests {
     func pricesImport() async throws {
         var options = LedgerServer.Options()
         options.maximumBodyBytes = 1 << 20
+        // An import on a loaded machine (CI runs every suite at once) may take past the idle timeout.
+        options.idleTimeoutSeconds = 600
         let service = try await ServiceHarness.start(options: options)
         defer { Task { await service.stop() } }
         let catalogPath = Self.sharedData.appendingPathComponent("prices/litellm_model_prices_and_context_window.json").path
@@ -216,7 +218,10 @@ struct ServiceBooksTests {
 
     @Test("a usage file of 20+ MiB, streamed without a length, is imported past the 8 MiB JSON limit; past the upload limit it is 413")
     func largeImport() async throws {
-        let service = try await ServiceHarness.start()
+        // An import on a loaded machine (CI runs every suite at once) may take past the idle timeout.
+        var patient = LedgerServer.Options()
+        patient.idleTimeoutSeconds = 600
+        let service = try await ServiceHarness.start(options: patient)
         defer { Task { await service.stop() } }
         try Self.fund(service.ledger, "acme")
         let rows = 84_000
