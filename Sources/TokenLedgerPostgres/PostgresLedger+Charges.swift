@@ -11,31 +11,50 @@ extension PostgresLedger {
     /// process or instance it lands.
     public func charge(_ request: ChargeRequest) throws -> ChargeReceipt {
         let usage = try request.validatedUsage()
-        return try writing { session in
-            try ChargeOperation.charge(request, usage: usage, store: self.store(session), paymentMethod: self.paymentMethod)
+        return try writing(charges: true) { _ in
+            try ChargeOperation.charge(request, usage: usage, store: self.chargeStore(), paymentMethod: self.paymentMethod)
         }
     }
 
     /// Records many charges in one transaction, as ``Ledger/charge(all:)`` does: all of them, or
     /// none (``BatchRefusal`` names the request that stopped it). The accounts they name are
-    /// locked first, in one order, so that batches over the same accounts never deadlock.
+    /// locked first, in one order, so that batches over the same accounts never deadlock. In a
+    /// group, the batch is a savepoint of the group's transaction: a refused batch leaves the
+    /// group's other operations written.
     public func charge(all requests: [ChargeRequest]) throws -> [ChargeReceipt] {
         let validated = try Ledger.validated(batch: requests)
-        return try writing { session in
-            for name in Set(requests.map(\.account)).sorted() {
-                _ = try session.select("SELECT id FROM account WHERE name = ? AND kind = 'customer' FOR UPDATE", sqlValues(name))
-            }
-            let store = self.store(session)
-            var receipts: [ChargeReceipt] = []
-            receipts.reserveCapacity(validated.count)
-            for (index, (request, usage)) in validated.enumerated() {
-                do {
-                    receipts.append(try ChargeOperation.charge(request, usage: usage, store: store, paymentMethod: self.paymentMethod))
-                } catch let refusal as ChargeRefusal {
-                    throw BatchRefusal(index: index, refusal: refusal)
+        return try writing(charges: true) { session in
+            let names = Set(requests.map(\.account)).sorted()
+            _ = try session.select(
+                "SELECT id FROM account WHERE kind = 'customer' AND name IN (\(names.map { _ in "?" }.joined(separator: ", "))) ORDER BY id FOR UPDATE",
+                names.map(\.databaseValue))
+            let store = self.chargeStore()
+            func chargeAll() throws -> [ChargeReceipt] {
+                var receipts: [ChargeReceipt] = []
+                receipts.reserveCapacity(validated.count)
+                for (index, (request, usage)) in validated.enumerated() {
+                    do {
+                        receipts.append(try ChargeOperation.charge(request, usage: usage, store: store, paymentMethod: self.paymentMethod))
+                    } catch let refusal as ChargeRefusal {
+                        throw BatchRefusal(index: index, refusal: refusal)
+                    }
                 }
+                return receipts
             }
-            return receipts
+            guard inGroup else { return try chargeAll() }
+            // What the group's charges before it hold is written, so that the savepoint keeps it.
+            try store.flush()
+            try session.perform("SAVEPOINT batch", [])
+            do {
+                let receipts = try chargeAll()
+                try session.perform("RELEASE SAVEPOINT batch", [])
+                return receipts
+            } catch {
+                store.forget()
+                try session.perform("ROLLBACK TO SAVEPOINT batch", [])
+                try session.perform("RELEASE SAVEPOINT batch", [])
+                throw error
+            }
         }
     }
 
@@ -49,7 +68,7 @@ extension PostgresLedger {
             // The account is locked before the id is looked up, so that two reservations under
             // one id take turns: the second finds the first.
             _ = try session.select("SELECT id FROM account WHERE name = ? AND kind = 'customer' FOR UPDATE", sqlValues(request.account))
-            return try ReservationOperation.reserve(request, usage: usage, id: id, store: self.store(session), db: session)
+            return try ReservationOperation.reserve(request, usage: usage, id: id, store: try self.store(session), db: session)
         }
     }
 
@@ -60,7 +79,7 @@ extension PostgresLedger {
             // The reservation's account is locked before its row is read, so that two settles of
             // one reservation take turns: the second finds it settled.
             try self.lockAccount(ofReservation: request.reservation, session: session)
-            return try ReservationOperation.settle(request, usage: usage, store: self.store(session), db: session)
+            return try ReservationOperation.settle(request, usage: usage, store: try self.store(session), db: session)
         }
     }
 
@@ -69,7 +88,7 @@ extension PostgresLedger {
         if let id = request.id, let problem = Identifier.problem(id) { throw ReservationCloseRefusal.invalidID(problem) }
         return try writing { session in
             try self.lockAccount(ofReservation: request.reservation, session: session)
-            return try ReservationOperation.void(request, store: self.store(session), db: session)
+            return try ReservationOperation.void(request, store: try self.store(session), db: session)
         }
     }
 
@@ -87,21 +106,21 @@ extension PostgresLedger {
     public func adjust(_ request: AdjustmentRequest) throws -> CorrectionReceipt {
         if let refusal = CorrectionRefusal.check(request) { throw refusal }
         let id = try Ledger.correctionID(request.id, prefix: "adj")
-        return try writing { session in try CorrectionOperation.adjust(request, id: id, store: self.store(session)) }
+        return try writing { session in try CorrectionOperation.adjust(request, id: id, store: try self.store(session)) }
     }
 
     /// Takes back unspent purchased credit, as ``Ledger/refund(_:)`` does.
     public func refund(_ request: RefundRequest) throws -> CorrectionReceipt {
         if let refusal = CorrectionRefusal.check(request) { throw refusal }
         let id = try Ledger.correctionID(request.id, prefix: "ref")
-        return try writing { session in try CorrectionOperation.refund(request, id: id, store: self.store(session)) }
+        return try writing { session in try CorrectionOperation.refund(request, id: id, store: try self.store(session)) }
     }
 
     /// Reverses a charge, as ``Ledger/reverse(_:)`` does.
     public func reverse(_ request: ReversalRequest) throws -> CorrectionReceipt {
         if let refusal = CorrectionRefusal.check(request) { throw refusal }
         let id = try Ledger.correctionID(request.id, prefix: "rev")
-        return try writing { session in try CorrectionOperation.reverse(request, id: id, store: self.store(session)) }
+        return try writing { session in try CorrectionOperation.reverse(request, id: id, store: try self.store(session)) }
     }
 
     /// The balance of `account` at `time` with its lots, as ``Ledger/balance(of:at:)`` gives it:
@@ -109,7 +128,7 @@ extension PostgresLedger {
     /// expired by then released; the same figures, read by the same queries.
     public func balance(of account: String, at time: Timestamp) throws -> BalanceReport {
         try writing { session in
-            let store = self.store(session)
+            let store = try self.store(session)
             guard let figures = try store.accountFigures(named: account), let found = try Account.find(named: account, db: session) else {
                 throw ChargeRefusal.unknownAccount(account)
             }

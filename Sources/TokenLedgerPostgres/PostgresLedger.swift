@@ -21,6 +21,8 @@ public final class PostgresLedger: @unchecked Sendable {
     let priceCache = PriceCache()
     /// One operation at a time on the connection.
     private let lock = NSLock()
+    /// The store of the transaction running (under ``lock``, or on the group's thread).
+    private var transactionStore: PostgresStore?
     /// The thread running a group (``commit(group:locking:)``), whose operations run in the
     /// group's transaction, on the connection it holds.
     private let groupThread = Locked<pthread_t?>(nil)
@@ -79,14 +81,18 @@ public final class PostgresLedger: @unchecked Sendable {
     }
 
     /// Whether this thread runs a group, in whose transaction its operations run.
-    private var inGroup: Bool {
+    var inGroup: Bool {
         groupThread.withLock { thread in thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
     /// Runs `body` in one transaction of its own, repeatable-read: a consistent snapshot (in a
-    /// group: in the group's transaction, which sees what the group wrote).
+    /// group: in the group's transaction, which sees what the group wrote, what its charges
+    /// hold written first).
     func reading<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        if inGroup { return try body(session) }
+        if inGroup {
+            try transactionStore?.flush()
+            return try body(session)
+        }
         return try withSession { session in
             try session.transaction(isolation: "REPEATABLE READ, READ ONLY") { try body(session) }
         }
@@ -113,22 +119,65 @@ public final class PostgresLedger: @unchecked Sendable {
         try reading { session in try Ledger.verify(books: session) }
     }
 
-    /// A store over `session`'s transaction (``PostgresStore``).
-    func store(_ session: PostgresSession) -> PostgresStore {
-        PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache)
+    /// The store of the transaction running, for an operation other than charges: what the
+    /// transaction's charges hold is written first, and the operation writes as it goes.
+    func store(_ session: PostgresSession) throws -> PostgresStore {
+        guard let store = transactionStore else { preconditionFailure("a store outside a transaction") }
+        try store.flush()
+        store.buffering = false
+        return store
     }
 
-    /// Runs `body` in one read-committed transaction of its own; a refusal or error rolls it
-    /// back. A transaction that lost a race on a unique id (two writers recording the same
-    /// request id or reference at once) runs once more, when the other's is committed, so a
-    /// retry is answered as a retry.
-    func writing<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        if inGroup { return try body(session) }
+    /// The store of the transaction running, for charges: it holds their writes until the
+    /// transaction ends or another operation needs them (``PostgresStore/flush()``).
+    func chargeStore() -> PostgresStore {
+        guard let store = transactionStore else { preconditionFailure("a store outside a transaction") }
+        store.buffering = true
+        return store
+    }
+
+    /// Runs `body` in one read-committed transaction of its own, with a store
+    /// (``PostgresStore``) whose held writes are written before it commits; a refusal or error
+    /// rolls it back (in a group: in the group's transaction). A transaction that lost a race on
+    /// a unique id (two writers recording the same request id or reference at once) runs again,
+    /// when the other's is committed, so that a retry is answered as a retry.
+    func writing<T>(charges: Bool = false, _ body: (PostgresSession) throws -> T) throws -> T {
+        if inGroup {
+            if !charges { try transactionStore?.flush() }
+            return try body(session)
+        }
         return try withSession { session in
+            try Self.repeating(at: location) { recordedElsewhere in
+                try session.transaction {
+                    let store = PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache, recordedElsewhere: recordedElsewhere)
+                    transactionStore = store
+                    defer { transactionStore = nil }
+                    let value = try body(session)
+                    try store.flush()
+                    return value
+                }
+            }
+        }
+    }
+
+    /// Runs `transaction` until it is not undone by another writer: once more after a race on a
+    /// unique id, a deadlock or a serialization failure, and again (up to twice) when request ids
+    /// it held were recorded by another writer meanwhile (given to it, to answer as retries).
+    static func repeating<T>(at location: PostgresLocation, _ transaction: (Set<String>) throws -> T) throws -> T {
+        var recordedElsewhere: Set<String> = []
+        var raced = 0
+        var meanwhile = 0
+        while true {
             do {
-                return try session.transaction { try body(session) }
-            } catch let error as LedgerError where Self.isRetryable(error) {
-                return try session.transaction { try body(session) }
+                return try transaction(recordedElsewhere)
+            } catch let error as RecordedMeanwhile {
+                meanwhile += 1
+                guard meanwhile < 3 else {
+                    throw LedgerError(.locked, path: location.description, detail: "other writers kept recording the same request ids at once")
+                }
+                recordedElsewhere.formUnion(error.requestIDs)
+            } catch let error as LedgerError where raced < 2 && isRetryable(error) {
+                raced += 1
             }
         }
     }
@@ -176,18 +225,19 @@ public final class PostgresLedger: @unchecked Sendable {
     /// again from the start (nothing of it was committed).
     public func commit<T>(group operations: [(any LedgerBooks) throws -> T], locking: GroupLocks) throws -> [Result<T, any Error>] {
         try withSession { session in
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    return try session.transaction {
-                        try self.lock(locking, session: session)
-                        groupThread.withLock { $0 = pthread_self() }
-                        defer { groupThread.withLock { $0 = nil } }
-                        return try GroupTransaction.run(operations, on: self as any LedgerBooks)
+            try Self.repeating(at: location) { recordedElsewhere in
+                try session.transaction {
+                    try self.lock(locking, session: session)
+                    let store = PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache, recordedElsewhere: recordedElsewhere)
+                    transactionStore = store
+                    groupThread.withLock { $0 = pthread_self() }
+                    defer {
+                        groupThread.withLock { $0 = nil }
+                        transactionStore = nil
                     }
-                } catch let error as LedgerError where attempt < 3 && Self.isRetryable(error) {
-                    continue
+                    let results = try GroupTransaction.run(operations, on: self as any LedgerBooks)
+                    try store.flush()
+                    return results
                 }
             }
         }
@@ -224,13 +274,13 @@ public final class PostgresLedger: @unchecked Sendable {
     /// (``CreditOperation``), the account's row locked while it is decided and written.
     public func purchase(_ request: PurchaseRequest) throws -> CreditReceipt {
         let id = try CreditOperation.purchaseID(request)
-        return try writing { session in try CreditOperation.purchase(request, id: id, store: self.store(session)) }
+        return try writing { session in try CreditOperation.purchase(request, id: id, store: try self.store(session)) }
     }
 
     /// Records free or promotional credit, as ``Ledger/grant(_:)`` does.
     public func grant(_ request: GrantRequest) throws -> CreditReceipt {
         let id = try CreditOperation.grantID(request)
-        return try writing { session in try CreditOperation.grant(request, id: id, store: self.store(session)) }
+        return try writing { session in try CreditOperation.grant(request, id: id, store: try self.store(session)) }
     }
 
     /// A calendar month of usage grouped by `keys`, as ``Ledger/monthlyReport(account:month:by:)``

@@ -4,51 +4,92 @@ import TokenLedgerCore
 
 /// The PostgreSQL ``LedgerStore``: what ``ChargeOperation``, ``CreditOperation``,
 /// ``CorrectionOperation`` and ``ReservationOperation`` decide on, loaded in the operation's
-/// transaction, and their effects written there, at once (no figure is kept for later, as the
-/// SQLite store's batch keeps them).
+/// transaction, and their effects written there. One store lives for one transaction.
 ///
-/// Many writers: the account's row is locked when it is loaded (`SELECT … FOR UPDATE`), so
+/// Many writers: an account's row is locked when it is loaded (`SELECT … FOR UPDATE`), so
 /// operations on one account take turns and operations on different accounts proceed in
 /// parallel; a system account's side of a transfer or charge is written as the customer
 /// account's share of it (`system_balance`), so no row is written by every operation.
+///
+/// Charges in a group (``buffering``): as the file's ``ChargeBatch`` does, the store keeps each
+/// account it loaded (locked for the rest of the transaction: nothing else changes it) with the
+/// effects of every charge applied, and holds what the charges write (``PendingCharges``) until
+/// ``flush()``, which writes all of it in a few statements, each over every row at once. Alerts
+/// and recharges, which name their charge's row, write the rows held first. Other operations
+/// write as they go.
 final class PostgresStore: LedgerStore {
     let session: PostgresSession
     let paymentMethod: any PaymentMethod
     /// Price entries by key, shared by the ledger's operations (an entry is never changed).
     private let prices: PriceCache
-    /// The account of the last snapshot or ``accountFigures(named:)``, as the operation leaves it.
-    private var account: AccountFigures?
-    /// Its month counter as stored (the month of its latest usage, and that month's usage).
-    private var counter = MonthCounter(startMilliseconds: 0, usageNanos: 0)
-    /// The priced model names and aliases, read when a name as sent is first not a price-book key.
+    /// Whether charges' writes are held until ``flush()`` (a group's charges), or written by each.
+    var buffering = false
+    /// The accounts loaded in this transaction (each locked), by key, with what charges changed.
+    private var held: [Int64: CachedAccount] = [:]
+    private var heldNames: [String: Int64] = [:]
+    /// The account of the last snapshot or ``accountFigures(named:)``.
+    private var currentID: Int64?
+    /// The usage tiers, the ledger's totals (with what this transaction recorded), each model's
+    /// price points and minimum tier, and the priced names and aliases: read once per transaction.
+    private var tierTable: [UsageTier]?
+    private var totals: LedgerTotals?
+    private var pricePointsByModel: [String: [(id: Int64, effectiveFrom: Int64)]] = [:]
+    private var requiredRanks: [String: Int?] = [:]
     private var modelNames: ModelNames?
+    /// What charges recorded and this store has not written yet.
+    var pending: PendingCharges
 
-    init(session: PostgresSession, paymentMethod: any PaymentMethod, prices: PriceCache) {
+    /// A store over `session`'s transaction. `recordedElsewhere`: request ids another writer
+    /// recorded while an earlier run of this transaction held them (``RecordedMeanwhile``).
+    init(session: PostgresSession, paymentMethod: any PaymentMethod, prices: PriceCache, recordedElsewhere: Set<String> = []) {
         self.session = session
         self.paymentMethod = paymentMethod
         self.prices = prices
+        self.pending = PendingCharges(recordedElsewhere: recordedElsewhere)
+    }
+
+    /// The figures of the account of the last snapshot or ``accountFigures(named:)``.
+    private var account: AccountFigures? {
+        get { currentID.flatMap { held[$0]?.figures } }
+        set {
+            guard let id = currentID, let newValue else { return }
+            held[id]?.figures = newValue
+        }
+    }
+
+    /// Forgets the accounts loaded and the totals (what they were read with was undone).
+    func forgetAccounts() {
+        held.removeAll()
+        heldNames.removeAll()
+        currentID = nil
+        totals = nil
     }
 
     // MARK: Accounts and credits (CreditStore)
 
+    /// The account `name` read afresh (an operation other than a charge may have changed it),
+    /// its row locked for the rest of the transaction.
     func accountFigures(named name: String) throws -> AccountFigures? {
-        guard let locked = try Self.lockedAccount(named: name, db: session) else {
-            account = nil
-            return nil
-        }
-        account = locked.figures
-        counter = locked.counter
-        return locked.figures
+        try flush()
+        if let id = heldNames.removeValue(forKey: name) { held[id] = nil }
+        currentID = try load(named: name)
+        return account
     }
 
-    /// The customer account `name` with its lots and controls, and its month counter, its row
-    /// locked for the rest of the transaction; nil when there is none.
-    static func lockedAccount(named name: String, db: PostgresSession) throws -> (figures: AccountFigures, counter: MonthCounter)? {
+    /// The customer account `name` from what the store holds, else read with its row locked
+    /// (with its controls, lots and payments) and held; its key, or nil when there is none.
+    private func heldAccount(named name: String) throws -> Int64? {
+        if let id = heldNames[name] { return id }
+        return try load(named: name)
+    }
+
+    private func load(named name: String) throws -> Int64? {
         guard
-            let row = try db.first(
+            let row = try session.first(
                 """
                 SELECT a.id, a.name, a.balance_nanos, a.max_purchase_nanos, a.overdraft_allowance_nanos, a.usage_month_ms, a.usage_month_nanos,
-                    r.threshold_nanos AS recharge_threshold, r.restore_to_nanos, r.monthly_cap_nanos, w.threshold_nanos AS watch_threshold, w.armed
+                    r.threshold_nanos AS recharge_threshold, r.restore_to_nanos, r.monthly_cap_nanos, w.threshold_nanos AS watch_threshold, w.armed,
+                    EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id) AS has_limits
                 FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id LEFT JOIN low_balance_watch w ON w.account_id = a.id
                 WHERE a.name = ? AND a.kind = 'customer' FOR UPDATE OF a
                 """, sqlValues(name))
@@ -66,9 +107,22 @@ final class PostgresStore: LedgerStore {
         if let threshold = row["watch_threshold"] as Int64? {
             figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: threshold), armed: (row["armed"] as Int64) != 0)
         }
-        figures.lots = try Ledger.liveLots(accountID: id, db: db).sorted(by: Credits.spentBefore)
-        figures.payments = try Ledger.payments(accountID: id, db: db)
-        return (figures, MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
+        // Nothing of this account is held (``accountFigures(named:)`` writes what is first): the
+        // stored figures are its figures.
+        figures.lots = try Ledger.liveLots(accountID: id, db: session).sorted(by: Credits.spentBefore)
+        figures.payments = try Ledger.payments(accountID: id, db: session)
+        var cached = CachedAccount(figures: figures, counter: MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
+        if (row["has_limits"] as Int64) != 0 {
+            for row in try session.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ?", sqlValues(id)) {
+                let read = SpendLimits(
+                    soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
+                let project: String = row["project"]
+                if project.isEmpty { cached.figures.limits = read } else { cached.projectLimits[ExactText(project)] = read }
+            }
+        }
+        held[id] = cached
+        heldNames[name] = id
+        return id
     }
 
     func recordedCredit(reference: String) throws -> CreditReceipt? {
@@ -80,11 +134,22 @@ final class PostgresStore: LedgerStore {
     }
 
     func ledgerTotals() throws -> LedgerTotals {
-        try LedgerTotals.stored(db: session)
+        if let totals { return totals }
+        // Written balances plus what the store holds: @usage is credited by charges.
+        var read = try LedgerTotals.stored(db: session)
+        read.usage = read.usage + Money(nanos: pending.figures.usageTotal)
+        totals = read
+        return read
     }
 
     func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
         guard var figures = account, figures.id == accountID else { preconditionFailure("write-offs of another account") }
+        try insertWriteOffs(writeOffs, accountID: accountID)
+        figures.apply(writeOffs)
+        account = figures
+    }
+
+    private func insertWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
         for writeOff in writeOffs {
             let transferID = try insertTransfer(
                 .expiry, reference: nil, debit: accountID, credit: SystemAccount.expired.rawValue, accountID: accountID, amount: writeOff.amount,
@@ -92,19 +157,19 @@ final class PostgresStore: LedgerStore {
             try insertAllocation(Allocation(lotID: writeOff.lotID, amount: writeOff.amount), transferID: transferID, accountID: accountID)
             try EventOutbox.insertWriteOff(writeOff, accountID: accountID, db: session)
         }
-        figures.apply(writeOffs)
-        account = figures
     }
 
     func recordCredit(_ credit: CreditEffects, accountID: Int64, reference: String) throws {
         guard var figures = account, figures.id == accountID else { preconditionFailure("a credit to another account") }
         let (_, lotID) = try insertCredit(credit, accountID: accountID, reference: reference)
+        totals?.add(credit.amount, to: LedgerTotals.kind(of: credit.transferKind))
         figures.apply(credit, lotID: lotID)
         account = figures
     }
 
     func watchBalance(accountID: Int64, at time: Timestamp) throws {
         guard var figures = account, figures.id == accountID else { preconditionFailure("a watch of another account") }
+        guard figures.lowBalance != nil else { return }
         figures.lowBalance = try EventOutbox.watchBalance(of: figures, at: time, db: session)
         account = figures
     }
@@ -112,41 +177,60 @@ final class PostgresStore: LedgerStore {
     // MARK: Charges
 
     func snapshot(for request: ChargeRequest) throws -> ChargeSnapshot {
-        guard let figures = try accountFigures(named: request.account) else {
+        guard let id = try heldAccount(named: request.account), var cached = held[id] else {
+            currentID = nil
             return ChargeSnapshot(account: nil, price: .unknownModel, month: MonthWindow(startMilliseconds: 0, endMilliseconds: 0))
         }
-        let month = MonthWindow(of: request.at)
+        currentID = id
+        if !cached.month.contains(request.at) { cached.month = MonthWindow(of: request.at) }
+        let month = cached.month
         let (model, price) = try priceLookup(sent: request.model, at: request.at)
         var snapshot = ChargeSnapshot(
-            account: figures, price: price, tiers: try Ledger.usageTiers(db: session), requiredTierRank: try requiredRank(model: model), month: month,
-            monthToDate: Money(nanos: try usage(accountID: figures.id, month: month, project: nil)))
-        var limits = figures
-        for row in try session.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ?", sqlValues(figures.id)) {
-            let read = SpendLimits(soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
-            let project: String = row["project"]
-            if project.isEmpty {
-                limits.limits = read
-            } else if project == request.project {
-                snapshot.projectLimits = read
-                snapshot.projectMonthToDate = Money(nanos: try usage(accountID: figures.id, month: month, project: project))
+            account: cached.figures, price: price, tiers: try usageTiers(), requiredTierRank: try requiredRank(model: model), month: month,
+            monthToDate: Money(nanos: try usage(of: &cached, month: month)))
+        if let project = request.project, let limits = cached.projectLimits[ExactText(project)] {
+            snapshot.projectLimits = limits
+            let key = ProjectMonth(project: ExactText(project), monthMilliseconds: month.startMilliseconds)
+            if cached.projectUsage[key] == nil { cached.projectUsage[key] = try rollupUsage(accountID: id, month: month, project: project) }
+            snapshot.projectMonthToDate = Money(nanos: cached.projectUsage[key]!)
+        }
+        if cached.figures.recharge != nil {
+            if cached.recharged[month.startMilliseconds] == nil {
+                cached.recharged[month.startMilliseconds] = try Ledger.rechargedNanos(
+                    accountID: id, from: month.startMilliseconds, to: month.endMilliseconds, db: session)
             }
+            snapshot.rechargedThisMonth = Money(nanos: cached.recharged[month.startMilliseconds]!)
         }
-        snapshot.account = limits
-        account = limits
-        if figures.recharge != nil {
-            snapshot.rechargedThisMonth = Money(
-                nanos: try Ledger.rechargedNanos(accountID: figures.id, from: month.startMilliseconds, to: month.endMilliseconds, db: session))
-        }
-        if request.enforce { snapshot.openHolds = try Ledger.openHolds(accountID: figures.id, at: request.at, db: session) }
+        if request.enforce { snapshot.openHolds = try Ledger.openHolds(accountID: id, at: request.at, db: session) }
         snapshot.totals = try ledgerTotals()
+        held[id] = cached
         return snapshot
     }
 
-    /// The account's usage in `month` (of one project when given): the month counter's when it
-    /// knows, else from the rollup.
-    private func usage(accountID: Int64, month: MonthWindow, project: String?) throws -> Int64 {
-        if project == nil, let known = counter.usage(inMonthStarting: month.startMilliseconds) { return known }
-        return try Ledger.rollupCost(accountID: accountID, fromDay: month.startMilliseconds, beforeDay: month.endMilliseconds, project: project, db: session)
+    /// The account's usage in `month`: its month counter's when it knows, else from the rollup
+    /// (what is written and what the store holds), kept.
+    private func usage(of account: inout CachedAccount, month: MonthWindow) throws -> Int64 {
+        if let known = account.counter.usage(inMonthStarting: month.startMilliseconds) { return known }
+        if let known = account.earlierMonths[month.startMilliseconds] { return known }
+        let nanos = try rollupUsage(accountID: account.figures.id, month: month, project: nil)
+        account.earlierMonths[month.startMilliseconds] = nanos
+        return nanos
+    }
+
+    /// The usage of an account (of one project when given) on days of `month` in the rollup:
+    /// what is written and what the store holds.
+    private func rollupUsage(accountID: Int64, month: MonthWindow, project: String?) throws -> Int64 {
+        let written = try Ledger.rollupCost(
+            accountID: accountID, fromDay: month.startMilliseconds, beforeDay: month.endMilliseconds, project: project, db: session)
+        return written + pending.figures.rollup.heldCost(accountID: accountID, from: month.startMilliseconds, to: month.endMilliseconds, project: project)
+    }
+
+    /// The usage-tier table, read once.
+    private func usageTiers() throws -> [UsageTier] {
+        if let tierTable { return tierTable }
+        let table = try Ledger.usageTiers(db: session)
+        tierTable = table
+        return table
     }
 
     /// The price entry in force at `time` for the entry the name as sent resolves to
@@ -171,81 +255,86 @@ final class PostgresStore: LedgerStore {
         return (model, .inForce(id: id, entry: try prices.entry(id: id, db: session)))
     }
 
-    /// The ids and times of `model`'s price entries, oldest first.
+    /// The ids and times of `model`'s price entries, oldest first, read once per model.
     private func pricePoints(of model: String) throws -> [(id: Int64, effectiveFrom: Int64)] {
-        try session.select("SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", sqlValues(model)).map {
-            ($0["id"], $0["effective_from_ms"])
-        }
+        if let known = pricePointsByModel[model] { return known }
+        let points: [(id: Int64, effectiveFrom: Int64)] = try session.select(
+            "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", sqlValues(model)
+        ).map { ($0["id"], $0["effective_from_ms"]) }
+        pricePointsByModel[model] = points
+        return points
     }
 
-    /// The rank of the minimum tier `model` needs, or nil.
+    /// The rank of the minimum tier `model` needs, or nil; read once per model.
     private func requiredRank(model: String) throws -> Int? {
-        try session.first("SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", sqlValues(model))
+        if let known = requiredRanks[model] { return known }
+        let rank = try session.first("SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", sqlValues(model))
             .map { Int($0["rank"] as Int64) }
+        requiredRanks[model] = .some(rank)
+        return rank
     }
 
     func recordedCharge(requestID: String) throws -> RecordedCharge? {
-        try Ledger.existingCharge(requestID: requestID, db: session)
+        // A row held is written first, so that it is found.
+        if pending.holds(requestID) { try writeUsageRows() }
+        return try Ledger.existingCharge(requestID: requestID, db: session)
     }
 
     func record(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64? {
-        guard var figures = account, figures.id == effects.accountID else { preconditionFailure("effects of another snapshot") }
-        let accountID = effects.accountID
-        let columns = EffectsWriter.usageColumns + (usage.breakdown.isEmpty ? "" : ", " + TokenUsage.breakdownColumnList())
-        var values = sqlValues(
-            requestID, accountID, effects.priceEntryID, effects.model, request.tier.rawValue, effects.band.rawValue, usage.inputTokens, usage.cachedTokens,
-            usage.cacheWriteTokens, usage.outputTokens, request.requests, effects.cost.nanos, request.at.milliseconds, effects.balanceAfter.nanos,
-            effects.firstDraw?.lotID, effects.firstDraw?.amount.nanos, request.project, request.apiKey, request.user,
-            request.model == effects.model ? nil : request.model, effects.provider)
-        if !usage.breakdown.isEmpty { values += usage.breakdown.fields.map(\.value.databaseValue) }
-        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
-        // A request id already recorded inserts nothing and takes no key (`NOT EXISTS`: a key is
-        // drawn only for a row inserted); one recorded by a concurrent writer meanwhile, nothing either.
-        guard
-            let inserted = try session.first(
-                """
-                INSERT INTO usage (\(columns)) SELECT \(placeholders) WHERE NOT EXISTS (SELECT 1 FROM usage WHERE request_id = ?1)
-                ON CONFLICT (request_id) DO NOTHING RETURNING id
-                """, values)
-        else { return nil }
-        let usageID: Int64 = inserted["id"]
-        for draw in effects.furtherDraws {
-            try session.perform(
-                "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos, account_id) VALUES (?, ?, ?, ?)",
-                sqlValues(usageID, draw.lotID, draw.amount.nanos, accountID))
+        guard let id = currentID, var cached = held[id], id == effects.accountID else { preconditionFailure("effects of another snapshot") }
+        let usageID: Int64
+        if pending.recordedHere(requestID) {
+            // Recorded by this transaction already: a retry, answered from its row.
+            try writeUsageRows()
+            return nil
+        } else if pending.recordedElsewhere.contains(requestID) {
+            // Another writer recorded it while an earlier run held it: written now, so that
+            // PostgreSQL says whether that writer's row stands.
+            guard let inserted = try insertUsageRow(effects, of: request, usage: usage, requestID: requestID) else { return nil }
+            pending.noteRecorded(requestID)
+            usageID = inserted
+        } else {
+            usageID = try nextUsageID()
+            pending.add(effects, of: request, usage: usage, requestID: requestID, usageID: usageID)
         }
-        try recordWriteOffs(effects.writeOffs, accountID: accountID)
-        // The usage row is the entry debiting the account and crediting @usage: the account's
-        // balance and month counter, its share of @usage, the lots drawn and the daily rollup.
-        counter = counter.adding(effects.cost.nanos, monthStart: effects.month.startMilliseconds)
-        try session.perform(
-            "UPDATE account SET balance_nanos = balance_nanos - ?, usage_month_ms = ?, usage_month_nanos = ? WHERE id = ?",
-            sqlValues(effects.cost.nanos, counter.startMilliseconds, counter.usageNanos, accountID))
-        if effects.cost.nanos > 0 { try addShare(effects.cost.nanos, of: .usage, accountID: accountID) }
-        for draw in [effects.firstDraw].compactMap({ $0 }) + effects.furtherDraws {
-            try session.perform("UPDATE lot SET remaining_nanos = remaining_nanos - ? WHERE id = ?", sqlValues(draw.amount.nanos, draw.lotID))
+        pending.draws += effects.furtherDraws.map { (usageID, $0, id) }
+        try insertWriteOffs(effects.writeOffs, accountID: id)
+        cached.figures.apply(effects)
+        totals?.add(effects.cost, to: .usage)
+        let counter = cached.addUsage(effects.cost.nanos, month: effects.month)
+        if let spent = effects.projectMonthToDateAfter, let project = request.project {
+            cached.projectUsage[ProjectMonth(project: ExactText(project), monthMilliseconds: effects.month.startMilliseconds)] = spent.nanos
         }
+        held[id] = cached
         // The rollup groups by the entry's model and the charge's provider, as the usage row records them.
         var rolled = request
-        rolled.model = effects.model
+        if request.model != effects.model { rolled.model = effects.model }
         rolled.provider = effects.provider.map(Providers.Claim.named)
-        var rollup = DailyRollup()
-        try rollup.add(rolled, usage: usage, accountID: accountID, band: effects.band, cost: effects.cost, db: session)
-        try rollup.flush(db: session)
-        figures.apply(effects)
-        account = figures
+        try pending.figures.add(rolled, usage: usage, accountID: id, band: effects.band, cost: effects.cost, firstDraw: effects.firstDraw, db: session)
+        if !effects.furtherDraws.isEmpty { pending.figures.addDraws(effects.furtherDraws) }
+        pending.figures.setCounter(counter, accountID: id)
+        if !buffering { try flush() }
         return usageID
     }
 
     func recordAlert(_ alert: SpendAlert, accountID: Int64, usageID: Int64, at time: Timestamp) throws -> Bool {
-        try EffectsWriter.insertAlert(alert, accountID: accountID, usageID: usageID, at: time, db: session)
+        guard let id = currentID, id == accountID else { preconditionFailure("an alert without a snapshot") }
+        let key = AlertKey(kind: alert.kind, project: alert.scope.project ?? "", monthMilliseconds: alert.month.startMilliseconds)
+        guard held[id]?.knownAlerts.insert(key).inserted ?? true else { return false }
+        try writeUsageRows()
+        return try EffectsWriter.insertAlert(alert, accountID: accountID, usageID: usageID, at: time, db: session)
     }
 
     func recordRecharge(_ attempt: RechargeAttempt, credit: CreditEffects?, accountID: Int64, usageID: Int64) throws {
         guard var figures = account, figures.id == accountID else { preconditionFailure("a recharge of another account") }
+        try writeUsageRows()
         let written = try credit.map { try insertCredit($0, accountID: accountID, reference: nil) }
         try EffectsWriter.insertRechargeAttempt(attempt, transferID: written?.transferID, accountID: accountID, usageID: usageID, db: session)
-        if let credit, let written { figures.apply(credit, lotID: written.lotID) }
+        if let credit, let written {
+            figures.apply(credit, lotID: written.lotID)
+            totals?.add(credit.amount, to: .payments)
+            if let month = held[accountID]?.month { held[accountID]?.recharged[month.startMilliseconds, default: 0] += credit.amount.nanos }
+        }
         account = figures
     }
 
@@ -301,6 +390,7 @@ final class PostgresStore: LedgerStore {
             }
         }
         // Returns may refill lots that were spent: read them again.
+        if effects.credits { totals?.add(effects.amount, to: .adjustments) }
         figures.balance = effects.balanceAfter
         figures.lots = try Ledger.liveLots(accountID: accountID, db: session).sorted(by: Credits.spentBefore)
         account = figures

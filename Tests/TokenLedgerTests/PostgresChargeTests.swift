@@ -166,18 +166,7 @@ struct PostgresChargeTests {
         try withLedger { fixture in
             let file = fixture.ledger
             let start = utc(2026, 5, 20)
-            try file.createAccount(NewAccount(name: "alpha", overdraftAllowance: .usd(2), at: start))
-            _ = try file.purchase(PurchaseRequest(account: "alpha", amount: .usd(20), at: start, id: "setup-alpha"))
-            _ = try file.grant(GrantRequest(account: "alpha", amount: .usd(3), at: start, expiresAt: utc(2026, 6, 3), id: "setup-grant"))
-            _ = try file.setLimits(account: "alpha", soft: .usd(1), hard: .usd(2))
-            _ = try file.setLimits(account: "alpha", scope: .project("p1"), hard: Money(nanos: 500_000_000))
-            try file.createAccount(NewAccount(name: "beta", at: start))
-            _ = try file.purchase(PurchaseRequest(account: "beta", amount: .usd(6), at: start, id: "setup-beta"))
-            try file.setAutoRecharge(account: "beta", threshold: .usd(5), restoreTo: .usd(15), monthlyCap: .usd(40), at: start)
-            _ = try file.setLowBalanceThreshold(account: "beta", threshold: .usd(4))
-            try file.createAccount(NewAccount(name: "gamma", at: start))
-            _ = try file.purchase(PurchaseRequest(account: "gamma", amount: .usd(5), at: start, id: "setup-gamma"))
-            try file.createAccount(NewAccount(name: "empty", at: start))
+            try Self.setUp(file, at: start)
             try withPostgresLedger { postgres, _ in
                 _ = try postgres.copy(from: file)
                 var outcomes: [String: Int] = [:]
@@ -191,26 +180,122 @@ struct PostgresChargeTests {
                 for code in ["ok", "unknown_account", "unknown_model", "id_conflict", "insufficient_balance", "hard_limit", "reservation_expired"] {
                     #expect(outcomes[code, default: 0] > 0, "no \(code) in \(outcomes)")
                 }
-                let fileReport = try file.verify()
-                let postgresReport = try postgres.verify()
-                #expect(fileReport.ok, "\(fileReport.problems)")
-                #expect(postgresReport.ok, "\(postgresReport.problems)")
-                // Keys are not compared: PostgreSQL's sequences skip the keys of rows a refused
-                // batch wrote and rolled back (SQLite's rowids do not), so rows are compared by content.
-                let onFile = try file.read { db in try Self.contentFigures(of: db) }
-                let onPostgres = try postgres.withSession { session in try Self.contentFigures(of: session) }
-                for (name, rows) in onFile {
-                    #expect(rows == onPostgres[name], "\(name)")
-                    #expect(!rows.isEmpty, "\(name)")
-                }
-                for month in [utc(2026, 5, 1), utc(2026, 6, 1), utc(2026, 7, 1)] {
-                    for account in ["alpha", "beta", "gamma"] {
-                        let onFile = try file.monthlyReport(account: account, month: month, by: [.model, .project, .day])
-                        let onPostgres = try postgres.monthlyReport(account: account, month: month, by: [.model, .project, .day])
-                        #expect(onFile.rows == onPostgres.rows)
+                try Self.expectSameBooks(file, postgres)
+            }
+        }
+    }
+
+    /// The accounts of the seeded runs, with every control, on a new file.
+    static func setUp(_ file: Ledger, at start: Timestamp) throws {
+        try file.createAccount(NewAccount(name: "alpha", overdraftAllowance: .usd(2), at: start))
+        _ = try file.purchase(PurchaseRequest(account: "alpha", amount: .usd(20), at: start, id: "setup-alpha"))
+        _ = try file.grant(GrantRequest(account: "alpha", amount: .usd(3), at: start, expiresAt: utc(2026, 6, 3), id: "setup-grant"))
+        _ = try file.setLimits(account: "alpha", soft: .usd(1), hard: .usd(2))
+        _ = try file.setLimits(account: "alpha", scope: .project("p1"), hard: Money(nanos: 500_000_000))
+        try file.createAccount(NewAccount(name: "beta", at: start))
+        _ = try file.purchase(PurchaseRequest(account: "beta", amount: .usd(6), at: start, id: "setup-beta"))
+        try file.setAutoRecharge(account: "beta", threshold: .usd(5), restoreTo: .usd(15), monthlyCap: .usd(40), at: start)
+        _ = try file.setLowBalanceThreshold(account: "beta", threshold: .usd(4))
+        try file.createAccount(NewAccount(name: "gamma", at: start))
+        _ = try file.purchase(PurchaseRequest(account: "gamma", amount: .usd(5), at: start, id: "setup-gamma"))
+        try file.createAccount(NewAccount(name: "empty", at: start))
+    }
+
+    /// Both stores' books verify, and are equal by content, and report the same.
+    static func expectSameBooks(_ file: Ledger, _ postgres: PostgresLedger) throws {
+        let fileReport = try file.verify()
+        let postgresReport = try postgres.verify()
+        #expect(fileReport.ok, "\(fileReport.problems)")
+        #expect(postgresReport.ok, "\(postgresReport.problems)")
+        // Keys are not compared: PostgreSQL's sequences skip the keys of rows a refused
+        // batch wrote and rolled back (SQLite's rowids do not), so rows are compared by content.
+        let onFile = try file.read { db in try Self.contentFigures(of: db) }
+        let onPostgres = try postgres.withSession { session in try Self.contentFigures(of: session) }
+        for (name, rows) in onFile {
+            #expect(rows == onPostgres[name], "\(name)")
+            #expect(!rows.isEmpty, "\(name)")
+        }
+        for month in [utc(2026, 5, 1), utc(2026, 6, 1), utc(2026, 7, 1)] {
+            for account in ["alpha", "beta", "gamma"] {
+                let onFile = try file.monthlyReport(account: account, month: month, by: [.model, .project, .day])
+                let onPostgres = try postgres.monthlyReport(account: account, month: month, by: [.model, .project, .day])
+                #expect(onFile.rows == onPostgres.rows)
+            }
+        }
+    }
+
+    @Test("the same run in groups, as the service commits them: every answer the same, the same books, verify green on both")
+    func sameInGroups() throws {
+        try withLedger { fixture in
+            let file = fixture.ledger
+            let start = utc(2026, 5, 20)
+            try Self.setUp(file, at: start)
+            try withPostgresLedger { postgres, _ in
+                _ = try postgres.copy(from: file)
+                var random = SplitMix64(seed: 0x6B0C_0117)
+                let operations = Self.operations(seed: 0x6B0C_0117, count: 600, from: start)
+                let locks = GroupLocks(accounts: ["alpha", "beta", "gamma", "empty", "nobody"])
+                var outcomes: [String: Int] = [:]
+                var next = 0
+                while next < operations.count {
+                    let group = Array(operations[next..<min(operations.count, next + Int(random.next() % 40) + 1)])
+                    next += group.count
+                    let steps = group.map { operation in { (books: any LedgerBooks) in operation.run(on: books) } }
+                    let onFile = try file.commit(group: steps, locking: locks)
+                    let onPostgres = try postgres.commit(group: steps, locking: locks)
+                    for (operation, (fileAnswer, postgresAnswer)) in zip(group, zip(onFile, onPostgres)) {
+                        // Keys aside: a refused batch's savepoint gives SQLite's rowids back, not PostgreSQL's sequences.
+                        let answer = Self.withoutKeys(try fileAnswer.get())
+                        let postgresText = Self.withoutKeys(try postgresAnswer.get())
+                        #expect(answer == postgresText, "\(operation)")
+                        outcomes[String(answer.prefix { $0 != " " }), default: 0] += 1
                     }
                 }
+                // Groups hold what the run is for: retries, conflicts and refused batches among charges.
+                for code in ["ok", "id_conflict", "insufficient_balance", "hard_limit"] {
+                    #expect(outcomes[code, default: 0] > 0, "no \(code) in \(outcomes)")
+                }
+                try Self.expectSameBooks(file, postgres)
             }
+        }
+    }
+
+    /// An answer with the keys of lots left out.
+    static func withoutKeys(_ answer: String) -> String {
+        answer.replacing(/(Lot\(id|lotID): [0-9]+/) { match in match.output.1 + ": _" }
+    }
+
+    @Test("a request id another writer records while a group holds it: the group runs again and answers it as that id's")
+    func recordedMeanwhile() throws {
+        try withPostgresLedger { postgres, url in
+            try postgres.loadDefaultPrices()
+            let start = utc(2026, 5, 20)
+            for name in ["alpha", "beta"] {
+                try postgres.createAccount(NewAccount(name: name, at: start))
+                _ = try postgres.purchase(PurchaseRequest(account: name, amount: .usd(10), at: start, id: "top-up-" + name))
+            }
+            let other = try PostgresLedger.open(url: url)
+            defer { other.close() }
+            func charge(_ account: String, _ id: String) -> ChargeRequest {
+                ChargeRequest(account: account, model: "gpt-4o", input: 1_000, output: 100, requestID: id, at: start)
+            }
+            let steps: [(any LedgerBooks) throws -> String] = [
+                { books in outcome { _ = try books.charge(charge("alpha", "shared")) } },
+                { books in outcome { _ = try books.charge(charge("alpha", "mine")) } },
+                // Another instance records the same id (on another account) before the group writes its rows.
+                { _ in outcome { _ = try other.charge(charge("beta", "shared")) } },
+                { books in outcome { _ = try books.charge(charge("alpha", "mine")) } },
+            ]
+            let answers = try postgres.commit(group: steps, locking: GroupLocks(accounts: ["alpha"])).map { try $0.get() }
+            // Run again, the group finds "shared" recorded (for beta: a conflict), "mine" once and its retry.
+            #expect(answers == ["id_conflict", "ok", "ok", "ok"])
+            let charges = try postgres.withSession { session in
+                try session.select("SELECT a.name, u.request_id FROM usage u JOIN account a ON a.id = u.account_id ORDER BY u.request_id")
+                    .map { "\($0["name"] as String) \($0["request_id"] as String)" }
+            }
+            #expect(charges == ["alpha mine", "beta shared"])
+            let report = try postgres.verify()
+            #expect(report.ok, "\(report.problems)")
         }
     }
 

@@ -264,25 +264,30 @@ final class ChargeBatch: LedgerStore {
 
 /// An account as a batch keeps it: the figures decisions are made on, and the controls read
 /// with it or as charges needed them.
-struct CachedAccount {
-    var figures: AccountFigures
-    var projectLimits: [ExactText: SpendLimits] = [:]
+package struct CachedAccount {
+    package var figures: AccountFigures
+    package var projectLimits: [ExactText: SpendLimits] = [:]
     /// The month of the account's latest usage and that month's usage, as it is with the
     /// batch's charges (``MonthCounter``).
-    var counter: MonthCounter
+    package var counter: MonthCounter
     /// Usage of months before ``counter``'s, read from the rollup when a charge falls there.
-    var earlierMonths: [Int64: Int64] = [:]
+    package var earlierMonths: [Int64: Int64] = [:]
     /// Usage per project and month, read when a project with limits is charged.
-    var projectUsage: [ProjectMonth: Int64] = [:]
+    package var projectUsage: [ProjectMonth: Int64] = [:]
     /// Succeeded recharges per month, read when a recharge is first considered in a month.
-    var recharged: [Int64: Int64] = [:]
+    package var recharged: [Int64: Int64] = [:]
     /// Alerts known to be recorded (this batch need not try to record them again).
-    var knownAlerts: Set<AlertKey> = []
+    package var knownAlerts: Set<AlertKey> = []
     /// The month a charge last fell in, so that most charges need no calendar arithmetic.
-    var month = MonthWindow(startMilliseconds: 0, endMilliseconds: 0)
+    package var month = MonthWindow(startMilliseconds: 0, endMilliseconds: 0)
+
+    package init(figures: AccountFigures, counter: MonthCounter) {
+        self.figures = figures
+        self.counter = counter
+    }
 
     /// Adds `nanos` of usage in `month`; returns the month counter after it.
-    mutating func addUsage(_ nanos: Int64, month: MonthWindow) -> MonthCounter {
+    package mutating func addUsage(_ nanos: Int64, month: MonthWindow) -> MonthCounter {
         let start = month.startMilliseconds
         if start < counter.startMilliseconds {
             earlierMonths[start, default: 0] += nanos
@@ -294,15 +299,26 @@ struct CachedAccount {
     }
 }
 
-struct ProjectMonth: Hashable {
-    var project: ExactText
-    var monthMilliseconds: Int64
+package struct ProjectMonth: Hashable {
+    package var project: ExactText
+    package var monthMilliseconds: Int64
+
+    package init(project: ExactText, monthMilliseconds: Int64) {
+        self.project = project
+        self.monthMilliseconds = monthMilliseconds
+    }
 }
 
-struct AlertKey: Hashable {
-    var kind: LimitAlertKind
-    var project: String
-    var monthMilliseconds: Int64
+package struct AlertKey: Hashable {
+    package var kind: LimitAlertKind
+    package var project: String
+    package var monthMilliseconds: Int64
+
+    package init(kind: LimitAlertKind, project: String, monthMilliseconds: Int64) {
+        self.kind = kind
+        self.project = project
+        self.monthMilliseconds = monthMilliseconds
+    }
 }
 
 /// A price entry's id and the time it takes effect.

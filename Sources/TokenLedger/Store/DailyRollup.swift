@@ -71,7 +71,7 @@ package struct DailyRollup {
     /// The cost held (not yet written) of an account's usage on days in `[from, to)`, of one
     /// project when `project` is given: what a reader of `usage_daily` adds to what it reads,
     /// rather than flushing in the middle of a charge that may yet be refused.
-    func heldCost(accountID: Int64, from: Int64, to: Int64, project: String? = nil) -> Int64 {
+    package func heldCost(accountID: Int64, from: Int64, to: Int64, project: String? = nil) -> Int64 {
         var total: Int64 = 0
         let held = sums.map { ($0.key, $0.value) } + recent.map { ($0.key, $0.sums) }
         for (key, sums) in held where key.accountID == accountID && key.dayMilliseconds >= from && key.dayMilliseconds < to {

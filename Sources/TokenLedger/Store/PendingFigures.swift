@@ -8,20 +8,20 @@ import TokenLedgerCore
 /// One writer of a usage row's effects on figures, whoever recorded the row: a ``ChargeBatch``
 /// adds each charge it records and writes them at its flush; ``UsageTail/fold(_:)`` adds the
 /// rows of a tail left by another process and writes them the same way.
-struct PendingFigures {
+package struct PendingFigures {
     /// How much each customer account's balance goes down (every account with a row is here,
     /// at zero for free usage, so that its month counter is written).
     private var debits: [Int64: Int64] = [:]
     /// How much `@usage` goes up.
-    private(set) var usageTotal: Int64 = 0
+    package private(set) var usageTotal: Int64 = 0
     /// How much each lot goes down.
     private var draws: [Int64: Int64] = [:]
     /// Each account's month counter after the rows.
     private var counters: [Int64: MonthCounter] = [:]
     /// Usage not yet added to `usage_daily`.
-    var rollup = DailyRollup()
+    package var rollup = DailyRollup()
     /// Usage rows added since the last write.
-    private(set) var rows = 0
+    package private(set) var rows = 0
 
     /// Whether the rollup has written sums since this was last cleared (a one-charge
     /// transaction that wrote part of the rollup must write everything).
@@ -32,11 +32,14 @@ struct PendingFigures {
     private var lastDebit: (accountID: Int64, nanos: Int64)?
     private var lastDraw: (lotID: Int64, nanos: Int64)?
 
+    package init() {}
+
     /// Adds one usage row: its account, cost, the lot it drew from first (further lots go to
     /// ``addDraws(_:)``), and its rollup key. The month counter is set apart, by
     /// ``setCounter(_:accountID:)``.
-    mutating func add(_ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, firstDraw: Allocation?, db: Database) throws
-    {
+    package mutating func add(
+        _ request: ChargeRequest, usage: TokenUsage, accountID: Int64, band: PriceBand, cost: Money, firstDraw: Allocation?, db: some BooksWriter
+    ) throws {
         rows += 1
         usageTotal += cost.nanos
         if let last = lastDebit, last.accountID == accountID {
@@ -58,7 +61,7 @@ struct PendingFigures {
     }
 
     /// Adds draws on further lots of rows already added.
-    mutating func addDraws(_ lotDraws: [Allocation]) {
+    package mutating func addDraws(_ lotDraws: [Allocation]) {
         for draw in lotDraws { draws[draw.lotID, default: 0] += draw.amount.nanos }
     }
 
@@ -73,7 +76,22 @@ struct PendingFigures {
     }
 
     /// Sets the account's month counter as it is after the rows added.
-    mutating func setCounter(_ counter: MonthCounter, accountID: Int64) { counters[accountID] = counter }
+    package mutating func setCounter(_ counter: MonthCounter, accountID: Int64) { counters[accountID] = counter }
+
+    /// Every figure held but the rollup's, and forgets them: for a store that writes them its
+    /// own way (PostgreSQL's, many at once). Each account debited has its month counter.
+    package mutating func take() -> (debits: [Int64: Int64], counters: [Int64: MonthCounter], draws: [Int64: Int64]) {
+        settleLastDebit()
+        settleLastDraw()
+        defer {
+            debits.removeAll(keepingCapacity: true)
+            counters.removeAll(keepingCapacity: true)
+            draws.removeAll(keepingCapacity: true)
+            usageTotal = 0
+            rows = 0
+        }
+        return (debits, counters, draws)
+    }
 
     /// Writes every figure held, and forgets it. Accounts and lots are written in key order.
     mutating func write(db: Database) throws {

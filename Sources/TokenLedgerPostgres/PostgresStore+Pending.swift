@@ -1,0 +1,213 @@
+import NIOCore
+import PostgresNIO
+import TokenLedger
+import TokenLedgerCore
+
+/// What a ``PostgresStore``'s charges recorded and it has not written yet: their usage rows
+/// (column by column, as PostgreSQL's `unnest` takes them), draws on further lots, and the
+/// figures they change (``PendingFigures``: balances, month counters, lots, the rollup).
+struct PendingCharges {
+    /// Request ids another writer recorded while an earlier run of the transaction held them.
+    let recordedElsewhere: Set<String>
+    /// Request ids this transaction recorded (held or written).
+    private var recorded: Set<String> = []
+    /// Request ids of the rows held.
+    private var heldIDs: Set<String> = []
+    /// The rows held, a column each (in ``columns``' order); NULL is 0 or "" (no lot id, lot
+    /// amount or attribution can be either: the table's checks say so).
+    private(set) var integers: [[Int64]] = Array(repeating: [], count: PendingCharges.integerColumns.count)
+    private(set) var texts: [[String]] = Array(repeating: [], count: PendingCharges.textColumns.count)
+    /// Draws on lots after the first of held or written rows: (usage key, draw, account).
+    var draws: [(usageID: Int64, draw: Allocation, accountID: Int64)] = []
+    var figures = PendingFigures()
+    /// Keys taken from `usage`'s sequence and not used yet.
+    var usageIDs: [Int64] = []
+    /// How many keys the next refill takes (more each time, up to a limit).
+    var refill = 16
+
+    init(recordedElsewhere: Set<String>) {
+        self.recordedElsewhere = recordedElsewhere
+    }
+
+    var rowCount: Int { integers[0].count }
+
+    func holds(_ requestID: String) -> Bool { heldIDs.contains(requestID) }
+
+    func recordedHere(_ requestID: String) -> Bool { recorded.contains(requestID) }
+
+    /// Notes a request id this transaction recorded without holding its row.
+    mutating func noteRecorded(_ requestID: String) { recorded.insert(requestID) }
+
+    /// Holds a charge's usage row under the key `usageID`.
+    mutating func add(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String, usageID: Int64) {
+        recorded.insert(requestID)
+        heldIDs.insert(requestID)
+        let numbers: [Int64] =
+            [
+                usageID, effects.accountID, effects.priceEntryID, usage.inputTokens, usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens,
+                request.requests, effects.cost.nanos, request.at.milliseconds, effects.balanceAfter.nanos, effects.firstDraw?.lotID ?? 0,
+                effects.firstDraw?.amount.nanos ?? 0,
+            ] + usage.breakdown.fields.map(\.value)
+        for (index, value) in numbers.enumerated() { integers[index].append(value) }
+        let words = [
+            requestID, effects.model, request.tier.rawValue, effects.band.rawValue, request.project ?? "", request.apiKey ?? "", request.user ?? "",
+            request.model == effects.model ? "" : request.model, effects.provider ?? "",
+        ]
+        for (index, value) in words.enumerated() { texts[index].append(value) }
+    }
+
+    /// Forgets the rows held (once written).
+    mutating func clearRows() {
+        for index in integers.indices { integers[index].removeAll(keepingCapacity: true) }
+        for index in texts.indices { texts[index].removeAll(keepingCapacity: true) }
+        heldIDs.removeAll(keepingCapacity: true)
+    }
+
+    static let integerColumns =
+        [
+            "id", "account_id", "price_entry_id", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "requests", "cost_nanos",
+            "occurred_at_ms", "balance_after_nanos", "lot_id", "lot_nanos",
+        ] + TokenBreakdown.fieldNames
+    static let textColumns = ["request_id", "model", "service_tier", "band", "project", "api_key", "end_user", "model_sent", "provider"]
+    /// The columns that hold NULL where a row holds 0 or "".
+    static let nullable: Set<String> = ["lot_id", "lot_nanos", "project", "api_key", "end_user", "model_sent", "provider"]
+
+    /// Inserts every row given as arrays, one a column; a request id already recorded (by a
+    /// writer that committed meanwhile) inserts nothing. Returns the ids inserted.
+    static let insertRows: String = {
+        let columns = integerColumns + textColumns
+        let types = integerColumns.map { _ in "bigint[]" } + textColumns.map { _ in "text[]" }
+        let selected = columns.map { column in
+            nullable.contains(column) ? "NULLIF(r.\(column), \(integerColumns.contains(column) ? "0" : "''"))" : "r.\(column)"
+        }
+        return """
+            INSERT INTO usage (\(columns.joined(separator: ", ")))
+            SELECT \(selected.joined(separator: ", "))
+            FROM unnest(\(types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", "))) AS r(\(columns.joined(separator: ", ")))
+            ON CONFLICT (request_id) DO NOTHING RETURNING request_id
+            """
+    }()
+}
+
+/// Request ids another writer recorded while this transaction held them too (its insert found
+/// them taken): the transaction is rolled back and runs again, answering those as retries.
+struct RecordedMeanwhile: Error {
+    var requestIDs: Set<String>
+}
+
+extension PostgresStore {
+    /// Forgets what is held and what was loaded, after the transaction was rolled back to a
+    /// savepoint taken when nothing was held.
+    func forget() {
+        pending = PendingCharges(recordedElsewhere: pending.recordedElsewhere)
+        forgetAccounts()
+    }
+
+    /// Writes everything held: the usage rows and their further draws, then each account's
+    /// balance and month counter, its share of `@usage`, the lots drawn and the daily rollup,
+    /// each in one statement for every row. The store's figures stay (the accounts remain locked).
+    func flush() throws {
+        try writeUsageRows()
+        let (debits, counters, draws) = pending.figures.take()
+        if !debits.isEmpty {
+            let accounts = debits.keys.sorted()
+            var ids: [Int64] = [], amounts: [Int64] = [], months: [Int64] = [], usages: [Int64] = []
+            for id in accounts {
+                guard let counter = counters[id] else { preconditionFailure("usage of an account without its month counter") }
+                ids.append(id)
+                amounts.append(debits[id]!)
+                months.append(counter.startMilliseconds)
+                usages.append(counter.usageNanos)
+            }
+            var bindings = PostgresBindings(capacity: 4)
+            for column in [ids, amounts, months, usages] { bindings.append(column) }
+            try session.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE account AS a SET balance_nanos = a.balance_nanos - d.amount, usage_month_ms = d.month_ms, usage_month_nanos = d.month_nanos
+                        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(id, amount, month_ms, month_nanos) WHERE a.id = d.id
+                        """, binds: bindings))
+            // Each account's share of @usage (``addShare``), for every account at once.
+            let charged = accounts.filter { debits[$0]! != 0 }
+            if !charged.isEmpty {
+                var shares = PostgresBindings(capacity: 3)
+                shares.append(charged)
+                shares.append(SystemAccount.usage.rawValue)
+                shares.append(charged.map { debits[$0]! })
+                try session.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO system_balance (account_id, system_account_id, balance_nanos)
+                            SELECT d.account_id, $2, d.nanos FROM unnest($1::bigint[], $3::bigint[]) AS d(account_id, nanos)
+                            ON CONFLICT (account_id, system_account_id) DO UPDATE SET balance_nanos = system_balance.balance_nanos + excluded.balance_nanos
+                            """, binds: shares))
+            }
+        }
+        let lots = draws.filter { $0.value != 0 }.keys.sorted()
+        if !lots.isEmpty {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(lots)
+            bindings.append(lots.map { draws[$0]! })
+            try session.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE lot AS l SET remaining_nanos = l.remaining_nanos - d.amount
+                        FROM unnest($1::bigint[], $2::bigint[]) AS d(id, amount) WHERE l.id = d.id
+                        """, binds: bindings))
+        }
+        try pending.figures.rollup.flush(db: session)
+    }
+
+    /// Writes the usage rows held and their further draws. A request id another writer
+    /// recorded meanwhile fails the transaction with ``RecordedMeanwhile`` (run again, it is
+    /// answered as a retry).
+    func writeUsageRows() throws {
+        if pending.rowCount > 0 {
+            var bindings = PostgresBindings(capacity: pending.integers.count + pending.texts.count)
+            for column in pending.integers { bindings.append(column) }
+            for column in pending.texts { bindings.append(column) }
+            let inserted = try session.query(PostgresQuery(unsafeSQL: PendingCharges.insertRows, binds: bindings))
+            if inserted.count != pending.rowCount {
+                let written = Set(try inserted.map { try $0.decode(String.self) })
+                throw RecordedMeanwhile(requestIDs: Set(pending.texts[0]).subtracting(written))
+            }
+            pending.clearRows()
+        }
+        for (usageID, draw, accountID) in pending.draws {
+            try session.perform(
+                "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos, account_id) VALUES (?, ?, ?, ?)",
+                sqlValues(usageID, draw.lotID, draw.amount.nanos, accountID))
+        }
+        pending.draws.removeAll()
+    }
+
+    /// A key for a usage row, from `usage`'s sequence (taken many at a time: a key not used is
+    /// skipped, as a rolled-back insert's is).
+    func nextUsageID() throws -> Int64 {
+        if pending.usageIDs.isEmpty {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(Int64(pending.refill))
+            pending.usageIDs = try session.query(
+                PostgresQuery(unsafeSQL: "SELECT nextval(pg_get_serial_sequence('usage', 'id')) FROM generate_series(1, $1)", binds: bindings)
+            ).map { try $0.decode(Int64.self) }.reversed()
+            pending.refill = min(pending.refill * 4, 1_024)
+        }
+        return pending.usageIDs.removeLast()
+    }
+
+    /// Inserts one usage row now (a request id another writer recorded meanwhile: PostgreSQL
+    /// says whether its row stands). Returns its key, or nil when the id is recorded.
+    func insertUsageRow(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64? {
+        let columns = EffectsWriter.usageColumns + ", " + TokenUsage.breakdownColumnList()
+        let values =
+            sqlValues(
+                requestID, effects.accountID, effects.priceEntryID, effects.model, request.tier.rawValue, effects.band.rawValue, usage.inputTokens,
+                usage.cachedTokens, usage.cacheWriteTokens, usage.outputTokens, request.requests, effects.cost.nanos, request.at.milliseconds,
+                effects.balanceAfter.nanos, effects.firstDraw?.lotID, effects.firstDraw?.amount.nanos, request.project, request.apiKey, request.user,
+                request.model == effects.model ? nil : request.model, effects.provider) + usage.breakdown.fields.map(\.value.databaseValue)
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        return try session.first(
+            "INSERT INTO usage (\(columns)) VALUES (\(placeholders)) ON CONFLICT (request_id) DO NOTHING RETURNING id", values
+        ).map { $0["id"] }
+    }
+}
