@@ -19,6 +19,8 @@ public final class PostgresLedger: @unchecked Sendable {
     let paymentMethod: any PaymentMethod
     /// Price entries read so far (an entry is never changed).
     let priceCache = PriceCache()
+    /// Keys for usage rows drawn from the sequence and not used yet (``UsageKeys``).
+    let usageKeys = UsageKeys()
     /// One operation at a time on the connection.
     private let lock = NSLock()
     /// The store of the transaction running (under ``lock``, or on the group's thread).
@@ -149,7 +151,8 @@ public final class PostgresLedger: @unchecked Sendable {
         return try withSession { session in
             try Self.repeating(at: location) { recordedElsewhere in
                 try session.transaction {
-                    let store = PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache, recordedElsewhere: recordedElsewhere)
+                    let store = PostgresStore(
+                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
                     transactionStore = store
                     defer { transactionStore = nil }
                     let value = try body(session)
@@ -228,7 +231,8 @@ public final class PostgresLedger: @unchecked Sendable {
             try Self.repeating(at: location) { recordedElsewhere in
                 try session.transaction {
                     try self.lock(locking, session: session)
-                    let store = PostgresStore(session: session, paymentMethod: paymentMethod, prices: priceCache, recordedElsewhere: recordedElsewhere)
+                    let store = PostgresStore(
+                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
                     transactionStore = store
                     groupThread.withLock { $0 = pthread_self() }
                     defer {

@@ -20,10 +20,6 @@ struct PendingCharges {
     /// Draws on lots after the first of held or written rows: (usage key, draw, account).
     var draws: [(usageID: Int64, draw: Allocation, accountID: Int64)] = []
     var figures = PendingFigures()
-    /// Keys taken from `usage`'s sequence and not used yet.
-    var usageIDs: [Int64] = []
-    /// How many keys the next refill takes (more each time, up to a limit).
-    var refill = 16
 
     init(recordedElsewhere: Set<String>) {
         self.recordedElsewhere = recordedElsewhere
@@ -87,6 +83,20 @@ struct PendingCharges {
             ON CONFLICT (request_id) DO NOTHING RETURNING request_id
             """
     }()
+}
+
+/// Keys drawn from `usage`'s sequence and not used yet: a ledger's, shared by its transactions.
+final class UsageKeys: Sendable {
+    /// How many keys one draw takes.
+    static let drawn = 256
+    private let keys = Locked<[Int64]>([])
+
+    init() {}
+
+    func take() -> Int64? { keys.withLock { $0.popLast() } }
+
+    /// Keeps `drawn` (in the order drawn: the first is taken first).
+    func add(_ drawn: some Collection<Int64>) { keys.withLock { $0 = drawn.reversed() + $0 } }
 }
 
 /// Request ids another writer recorded while this transaction held them too (its insert found
@@ -155,7 +165,20 @@ extension PostgresStore {
                         FROM unnest($1::bigint[], $2::bigint[]) AS d(id, amount) WHERE l.id = d.id
                         """, binds: bindings))
         }
-        try pending.figures.rollup.flush(db: session)
+        let rollup = try pending.figures.rollup.takeRows()
+        if !rollup.isEmpty {
+            var bindings = PostgresBindings(capacity: 21)
+            bindings.append(rollup.map(\.accountID))
+            bindings.append(rollup.map(\.dayMilliseconds))
+            for column in rollup[0].texts.indices { bindings.append(rollup.map { $0.texts[column] }) }
+            for column in rollup[0].counts.indices { bindings.append(rollup.map { $0.counts[column] }) }
+            let types = ["bigint[]", "bigint[]"] + rollup[0].texts.map { _ in "text[]" } + rollup[0].counts.map { _ in "bigint[]" }
+            try session.query(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO usage_daily (\(DailyRollup.columns)) SELECT * FROM unnest("
+                        + types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")\n" + DailyRollup.addingToRow,
+                    binds: bindings))
+        }
     }
 
     /// Writes the usage rows held and their further draws. A request id another writer
@@ -181,18 +204,18 @@ extension PostgresStore {
         pending.draws.removeAll()
     }
 
-    /// A key for a usage row, from `usage`'s sequence (taken many at a time: a key not used is
-    /// skipped, as a rolled-back insert's is).
+    /// A key for a usage row, from `usage`'s sequence: drawn many at a time, and kept by the
+    /// ledger between transactions (a key drawn is never drawn again, whether or not its
+    /// transaction commits; those a process leaves unused are skipped, as a rolled-back insert's are).
     func nextUsageID() throws -> Int64 {
-        if pending.usageIDs.isEmpty {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(Int64(pending.refill))
-            pending.usageIDs = try session.query(
-                PostgresQuery(unsafeSQL: "SELECT nextval(pg_get_serial_sequence('usage', 'id')) FROM generate_series(1, $1)", binds: bindings)
-            ).map { try $0.decode(Int64.self) }.reversed()
-            pending.refill = min(pending.refill * 4, 1_024)
-        }
-        return pending.usageIDs.removeLast()
+        if let key = usageKeys.take() { return key }
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(Int64(UsageKeys.drawn))
+        let drawn = try session.query(
+            PostgresQuery(unsafeSQL: "SELECT nextval(pg_get_serial_sequence('usage', 'id')) FROM generate_series(1, $1)", binds: bindings)
+        ).map { try $0.decode(Int64.self) }
+        usageKeys.add(drawn.dropFirst())
+        return drawn[0]
     }
 
     /// Inserts one usage row now (a request id another writer recorded meanwhile: PostgreSQL

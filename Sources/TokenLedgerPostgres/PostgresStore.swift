@@ -38,11 +38,17 @@ final class PostgresStore: LedgerStore {
     private var modelNames: ModelNames?
     /// What charges recorded and this store has not written yet.
     var pending: PendingCharges
+    /// Keys for usage rows, drawn from the sequence (the ledger's).
+    let usageKeys: UsageKeys
 
     /// A store over `session`'s transaction. `recordedElsewhere`: request ids another writer
     /// recorded while an earlier run of this transaction held them (``RecordedMeanwhile``).
-    init(session: PostgresSession, paymentMethod: any PaymentMethod, prices: PriceCache, recordedElsewhere: Set<String> = []) {
+    init(
+        session: PostgresSession, paymentMethod: any PaymentMethod, prices: PriceCache, usageKeys: UsageKeys = UsageKeys(),
+        recordedElsewhere: Set<String> = []
+    ) {
         self.session = session
+        self.usageKeys = usageKeys
         self.paymentMethod = paymentMethod
         self.prices = prices
         self.pending = PendingCharges(recordedElsewhere: recordedElsewhere)

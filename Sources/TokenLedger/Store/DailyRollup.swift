@@ -112,24 +112,65 @@ package struct DailyRollup {
         sums.removeAll(keepingCapacity: true)
     }
 
-    /// Adds one key's sums to its row of `usage_daily` (both stores: the row's sums are named
-    /// by the table, as PostgreSQL requires, the sums added by `excluded`).
-    private static let upsert = """
-            INSERT INTO usage_daily (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges,
-                requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, cost_nanos, cache_write_1h_tokens,
-                input_audio_tokens, input_image_tokens, output_audio_tokens, output_image_tokens)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
-                charges = usage_daily.charges + excluded.charges, requests = usage_daily.requests + excluded.requests,
-                input_tokens = usage_daily.input_tokens + excluded.input_tokens, cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,
-                cache_write_tokens = usage_daily.cache_write_tokens + excluded.cache_write_tokens,
-                output_tokens = usage_daily.output_tokens + excluded.output_tokens, cost_nanos = usage_daily.cost_nanos + excluded.cost_nanos,
-                cache_write_1h_tokens = usage_daily.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-                input_audio_tokens = usage_daily.input_audio_tokens + excluded.input_audio_tokens,
-                input_image_tokens = usage_daily.input_image_tokens + excluded.input_image_tokens,
-                output_audio_tokens = usage_daily.output_audio_tokens + excluded.output_audio_tokens,
-                output_image_tokens = usage_daily.output_image_tokens + excluded.output_image_tokens
+    /// The columns of `usage_daily` that ``upsert`` and ``upsertRows`` write: a key's, then its sums'.
+    package static let columns = """
+        account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider, charges, requests, input_tokens, cached_tokens,
+        cache_write_tokens, output_tokens, cost_nanos, cache_write_1h_tokens, input_audio_tokens, input_image_tokens, output_audio_tokens,
+        output_image_tokens
         """
+
+    /// What an upsert does with a key that has a row: adds the sums to it (both stores: the
+    /// row's sums are named by the table, as PostgreSQL requires, the sums added by `excluded`).
+    package static let addingToRow = """
+        ON CONFLICT (account_id, day_ms, model, service_tier, band, project, api_key, end_user, provider) DO UPDATE SET
+            charges = usage_daily.charges + excluded.charges, requests = usage_daily.requests + excluded.requests,
+            input_tokens = usage_daily.input_tokens + excluded.input_tokens, cached_tokens = usage_daily.cached_tokens + excluded.cached_tokens,
+            cache_write_tokens = usage_daily.cache_write_tokens + excluded.cache_write_tokens,
+            output_tokens = usage_daily.output_tokens + excluded.output_tokens, cost_nanos = usage_daily.cost_nanos + excluded.cost_nanos,
+            cache_write_1h_tokens = usage_daily.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+            input_audio_tokens = usage_daily.input_audio_tokens + excluded.input_audio_tokens,
+            input_image_tokens = usage_daily.input_image_tokens + excluded.input_image_tokens,
+            output_audio_tokens = usage_daily.output_audio_tokens + excluded.output_audio_tokens,
+            output_image_tokens = usage_daily.output_image_tokens + excluded.output_image_tokens
+        """
+
+    /// Adds one key's sums to its row of `usage_daily`.
+    private static let upsert = "INSERT INTO usage_daily (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\n" + addingToRow
+
+    /// One key's sums as a row of `usage_daily`, in ``columns``' order: the account and day, the
+    /// key's text (model, tier, band, project, API key, user, provider; "" for none), the sums.
+    package struct Row {
+        package var accountID: Int64
+        package var dayMilliseconds: Int64
+        package var texts: [String]
+        package var counts: [Int64]
+    }
+
+    /// Every key held with its sums, and forgets them: for a store that writes them its own
+    /// way (PostgreSQL's, all in one statement). Sums past 64 bits are an error, as the
+    /// database's would be.
+    package mutating func takeRows() throws -> [Row] {
+        for entry in recent {
+            guard let held = sums[entry.key] else {
+                sums[entry.key] = entry.sums
+                continue
+            }
+            guard let total = held.adding(entry.sums) else {
+                throw LedgerError(.database, path: "", detail: "usage_daily: a day's sums past the largest 64-bit integer")
+            }
+            sums[entry.key] = total
+        }
+        recent.removeAll(keepingCapacity: true)
+        guard !sums.isEmpty else { return [] }
+        wrote = true
+        defer { sums.removeAll(keepingCapacity: true) }
+        return sums.map { key, sums in
+            Row(
+                accountID: key.accountID, dayMilliseconds: key.dayMilliseconds,
+                texts: [key.model.text, key.tier.rawValue, key.band.rawValue, key.project.text, key.apiKey.text, key.user.text, key.provider.text],
+                counts: sums.counts)
+        }
+    }
 
     /// The 21 values of ``upsert`` for one key and its sums.
     private static func values(_ key: Key, _ sums: Sums) -> [DatabaseValue] {
