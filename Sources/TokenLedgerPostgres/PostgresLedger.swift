@@ -230,10 +230,10 @@ public final class PostgresLedger: @unchecked Sendable {
         try withSession { session in
             try Self.repeating(at: location) { recordedElsewhere in
                 try session.transaction {
-                    try self.lock(locking, session: session)
                     let store = PostgresStore(
                         session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
                     transactionStore = store
+                    try store.lock(accounts: locking.accounts, reservations: locking.reservations)
                     groupThread.withLock { $0 = pthread_self() }
                     defer {
                         groupThread.withLock { $0 = nil }
@@ -245,20 +245,6 @@ public final class PostgresLedger: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// Locks the accounts `locks` names, and those holding its reservations, in key order.
-    private func lock(_ locks: GroupLocks, session: PostgresSession) throws {
-        guard !locks.accounts.isEmpty || !locks.reservations.isEmpty else { return }
-        let accounts = locks.accounts.sorted()
-        let reservations = locks.reservations.sorted()
-        func list(_ count: Int) -> String { count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ") }
-        _ = try session.select(
-            """
-            SELECT id FROM account WHERE kind = 'customer' AND (name IN (\(list(accounts.count)))
-                OR id IN (SELECT account_id FROM reservation WHERE reference IN (\(list(reservations.count)))))
-            ORDER BY id FOR UPDATE
-            """, (accounts + reservations).map { $0.databaseValue })
     }
 
     /// A transaction that ran into another writer: a unique id taken meanwhile (23505), a

@@ -11,6 +11,25 @@ extension PostgresSession: BooksReader {
         try naming { try query(Self.query(sql, arguments)).map { try Self.row($0) } }
     }
 
+    /// Every row each statement selects, the statements sent at once (``pipeline(_:)``).
+    func selectAll(_ statements: [(sql: String, arguments: [DatabaseValue])]) throws -> [[Row]] {
+        try naming {
+            try pipeline(statements.map { try Self.query($0.sql, $0.arguments) }).map { rows in try rows.map { try Self.row($0) } }
+        }
+    }
+
+    /// What `reads` returns, its statements sent at once: run first to learn the statements it
+    /// selects (answered with no rows), then again, answered from the server's answers to all
+    /// of them, sent in one round trip (``pipeline(_:)``). For reads whose statements do not
+    /// depend on each other's answers; a statement the second run did not select the first time
+    /// is sent on its own.
+    func prefetching<T>(_ reads: (any BooksReader) throws -> T) throws -> T {
+        let recorder = RecordingReader()
+        _ = try reads(recorder)
+        let answers = try selectAll(recorder.statements)
+        return try reads(ReplayingReader(session: self, statements: recorder.statements, answers: answers))
+    }
+
     /// `body`, its errors naming this database.
     func naming<T>(_ body: () throws -> T) throws -> T {
         do {
@@ -147,5 +166,37 @@ extension PostgresSession: BooksReader {
 extension PostgresSession: BooksWriter {
     func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
         try naming { _ = try query(Self.query(sql, arguments)) }
+    }
+}
+
+/// The statements a read selects, answered with no rows (``PostgresSession/prefetching(_:)``).
+private final class RecordingReader: BooksReader {
+    var statements: [(sql: String, arguments: [DatabaseValue])] = []
+
+    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+        statements.append((sql, arguments))
+        return []
+    }
+}
+
+/// Answers a read's statements from answers fetched before, in order; any other from the server.
+private final class ReplayingReader: BooksReader {
+    let session: PostgresSession
+    let statements: [(sql: String, arguments: [DatabaseValue])]
+    let answers: [[Row]]
+    var next = 0
+
+    init(session: PostgresSession, statements: [(sql: String, arguments: [DatabaseValue])], answers: [[Row]]) {
+        self.session = session
+        self.statements = statements
+        self.answers = answers
+    }
+
+    func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row] {
+        guard next < statements.count, statements[next].sql == sql, statements[next].arguments == arguments else {
+            return try session.select(sql, arguments)
+        }
+        next += 1
+        return answers[next - 1]
     }
 }

@@ -19,6 +19,9 @@ final class PostgresSession: @unchecked Sendable {
     private var connection: PostgresConnection
     /// Whether a transaction is open on ``connection``.
     private var inTransaction = false
+    /// The `BEGIN` of the transaction open, not sent yet: it goes with the transaction's first
+    /// statement (``pipeline(_:)``), in the same round trip.
+    private var pendingBegin: PostgresQuery?
     /// postgres-nio's own logging goes nowhere: its errors reach the caller as thrown errors.
     static let logger = Logger(label: "tokenledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -50,8 +53,13 @@ final class PostgresSession: @unchecked Sendable {
         return PostgresSession(location: location, connection: try open(location: location, configuration: configuration), configuration: configuration)
     }
 
+    /// The event loop every session's connection runs on: one thread of its own, so that the
+    /// answers of the database are read at once, not after the HTTP work of a service's loops
+    /// (the blocking caller waits on them).
+    private static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     private static func open(location: PostgresLocation, configuration: PostgresConnection.Configuration) throws -> PostgresConnection {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let loop = loops.next()
         do {
             return try PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger).wait()
         } catch {
@@ -61,8 +69,8 @@ final class PostgresSession: @unchecked Sendable {
 
     /// A connection the server closed is replaced before the next transaction or statement
     /// outside one: the ledger goes on after a database restart (what was in flight failed).
-    private func reconnectIfClosed() throws {
-        guard connection.isClosed, !inTransaction else { return }
+    private func reconnectIfClosed(force: Bool = false) throws {
+        guard connection.isClosed, force || !inTransaction else { return }
         connection = try Self.open(location: location, configuration: configuration)
     }
 
@@ -90,12 +98,36 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs `query` and returns every row.
     @discardableResult
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {
-        try reconnectIfClosed()
-        do {
-            return try connection.query(query, logger: Self.logger).wait().rows
-        } catch {
-            throw Self.ledgerError(error, location: location, connecting: false)
+        try pipeline([query])[0]
+    }
+
+    /// Runs `queries` one after the other, sent all at once: the server answers each in turn,
+    /// and this waits once for all (one round trip rather than one a statement). For
+    /// statements that do not need each other's answers. Returns each one's rows; throws the
+    /// first error (after which, in a transaction, the server runs none of the rest).
+    func pipeline(_ queries: [PostgresQuery]) throws -> [[PostgresRow]] {
+        guard !queries.isEmpty else { return [] }
+        if !inTransaction || pendingBegin != nil { try reconnectIfClosed(force: true) }
+        var sent = queries
+        let began = pendingBegin != nil
+        if let begin = pendingBegin {
+            sent.insert(begin, at: 0)
+            pendingBegin = nil
         }
+        let answers = sent.map { connection.query($0, logger: Self.logger) }
+        var results: [[PostgresRow]] = []
+        results.reserveCapacity(answers.count)
+        var failure: (any Error)?
+        for answer in answers {
+            do {
+                results.append(try answer.wait().rows)
+            } catch {
+                if failure == nil { failure = error }
+                results.append([])
+            }
+        }
+        if let failure { throw Self.ledgerError(failure, location: location, connecting: false) }
+        return Array(results.dropFirst(began ? 1 : 0))
     }
 
     /// Runs `sql`, which may hold many statements (a migration's file), one after the other,
@@ -194,16 +226,20 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// Its `BEGIN` is sent with its first statement; a transaction that ran none sends nothing.
     func transaction<T>(isolation: String = "READ COMMITTED", _ body: () throws -> T) throws -> T {
-        try execute("BEGIN ISOLATION LEVEL \(isolation)")
+        pendingBegin = PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation)")
         inTransaction = true
-        defer { inTransaction = false }
+        defer {
+            inTransaction = false
+            pendingBegin = nil
+        }
         do {
             let value = try body()
-            try execute("COMMIT")
+            if pendingBegin == nil { try execute("COMMIT") }
             return value
         } catch {
-            try? execute("ROLLBACK")
+            if pendingBegin == nil { try? execute("ROLLBACK") }
             throw error
         }
     }

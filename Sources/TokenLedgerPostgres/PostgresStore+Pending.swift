@@ -113,11 +113,14 @@ extension PostgresStore {
         forgetAccounts()
     }
 
-    /// Writes everything held: the usage rows and their further draws, then each account's
-    /// balance and month counter, its share of `@usage`, the lots drawn and the daily rollup,
-    /// each in one statement for every row. The store's figures stay (the accounts remain locked).
+    /// Writes everything held: the usage rows, then each account's balance and month counter,
+    /// its share of `@usage`, the lots drawn and the daily rollup, each in one statement for
+    /// every row, all sent at once; then the draws on further lots. The store's figures stay
+    /// (the accounts remain locked).
     func flush() throws {
-        try writeUsageRows()
+        var statements: [PostgresQuery] = []
+        let rows = pending.rowCount
+        if rows > 0 { statements.append(usageRowsStatement()) }
         let (debits, counters, draws) = pending.figures.take()
         if !debits.isEmpty {
             let accounts = debits.keys.sorted()
@@ -131,7 +134,7 @@ extension PostgresStore {
             }
             var bindings = PostgresBindings(capacity: 4)
             for column in [ids, amounts, months, usages] { bindings.append(column) }
-            try session.query(
+            statements.append(
                 PostgresQuery(
                     unsafeSQL: """
                         UPDATE account AS a SET balance_nanos = a.balance_nanos - d.amount, usage_month_ms = d.month_ms, usage_month_nanos = d.month_nanos
@@ -144,7 +147,7 @@ extension PostgresStore {
                 shares.append(charged)
                 shares.append(SystemAccount.usage.rawValue)
                 shares.append(charged.map { debits[$0]! })
-                try session.query(
+                statements.append(
                     PostgresQuery(
                         unsafeSQL: """
                             INSERT INTO system_balance (account_id, system_account_id, balance_nanos)
@@ -158,7 +161,7 @@ extension PostgresStore {
             var bindings = PostgresBindings(capacity: 2)
             bindings.append(lots)
             bindings.append(lots.map { draws[$0]! })
-            try session.query(
+            statements.append(
                 PostgresQuery(
                     unsafeSQL: """
                         UPDATE lot AS l SET remaining_nanos = l.remaining_nanos - d.amount
@@ -173,29 +176,45 @@ extension PostgresStore {
             for column in rollup[0].texts.indices { bindings.append(rollup.map { $0.texts[column] }) }
             for column in rollup[0].counts.indices { bindings.append(rollup.map { $0.counts[column] }) }
             let types = ["bigint[]", "bigint[]"] + rollup[0].texts.map { _ in "text[]" } + rollup[0].counts.map { _ in "bigint[]" }
-            try session.query(
+            statements.append(
                 PostgresQuery(
                     unsafeSQL: "INSERT INTO usage_daily (\(DailyRollup.columns)) SELECT * FROM unnest("
                         + types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")\n" + DailyRollup.addingToRow,
                     binds: bindings))
         }
+        let answers = try session.pipeline(statements)
+        if rows > 0 { try checkUsageRows(inserted: answers[0]) }
+        try writeDraws()
     }
 
     /// Writes the usage rows held and their further draws. A request id another writer
     /// recorded meanwhile fails the transaction with ``RecordedMeanwhile`` (run again, it is
     /// answered as a retry).
     func writeUsageRows() throws {
-        if pending.rowCount > 0 {
-            var bindings = PostgresBindings(capacity: pending.integers.count + pending.texts.count)
-            for column in pending.integers { bindings.append(column) }
-            for column in pending.texts { bindings.append(column) }
-            let inserted = try session.query(PostgresQuery(unsafeSQL: PendingCharges.insertRows, binds: bindings))
-            if inserted.count != pending.rowCount {
-                let written = Set(try inserted.map { try $0.decode(String.self) })
-                throw RecordedMeanwhile(requestIDs: Set(pending.texts[0]).subtracting(written))
-            }
-            pending.clearRows()
+        if pending.rowCount > 0 { try checkUsageRows(inserted: try session.query(usageRowsStatement())) }
+        try writeDraws()
+    }
+
+    /// The statement inserting every usage row held (``PendingCharges/insertRows``).
+    private func usageRowsStatement() -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: pending.integers.count + pending.texts.count)
+        for column in pending.integers { bindings.append(column) }
+        for column in pending.texts { bindings.append(column) }
+        return PostgresQuery(unsafeSQL: PendingCharges.insertRows, binds: bindings)
+    }
+
+    /// Forgets the rows held once written, when all were: ids another writer recorded meanwhile
+    /// are ``RecordedMeanwhile``.
+    private func checkUsageRows(inserted: [PostgresRow]) throws {
+        if inserted.count != pending.rowCount {
+            let written = Set(try inserted.map { try $0.decode(String.self) })
+            throw RecordedMeanwhile(requestIDs: Set(pending.texts[0]).subtracting(written))
         }
+        pending.clearRows()
+    }
+
+    /// Writes the draws on further lots held (their usage rows are written).
+    private func writeDraws() throws {
         for (usageID, draw, accountID) in pending.draws {
             try session.perform(
                 "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos, account_id) VALUES (?, ?, ?, ?)",

@@ -89,46 +89,83 @@ final class PostgresStore: LedgerStore {
         return try load(named: name)
     }
 
+    /// The columns of an account's row as the store holds it, with its controls.
+    private static let accountColumns = """
+        SELECT a.id, a.name, a.balance_nanos, a.max_purchase_nanos, a.overdraft_allowance_nanos, a.usage_month_ms, a.usage_month_nanos,
+            r.threshold_nanos AS recharge_threshold, r.restore_to_nanos, r.monthly_cap_nanos, w.threshold_nanos AS watch_threshold, w.armed,
+            EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id) AS has_limits
+        FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id LEFT JOIN low_balance_watch w ON w.account_id = a.id
+        """
+
     private func load(named name: String) throws -> Int64? {
-        guard
-            let row = try session.first(
-                """
-                SELECT a.id, a.name, a.balance_nanos, a.max_purchase_nanos, a.overdraft_allowance_nanos, a.usage_month_ms, a.usage_month_nanos,
-                    r.threshold_nanos AS recharge_threshold, r.restore_to_nanos, r.monthly_cap_nanos, w.threshold_nanos AS watch_threshold, w.armed,
-                    EXISTS (SELECT 1 FROM spend_limit l WHERE l.account_id = a.id) AS has_limits
-                FROM account a LEFT JOIN auto_recharge r ON r.account_id = a.id LEFT JOIN low_balance_watch w ON w.account_id = a.id
-                WHERE a.name = ? AND a.kind = 'customer' FOR UPDATE OF a
-                """, sqlValues(name))
-        else { return nil }
-        let id: Int64 = row["id"]
-        let maximumPurchase = Money(nanos: row["max_purchase_nanos"])
-        let recharge = (row["recharge_threshold"] as Int64?).flatMap { threshold in
-            try? AutoRechargePolicy(
-                threshold: Money(nanos: threshold), restoreTo: Money(nanos: row["restore_to_nanos"]),
-                monthlyCap: (row["monthly_cap_nanos"] as Int64?).map(Money.init(nanos:)), maximumPurchase: maximumPurchase)
+        let rows = try session.select(Self.accountColumns + " WHERE a.name = ? AND a.kind = 'customer' FOR UPDATE OF a", sqlValues(name))
+        try hold(rows)
+        return rows.first.map { $0["id"] }
+    }
+
+    /// Locks the customer accounts `names` and those holding the reservations `reservations`,
+    /// in key order (so that writers locking many accounts never wait on each other in a
+    /// circle), and holds them: what a group of operations on them needs, read at once.
+    func lock(accounts names: Set<String>, reservations: Set<String>) throws {
+        guard !names.isEmpty || !reservations.isEmpty else { return }
+        func list(_ count: Int) -> String { count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ") }
+        let rows = try session.select(
+            Self.accountColumns + """
+                 WHERE a.kind = 'customer' AND (a.name IN (\(list(names.count)))
+                    OR a.id IN (SELECT account_id FROM reservation WHERE reference IN (\(list(reservations.count)))))
+                ORDER BY a.id FOR UPDATE OF a
+                """, (names.sorted() + reservations.sorted()).map(\.databaseValue))
+        try hold(rows)
+    }
+
+    /// Holds the accounts of `rows` (as ``accountColumns`` reads them, locked), with their lots,
+    /// payments and limits, and the usage tiers and ledger totals when not read yet: all read
+    /// at once (``PostgresSession/prefetching(_:)``).
+    private func hold(_ rows: [Row]) throws {
+        guard !rows.isEmpty else { return }
+        let readTiers = tierTable == nil
+        let readTotals = totals == nil
+        let (lots, payments, limits, tiers, stored) = try session.prefetching { reader in
+            (
+                try rows.map { try Ledger.liveLots(accountID: $0["id"], db: reader) },
+                try rows.map { try Ledger.payments(accountID: $0["id"], db: reader) },
+                try rows.map { row in
+                    (row["has_limits"] as Int64) == 0
+                        ? [] : try reader.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ?", sqlValues(row["id"] as Int64))
+                },
+                readTiers ? try Ledger.usageTiers(db: reader) : nil,
+                readTotals ? try LedgerTotals.stored(db: reader) : nil
+            )
         }
-        var figures = AccountFigures(
-            id: id, name: row["name"], balance: Money(nanos: row["balance_nanos"]), maximumPurchase: maximumPurchase,
-            overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: [], recharge: recharge)
-        if let threshold = row["watch_threshold"] as Int64? {
-            figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: threshold), armed: (row["armed"] as Int64) != 0)
-        }
-        // Nothing of this account is held (``accountFigures(named:)`` writes what is first): the
-        // stored figures are its figures.
-        figures.lots = try Ledger.liveLots(accountID: id, db: session).sorted(by: Credits.spentBefore)
-        figures.payments = try Ledger.payments(accountID: id, db: session)
-        var cached = CachedAccount(figures: figures, counter: MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
-        if (row["has_limits"] as Int64) != 0 {
-            for row in try session.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ?", sqlValues(id)) {
+        if let tiers { tierTable = tiers }
+        if let stored { keepTotals(stored) }
+        for (index, row) in rows.enumerated() {
+            let id: Int64 = row["id"]
+            let maximumPurchase = Money(nanos: row["max_purchase_nanos"])
+            let recharge = (row["recharge_threshold"] as Int64?).flatMap { threshold in
+                try? AutoRechargePolicy(
+                    threshold: Money(nanos: threshold), restoreTo: Money(nanos: row["restore_to_nanos"]),
+                    monthlyCap: (row["monthly_cap_nanos"] as Int64?).map(Money.init(nanos:)), maximumPurchase: maximumPurchase)
+            }
+            var figures = AccountFigures(
+                id: id, name: row["name"], balance: Money(nanos: row["balance_nanos"]), maximumPurchase: maximumPurchase,
+                overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: lots[index].sorted(by: Credits.spentBefore), recharge: recharge)
+            if let threshold = row["watch_threshold"] as Int64? {
+                figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: threshold), armed: (row["armed"] as Int64) != 0)
+            }
+            figures.payments = payments[index]
+            var cached = CachedAccount(figures: figures, counter: MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
+            for row in limits[index] {
                 let read = SpendLimits(
                     soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
                 let project: String = row["project"]
                 if project.isEmpty { cached.figures.limits = read } else { cached.projectLimits[ExactText(project)] = read }
             }
+            // An account held already keeps what this transaction's charges changed.
+            guard held[id] == nil else { continue }
+            held[id] = cached
+            heldNames[cached.figures.name] = id
         }
-        held[id] = cached
-        heldNames[name] = id
-        return id
     }
 
     func recordedCredit(reference: String) throws -> CreditReceipt? {
@@ -141,11 +178,15 @@ final class PostgresStore: LedgerStore {
 
     func ledgerTotals() throws -> LedgerTotals {
         if let totals { return totals }
-        // Written balances plus what the store holds: @usage is credited by charges.
-        var read = try LedgerTotals.stored(db: session)
+        keepTotals(try LedgerTotals.stored(db: session))
+        return totals!
+    }
+
+    /// Keeps the totals as stored plus what the store holds (@usage is credited by charges).
+    private func keepTotals(_ stored: LedgerTotals) {
+        var read = stored
         read.usage = read.usage + Money(nanos: pending.figures.usageTotal)
         totals = read
-        return read
     }
 
     func recordWriteOffs(_ writeOffs: [WriteOff], accountID: Int64) throws {
@@ -263,21 +304,24 @@ final class PostgresStore: LedgerStore {
 
     /// The ids and times of `model`'s price entries, oldest first, read once per model.
     private func pricePoints(of model: String) throws -> [(id: Int64, effectiveFrom: Int64)] {
-        if let known = pricePointsByModel[model] { return known }
-        let points: [(id: Int64, effectiveFrom: Int64)] = try session.select(
-            "SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", sqlValues(model)
-        ).map { ($0["id"], $0["effective_from_ms"]) }
-        pricePointsByModel[model] = points
-        return points
+        if pricePointsByModel[model] == nil { try readModel(model) }
+        return pricePointsByModel[model]!
     }
 
     /// The rank of the minimum tier `model` needs, or nil; read once per model.
     private func requiredRank(model: String) throws -> Int? {
-        if let known = requiredRanks[model] { return known }
-        let rank = try session.first("SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", sqlValues(model))
-            .map { Int($0["rank"] as Int64) }
-        requiredRanks[model] = .some(rank)
-        return rank
+        if requiredRanks[model] == nil { try readModel(model) }
+        return requiredRanks[model]!
+    }
+
+    /// Reads `model`'s price points and minimum tier, at once.
+    private func readModel(_ model: String) throws {
+        let answers = try session.selectAll([
+            ("SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", sqlValues(model)),
+            ("SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", sqlValues(model)),
+        ])
+        pricePointsByModel[model] = answers[0].map { ($0["id"], $0["effective_from_ms"]) }
+        requiredRanks[model] = .some(answers[1].first.map { Int($0["rank"] as Int64) })
     }
 
     func recordedCharge(requestID: String) throws -> RecordedCharge? {
