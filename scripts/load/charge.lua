@@ -5,6 +5,9 @@
 local counter = 0
 -- A prefix of the ids, so that a second run on the same ledger charges anew (the soak).
 local run = os.getenv("TOKENLEDGER_RUN") or ""
+-- TOKENLEDGER_ACCOUNTS=N spreads the charges over the accounts load0 … load(N-1); by default
+-- every charge is on the account `load`.
+local accounts = tonumber(os.getenv("TOKENLEDGER_ACCOUNTS") or "0")
 local thread_id = 0
 local threads = {}
 
@@ -22,8 +25,10 @@ end
 
 function request()
    counter = counter + 1
+   local account = "load"
+   if accounts > 0 then account = "load" .. (counter % accounts) end
    local body = string.format(
-      '{"account":"load","model":"gpt-4o-mini","input_tokens":%d,"cached_tokens":0,"output_tokens":%d,"id":"w%s%d-%d","project":"p%d"}',
-      500 + counter % 977, 50 + counter % 313, run, thread_id, counter, counter % 7)
+      '{"account":"%s","model":"gpt-4o-mini","input_tokens":%d,"cached_tokens":0,"output_tokens":%d,"id":"w%s%d-%d","project":"p%d"}',
+      account, 500 + counter % 977, 50 + counter % 313, run, thread_id, counter, counter % 7)
    return wrk.format(nil, "/v1/charges", nil, body)
 end
