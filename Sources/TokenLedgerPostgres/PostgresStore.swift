@@ -125,21 +125,24 @@ final class PostgresStore: LedgerStore {
         guard !rows.isEmpty else { return }
         let readTiers = tierTable == nil
         let readTotals = totals == nil
-        let (lots, payments, limits, tiers, stored) = try session.prefetching { reader in
+        let ids = rows.map { $0["id"] as Int64 }
+        let limited = rows.filter { ($0["has_limits"] as Int64) != 0 }.map { $0["id"] as Int64 }
+        let (lots, payments, limitRows, tiers, stored) = try session.prefetching { reader in
             (
-                try rows.map { try Ledger.liveLots(accountID: $0["id"], db: reader) },
-                try rows.map { try Ledger.payments(accountID: $0["id"], db: reader) },
-                try rows.map { row in
-                    (row["has_limits"] as Int64) == 0
-                        ? [] : try reader.select("SELECT project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ?", sqlValues(row["id"] as Int64))
-                },
+                try Ledger.liveLots(accountIDs: ids, db: reader), try Ledger.payments(accountIDs: ids, db: reader),
+                limited.isEmpty
+                    ? []
+                    : try reader.select(
+                        "SELECT account_id, project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id IN (\(limited.map { _ in "?" }.joined(separator: ", ")))",
+                        limited.map(\.databaseValue)),
                 readTiers ? try Ledger.usageTiers(db: reader) : nil,
                 readTotals ? try LedgerTotals.stored(db: reader) : nil
             )
         }
+        let limits = Dictionary(grouping: limitRows) { $0["account_id"] as Int64 }
         if let tiers { tierTable = tiers }
         if let stored { keepTotals(stored) }
-        for (index, row) in rows.enumerated() {
+        for row in rows {
             let id: Int64 = row["id"]
             let maximumPurchase = Money(nanos: row["max_purchase_nanos"])
             let recharge = (row["recharge_threshold"] as Int64?).flatMap { threshold in
@@ -149,13 +152,13 @@ final class PostgresStore: LedgerStore {
             }
             var figures = AccountFigures(
                 id: id, name: row["name"], balance: Money(nanos: row["balance_nanos"]), maximumPurchase: maximumPurchase,
-                overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: lots[index].sorted(by: Credits.spentBefore), recharge: recharge)
+                overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: (lots[id] ?? []).sorted(by: Credits.spentBefore), recharge: recharge)
             if let threshold = row["watch_threshold"] as Int64? {
                 figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: threshold), armed: (row["armed"] as Int64) != 0)
             }
-            figures.payments = payments[index]
+            figures.payments = payments[id] ?? PaymentHistory()
             var cached = CachedAccount(figures: figures, counter: MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
-            for row in limits[index] {
+            for row in limits[id] ?? [] {
                 let read = SpendLimits(
                     soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
                 let project: String = row["project"]

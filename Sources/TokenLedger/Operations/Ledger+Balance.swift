@@ -81,10 +81,22 @@ extension Ledger {
 
     /// An account's card payments: its purchases and recharges.
     package static func payments(accountID: Int64, db: some BooksReader) throws -> PaymentHistory {
+        try payments(accountIDs: [accountID], db: db)[accountID] ?? PaymentHistory()
+    }
+
+    /// The card payments of each of the accounts `accountIDs` (those with none are absent), in
+    /// one statement.
+    package static func payments(accountIDs: [Int64], db: some BooksReader) throws -> [Int64: PaymentHistory] {
+        guard !accountIDs.isEmpty else { return [:] }
         let rows = try db.select(
-            "SELECT occurred_at_ms, amount_nanos FROM transfer WHERE credit_account_id = ? AND kind IN ('purchase', 'recharge') ORDER BY occurred_at_ms",
-            sqlValues(accountID))
-        return PaymentHistory(rows.map { (milliseconds: $0["occurred_at_ms"], nanos: $0["amount_nanos"]) })
+            """
+            SELECT credit_account_id, occurred_at_ms, amount_nanos FROM transfer
+            WHERE credit_account_id IN (\(accountIDs.map { _ in "?" }.joined(separator: ", "))) AND kind IN ('purchase', 'recharge')
+            ORDER BY credit_account_id, occurred_at_ms
+            """, accountIDs.map(\.databaseValue))
+        return Dictionary(grouping: rows) { $0["credit_account_id"] as Int64 }.mapValues { rows in
+            PaymentHistory(rows.map { (milliseconds: $0["occurred_at_ms"], nanos: $0["amount_nanos"]) })
+        }
     }
 
     /// Usage charged to an account in `time`'s calendar month (UTC) up to and including `time`:

@@ -113,7 +113,17 @@ extension Ledger {
 
     /// The account's lots with credit remaining, in no particular order.
     package static func liveLots(accountID: Int64, db: some BooksReader) throws -> [Lot] {
-        try db.select("SELECT * FROM lot WHERE account_id = ? AND remaining_nanos > 0", sqlValues(accountID)).map(Lot.init(row:))
+        try liveLots(accountIDs: [accountID], db: db)[accountID] ?? []
+    }
+
+    /// The lots with credit remaining of each of the accounts `accountIDs` (those with none are
+    /// absent), in one statement.
+    package static func liveLots(accountIDs: [Int64], db: some BooksReader) throws -> [Int64: [Lot]] {
+        guard !accountIDs.isEmpty else { return [:] }
+        let rows = try db.select(
+            "SELECT * FROM lot WHERE account_id IN (\(accountIDs.map { _ in "?" }.joined(separator: ", "))) AND remaining_nanos > 0",
+            accountIDs.map(\.databaseValue))
+        return Dictionary(grouping: rows) { $0["account_id"] as Int64 }.mapValues { $0.map(Lot.init(row:)) }
     }
 }
 
