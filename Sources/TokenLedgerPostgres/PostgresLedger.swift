@@ -233,12 +233,10 @@ public final class PostgresLedger: @unchecked Sendable {
                     let store = PostgresStore(
                         session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
                     transactionStore = store
+                    defer { transactionStore = nil }
                     try store.lock(accounts: locking.accounts, reservations: locking.reservations)
                     groupThread.withLock { $0 = pthread_self() }
-                    defer {
-                        groupThread.withLock { $0 = nil }
-                        transactionStore = nil
-                    }
+                    defer { groupThread.withLock { $0 = nil } }
                     let results = try GroupTransaction.run(operations, on: self as any LedgerBooks)
                     try store.flush()
                     return results
