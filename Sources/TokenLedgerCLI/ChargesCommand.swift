@@ -48,7 +48,7 @@ extension ChargesCommand {
             var query = ChargeQuery(account: account, from: from, to: to, sort: sort, descending: desc, limit: limit, after: after)
             (query.model, query.project, query.apiKey, query.user, query.requestID, query.tier) = (model, project, apiKey, user, id, tier)
             query.provider = provider
-            let page = try options.open().charges(matching: query)
+            let page = try options.openBooks().charges(matching: query)
             options.emit(ChargesRendering.render(page, sort: sort, descending: desc))
         }
     }
@@ -61,7 +61,7 @@ extension ChargesCommand {
         @Argument(help: "The charge's request id.") var id: String
 
         func run() throws {
-            options.emit(ChargesRendering.render(try options.open().charge(id: id)))
+            options.emit(ChargesRendering.render(try options.openBooks().charge(id: id)))
         }
     }
 }

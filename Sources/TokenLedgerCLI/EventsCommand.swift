@@ -24,7 +24,7 @@ struct EventsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let page = try options.open().events(after: after, account: account, limit: limit)
+            let page = try options.openBooks().events(after: after, account: account, limit: limit)
             let cells: (LedgerEvent) -> [String] = { [String($0.seq), $0.at.iso8601, $0.account, $0.kind.rawValue, $0.payload] }
             options.emit(
                 Rendered(

@@ -23,7 +23,7 @@ struct JournalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let journal = try options.open().accountJournal(account: account, from: from ?? .earliest, to: to ?? .latest)
+        let journal = try options.openBooks().accountJournal(account: account, from: from ?? .earliest, to: to ?? .latest, kinds: nil)
         options.emit(Self.render(journal, bounded: (from != nil, to != nil)))
     }
 

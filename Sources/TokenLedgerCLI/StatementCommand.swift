@@ -31,7 +31,7 @@ struct StatementCommand: ParsableCommand {
     func run() throws {
         let chartFile = try OutputFile(chart, option: "--chart", what: "the chart", ledger: options.path)
         let htmlFile = try OutputFile(html, option: "--html", what: "the page", ledger: options.path)
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let time = at ?? now()
         let statement = try ledger.statement(of: account, month: month ?? time, now: time)
         let svg = chart != nil || html != nil ? ReportCharts.balance(statement) : nil

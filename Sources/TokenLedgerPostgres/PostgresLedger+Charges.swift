@@ -128,19 +128,60 @@ extension PostgresLedger {
     /// expired by then released; the same figures, read by the same queries.
     public func balance(of account: String, at time: Timestamp) throws -> BalanceReport {
         try writing { session in
-            let store = try self.store(session)
-            guard let figures = try store.accountFigures(named: account), let found = try Account.find(named: account, db: session) else {
-                throw ChargeRefusal.unknownAccount(account)
-            }
-            var expired: [ExpiryRecord] = []
-            if Credits.hasExpired(figures.lots, at: time) {
-                let writeOffs = Credits.writeOffs(of: figures.lots, balance: figures.balance, at: time)
-                try store.recordWriteOffs(writeOffs, accountID: figures.id)
-                try store.watchBalance(accountID: figures.id, at: time)
-                expired = writeOffs.map { ExpiryRecord($0, account: found.name) }
-            }
+            let (found, expired) = try self.writeOffExpired(account: account, at: time, session: session)
             return try Ledger.balanceReport(of: found, at: time, expiredNow: expired, db: session)
         }
+    }
+
+    /// The statement of `account` for `month`, as ``Ledger/statement(of:month:now:)`` gives it:
+    /// lots expired by `now` (or the month's end, if earlier) written off first, the account's
+    /// row locked; the same figures, read by the same queries.
+    public func statement(of account: String, month: Timestamp, now: Timestamp) throws -> AccountStatement {
+        try writing { session in
+            let (found, _) = try self.writeOffExpired(account: account, at: Ledger.statementTime(month: month, now: now), session: session)
+            return try Ledger.statement(of: found, month: month, now: now, db: session)
+        }
+    }
+
+    /// Writes off the lots of `account` expired by `time` (its row locked), as every operation
+    /// at `time` would first; returns the account and what was written off.
+    private func writeOffExpired(account: String, at time: Timestamp, session: PostgresSession) throws -> (Account, [ExpiryRecord]) {
+        let store = try self.store(session)
+        guard let figures = try store.accountFigures(named: account), let found = try Account.find(named: account, db: session) else {
+            throw ChargeRefusal.unknownAccount(account)
+        }
+        guard Credits.hasExpired(figures.lots, at: time) else { return (found, []) }
+        let writeOffs = Credits.writeOffs(of: figures.lots, balance: figures.balance, at: time)
+        try store.recordWriteOffs(writeOffs, accountID: figures.id)
+        try store.watchBalance(accountID: figures.id, at: time)
+        return (found, writeOffs.map { ExpiryRecord($0, account: found.name) })
+    }
+
+    /// `account`'s journal over `[from, to)`, as ``Ledger/accountJournal(account:from:to:kinds:)``
+    /// lists it, from one consistent snapshot.
+    public func accountJournal(account: String, from: Timestamp = .earliest, to: Timestamp = .latest, kinds: Set<TransferKind>? = nil) throws
+        -> AccountJournal
+    {
+        try reading { session in try Ledger.accountJournal(account: account, from: from, to: to, kinds: kinds, db: session) }
+    }
+
+    /// The recorded charges that match `query`, as ``Ledger/charges(matching:)`` pages them.
+    public func charges(matching query: ChargeQuery) throws -> ChargePage {
+        try reading { session in try Ledger.charges(matching: query, db: session) }
+    }
+
+    /// One charge with its price, cost lines and the lots it drew from, as ``Ledger/charge(id:)``
+    /// explains it.
+    public func charge(id requestID: String) throws -> ChargeDetail {
+        try reading { session in try Ledger.charge(id: requestID, prices: priceCache, db: session) }
+    }
+
+    /// The events after `after`, as ``Ledger/events(after:account:limit:)`` pages them. Events
+    /// are appended one transaction at a time (``PostgresSession/willAppendEvent()``), so their
+    /// sequence numbers are in the order they commit and a poller paging by them misses none.
+    public func events(after: Int64 = 0, account: String? = nil, limit: Int = 100) throws -> EventPage {
+        try Ledger.checkEventPage(limit: limit)
+        return try reading { session in try Ledger.events(after: after, account: account, limit: limit, db: session) }
     }
 
     /// Locks the row of the account that holds reservation `reference` (nothing when there is

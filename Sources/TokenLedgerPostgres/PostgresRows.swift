@@ -167,6 +167,19 @@ extension PostgresSession: BooksWriter {
     func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
         try naming { _ = try query(Self.query(sql, arguments)) }
     }
+
+    /// Takes the transaction's turn to append events: an advisory lock held until it commits
+    /// or rolls back, so that the next transaction draws its events' sequence numbers after
+    /// this one's are visible. (`event.seq` comes from a sequence, drawn at insert, not at
+    /// commit: without turns, a poller could read seq 10 committed and page past seq 9 of a
+    /// transaction still running.) Events are rare beside charges (alerts, recharges, expiry,
+    /// low balance), so the turns cost little.
+    func willAppendEvent() throws {
+        try perform("SELECT pg_advisory_xact_lock(\(Self.eventTurnLock))", [])
+    }
+
+    /// The advisory lock key of ``willAppendEvent()``: "TLEV" in ASCII.
+    static let eventTurnLock: Int64 = 0x544C_4556
 }
 
 /// The statements a read selects, answered with no rows (``PostgresSession/prefetching(_:)``).

@@ -97,8 +97,7 @@ extension LedgerAPI {
         try Caller.require(.statement, account: account)
         let time = try Wire.time(input.query.at, field: "at")
         let month = try input.query.month.map { try Wire.month($0, field: "month") } ?? time
-        let ledger = try requireFile("GET /v1/accounts/{account}/statement")
-        let statement = try await Blocking.run { try ledger.statement(of: account, month: month, now: time) }
+        let statement = try await Blocking.run { [books] in try books.statement(of: account, month: month, now: time) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.statement(statement)))))
     }
 
@@ -159,16 +158,14 @@ extension LedgerAPI {
         charges.tier = query.tier.map { Wire.tier($0) }
         charges.provider = query.provider
         let request = charges
-        let ledger = try requireFile("GET /v1/charges")
-        let page = try await Blocking.run { try ledger.charges(matching: request) }
+        let page = try await Blocking.run { [books] in try books.charges(matching: request) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.chargePage(page)))))
     }
 
     func getCharge(_ input: Operations.GetCharge.Input) async throws -> Operations.GetCharge.Output {
         let id = input.path.charge
         guard Caller.key != nil else { throw Problem.unauthorized }
-        let ledger = try requireFile("GET /v1/charges/{charge}")
-        let detail = try await Blocking.run { try ledger.charge(id: id) }
+        let detail = try await Blocking.run { [books] in try books.charge(id: id) }
         // A key limited to an account learns nothing of another's charges, not even that one exists.
         if let scope = Caller.accountScope, ExactText(detail.charge.account) != ExactText(scope) { throw ChargeLookupRefusal.unknownCharge(id) }
         try Caller.require(.listCharges, account: detail.charge.account)
@@ -180,8 +177,7 @@ extension LedgerAPI {
         try Caller.require(.readJournal, account: account)
         let from = try Wire.optionalTime(input.query.from, field: "from") ?? .earliest
         let to = try Wire.optionalTime(input.query.to, field: "to") ?? .latest
-        let ledger = try requireFile("GET /v1/accounts/{account}/journal")
-        let journal = try await Blocking.run { try ledger.accountJournal(account: account, from: from, to: to) }
+        let journal = try await Blocking.run { [books] in try books.accountJournal(account: account, from: from, to: to, kinds: nil) }
         return .ok(.init(body: .json(LedgerDocument(JSONDocument.journal(journal)))))
     }
 
@@ -204,8 +200,7 @@ extension LedgerAPI {
         guard (1...Ledger.maximumEventPage).contains(limit) else {
             throw Problem.badInput("limit must be 1 to \(Ledger.maximumEventPage)", field: "limit")
         }
-        let ledger = try requireFile("GET /v1/events")
-        let page = try await Blocking.run { try ledger.events(after: after, account: account, limit: limit) }
+        let page = try await Blocking.run { [books] in try books.events(after: after, account: account, limit: limit) }
         return .ok(.init(body: .json(LedgerDocument(page.json))))
     }
 }

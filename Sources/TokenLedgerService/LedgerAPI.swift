@@ -269,7 +269,8 @@ struct LedgerAPI: APIProtocol {
             throw Problem(
                 status: 501, code: "not_on_postgres",
                 detail: "\(route) runs on a SQLite ledger file only in this version; on PostgreSQL the service answers accounts, "
-                    + "balances, purchases, grants, charges, reservations, monthly reports and verify")
+                    + "balances, purchases, grants, charges (recording, listing, showing), reservations, statements, journals, "
+                    + "events, monthly reports and verify")
         }
         return file
     }

@@ -32,7 +32,7 @@ struct PostgresServeTests {
         return path
     }
 
-    @Test("two instances answer as one: a charge and its retry on the other, the balance, health names the database, file-only routes answer 501")
+    @Test("two instances answer as one: a charge and its retry on the other, the balance, health names the database, routes that run on a file only answer 501")
     func twoInstancesAnswerAsOne() throws {
         let folder = try ScratchFolder("pg-serve-routes")
         let url = try PostgresTestServer.freshDatabase()
@@ -66,10 +66,25 @@ struct PostgresServeTests {
         let report = try RawConnection(port: first.port).request("GET", "/v1/reports/monthly?month=2026-01", headers: admin)
         #expect(report.status == 200, "\(report.text)")
         #expect(report.text.contains("\"cost_usd\":\"0.011000000\""), "\(report.text)")
+        // The journal, the statement, charges and events read from PostgreSQL as from a file.
         let journal = try RawConnection(port: first.port).request("GET", "/v1/accounts/acme/journal", headers: admin)
-        #expect(journal.status == 501, "\(journal.text)")
-        #expect(journal.json["code"] as? String == "not_on_postgres")
-        #expect((journal.json["detail"] as? String)?.contains("GET /v1/accounts/{account}/journal runs on a SQLite ledger file only") == true)
+        #expect(journal.status == 200, "\(journal.text)")
+        #expect(journal.text.contains("\"id\":\"c-1\""), "\(journal.text)")
+        let statement = try RawConnection(port: second.port).request(
+            "GET", "/v1/accounts/acme/statement?month=2026-01&at=2026-02-01T00:00:00Z", headers: admin)
+        #expect(statement.status == 200, "\(statement.text)")
+        #expect(statement.text.contains("\"usage_usd\":\"0.011000000\""), "\(statement.text)")
+        let charges = try RawConnection(port: second.port).request("GET", "/v1/charges?account=acme", headers: admin)
+        #expect(charges.status == 200, "\(charges.text)")
+        #expect(charges.text.contains("\"id\":\"c-1\""), "\(charges.text)")
+        let shown = try RawConnection(port: first.port).request("GET", "/v1/charges/c-1", headers: admin)
+        #expect(shown.status == 200, "\(shown.text)")
+        let events = try RawConnection(port: first.port).request("GET", "/v1/events", headers: admin)
+        #expect(events.status == 200, "\(events.text)")
+        let focus = try RawConnection(port: first.port).request("GET", "/v1/exports/focus?month=2026-01", headers: admin)
+        #expect(focus.status == 501, "\(focus.text)")
+        #expect(focus.json["code"] as? String == "not_on_postgres")
+        #expect((focus.json["detail"] as? String)?.contains("GET /v1/exports/focus runs on a SQLite ledger file only") == true)
         let verify = try RawConnection(port: second.port).request("GET", "/v1/verify", headers: admin)
         #expect(verify.json["ok"] as? Bool == true, "\(verify.text)")
     }

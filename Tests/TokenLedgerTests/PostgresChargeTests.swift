@@ -222,6 +222,66 @@ struct PostgresChargeTests {
                 #expect(onFile.rows == onPostgres.rows)
             }
         }
+        try expectSameReads(file, postgres)
+    }
+
+    /// What a person reads of the books, the same on both stores: statements, journals, charge
+    /// pages, charges worked out, and events (by content: PostgreSQL's sequences skip numbers).
+    static func expectSameReads(_ file: Ledger, _ postgres: PostgresLedger) throws {
+        let now = utc(2026, 7, 20)
+        var shown = 0
+        for month in [utc(2026, 5, 1), utc(2026, 6, 1), utc(2026, 7, 1)] {
+            for account in ["alpha", "beta", "gamma", "empty"] {
+                let onFile = try file.statement(of: account, month: month, now: now)
+                let onPostgres = try postgres.statement(of: account, month: month, now: now)
+                #expect("\(onFile)" == "\(onPostgres)", "statement of \(account) for \(month.iso8601)")
+                shown += onFile.entries.count
+            }
+        }
+        #expect(shown > 0)
+        for account in ["alpha", "beta", "gamma"] {
+            for (from, to) in [(Timestamp.earliest, Timestamp.latest), (utc(2026, 6, 1), utc(2026, 6, 10))] {
+                let onFile = try file.accountJournal(account: account, from: from, to: to)
+                #expect(onFile == (try postgres.accountJournal(account: account, from: from, to: to)), "journal of \(account)")
+            }
+            let kinds: Set<TransferKind> = [.purchase, .recharge]
+            #expect(try file.accountJournal(account: account, kinds: kinds) == (try postgres.accountJournal(account: account, kinds: kinds)))
+        }
+        #expect(throws: ChargeRefusal.unknownAccount("nobody")) { try postgres.accountJournal(account: "nobody") }
+        // Every page, both orders, both sorts, filtered and not.
+        var queries = [ChargeQuery(limit: ChargeQuery.maximumLimit), ChargeQuery(account: "beta", sort: .cost, descending: true, limit: 7)]
+        queries[1].model = "gpt-4o-mini"
+        var listed: [ChargeEntry] = []
+        for var query in queries {
+            while true {
+                let onFile = try file.charges(matching: query)
+                #expect(onFile == (try postgres.charges(matching: query)), "charges \(query)")
+                listed += onFile.charges
+                guard let next = onFile.next else { break }
+                query.after = next
+            }
+        }
+        #expect(listed.count > 50)
+        for entry in listed.prefix(60) {
+            let onFile = try file.charge(id: entry.id)
+            #expect(onFile == (try postgres.charge(id: entry.id)), "charge \(entry.id)")
+        }
+        #expect(throws: ChargeLookupRefusal.unknownCharge("none")) { try postgres.charge(id: "none") }
+        func content(_ page: EventPage) -> [String] { page.events.map { "\($0.account) \($0.kind) \($0.at) \($0.payload)" } }
+        for account in [nil, "beta"] as [String?] {
+            let onFile = try file.events(account: account, limit: Ledger.maximumEventPage)
+            let onPostgres = try postgres.events(account: account, limit: Ledger.maximumEventPage)
+            #expect(content(onFile) == content(onPostgres))
+            #expect(!onFile.events.isEmpty)
+            // Paged by sequence number, PostgreSQL's pages hold the same events.
+            var paged: [LedgerEvent] = []
+            var after: Int64 = 0
+            while case let page = try postgres.events(after: after, account: account, limit: 3), let next = page.next {
+                paged += page.events
+                after = next
+            }
+            #expect(paged == onPostgres.events)
+        }
     }
 
     @Test("the same run in groups, as the service commits them: every answer the same, the same books, verify green on both")

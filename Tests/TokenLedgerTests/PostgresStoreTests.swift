@@ -321,6 +321,38 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("transactions that append events take turns until they end, so that events' numbers are in the order they commit")
+    func eventsTakeTurns() throws {
+        try withPostgresLedger { postgres, url in
+            let account = try postgres.createAccount(NewAccount(name: "acme", at: utc(2026, 2, 3)))
+            let location = try PostgresLocation(url: url)
+            let first = try PostgresSession.connect(to: location)
+            let second = try PostgresSession.connect(to: location)
+            defer {
+                first.close()
+                second.close()
+            }
+            func append(_ session: PostgresSession) throws -> Int64 {
+                try session.perform("SET LOCAL lock_timeout = '200ms'", [])
+                return try EventOutbox.insert(.lowBalance, accountID: account.id, at: utc(2026, 2, 3), payload: [], db: session)
+            }
+            let seq = try first.transaction {
+                let seq = try append(first)
+                // While the first has appended and not ended, the second waits for its turn (here: past its lock timeout).
+                do {
+                    _ = try second.transaction { try append(second) }
+                    Issue.record("a second transaction appended an event while the first was still running")
+                } catch let error as LedgerError {
+                    #expect(error.detail.hasSuffix("[SQLSTATE 55P03]"), "\(error)")
+                }
+                return seq
+            }
+            // Once the first has committed, the second takes its turn at once, and comes after it.
+            #expect(try second.transaction { try append(second) } > seq)
+            #expect(try postgres.events(limit: 10).events.map(\.seq).count == 2)
+        }
+    }
+
     @Test("a server that cannot be reached is `unavailable`, naming the URL without its password")
     func unreachable() throws {
         let closed = try closedLoopbackPort()

@@ -162,7 +162,7 @@ extension Ledger {
         try readRecorded { db in
             try db.rows(
                 """
-                SELECT e.seq, a.name, e.kind, e.occurred_at_ms, e.payload, d.endpoint_id, d.attempts, w.url, w.secret
+                SELECT \(LedgerEvent.columns), d.endpoint_id, d.attempts, w.url, w.secret
                 FROM webhook_delivery d
                 JOIN webhook_endpoint w ON w.id = d.endpoint_id
                 JOIN event e ON e.seq = d.event_seq JOIN account a ON a.id = e.account_id
@@ -173,7 +173,8 @@ extension Ledger {
                 """, [time.milliseconds, limit]
             ).map { row in
                 PendingDelivery(
-                    endpointID: row[5], url: row[7], secret: row[8], event: LedgerEvent(row: row), attempt: Int(row[6] as Int64) + 1)
+                    endpointID: row["endpoint_id"], url: row["url"], secret: row["secret"], event: LedgerEvent(row: row),
+                    attempt: Int(row["attempts"] as Int64) + 1)
             }
         }
     }

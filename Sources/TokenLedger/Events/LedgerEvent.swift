@@ -24,14 +24,17 @@ public struct LedgerEvent: Sendable, Hashable {
     /// The body a webhook posts: ``json`` on one line.
     public var body: String { json.compact }
 
-    static let selectSQL = "SELECT e.seq, a.name, e.kind, e.occurred_at_ms, e.payload FROM event e JOIN account a ON a.id = e.account_id"
+    /// The columns ``init(row:)`` reads, of `event e` joined with its `account a`.
+    static let columns = "e.seq, a.name AS account, e.kind, e.occurred_at_ms, e.payload"
+    static let selectSQL = "SELECT \(columns) FROM event e JOIN account a ON a.id = e.account_id"
 
-    init(row: Row, from column: Int = 0) {
-        seq = row[column]
-        account = row[column + 1]
-        kind = LedgerEventKind(rawValue: row[column + 2]) ?? .lowBalance
-        at = Timestamp(milliseconds: row[column + 3])
-        payload = row[column + 4]
+    /// An event from a row of ``columns`` (read by name: PostgreSQL's rows keep no column order).
+    init(row: Row) {
+        seq = row["seq"]
+        account = row["account"]
+        kind = LedgerEventKind(rawValue: row["kind"]) ?? .lowBalance
+        at = Timestamp(milliseconds: row["occurred_at_ms"])
+        payload = row["payload"]
     }
 }
 
@@ -69,20 +72,29 @@ extension Ledger {
     /// Refuses ``ChargeRefusal/unknownAccount(_:)`` for an account that does not exist, and
     /// throws ``InputError`` (field `limit`) for a limit out of range.
     public func events(after: Int64 = 0, account: String? = nil, limit: Int = 100) throws -> EventPage {
+        try Ledger.checkEventPage(limit: limit)
+        return try readRecorded { db in try Ledger.events(after: after, account: account, limit: limit, db: db) }
+    }
+
+    /// Throws ``InputError`` (field `limit`) for a page size out of range.
+    package static func checkEventPage(limit: Int) throws {
         guard (1...Ledger.maximumEventPage).contains(limit) else {
             throw InputError(field: "limit", reason: "\(limit) is not between 1 and \(Ledger.maximumEventPage)")
         }
-        return try readRecorded { db in
-            var accountID: Int64?
-            if let account {
-                guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-                accountID = found.id
-            }
-            let rows = try db.rows(
-                LedgerEvent.selectSQL + " WHERE e.seq > ? AND (? IS NULL OR e.account_id = ?) ORDER BY e.seq LIMIT ?", [after, accountID, accountID, limit])
-            let events = rows.map { LedgerEvent(row: $0) }
-            return EventPage(events: events, next: events.last?.seq)
+    }
+
+    /// ``events(after:account:limit:)`` on either store (`limit` checked by ``checkEventPage(limit:)``).
+    package static func events(after: Int64, account: String?, limit: Int, db: some BooksReader) throws -> EventPage {
+        var condition = "e.seq > ?"
+        var arguments = sqlValues(after)
+        if let account {
+            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+            condition += " AND e.account_id = ?"
+            arguments += sqlValues(found.id)
         }
+        let rows = try db.select(LedgerEvent.selectSQL + " WHERE \(condition) ORDER BY e.seq LIMIT ?", arguments + sqlValues(limit))
+        let events = rows.map { LedgerEvent(row: $0) }
+        return EventPage(events: events, next: events.last?.seq)
     }
 
     /// The account's low-balance threshold (``LowBalanceWatch``); nil for none.

@@ -132,95 +132,98 @@ extension Ledger {
     /// Throws ``ChargeRefusal/unknownAccount(_:)``, ``ChargeLookupRefusal/unknownCharge(_:)`` when
     /// `after` names no charge, and ``InputError`` for a limit out of range.
     public func charges(matching query: ChargeQuery) throws -> ChargePage {
+        try read { db in try Ledger.charges(matching: query, db: db) }
+    }
+
+    /// ``charges(matching:)`` on either store.
+    package static func charges(matching query: ChargeQuery, db: some BooksReader) throws -> ChargePage {
         guard (1...ChargeQuery.maximumLimit).contains(query.limit) else {
             throw InputError(field: "limit", reason: "\(query.limit) is not between 1 and \(ChargeQuery.maximumLimit)")
         }
-        return try read { db in
-            var conditions: [String] = []
-            var arguments: [DatabaseValue] = []
-            func add(_ condition: String, _ values: any DatabaseValueConvertible...) {
-                conditions.append(condition)
-                arguments.append(contentsOf: values.map(\.databaseValue))
-            }
-            if let name = query.account {
-                guard let account = try Account.find(named: name, db: db) else { throw ChargeRefusal.unknownAccount(name) }
-                add("u.account_id = ?", account.id)
-            }
-            if let from = query.from { add("u.occurred_at_ms >= ?", from.milliseconds) }
-            if let to = query.to { add("u.occurred_at_ms < ?", to.milliseconds) }
-            if let model = query.model { add("u.model = ?", model) }
-            if let project = query.project { add("u.project = ?", project) }
-            if let apiKey = query.apiKey { add("u.api_key = ?", apiKey) }
-            if let user = query.user { add("u.end_user = ?", user) }
-            if let requestID = query.requestID { add("u.request_id = ?", requestID) }
-            if let tier = query.tier { add("u.service_tier = ?", tier.rawValue) }
-            if let provider = query.provider { add("u.provider = ?", provider) }
-            let key = query.sort == .time ? "u.occurred_at_ms" : "u.cost_nanos"
-            if let after = query.after {
-                guard let row = try db.row("SELECT id, occurred_at_ms, cost_nanos FROM usage WHERE request_id = ?", [after]) else {
-                    throw ChargeLookupRefusal.unknownCharge(after)
-                }
-                let value: Int64 = query.sort == .time ? row["occurred_at_ms"] : row["cost_nanos"]
-                let rowID: Int64 = row["id"]
-                // The first bound alone is one the index can seek to.
-                add(query.descending ? "\(key) <= ? AND (\(key) < ? OR u.id < ?)" : "\(key) >= ? AND (\(key) > ? OR u.id > ?)", value, value, rowID)
-            }
-            let direction = query.descending ? "DESC" : "ASC"
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens, u.cache_write_tokens,
-                           u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos, u.occurred_at_ms,
-                           u.balance_after_nanos, u.project, u.api_key, u.end_user, u.model_sent, u.provider, p.effective_from_ms
-                    FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
-                    \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                    ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
-                    """, arguments: StatementArguments(arguments + [(query.limit + 1).databaseValue]))
-            let charges = try rows.prefix(query.limit).map(ChargeEntry.init(row:))
-            return ChargePage(charges: charges, next: rows.count > query.limit ? charges.last?.id : nil)
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        func add(_ condition: String, _ values: any DatabaseValueConvertible...) {
+            conditions.append(condition)
+            arguments.append(contentsOf: values.map(\.databaseValue))
         }
+        if let name = query.account {
+            guard let account = try Account.find(named: name, db: db) else { throw ChargeRefusal.unknownAccount(name) }
+            add("u.account_id = ?", account.id)
+        }
+        if let from = query.from { add("u.occurred_at_ms >= ?", from.milliseconds) }
+        if let to = query.to { add("u.occurred_at_ms < ?", to.milliseconds) }
+        if let model = query.model { add("u.model = ?", model) }
+        if let project = query.project { add("u.project = ?", project) }
+        if let apiKey = query.apiKey { add("u.api_key = ?", apiKey) }
+        if let user = query.user { add("u.end_user = ?", user) }
+        if let requestID = query.requestID { add("u.request_id = ?", requestID) }
+        if let tier = query.tier { add("u.service_tier = ?", tier.rawValue) }
+        if let provider = query.provider { add("u.provider = ?", provider) }
+        let key = query.sort == .time ? "u.occurred_at_ms" : "u.cost_nanos"
+        if let after = query.after {
+            guard let row = try db.first("SELECT id, occurred_at_ms, cost_nanos FROM usage WHERE request_id = ?", sqlValues(after)) else {
+                throw ChargeLookupRefusal.unknownCharge(after)
+            }
+            let value: Int64 = query.sort == .time ? row["occurred_at_ms"] : row["cost_nanos"]
+            let rowID: Int64 = row["id"]
+            // The first bound alone is one the index can seek to.
+            add(query.descending ? "\(key) <= ? AND (\(key) < ? OR u.id < ?)" : "\(key) >= ? AND (\(key) > ? OR u.id > ?)", value, value, rowID)
+        }
+        let direction = query.descending ? "DESC" : "ASC"
+        let rows = try db.select(
+            """
+            SELECT u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens, u.cache_write_tokens,
+                   u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos, u.occurred_at_ms,
+                   u.balance_after_nanos, u.project, u.api_key, u.end_user, u.model_sent, u.provider, p.effective_from_ms
+            FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY \(key) \(direction), u.id \(direction) LIMIT ?
+            """, arguments + [(query.limit + 1).databaseValue])
+        let charges = try rows.prefix(query.limit).map(ChargeEntry.init(row:))
+        return ChargePage(charges: charges, next: rows.count > query.limit ? charges.last?.id : nil)
     }
 
-    /// The charge recorded under `requestID`, worked out (``ChargeDetail``). Throws
-    /// ``ChargeLookupRefusal/unknownCharge(_:)`` when no charge has that id.
     public func charge(id requestID: String) throws -> ChargeDetail {
-        try read { db in
-            guard
-                let row = try db.row(
-                    """
-                    SELECT u.id AS usage_id, u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
-                           u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos,
-                           u.occurred_at_ms, u.balance_after_nanos, u.project,
-                           u.api_key, u.end_user, u.model_sent, u.provider, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
-                    FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
-                    WHERE u.request_id = ?
-                    """, [requestID])
-            else { throw ChargeLookupRefusal.unknownCharge(requestID) }
-            let charge = try ChargeEntry(row: row)
-            let usageID: Int64 = row["usage_id"]
-            let price = try priceCache.entry(id: row["price_entry_id"], db: db)
-            let cost = Cost.of(charge.usage, at: price.resolvedRates(tier: charge.tier, band: charge.band) ?? .free, band: charge.band)
-            let draws = try Ledger.draws(usageID: usageID, inlineLot: row["lot_id"], inlineNanos: row["lot_nanos"], db: db)
-            return ChargeDetail(
-                charge: charge, price: price, priceSource: row["source"], lines: cost.lines(of: charge.usage, recorded: charge.cost),
-                exactFemtos: cost.exactFemtos, repriced: cost.total, draws: draws,
-                overdraft: charge.cost - draws.reduce(.zero) { $0 + $1.amount },
-                recharge: try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first)
-        }
+        try read { db in try Ledger.charge(id: requestID, prices: priceCache, db: db) }
+    }
+
+    /// ``charge(id:)`` on either store, price entries read through `prices`.
+    package static func charge(id requestID: String, prices: PriceCache, db: some BooksReader) throws -> ChargeDetail {
+        guard
+            let row = try db.first(
+                """
+                SELECT u.id AS usage_id, u.request_id, a.name, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
+                       u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.requests, u.cost_nanos,
+                       u.occurred_at_ms, u.balance_after_nanos, u.project,
+                       u.api_key, u.end_user, u.model_sent, u.provider, u.price_entry_id, u.lot_id, u.lot_nanos, p.effective_from_ms, p.source
+                FROM usage u JOIN account a ON a.id = u.account_id JOIN price_entry p ON p.id = u.price_entry_id
+                WHERE u.request_id = ?
+                """, sqlValues(requestID))
+        else { throw ChargeLookupRefusal.unknownCharge(requestID) }
+        let charge = try ChargeEntry(row: row)
+        let usageID: Int64 = row["usage_id"]
+        let price = try prices.entry(id: row["price_entry_id"], db: db)
+        let cost = Cost.of(charge.usage, at: price.resolvedRates(tier: charge.tier, band: charge.band) ?? .free, band: charge.band)
+        let draws = try Ledger.draws(usageID: usageID, inlineLot: row["lot_id"], inlineNanos: row["lot_nanos"], db: db)
+        return ChargeDetail(
+            charge: charge, price: price, priceSource: row["source"], lines: cost.lines(of: charge.usage, recorded: charge.cost),
+            exactFemtos: cost.exactFemtos, repriced: cost.total, draws: draws,
+            overdraft: charge.cost - draws.reduce(.zero) { $0 + $1.amount },
+            recharge: try Ledger.rechargeAttempts(.causedBy(usageID: usageID), db: db).first)
     }
 
     /// The lots a charge drew from: the first inline in its usage row, the others in `usage_allocation`.
-    static func draws(usageID: Int64, inlineLot: Int64?, inlineNanos: Int64?, db: Database) throws -> [LotDraw] {
+    static func draws(usageID: Int64, inlineLot: Int64?, inlineNanos: Int64?, db: some BooksReader) throws -> [LotDraw] {
         var parts: [(lot: Int64, nanos: Int64)] = []
         if let inlineLot, let inlineNanos { parts.append((inlineLot, inlineNanos)) }
-        for row in try db.rows("SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id = ? ORDER BY lot_id", [usageID]) {
+        for row in try db.select("SELECT lot_id, amount_nanos FROM usage_allocation WHERE usage_id = ? ORDER BY lot_id", sqlValues(usageID)) {
             parts.append((row["lot_id"], row["amount_nanos"]))
         }
         return try parts.map { part in
             guard
-                let lot = try db.row(
+                let lot = try db.first(
                     "SELECT l.kind, l.created_at_ms, l.expires_at_ms, t.reference FROM lot l JOIN transfer t ON t.id = l.transfer_id WHERE l.id = ?",
-                    [part.lot])
+                    sqlValues(part.lot))
             else { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "usage row \(usageID) drew from a lot that does not exist") }
             return LotDraw(
                 lotKind: LotKind(rawValue: lot["kind"]) ?? .purchase, lotReference: lot["reference"],

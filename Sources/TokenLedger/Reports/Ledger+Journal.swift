@@ -57,34 +57,39 @@ extension Ledger {
     public func accountJournal(account: String, from: Timestamp = .earliest, to: Timestamp = .latest, kinds: Set<TransferKind>? = nil) throws
         -> AccountJournal
     {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            let opening =
-                kinds == nil && from > .earliest
-                ? try Ledger.balance(accountID: found.id, through: Timestamp(milliseconds: from.milliseconds - 1), db: db) : .zero
-            var running = opening
-            let lines = try Ledger.journalRows(accountID: found.id, from: from, to: to, withUsage: kinds?.contains(.usage) ?? true, db: db)
-                .compactMap { row -> JournalLine? in
-                    let kind = try Ledger.transferKind(row["kind"])
-                    if let kinds, !kinds.contains(kind) { return nil }
-                    let amount = Money(nanos: row["amount_nanos"])
-                    let signed = row["credited"] ? amount : -amount
-                    running += signed
-                    return JournalLine(
-                        kind: kind, amount: signed, at: Timestamp(milliseconds: row["occurred_at_ms"]), balanceAfter: Money(nanos: row["balance_after_nanos"]),
-                        runningBalance: running, reference: row["reference"], model: row["model"])
-                }
-            return AccountJournal(account: found.name, from: from, to: to, opening: opening, lines: lines)
-        }
+        try read { db in try Ledger.accountJournal(account: account, from: from, to: to, kinds: kinds, db: db) }
+    }
+
+    /// ``accountJournal(account:from:to:kinds:)`` on either store.
+    package static func accountJournal(account: String, from: Timestamp, to: Timestamp, kinds: Set<TransferKind>?, db: some BooksReader) throws
+        -> AccountJournal
+    {
+        guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        let opening =
+            kinds == nil && from > .earliest
+            ? try Ledger.balance(accountID: found.id, through: Timestamp(milliseconds: from.milliseconds - 1), db: db) : .zero
+        var running = opening
+        let lines = try Ledger.journalRows(accountID: found.id, from: from, to: to, withUsage: kinds?.contains(.usage) ?? true, db: db)
+            .compactMap { row -> JournalLine? in
+                let kind = try Ledger.transferKind(row["kind"])
+                if let kinds, !kinds.contains(kind) { return nil }
+                let amount = Money(nanos: row["amount_nanos"])
+                let signed = row["credited"] ? amount : -amount
+                running += signed
+                return JournalLine(
+                    kind: kind, amount: signed, at: Timestamp(milliseconds: row["occurred_at_ms"]), balanceAfter: Money(nanos: row["balance_after_nanos"]),
+                    runningBalance: running, reference: row["reference"], model: row["model"])
+            }
+        return AccountJournal(account: found.name, from: from, to: to, opening: opening, lines: lines)
     }
 
     /// The account's transfers (credited or debited, by their account indexes) and charges (by
     /// `usage_by_account_time`) in `[from, to)`, in the journal's order.
-    static func journalRows(accountID: Int64, from: Timestamp, to: Timestamp, withUsage: Bool, db: Database) throws -> [Row] {
-        try db.rows(
+    static func journalRows(accountID: Int64, from: Timestamp, to: Timestamp, withUsage: Bool, db: some BooksReader) throws -> [Row] {
+        try db.select(
             """
             SELECT * FROM (
-                SELECT 'transfer' AS source, t.id, t.kind, t.reference, t.amount_nanos, t.credit_account_id = ?1 AS credited,
+                SELECT 'transfer' AS source, t.id, t.kind, t.reference, t.amount_nanos, 1 AS credited,
                        t.occurred_at_ms, t.balance_after_nanos, r.usage_id AS after_usage_id, NULL AS model
                 FROM transfer t LEFT JOIN recharge_attempt r ON r.transfer_id = t.id
                 WHERE t.credit_account_id = ?1 AND t.occurred_at_ms >= ?2 AND t.occurred_at_ms < ?3
@@ -94,9 +99,9 @@ extension Ledger {
                 WHERE t.debit_account_id = ?1 AND t.occurred_at_ms >= ?2 AND t.occurred_at_ms < ?3
                 UNION ALL
                 SELECT 'usage', id, 'usage', request_id, cost_nanos, 0, occurred_at_ms, balance_after_nanos, NULL, model
-                FROM usage WHERE ?4 AND account_id = ?1 AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3 AND cost_nanos > 0)
+                FROM usage WHERE ?4 = 1 AND account_id = ?1 AND occurred_at_ms >= ?2 AND occurred_at_ms < ?3 AND cost_nanos > 0) AS lines
             ORDER BY occurred_at_ms, (source = 'usage' OR after_usage_id IS NOT NULL), coalesce(after_usage_id, id), source = 'transfer'
-            """, [accountID, from.milliseconds, to.milliseconds, withUsage])
+            """, sqlValues(accountID, from.milliseconds, to.milliseconds, withUsage))
     }
 }
 

@@ -10,7 +10,8 @@ import TokenLedgerCore
 /// sum of integers cast back to an integer (`CAST(sum(x) AS BIGINT)`: PostgreSQL's sum of
 /// `bigint` is `numeric`, which the PostgreSQL reader also reads as an integer), no
 /// engine-specific functions but the two that both stores define (`tokenledger_month_start`,
-/// `tokenledger_next_month_start`).
+/// `tokenledger_next_month_start`). A row is read by column name, never by position (a
+/// PostgreSQL row keeps its columns by name only); a one-column answer may be read as ``count(_:_:)``.
 package protocol BooksReader {
     /// Every row `sql` selects, with `arguments` for its `?` placeholders in order.
     func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row]
@@ -35,6 +36,11 @@ extension BooksReader {
 package protocol BooksWriter: BooksReader {
     /// Runs `sql` (one statement) with `arguments` for its `?` placeholders.
     func perform(_ sql: String, _ arguments: [DatabaseValue]) throws
+    /// Called before an event is appended to the outbox (``EventOutbox``): a store with many
+    /// writers makes the transactions that append events take turns here, so that events'
+    /// sequence numbers are in the order their transactions commit (what a poller paging by
+    /// them relies on). One writer holds a SQLite file, so there it does nothing.
+    func willAppendEvent() throws
 }
 
 extension Database: BooksWriter {
@@ -45,6 +51,8 @@ extension Database: BooksWriter {
     package func perform(_ sql: String, _ arguments: [DatabaseValue]) throws {
         try run(sql, StatementArguments(arguments))
     }
+
+    package func willAppendEvent() {}
 }
 
 /// The arguments of a ``BooksReader`` query: each value, or NULL for nil.

@@ -12,6 +12,7 @@ package enum EventOutbox {
         -> Int64
     {
         let body = JSONOutput.object(payload.sorted { $0.0 < $1.0 }).compact
+        try db.willAppendEvent()
         let seq: Int64 = try db.select(
             "INSERT INTO event (account_id, kind, occurred_at_ms, payload) VALUES (?, ?, ?, ?) RETURNING seq",
             sqlValues(accountID, kind.rawValue, time.milliseconds, body))[0]["seq"]

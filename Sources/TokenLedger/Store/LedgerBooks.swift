@@ -29,6 +29,11 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func refund(_ request: RefundRequest) throws -> CorrectionReceipt
     func reverse(_ request: ReversalRequest) throws -> CorrectionReceipt
     func monthlyReport(account: String?, month: Timestamp, by keys: [ReportKey]) throws -> MonthlyReport
+    func statement(of account: String, month: Timestamp, now: Timestamp) throws -> AccountStatement
+    func accountJournal(account: String, from: Timestamp, to: Timestamp, kinds: Set<TransferKind>?) throws -> AccountJournal
+    func charges(matching query: ChargeQuery) throws -> ChargePage
+    func charge(id requestID: String) throws -> ChargeDetail
+    func events(after: Int64, account: String?, limit: Int) throws -> EventPage
     func verify() throws -> VerifyReport
 
     /// Runs `operations` (each an operation of these books) in one transaction, as
