@@ -183,6 +183,8 @@ extension Ledger {
         return ChargePage(charges: charges, next: rows.count > query.limit ? charges.last?.id : nil)
     }
 
+    /// The charge recorded under `requestID`, worked out (``ChargeDetail``). Throws
+    /// ``ChargeLookupRefusal/unknownCharge(_:)`` when no charge has that id.
     public func charge(id requestID: String) throws -> ChargeDetail {
         try read { db in try Ledger.charge(id: requestID, prices: priceCache, db: db) }
     }
