@@ -10,7 +10,7 @@ extension AccountCommand {
         @Argument(help: "The account's name.") var name: String
 
         func run() throws {
-            guard let account = try options.open().account(named: name) else { throw ChargeRefusal.unknownAccount(name) }
+            guard let account = try options.openBooks().account(named: name) else { throw ChargeRefusal.unknownAccount(name) }
             options.emit(AccountCommand.render(account, title: "Account"))
         }
     }

@@ -12,7 +12,7 @@ struct ExpireCommand: ParsableCommand {
     @Option(help: "The time (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
     func run() throws {
-        let records = try options.open().expireLots(at: at ?? now())
+        let records = try options.openBooks().expireLots(at: at ?? now())
         let table = Table(
             columns: ["account", "lot", "written off", "expired"],
             rows: records.map { [$0.account, $0.lotKind.rawValue, $0.amount.displayString, $0.expiredAt.iso8601] }, rightAligned: [2])

@@ -29,7 +29,7 @@ extension ExportCommand {
         var provider = FocusReport.defaultProvider
 
         func run() throws {
-            let rows = try options.open().focusRows(account: account, month: month, provider: provider)
+            let rows = try options.openBooks().focusRows(account: account, month: month, provider: provider)
             let table = Table(columns: FocusReport.columns, rows: rows.map { $0.map { $0 ?? "" } })
             options.emit(Rendered(json: JSONDocument.focus(month: month, rows: rows), table: table.csv(), csv: table))
         }

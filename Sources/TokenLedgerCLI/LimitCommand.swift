@@ -21,7 +21,7 @@ struct LimitCommand: ParsableCommand {
     @Flag(help: "Remove the limits of the account (or --project) before setting the ones given.") var clear = false
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let settings: [LimitSetting]
         if soft == nil && hard == nil && !clear {
             settings = try ledger.limits(account: account)

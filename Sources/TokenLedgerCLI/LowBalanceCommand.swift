@@ -22,7 +22,7 @@ struct LowBalanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let watch: LowBalanceWatch?
         if off {
             watch = try ledger.setLowBalanceThreshold(account: account, threshold: nil)

@@ -24,7 +24,7 @@ struct ModelsCommand: ParsableCommand {
         @Argument(help: "The priced model it stands for (as `prices list` names it).") var model: String
 
         func run() throws {
-            let added = try options.open().setModelAlias(name, model: model)
+            let added = try options.openBooks().setModelAlias(name, model: model)
             let alias = ModelAlias(name: name, model: model)
             options.emit(
                 Rendered(
@@ -39,7 +39,7 @@ struct ModelsCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let aliases = try options.open().modelAliases()
+            let aliases = try options.openBooks().modelAliases()
             let cells: (ModelAlias) -> [String] = { [$0.name, $0.model] }
             options.emit(
                 Rendered(
@@ -59,7 +59,7 @@ struct ModelsCommand: ParsableCommand {
         @Argument(help: "The alias's name.") var name: String
 
         func run() throws {
-            try options.open().removeModelAlias(name)
+            try options.openBooks().removeModelAlias(name)
             options.emit(Rendered(json: .object([("name", .string(name)), ("removed", .bool(true))]), table: "Removed the alias \(name)."))
         }
     }

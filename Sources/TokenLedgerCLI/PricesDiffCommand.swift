@@ -19,7 +19,7 @@ extension PricesCommand {
             let (format, global) = try PriceCatalogFormat.resolve(catalogFile.inputFormat, options: options)
             let catalog = try catalogFile.read(format: format)
             let time = at ?? now()
-            let changes = try global.open().diffPrices(catalog, at: time)
+            let changes = try global.openBooks().diffPrices(catalog, at: time)
             global.emit(PricesImportRendering.render(changes, skipped: catalog.skipped, file: catalogFile.file, format: format, at: time))
         }
     }

@@ -32,7 +32,7 @@ extension PricesCommand {
         func run() throws {
             let (format, global) = try PriceCatalogFormat.resolve(catalogFile.inputFormat, options: options)
             let catalog = try catalogFile.read(format: format)
-            let summary = try global.open().importPrices(catalog, effectiveFrom: effectiveFrom ?? now())
+            let summary = try global.openBooks().importPrices(catalog, effectiveFrom: effectiveFrom ?? now())
             global.emit(PricesImportRendering.render(summary, file: catalogFile.file))
         }
     }

@@ -13,7 +13,7 @@ extension PricesCommand {
         @Flag(help: "Every entry of the effective-dated history, not only those in force.") var all = false
 
         func run() throws {
-            let prices = try options.open().prices(model: model, at: all ? nil : (at ?? now()))
+            let prices = try options.openBooks().prices(model: model, at: all ? nil : (at ?? now()))
             options.emit(PricesCommand.render(prices))
         }
     }

@@ -18,7 +18,7 @@ extension PricesCommand {
         @Option(help: "The time whose prices to show (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let ledger = try options.open()
+            let ledger = try options.openBooks()
             let explanation = try ledger.explainModelName(name)
             let found: ModelResolution
             switch explanation.outcome {

@@ -55,7 +55,7 @@ extension PricesCommand {
 
         func run() throws {
             let entry = price.entry
-            let added = try options.open().setPrice(entry)
+            let added = try options.openBooks().setPrice(entry)
             let rendered = PricesCommand.render([ListedPrice(entry: entry, source: "manual")])
             options.emit(
                 Rendered(

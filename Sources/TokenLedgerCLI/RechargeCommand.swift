@@ -30,7 +30,7 @@ struct RechargeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         let settings: AutoRechargeSettings
         if off {
             settings = try ledger.turnOffAutoRecharge(account: account)

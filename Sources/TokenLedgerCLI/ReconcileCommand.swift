@@ -74,7 +74,7 @@ struct ReconcileCommand: ParsableCommand {
         let request = ReconcileRequest(
             costFiles: costs, usageFiles: usage, account: account, tolerance: try toleranceAmount(), granularity: by,
             providers: providers.isEmpty ? nil : Set(providers))
-        let report = try options.open().reconcile(request)
+        let report = try options.openBooks().reconcile(request)
         options.emit(ReconcileRendering.render(report, request: request))
         if !report.summary.isReconciled { throw Failure.ProblemsFound() }
     }

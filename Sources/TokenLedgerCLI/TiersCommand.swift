@@ -21,7 +21,7 @@ struct TiersCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         if let require, let tier { try ledger.setMinimumTier(model: require, tier: tier == "none" ? nil : tier) }
         let tiers = try ledger.usageTiers()
         let requirements = try ledger.minimumTiers()

@@ -145,7 +145,7 @@ extension PostgresLedger {
 
     /// Writes off the lots of `account` expired by `time` (its row locked), as every operation
     /// at `time` would first; returns the account and what was written off.
-    private func writeOffExpired(account: String, at time: Timestamp, session: PostgresSession) throws -> (Account, [ExpiryRecord]) {
+    func writeOffExpired(account: String, at time: Timestamp, session: PostgresSession) throws -> (Account, [ExpiryRecord]) {
         let store = try self.store(session)
         guard let figures = try store.accountFigures(named: account), let found = try Account.find(named: account, db: session) else {
             throw ChargeRefusal.unknownAccount(account)
@@ -182,6 +182,19 @@ extension PostgresLedger {
     public func events(after: Int64 = 0, account: String? = nil, limit: Int = 100) throws -> EventPage {
         try Ledger.checkEventPage(limit: limit)
         return try reading { session in try Ledger.events(after: after, account: account, limit: limit, db: session) }
+    }
+
+    /// Reconciles a provider's bill with these books, as ``Ledger/reconcile(_:)`` does, on one
+    /// consistent snapshot. Reads only.
+    public func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport {
+        try reading { session in try Ledger.reconcile(request, db: session) }
+    }
+
+    /// The FOCUS export of a month, as ``Ledger/focusRows(account:month:provider:)`` gives it.
+    /// The month's charges are read whole (a file's are read one at a time).
+    public func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]] {
+        try Ledger.checkFocusProvider(provider)
+        return try reading { session in try Ledger.focusRows(account: account, month: month, provider: provider, db: session) }
     }
 
     /// Locks the row of the account that holds reservation `reference` (nothing when there is

@@ -178,6 +178,10 @@ extension PostgresSession: BooksWriter {
         try perform("SELECT pg_advisory_xact_lock(\(Self.eventTurnLock))", [])
     }
 
+    /// `select FOR UPDATE`: many writers share the database, so a row read to decide a write
+    /// stays locked until the transaction ends.
+    func lockingRows(_ select: String) -> String { select + " FOR UPDATE" }
+
     /// The advisory lock key of ``willAppendEvent()``: "TLEV" in ASCII.
     static let eventTurnLock: Int64 = 0x544C_4556
 }

@@ -18,15 +18,13 @@ extension LedgerAPI {
         guard case .json(let body) = input.body else { throw Problem.badInput("expected a JSON body") }
         try Caller.require(.setPrices)
         let entry = try Wire.price(body).entry
-        let ledger = try requireFile("POST /v1/prices")
-        let added = try await writer.submit { _ in try ledger.setPrice(entry) }
+        let added = try await writer.submit { books in try books.setPrice(entry) }
         let document = JSONDocument.priceSet(ListedPrice(entry: entry, source: "manual"), added: added)
         return .created(.init(headers: .init(idempotentReplayed: Self.replayed(!added)), body: .json(LedgerDocument(document))))
     }
 
     func importPrices(_ input: Operations.ImportPrices.Input) async throws -> Operations.ImportPrices.Output {
         try Caller.require(.importPrices)
-        let ledger = try requireFile("POST /v1/prices/import")
         let query = input.query
         let effectiveFrom = try Wire.time(query.effectiveFrom, field: "effective_from")
         let format = query.inputFormat.flatMap { PriceCatalogFormat(rawValue: $0.rawValue) } ?? .litellm
@@ -39,7 +37,7 @@ extension LedgerAPI {
             let catalog = try await Blocking.run {
                 try PriceCatalog.read(contentsOf: upload.path, format: format, skipBad: skipBad, providers: providers)
             }
-            let summary = try await writer.submit { _ in try ledger.importPrices(catalog, effectiveFrom: effectiveFrom) }
+            let summary = try await writer.submit { books in try books.importPrices(catalog, effectiveFrom: effectiveFrom) }
             return .created(.init(body: .json(LedgerDocument(JSONDocument.priceImport(summary, file: upload.name)))))
         } catch {
             throw upload.naming(error)
@@ -114,8 +112,7 @@ extension LedgerAPI {
             let providers = query.provider.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
             let request = ReconcileRequest(
                 costFiles: [upload.path], account: query.account, tolerance: tolerance, granularity: granularity, providers: providers)
-            let ledger = try requireFile("POST /v1/reconcile")
-            let report = try await Blocking.run { try ledger.reconcile(request) }
+            let report = try await Blocking.run { [books] in try books.reconcile(request) }
             return .ok(.init(body: .json(LedgerDocument(JSONDocument.reconciliation(report, account: query.account)))))
         } catch {
             throw upload.naming(error)
@@ -127,8 +124,7 @@ extension LedgerAPI {
         let account = try Caller.scope(.exportFocus, account: query.account)
         let month = try Timestamp(parsingMonth: query.month, field: "month")
         let provider = query.provider ?? FocusReport.defaultProvider
-        let ledger = try requireFile("GET /v1/exports/focus")
-        let rows = try await Blocking.run { try ledger.focusRows(account: account, month: month, provider: provider) }
+        let rows = try await Blocking.run { [books] in try books.focusRows(account: account, month: month, provider: provider) }
         let wantsJSON = input.headers.accept.sortedByQuality().first { $0.contentType == .json || $0.contentType == .csv }?.contentType == .json
         if wantsJSON { return .ok(.init(body: .json(LedgerDocument(JSONDocument.focus(month: month, rows: rows))))) }
         // The CLI's output byte for byte: the rows as RFC 4180 CSV, and the line end `print` adds.

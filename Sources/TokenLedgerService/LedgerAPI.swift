@@ -246,8 +246,7 @@ struct LedgerAPI: APIProtocol {
     func listPrices(_ input: Operations.ListPrices.Input) async throws -> Operations.ListPrices.Output {
         try Caller.require(.listPrices)
         let model = input.query.model
-        let ledger = try requireFile("GET /v1/prices")
-        let entries = try await Blocking.run { try ledger.prices(model: model, at: nil) }
+        let entries = try await Blocking.run { [books] in try books.prices(model: model, at: nil) }
         return .ok(.init(body: .json(.init(prices: entries.map(Wire.price)))))
     }
 
@@ -270,7 +269,7 @@ struct LedgerAPI: APIProtocol {
                 status: 501, code: "not_on_postgres",
                 detail: "\(route) runs on a SQLite ledger file only in this version; on PostgreSQL the service answers accounts, "
                     + "balances, purchases, grants, charges (recording, listing, showing), reservations, statements, journals, "
-                    + "events, monthly reports and verify")
+                    + "events, prices (listing, setting, importing), monthly reports, reconciliation, the FOCUS export and verify")
         }
         return file
     }

@@ -32,7 +32,9 @@ struct PostgresServeTests {
         return path
     }
 
-    @Test("two instances answer as one: a charge and its retry on the other, the balance, health names the database, routes that run on a file only answer 501")
+    @Test(
+        "two instances answer as one: a charge and its retry on the other, the balance, prices set, imported and charged by, the FOCUS export and a reconciliation, health names the database, usage imports answer 501"
+    )
     func twoInstancesAnswerAsOne() throws {
         let folder = try ScratchFolder("pg-serve-routes")
         let url = try PostgresTestServer.freshDatabase()
@@ -81,10 +83,39 @@ struct PostgresServeTests {
         #expect(shown.status == 200, "\(shown.text)")
         let events = try RawConnection(port: first.port).request("GET", "/v1/events", headers: admin)
         #expect(events.status == 200, "\(events.text)")
-        let focus = try RawConnection(port: first.port).request("GET", "/v1/exports/focus?month=2026-01", headers: admin)
-        #expect(focus.status == 501, "\(focus.text)")
-        #expect(focus.json["code"] as? String == "not_on_postgres")
-        #expect((focus.json["detail"] as? String)?.contains("GET /v1/exports/focus runs on a SQLite ledger file only") == true)
+        // Prices: set on one instance, its retry on the other replayed; listed, imported, and charged by.
+        let adminJSON = admin + [("Content-Type", "application/json")]
+        let price = Array(
+            #"{"model":"house-1","input_usd_per_million":"2","output_usd_per_million":"8","effective_from":"2026-01-01T00:00:00Z"}"#.utf8)
+        let priced = try RawConnection(port: first.port).request("POST", "/v1/prices", headers: adminJSON, body: price)
+        #expect(priced.status == 201 && priced.headers["idempotent-replayed"] == nil, "\(priced.text)")
+        let repriced = try RawConnection(port: second.port).request("POST", "/v1/prices", headers: adminJSON, body: price)
+        #expect(repriced.status == 201 && repriced.headers["idempotent-replayed"] == "true", "\(repriced.text)")
+        let otherPrice = Array(String(decoding: price, as: UTF8.self).replacingOccurrences(of: #""8""#, with: #""9""#).utf8)
+        let conflict = try RawConnection(port: second.port).request("POST", "/v1/prices", headers: adminJSON, body: otherPrice)
+        #expect(conflict.status == 409 && conflict.json["code"] as? String == "price_exists", "\(conflict.text)")
+        let catalog = Array(#"{"house-2": {"input_cost_per_token": 0.000001, "output_cost_per_token": 0.000004, "mode": "chat"}}"#.utf8)
+        let pricesImported = try RawConnection(port: second.port).request(
+            "POST", "/v1/prices/import?effective_from=2026-01-01T00:00:00Z&file=house.json", headers: adminJSON, body: catalog)
+        #expect(pricesImported.status == 201 && pricesImported.json["added_count"] as? Int == 1, "\(pricesImported.text)")
+        let listed = try RawConnection(port: first.port).request("GET", "/v1/prices?model=house-2", headers: admin)
+        #expect(listed.status == 200 && listed.text.contains("\"source\":\"litellm\""), "\(listed.text)")
+        let onNewPrice = Array(#"{"account":"acme","model":"house-1","input_tokens":1000000,"output_tokens":0,"id":"c-2","at":"2026-01-02T00:00:00Z"}"#.utf8)
+        let charged = try RawConnection(port: second.port).request("POST", "/v1/charges", headers: auth, body: onNewPrice)
+        #expect(charged.status == 201 && charged.json["cost_usd"] as? String == "2.000000000", "\(charged.text)")
+        let focus = try RawConnection(port: first.port).request("GET", "/v1/exports/focus?month=2026-01", headers: admin + [("Accept", "text/csv")])
+        #expect(focus.status == 200 && focus.text.contains(",house-1,"), "\(focus.text)")
+        let bill = Array("start_time,end_time,amount_value,amount_currency,line_item\n1767312000,1767398400,2.011,usd,\"house-1, input\"\n".utf8)
+        let reconciled = try RawConnection(port: second.port).request(
+            "POST", "/v1/reconcile?account=acme&file=costs.csv", headers: admin + [("Content-Type", "text/csv")], body: bill)
+        #expect(reconciled.status == 200, "\(reconciled.text)")
+        #expect(reconciled.text.contains("\"status\":\"match\""), "\(reconciled.text)")
+        let usage = Array("time,model,input_tokens,output_tokens\n2026-01-03T00:00:00Z,house-1,10,1\n".utf8)
+        let imported = try RawConnection(port: first.port).request(
+            "POST", "/v1/usage/import?account=acme&input_format=csv&file=usage.csv", headers: admin + [("Content-Type", "text/csv")], body: usage)
+        #expect(imported.status == 501, "\(imported.text)")
+        #expect(imported.json["code"] as? String == "not_on_postgres")
+        #expect((imported.json["detail"] as? String)?.contains("POST /v1/usage/import runs on a SQLite ledger file only") == true)
         let verify = try RawConnection(port: second.port).request("GET", "/v1/verify", headers: admin)
         #expect(verify.json["ok"] as? Bool == true, "\(verify.text)")
     }

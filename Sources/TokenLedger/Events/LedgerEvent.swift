@@ -101,10 +101,13 @@ extension Ledger {
     ///
     /// Refuses ``WebhookRefusal/unknownAccount(_:)``.
     public func lowBalanceWatch(account: String) throws -> LowBalanceWatch? {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
-            return try Ledger.lowBalanceWatch(accountID: found.id, db: db)
-        }
+        try read { db in try Ledger.lowBalanceWatch(account: account, db: db) }
+    }
+
+    /// ``lowBalanceWatch(account:)`` over either store.
+    package static func lowBalanceWatch(account: String, db: some BooksReader) throws -> LowBalanceWatch? {
+        guard let found = try Account.find(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
+        return try Ledger.lowBalanceWatch(accountID: found.id, db: db)
     }
 
     /// Sets the account's low-balance threshold (nil: none), armed when its credit is at or above
@@ -114,21 +117,31 @@ extension Ledger {
     /// `unknown_account`.
     @discardableResult
     public func setLowBalanceThreshold(account: String, threshold: Money?) throws -> LowBalanceWatch? {
+        try Ledger.checkLowBalanceThreshold(threshold)
+        return try write { db in try Ledger.setLowBalanceThreshold(account: account, threshold: threshold, db: db) }
+    }
+
+    /// Refuses a threshold not above $0 or past $1,000,000 (`invalid_threshold`).
+    package static func checkLowBalanceThreshold(_ threshold: Money?) throws {
         if let threshold, threshold.nanos <= 0 || threshold > WebhookRefusal.maximumThreshold { throw WebhookRefusal.invalidThreshold(threshold) }
-        return try write { db in
-            guard let found = try Account.find(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
-            guard let threshold else {
-                try db.run("DELETE FROM low_balance_watch WHERE account_id = ?", [found.id])
-                return nil
-            }
-            let watch = LowBalanceWatch.new(threshold: threshold, credit: found.balance + found.overdraftAllowance)
-            try db.run(
-                """
-                INSERT INTO low_balance_watch (account_id, threshold_nanos, armed) VALUES (?, ?, ?)
-                ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, armed = excluded.armed
-                """, [found.id, threshold.nanos, watch.armed ? 1 : 0])
-            return watch
+    }
+
+    /// ``setLowBalanceThreshold(account:threshold:)`` inside the store's transaction (the
+    /// threshold checked): the account's row locked, so that its credit, which arms the watch,
+    /// cannot change before the watch is written.
+    package static func setLowBalanceThreshold(account: String, threshold: Money?, db: some BooksWriter) throws -> LowBalanceWatch? {
+        guard let found = try Account.locked(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
+        guard let threshold else {
+            try db.perform("DELETE FROM low_balance_watch WHERE account_id = ?", sqlValues(found.id))
+            return nil
         }
+        let watch = LowBalanceWatch.new(threshold: threshold, credit: found.balance + found.overdraftAllowance)
+        try db.perform(
+            """
+            INSERT INTO low_balance_watch (account_id, threshold_nanos, armed) VALUES (?, ?, ?)
+            ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, armed = excluded.armed
+            """, sqlValues(found.id, threshold.nanos, watch.armed ? 1 : 0))
+        return watch
     }
 
     /// The outbox against the books (see ``verify()``): every low-balance watch is armed exactly
@@ -151,8 +164,8 @@ extension Ledger {
         return problems
     }
 
-    static func lowBalanceWatch(accountID: Int64, db: Database) throws -> LowBalanceWatch? {
-        try db.row("SELECT threshold_nanos, armed FROM low_balance_watch WHERE account_id = ?", [accountID]).map {
+    static func lowBalanceWatch(accountID: Int64, db: some BooksReader) throws -> LowBalanceWatch? {
+        try db.first("SELECT threshold_nanos, armed FROM low_balance_watch WHERE account_id = ?", sqlValues(accountID)).map {
             LowBalanceWatch(threshold: Money(nanos: $0["threshold_nanos"]), armed: ($0["armed"] as Int64) != 0)
         }
     }

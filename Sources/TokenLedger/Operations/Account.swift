@@ -35,6 +35,12 @@ public struct Account: Sendable, Hashable {
         try db.select("SELECT * FROM account WHERE name = ? AND kind = 'customer'", sqlValues(name)).first.map(Account.init)
     }
 
+    /// The customer account `name`, its row locked until the transaction ends
+    /// (``BooksWriter/lockingRows(_:)``): for an operation that decides by what the row holds.
+    package static func locked(named name: String, db: some BooksWriter) throws -> Account? {
+        try db.select(db.lockingRows("SELECT * FROM account WHERE name = ? AND kind = 'customer'"), sqlValues(name)).first.map(Account.init)
+    }
+
     /// Inserts the customer account `request` asks for (checked by ``NewAccount/check()``);
     /// refused as ``AccountRefusal/accountExists(_:)`` when the name is taken, on either store
     /// (the name's uniqueness decides, so two writers creating it at once get one account).

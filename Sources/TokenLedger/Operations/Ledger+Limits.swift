@@ -17,33 +17,42 @@ extension Ledger {
     @discardableResult
     public func setLimits(account: String, scope: LimitScope = .account, soft: Money? = nil, hard: Money? = nil, clear: Bool = false) throws -> LimitSetting {
         if let refusal = LimitRefusal.check(SpendLimits(soft: soft, hard: hard), scope: scope) { throw refusal }
-        return try write { db in
-            guard let found = try Account.find(named: account, db: db) else { throw LimitRefusal.unknownAccount(account) }
-            let project = scope.project ?? ""
-            var limits = clear ? SpendLimits() : try Ledger.limits(accountID: found.id, project: project, db: db)
-            if let soft { limits.soft = soft }
-            if let hard { limits.hard = hard }
-            if let refusal = LimitRefusal.check(limits, scope: scope) { throw refusal }
-            if limits.isEmpty {
-                try db.run("DELETE FROM spend_limit WHERE account_id = ? AND project = ?", [found.id, project])
-            } else {
-                try db.run(
-                    """
-                    INSERT INTO spend_limit (account_id, project, soft_nanos, hard_nanos) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (account_id, project) DO UPDATE SET soft_nanos = excluded.soft_nanos, hard_nanos = excluded.hard_nanos
-                    """, [found.id, project, limits.soft?.nanos, limits.hard?.nanos])
-            }
-            return LimitSetting(account: found.name, scope: scope, limits: limits)
+        return try write { db in try Ledger.setLimits(account: account, scope: scope, soft: soft, hard: hard, clear: clear, db: db) }
+    }
+
+    /// ``setLimits(account:scope:soft:hard:clear:)`` inside the store's transaction (the given
+    /// limits already checked alone): the account's row locked while the limits set are merged.
+    package static func setLimits(
+        account: String, scope: LimitScope, soft: Money?, hard: Money?, clear: Bool, db: some BooksWriter
+    ) throws -> LimitSetting {
+        guard let found = try Account.locked(named: account, db: db) else { throw LimitRefusal.unknownAccount(account) }
+        let project = scope.project ?? ""
+        var limits = clear ? SpendLimits() : try Ledger.limits(accountID: found.id, project: project, db: db)
+        if let soft { limits.soft = soft }
+        if let hard { limits.hard = hard }
+        if let refusal = LimitRefusal.check(limits, scope: scope) { throw refusal }
+        if limits.isEmpty {
+            try db.perform("DELETE FROM spend_limit WHERE account_id = ? AND project = ?", sqlValues(found.id, project))
+        } else {
+            try db.perform(
+                """
+                INSERT INTO spend_limit (account_id, project, soft_nanos, hard_nanos) VALUES (?, ?, ?, ?)
+                ON CONFLICT (account_id, project) DO UPDATE SET soft_nanos = excluded.soft_nanos, hard_nanos = excluded.hard_nanos
+                """, sqlValues(found.id, project, limits.soft?.nanos, limits.hard?.nanos))
         }
+        return LimitSetting(account: found.name, scope: scope, limits: limits)
     }
 
     /// Every limit set on `account` and its projects (the account's first, then by project).
     /// Refuses ``LimitRefusal/unknownAccount(_:)``.
     public func limits(account: String) throws -> [LimitSetting] {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw LimitRefusal.unknownAccount(account) }
-            return try Ledger.limitSettings(of: found, db: db)
-        }
+        try read { db in try Ledger.limits(account: account, db: db) }
+    }
+
+    /// ``limits(account:)`` over either store.
+    package static func limits(account: String, db: some BooksReader) throws -> [LimitSetting] {
+        guard let found = try Account.find(named: account, db: db) else { throw LimitRefusal.unknownAccount(account) }
+        return try limitSettings(of: found, db: db)
     }
 
     static func limitSettings(of account: Account, db: some BooksReader) throws -> [LimitSetting] {
@@ -55,8 +64,8 @@ extension Ledger {
         }
     }
 
-    static func limits(accountID: Int64, project: String, db: Database) throws -> SpendLimits {
-        guard let row = try db.row("SELECT soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ? AND project = ?", [accountID, project])
+    static func limits(accountID: Int64, project: String, db: some BooksReader) throws -> SpendLimits {
+        guard let row = try db.first("SELECT soft_nanos, hard_nanos FROM spend_limit WHERE account_id = ? AND project = ?", sqlValues(accountID, project))
         else { return SpendLimits() }
         return SpendLimits(soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
     }

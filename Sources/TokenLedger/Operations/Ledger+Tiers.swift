@@ -30,20 +30,28 @@ extension Ledger {
     /// and enforced charges below it are refused as `tier_too_low`; plain charges (usage that
     /// happened) are recorded and flagged. Refuses ``UsageTierRefusal/unknownTier(_:)``.
     public func setMinimumTier(model: String, tier: String?) throws {
-        try write { db in
-            guard let tier else { return try db.run("DELETE FROM model_requirement WHERE model = ?", [model]) }
-            guard try db.row("SELECT 1 FROM usage_tier WHERE name = ?", [tier]) != nil else { throw UsageTierRefusal.unknownTier(tier) }
-            try db.run(
-                """
-                INSERT INTO model_requirement (model, minimum_tier) VALUES (?, ?)
-                ON CONFLICT (model) DO UPDATE SET minimum_tier = excluded.minimum_tier
-                """, [model, tier])
-        }
+        try write { db in try Ledger.setMinimumTier(model: model, tier: tier, db: db) }
+    }
+
+    /// ``setMinimumTier(model:tier:)`` inside the store's transaction.
+    package static func setMinimumTier(model: String, tier: String?, db: some BooksWriter) throws {
+        guard let tier else { return try db.perform("DELETE FROM model_requirement WHERE model = ?", sqlValues(model)) }
+        guard try db.first("SELECT 1 AS found FROM usage_tier WHERE name = ?", sqlValues(tier)) != nil else { throw UsageTierRefusal.unknownTier(tier) }
+        try db.perform(
+            """
+            INSERT INTO model_requirement (model, minimum_tier) VALUES (?, ?)
+            ON CONFLICT (model) DO UPDATE SET minimum_tier = excluded.minimum_tier
+            """, sqlValues(model, tier))
     }
 
     /// Each model's minimum tier, by model.
     public func minimumTiers() throws -> [(model: String, tier: String)] {
-        try read { db in try db.rows("SELECT model, minimum_tier FROM model_requirement ORDER BY model").map { ($0["model"], $0["minimum_tier"]) } }
+        try read { db in try Ledger.minimumTiers(db: db) }
+    }
+
+    /// ``minimumTiers()`` over either store.
+    package static func minimumTiers(db: some BooksReader) throws -> [(model: String, tier: String)] {
+        try db.select("SELECT model, minimum_tier FROM model_requirement ORDER BY model").map { ($0["model"], $0["minimum_tier"]) }
     }
 
     package static func usageTiers(db: some BooksReader) throws -> [UsageTier] {

@@ -42,35 +42,47 @@ extension Ledger {
     public func setAutoRecharge(
         account: String, threshold: Money, restoreTo: Money, monthlyCap: Money? = nil, at time: Timestamp
     ) throws -> AutoRechargeSettings {
-        try write { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            let policy = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, maximumPurchase: found.maximumPurchase)
-            try db.run(
-                """
-                INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, restore_to_nanos = excluded.restore_to_nanos,
-                    monthly_cap_nanos = excluded.monthly_cap_nanos, updated_at_ms = excluded.updated_at_ms
-                """, [found.id, threshold.nanos, restoreTo.nanos, monthlyCap?.nanos, time.milliseconds])
-            return AutoRechargeSettings(account: found.name, policy: policy)
-        }
+        try write { db in try Ledger.setAutoRecharge(account: account, threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, at: time, db: db) }
+    }
+
+    /// ``setAutoRecharge(account:threshold:restoreTo:monthlyCap:at:)`` inside the store's
+    /// transaction, the account's row locked.
+    package static func setAutoRecharge(
+        account: String, threshold: Money, restoreTo: Money, monthlyCap: Money?, at time: Timestamp, db: some BooksWriter
+    ) throws -> AutoRechargeSettings {
+        guard let found = try Account.locked(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        let policy = try AutoRechargePolicy(threshold: threshold, restoreTo: restoreTo, monthlyCap: monthlyCap, maximumPurchase: found.maximumPurchase)
+        try db.perform(
+            """
+            INSERT INTO auto_recharge (account_id, threshold_nanos, restore_to_nanos, monthly_cap_nanos, updated_at_ms) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account_id) DO UPDATE SET threshold_nanos = excluded.threshold_nanos, restore_to_nanos = excluded.restore_to_nanos,
+                monthly_cap_nanos = excluded.monthly_cap_nanos, updated_at_ms = excluded.updated_at_ms
+            """, sqlValues(found.id, threshold.nanos, restoreTo.nanos, monthlyCap?.nanos, time.milliseconds))
+        return AutoRechargeSettings(account: found.name, policy: policy)
     }
 
     /// Turns auto-recharge off for `account`. Refuses ``ChargeRefusal/unknownAccount(_:)``.
     @discardableResult
     public func turnOffAutoRecharge(account: String) throws -> AutoRechargeSettings {
-        try write { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            try db.run("DELETE FROM auto_recharge WHERE account_id = ?", [found.id])
-            return AutoRechargeSettings(account: found.name, policy: nil)
-        }
+        try write { db in try Ledger.turnOffAutoRecharge(account: account, db: db) }
+    }
+
+    /// ``turnOffAutoRecharge(account:)`` inside the store's transaction, the account's row locked.
+    package static func turnOffAutoRecharge(account: String, db: some BooksWriter) throws -> AutoRechargeSettings {
+        guard let found = try Account.locked(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        try db.perform("DELETE FROM auto_recharge WHERE account_id = ?", sqlValues(found.id))
+        return AutoRechargeSettings(account: found.name, policy: nil)
     }
 
     /// The auto-recharge settings of `account`. Refuses ``ChargeRefusal/unknownAccount(_:)``.
     public func autoRecharge(account: String) throws -> AutoRechargeSettings {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            return AutoRechargeSettings(account: found.name, policy: try Ledger.rechargePolicy(of: found, db: db))
-        }
+        try read { db in try Ledger.autoRecharge(account: account, db: db) }
+    }
+
+    /// ``autoRecharge(account:)`` over either store.
+    package static func autoRecharge(account: String, db: some BooksReader) throws -> AutoRechargeSettings {
+        guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        return AutoRechargeSettings(account: found.name, policy: try Ledger.rechargePolicy(of: found, db: db))
     }
 
     static func rechargePolicy(of account: Account, db: some BooksReader) throws -> AutoRechargePolicy? {

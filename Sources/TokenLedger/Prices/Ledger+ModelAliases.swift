@@ -21,30 +21,43 @@ extension Ledger {
     /// ``ModelAliasRefusal/unknownModel(_:)`` for a model without prices.
     @discardableResult
     public func setModelAlias(_ name: String, model: String) throws -> Bool {
+        try Ledger.checkAliasName(name)
+        return try write { db in try Ledger.setModelAlias(name, model: model, db: db) }
+    }
+
+    /// Refuses an empty or over-long alias name (``ModelAliasRefusal/invalidName(_:)``).
+    package static func checkAliasName(_ name: String) throws {
         if let problem = Names.problem(name, maximumLength: PriceEntry.maximumModelNameLength) { throw ModelAliasRefusal.invalidName("the name " + problem) }
-        return try write { db in
-            guard try db.value(Int64.self, "SELECT count(*) FROM price_entry WHERE model = ?", [model]) ?? 0 > 0 else {
-                throw ModelAliasRefusal.unknownModel(model)
-            }
-            if try db.value(String.self, "SELECT model FROM model_alias WHERE name = ?", [name]) == model { return false }
-            try db.run("INSERT INTO model_alias (name, model) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET model = excluded.model", [name, model])
-            return true
-        }
+    }
+
+    /// ``setModelAlias(_:model:)`` inside the store's transaction (the name checked).
+    package static func setModelAlias(_ name: String, model: String, db: some BooksWriter) throws -> Bool {
+        guard try db.count("SELECT count(*) FROM price_entry WHERE model = ?", sqlValues(model)) > 0 else { throw ModelAliasRefusal.unknownModel(model) }
+        if try db.first("SELECT model FROM model_alias WHERE name = ?", sqlValues(name)).map({ $0["model"] as String }) == model { return false }
+        try db.perform("INSERT INTO model_alias (name, model) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET model = excluded.model", sqlValues(name, model))
+        return true
     }
 
     /// Removes the alias `name`; throws ``ModelAliasRefusal/unknownAlias(_:)`` when there is none.
     public func removeModelAlias(_ name: String) throws {
-        try write { db in
-            try db.run("DELETE FROM model_alias WHERE name = ?", [name])
-            guard db.changesCount > 0 else { throw ModelAliasRefusal.unknownAlias(name) }
+        try write { db in try Ledger.removeModelAlias(name, db: db) }
+    }
+
+    /// ``removeModelAlias(_:)`` inside the store's transaction.
+    package static func removeModelAlias(_ name: String, db: some BooksWriter) throws {
+        guard try !db.select("DELETE FROM model_alias WHERE name = ? RETURNING name", sqlValues(name)).isEmpty else {
+            throw ModelAliasRefusal.unknownAlias(name)
         }
     }
 
     /// Every alias, by name.
     public func modelAliases() throws -> [ModelAlias] {
-        try read { db in
-            try db.rows("SELECT name, model FROM model_alias ORDER BY name").map { ModelAlias(name: $0["name"], model: $0["model"]) }
-        }
+        try read { db in try Ledger.modelAliases(db: db) }
+    }
+
+    /// ``modelAliases()`` over either store.
+    package static func modelAliases(db: some BooksReader) throws -> [ModelAlias] {
+        try db.select("SELECT name, model FROM model_alias ORDER BY name").map { ModelAlias(name: $0["name"], model: $0["model"]) }
     }
 }
 
@@ -59,10 +72,13 @@ extension Ledger {
     /// Explains how `name` resolves over the ledger's priced models and aliases, as a charge
     /// resolves it (`tokenledger prices resolve`).
     public func explainModelName(_ name: String) throws -> ModelNameExplanation {
-        try read { db in
-            let names = try ModelNames.read(db: db)
-            return ModelNameExplanation(
-                attempts: ModelResolver.attempts(name, isPriced: { names.priced.contains($0) }, alias: { names.aliases[$0] }), outcome: names.resolve(name))
-        }
+        try read { db in try Ledger.explainModelName(name, db: db) }
+    }
+
+    /// ``explainModelName(_:)`` over either store.
+    package static func explainModelName(_ name: String, db: some BooksReader) throws -> ModelNameExplanation {
+        let names = try ModelNames.read(db: db)
+        return ModelNameExplanation(
+            attempts: ModelResolver.attempts(name, isPriced: { names.priced.contains($0) }, alias: { names.aliases[$0] }), outcome: names.resolve(name))
     }
 }

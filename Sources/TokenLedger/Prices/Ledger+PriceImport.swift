@@ -94,6 +94,14 @@ public struct PriceImportSummary: Sendable {
     /// The catalog's keys that were not taken, and why.
     public var skipped: [(model: String, reason: String)]
 
+    /// What importing `catalog` as of `effectiveFrom` changed.
+    package init(_ catalog: PriceCatalog, effectiveFrom: Timestamp, changes: [PriceChange]) {
+        self.format = catalog.format
+        self.effectiveFrom = effectiveFrom
+        self.changes = changes
+        self.skipped = catalog.skipped
+    }
+
     /// The models that got a new entry (new models and changed prices).
     public var added: [PriceChange] { changes.filter { $0.kind != .unchanged } }
     /// The models whose entry in force already had the catalog's prices.
@@ -113,26 +121,45 @@ extension Ledger {
     /// exactly `effectiveFrom` (history is never rewritten). Refused or failed, it writes nothing.
     @discardableResult
     public func importPrices(_ catalog: PriceCatalog, effectiveFrom: Timestamp) throws -> PriceImportSummary {
+        let entries = try Ledger.checkedEntries(of: catalog, effectiveFrom: effectiveFrom)
+        let changes = try write { db in try Ledger.importPrices(entries, format: catalog.format, db: db) }
+        return PriceImportSummary(catalog, effectiveFrom: effectiveFrom, changes: changes)
+    }
+
+    /// The entries importing `catalog` as of `effectiveFrom` would add
+    /// (``PriceCatalog/entries(asOf:)``), each checked (``PriceRefusal/invalidEntry(_:)``).
+    package static func checkedEntries(of catalog: PriceCatalog, effectiveFrom: Timestamp) throws -> [PriceEntry] {
         let entries = catalog.entries(asOf: effectiveFrom)
         for entry in entries {
             if let problem = entry.problem { throw PriceRefusal.invalidEntry("\(entry.model): \(problem)") }
         }
-        let changes = try write { db in
-            var changes: [PriceChange] = []
-            changes.reserveCapacity(entries.count)
-            for entry in entries {
-                let change = PriceChange(
-                    current: try PriceStore.entryInForceIfAny(model: entry.model, at: entry.effectiveFrom, db: db), proposed: entry)
-                if change.kind != .unchanged {
-                    // Throws entryExists when a different entry is already at this exact time.
-                    let inserted = try PriceStore.insertIfAbsent(entry, source: catalog.format.rawValue, db: db)
+        return entries
+    }
+
+    /// Adds the `entries` of a catalog in `format` whose prices differ from those in force at
+    /// their times, inside the store's transaction; one ``PriceChange`` per entry.
+    package static func importPrices(_ entries: [PriceEntry], format: PriceCatalogFormat, db: some BooksWriter) throws -> [PriceChange] {
+        var histories = try PriceStore.histories(db: db)
+        var changes: [PriceChange] = []
+        changes.reserveCapacity(entries.count)
+        for entry in entries {
+            let change = PriceChange(current: PriceStore.inForce(histories[entry.model] ?? [], at: entry.effectiveFrom), proposed: entry)
+            if change.kind != .unchanged {
+                var history = histories[entry.model] ?? []
+                if history.contains(where: { $0.effectiveFrom == entry.effectiveFrom }) {
+                    // Throws entryExists: a different entry is already at this exact time.
+                    let inserted = try PriceStore.insertIfAbsent(entry, source: format.rawValue, db: db)
                     precondition(inserted, "an identical entry at this time would be the one in force")
+                } else {
+                    try PriceStore.insert(entry, source: format.rawValue, db: db)
                 }
-                changes.append(change)
+                // A later entry of the same model (a dated change) compares with this one.
+                history.insert(entry, at: history.firstIndex { $0.effectiveFrom > entry.effectiveFrom } ?? history.endIndex)
+                histories[entry.model] = history
             }
-            return changes
+            changes.append(change)
         }
-        return PriceImportSummary(format: catalog.format, effectiveFrom: effectiveFrom, changes: changes, skipped: catalog.skipped)
+        return changes
     }
 
     /// What importing `catalog` as of `time` would change, without writing: one ``PriceChange``
@@ -140,11 +167,14 @@ extension Ledger {
     /// field that differs, or unchanged), in the catalog's order; a dated change after `time` is
     /// compared with the prices in force at its date.
     public func diffPrices(_ catalog: PriceCatalog, at time: Timestamp) throws -> [PriceChange] {
-        let entries = catalog.entries(asOf: time)
-        return try read { db in
-            try entries.map { entry in
-                PriceChange(current: try PriceStore.entryInForceIfAny(model: entry.model, at: entry.effectiveFrom, db: db), proposed: entry)
-            }
+        try read { db in try Ledger.diffPrices(catalog, at: time, db: db) }
+    }
+
+    /// ``diffPrices(_:at:)`` over either store.
+    package static func diffPrices(_ catalog: PriceCatalog, at time: Timestamp, db: some BooksReader) throws -> [PriceChange] {
+        let histories = try PriceStore.histories(db: db)
+        return catalog.entries(asOf: time).map { entry in
+            PriceChange(current: PriceStore.inForce(histories[entry.model] ?? [], at: entry.effectiveFrom), proposed: entry)
         }
     }
 }

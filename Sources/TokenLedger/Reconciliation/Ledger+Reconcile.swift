@@ -76,11 +76,19 @@ extension Ledger {
     /// the ledger is read. The ledger is only read. Throws ``ChargeRefusal/unknownAccount(_:)``
     /// for an unknown account and ``InputError`` when the cost files hold no bucket.
     public func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport {
-        var provider = try ProviderCosts.read(files: request.costFiles) { try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM usage") } }
+        try read { db in try Ledger.reconcile(request, db: db) }
+    }
+
+    /// ``reconcile(_:)`` over either store, on one snapshot of the books: the files are read
+    /// first (the books only for the models they record, when a file needs them to be read).
+    package static func reconcile(_ request: ReconcileRequest, db: some BooksReader) throws -> ReconciliationReport {
+        var provider = try ProviderCosts.read(files: request.costFiles) {
+            try db.select("SELECT DISTINCT model FROM usage").map { $0["model"] as String }
+        }
         var providerTokens = request.usageFiles.isEmpty ? nil : try ProviderUsageReport.tokens(files: request.usageFiles)
         // The bill's model names as the ledger records them: the entry each resolves to, as a
         // charge's name does (Anthropic bills `claude-sonnet-4-5-20250929`, charged under `claude-sonnet-4-5`).
-        let names = try read { db in try ModelNames.read(db: db) }
+        let names = try ModelNames.read(db: db)
         func recorded(_ model: String) -> String { (try? names.resolve(model).get().model) ?? model }
         provider.costs = provider.costs.map { cost in
             guard case .tokens(let model, let tier, let band, let tokenClass) = cost.item else { return cost }
@@ -110,7 +118,7 @@ extension Ledger {
             throw InputError(field: "provider", reason: "'\(bad)' is not a provider: it " + Providers.problem(bad)!)
         }
         let providers = request.providers ?? Self.billingProviders(of: provider.costs)
-        let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end, providers: providers)
+        let ledger = try reconciliationData(account: request.account, from: first.start, to: last.end, providers: providers, db: db)
         let input = ReconciliationInput(
             provider: provider.costs, days: provider.days, ledger: ledger.costs, boundaryUsages: ledger.boundaryUsages,
             providerTokens: providerTokens, ledgerTokens: ledger.tokens, ledgerCharges: ledger.charges)
@@ -139,56 +147,62 @@ extension Ledger {
     /// by line item, with the requests near each midnight and the token counts.
     /// With `providers`, only their charges and those recorded without a provider.
     public func reconciliationData(account: String?, from: Timestamp, to: Timestamp, providers: Set<String>? = nil) throws -> LedgerReconciliationData {
-        try read { db in
-            var data = LedgerReconciliationData()
-            var costs: [LineItemDay: (amount: Money, charges: Int)] = [:]
-            var boundary = BoundaryCollector()
-            try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
-                if let providers, let provider = split.provider, !providers.contains(provider) { return }
-                let day = CalendarDay(split.at)
-                data.charges[day, default: 0] += 1
-                for tokenClass in TokenClass.allCases {
-                    let tokens = tokenClass.tokens(in: split.usage)
-                    let amount = split.amounts[tokenClass] ?? .zero
-                    guard tokens > 0 || amount != .zero else { continue }
-                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].amount += amount
-                    costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].charges += 1
-                    data.tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass), default: 0] += tokens
-                }
-                boundary.consider(split)
+        try read { db in try Ledger.reconciliationData(account: account, from: from, to: to, providers: providers, db: db) }
+    }
+
+    /// ``reconciliationData(account:from:to:providers:)`` over either store.
+    static func reconciliationData(
+        account: String?, from: Timestamp, to: Timestamp, providers: Set<String>?, db: some BooksReader
+    ) throws -> LedgerReconciliationData {
+        var data = LedgerReconciliationData()
+        var costs: [LineItemDay: (amount: Money, charges: Int)] = [:]
+        var boundary = BoundaryCollector()
+        try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
+            if let providers, let provider = split.provider, !providers.contains(provider) { return }
+            let day = CalendarDay(split.at)
+            data.charges[day, default: 0] += 1
+            for tokenClass in TokenClass.allCases {
+                let tokens = tokenClass.tokens(in: split.usage)
+                let amount = split.amounts[tokenClass] ?? .zero
+                guard tokens > 0 || amount != .zero else { continue }
+                costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].amount += amount
+                costs[LineItemDay(day: day, item: split.item(tokenClass)), default: (.zero, 0)].charges += 1
+                data.tokens[TokenCountKey(day: day, model: split.model, tier: split.tier, tokenClass: tokenClass), default: 0] += tokens
             }
-            data.costs = costs.map { LedgerCost(day: $0.key.day, item: $0.key.item, amount: $0.value.amount, charges: $0.value.charges) }
-            data.boundaryUsages = boundary.usages
-            return data
+            boundary.consider(split)
         }
+        data.costs = costs.map { LedgerCost(day: $0.key.day, item: $0.key.item, amount: $0.value.amount, charges: $0.value.charges) }
+        data.boundaryUsages = boundary.usages
+        return data
     }
 
     /// Calls `body` with each usage of `account` (every account when nil) in `[from, to)`, in
     /// time order, its recorded cost split by token class. Throws
     /// ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
-    func forEachSplitUsage(account: String?, from: Timestamp, to: Timestamp, db: Database, _ body: (SplitUsage) throws -> Void) throws {
-        var accountID: Int64?
+    static func forEachSplitUsage(account: String?, from: Timestamp, to: Timestamp, db: some BooksReader, _ body: (SplitUsage) throws -> Void) throws {
+        var condition = "u.occurred_at_ms >= ? AND u.occurred_at_ms < ?"
+        var arguments = sqlValues(from.milliseconds, to.milliseconds)
         if let account {
             guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            accountID = found.id
+            condition += " AND u.account_id = ?"
+            arguments += sqlValues(found.id)
         }
-        var entries: [Int64: PriceEntry] = [:]
-        let cursor = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT u.request_id, u.price_entry_id, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
-                       u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.cost_nanos, u.occurred_at_ms,
-                       u.project, u.provider, a.name AS account
-                FROM usage u JOIN account a ON a.id = u.account_id
-                WHERE (?1 IS NULL OR u.account_id = ?1) AND u.occurred_at_ms >= ?2 AND u.occurred_at_ms < ?3
-                ORDER BY u.occurred_at_ms, u.request_id
-                """, arguments: [accountID, from.milliseconds, to.milliseconds])
-        while let row = try cursor.next() {
+        // The price book, read first, whole (two statements): a statement inside the loop would
+        // wait for the rows still coming on a database server.
+        let entries = try PriceStore.entriesByID(db: db)
+        try db.forEachRow(
+            """
+            SELECT u.request_id, u.price_entry_id, u.model, u.service_tier, u.band, u.input_tokens, u.cached_tokens,
+                   u.cache_write_tokens, u.output_tokens, \(TokenUsage.breakdownColumnList(prefix: "u.")), u.cost_nanos, u.occurred_at_ms,
+                   u.project, u.provider, a.name AS account
+            FROM usage u JOIN account a ON a.id = u.account_id
+            WHERE \(condition)
+            ORDER BY u.occurred_at_ms, u.request_id
+            """, arguments
+        ) { row in
             let entryID: Int64 = row["price_entry_id"]
-            if entries[entryID] == nil {
-                entries[entryID] = try PriceStore.entry(row: try db.row("SELECT * FROM price_entry WHERE id = ?", [entryID])!, db: db)
-            }
-            try body(Self.split(row, entry: entries[entryID]!))
+            guard let entry = entries[entryID] else { preconditionFailure("a charge priced by an entry not read") }
+            try body(Self.split(row, entry: entry))
         }
     }
 

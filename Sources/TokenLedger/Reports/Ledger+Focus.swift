@@ -8,29 +8,32 @@ extension Ledger {
     /// Classes without tokens are left out. Ordered by day, account, project, model, tier, band,
     /// price and class. Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account.
     public func focusUsage(account: String?, from: Timestamp, to: Timestamp) throws -> [FocusUsageGroup] {
-        try read { db in
-            var groups: [FocusGroupKey: FocusUsageGroup] = [:]
-            try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
-                for tokenClass in TokenClass.allCases {
-                    let tokens = tokenClass.tokens(in: split.usage)
-                    let amount = split.amounts[tokenClass] ?? .zero
-                    guard tokens > 0 || amount != .zero else { continue }
-                    let key = FocusGroupKey(
-                        day: CalendarDay(split.at), account: split.account, project: split.project, provider: split.provider, model: split.model,
-                        tier: split.tier, band: split.band, priceEntryID: split.priceEntryID, tokenClass: tokenClass)
-                    let rate = split.rates.flatMap(tokenClass.rate(in:)) ?? 0
-                    groups[
-                        key,
-                        default: FocusUsageGroup(
-                            day: key.day, account: key.account, project: key.project, model: key.model, tier: key.tier, band: key.band,
-                            tokenClass: tokenClass, priceEffectiveFrom: split.priceEffectiveFrom, rateNanosPerMillion: rate, provider: split.provider,
-                            publisher: Providers.publisher(model: split.model, entryProvider: split.entryProvider))
-                    ].tokens += tokens
-                    groups[key]!.billed += amount
-                }
+        try read { db in try Ledger.focusUsage(account: account, from: from, to: to, db: db) }
+    }
+
+    /// ``focusUsage(account:from:to:)`` over either store.
+    static func focusUsage(account: String?, from: Timestamp, to: Timestamp, db: some BooksReader) throws -> [FocusUsageGroup] {
+        var groups: [FocusGroupKey: FocusUsageGroup] = [:]
+        try forEachSplitUsage(account: account, from: from, to: to, db: db) { split in
+            for tokenClass in TokenClass.allCases {
+                let tokens = tokenClass.tokens(in: split.usage)
+                let amount = split.amounts[tokenClass] ?? .zero
+                guard tokens > 0 || amount != .zero else { continue }
+                let key = FocusGroupKey(
+                    day: CalendarDay(split.at), account: split.account, project: split.project, provider: split.provider, model: split.model,
+                    tier: split.tier, band: split.band, priceEntryID: split.priceEntryID, tokenClass: tokenClass)
+                let rate = split.rates.flatMap(tokenClass.rate(in:)) ?? 0
+                groups[
+                    key,
+                    default: FocusUsageGroup(
+                        day: key.day, account: key.account, project: key.project, model: key.model, tier: key.tier, band: key.band,
+                        tokenClass: tokenClass, priceEffectiveFrom: split.priceEffectiveFrom, rateNanosPerMillion: rate, provider: split.provider,
+                        publisher: Providers.publisher(model: split.model, entryProvider: split.entryProvider))
+                ].tokens += tokens
+                groups[key]!.billed += amount
             }
-            return groups.sorted { $0.key < $1.key }.map(\.value)
         }
+        return groups.sorted { $0.key < $1.key }.map(\.value)
     }
 }
 
@@ -66,8 +69,18 @@ extension Ledger {
     /// providers were). Throws ``ChargeRefusal/unknownAccount(_:)`` for an unknown account, and
     /// ``InputError`` (field `provider`) for an empty provider name (FOCUS requires `ProviderName`).
     public func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]] {
+        try Ledger.checkFocusProvider(provider)
+        return try read { db in try Ledger.focusRows(account: account, month: month, provider: provider, db: db) }
+    }
+
+    /// Refuses an empty provider name (``InputError``, field `provider`): FOCUS requires `ProviderName`.
+    package static func checkFocusProvider(_ provider: String) throws {
         guard !provider.isEmpty else { throw InputError(field: "provider", reason: "the provider's name is empty (FOCUS requires ProviderName)") }
-        let groups = try focusUsage(account: account, from: month, to: month.startOfNextMonth)
+    }
+
+    /// ``focusRows(account:month:provider:)`` over either store (the provider checked).
+    package static func focusRows(account: String?, month: Timestamp, provider: String, db: some BooksReader) throws -> [[String?]] {
+        let groups = try focusUsage(account: account, from: month, to: month.startOfNextMonth, db: db)
         return FocusReport.rows(groups, periodStart: month, periodEnd: month.startOfNextMonth, provider: provider)
     }
 }

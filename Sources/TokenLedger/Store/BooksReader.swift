@@ -15,10 +15,19 @@ import TokenLedgerCore
 package protocol BooksReader {
     /// Every row `sql` selects, with `arguments` for its `?` placeholders in order.
     func select(_ sql: String, _ arguments: [DatabaseValue]) throws -> [Row]
+    /// Calls `body` with each row `sql` selects, in order: for a query of many rows (a month of
+    /// charges), which a store may read as it goes rather than whole. Each row is valid only
+    /// during its call.
+    func forEachRow(_ sql: String, _ arguments: [DatabaseValue], _ body: (Row) throws -> Void) throws
 }
 
 extension BooksReader {
     package func select(_ sql: String) throws -> [Row] { try select(sql, []) }
+
+    /// By default, the rows read whole (``select(_:_:)``), then each given to `body`.
+    package func forEachRow(_ sql: String, _ arguments: [DatabaseValue], _ body: (Row) throws -> Void) throws {
+        for row in try select(sql, arguments) { try body(row) }
+    }
 
     /// The first row `sql` selects, if any.
     package func first(_ sql: String, _ arguments: [DatabaseValue] = []) throws -> Row? {
@@ -41,6 +50,12 @@ package protocol BooksWriter: BooksReader {
     /// sequence numbers are in the order their transactions commit (what a poller paging by
     /// them relies on). One writer holds a SQLite file, so there it does nothing.
     func willAppendEvent() throws
+    /// `select` (a `SELECT` of rows of one table) made to lock the rows it reads until the
+    /// transaction ends: a store with many writers appends `FOR UPDATE`, so that a rule that reads
+    /// a row and writes by what it read (a setting merged with the one stored, a watch armed by
+    /// the balance) never interleaves with another writer's. One writer holds a SQLite file, so
+    /// there it is `select` unchanged.
+    func lockingRows(_ select: String) -> String
 }
 
 extension Database: BooksWriter {
@@ -52,7 +67,15 @@ extension Database: BooksWriter {
         try run(sql, StatementArguments(arguments))
     }
 
+    /// A cursor: one row in memory at a time, however many the query selects.
+    package func forEachRow(_ sql: String, _ arguments: [DatabaseValue], _ body: (Row) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(self, sql: sql, arguments: StatementArguments(arguments))
+        while let row = try cursor.next() { try body(row) }
+    }
+
     package func willAppendEvent() {}
+
+    package func lockingRows(_ select: String) -> String { select }
 }
 
 /// The arguments of a ``BooksReader`` query: each value, or NULL for nil.

@@ -35,6 +35,39 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func charge(id requestID: String) throws -> ChargeDetail
     func events(after: Int64, account: String?, limit: Int) throws -> EventPage
     func verify() throws -> VerifyReport
+    func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport
+    func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]]
+
+    // Controls: limits, auto-recharge, low balance, usage tiers, expiry.
+    func limits(account: String) throws -> [LimitSetting]
+    @discardableResult
+    func setLimits(account: String, scope: LimitScope, soft: Money?, hard: Money?, clear: Bool) throws -> LimitSetting
+    func autoRecharge(account: String) throws -> AutoRechargeSettings
+    @discardableResult
+    func setAutoRecharge(account: String, threshold: Money, restoreTo: Money, monthlyCap: Money?, at time: Timestamp) throws -> AutoRechargeSettings
+    @discardableResult
+    func turnOffAutoRecharge(account: String) throws -> AutoRechargeSettings
+    func lowBalanceWatch(account: String) throws -> LowBalanceWatch?
+    @discardableResult
+    func setLowBalanceThreshold(account: String, threshold: Money?) throws -> LowBalanceWatch?
+    func usageTiers() throws -> [UsageTier]
+    func minimumTiers() throws -> [(model: String, tier: String)]
+    func setMinimumTier(model: String, tier: String?) throws
+    @discardableResult
+    func expireLots(at time: Timestamp) throws -> [ExpiryRecord]
+
+    // Prices and model names.
+    func prices(model: String?, at time: Timestamp?) throws -> [ListedPrice]
+    @discardableResult
+    func setPrice(_ entry: PriceEntry) throws -> Bool
+    @discardableResult
+    func importPrices(_ catalog: PriceCatalog, effectiveFrom: Timestamp) throws -> PriceImportSummary
+    func diffPrices(_ catalog: PriceCatalog, at time: Timestamp) throws -> [PriceChange]
+    func modelAliases() throws -> [ModelAlias]
+    @discardableResult
+    func setModelAlias(_ name: String, model: String) throws -> Bool
+    func removeModelAlias(_ name: String) throws
+    func explainModelName(_ name: String) throws -> ModelNameExplanation
 
     /// Runs `operations` (each an operation of these books) in one transaction, as
     /// ``Ledger/group(_:)`` does: a refused operation answers its refusal alone; an error of the

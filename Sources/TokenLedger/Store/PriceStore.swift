@@ -6,8 +6,13 @@ import TokenLedgerCore
 package enum PriceStore {
     /// Builds an entry from its `price_entry` row and its rates.
     package static func entry(row: Row, db: some BooksReader) throws -> PriceEntry {
+        entry(row: row, rates: try db.select("SELECT * FROM price_rate WHERE price_entry_id = ?", sqlValues(row["id"] as Int64)))
+    }
+
+    /// Builds an entry from its `price_entry` row and its `price_rate` rows.
+    static func entry(row: Row, rates rateRows: [Row]) -> PriceEntry {
         var rates: [RateKey: TokenRates] = [:]
-        for rate in try db.select("SELECT * FROM price_rate WHERE price_entry_id = ?", sqlValues(row["id"] as Int64)) {
+        for rate in rateRows {
             let key = RateKey(ServiceTier(rawValue: rate["service_tier"])!, PriceBand(rawValue: rate["band"])!)
             rates[key] = TokenRates(
                 input: rate["input_nanos_per_million"], cachedInput: rate["cached_input_nanos_per_million"],
@@ -23,33 +28,65 @@ package enum PriceStore {
             longContextThresholdTokens: row["long_context_threshold_tokens"], provider: row["provider"])
     }
 
-    /// Entries of `model` (or all models), each with its source: those in force at `time` (one
-    /// per model, by ``PriceHistory/indexInForce(at:)``), or every entry when `time` is nil.
-    static func entries(model: String?, at time: Timestamp?, db: Database) throws -> [(entry: PriceEntry, source: String)] {
-        let rows = try db.rows("SELECT * FROM price_entry WHERE ?1 IS NULL OR model = ?1 ORDER BY model, effective_from_ms", [model])
-        guard let time else { return try rows.map { (try entry(row: $0, db: db), $0["source"]) } }
-        var inForce: [Row] = []
-        var start = 0
-        while start < rows.count {
-            let name: String = rows[start]["model"]
-            var end = start + 1
-            while end < rows.count, rows[end]["model"] as String == name { end += 1 }
-            let models = rows[start..<end]
-            if let index = PriceHistory.indexInForce(at: time, count: models.count, effectiveFrom: { models[start + $0]["effective_from_ms"] }) {
-                inForce.append(rows[start + index])
-            }
-            start = end
+    /// Entries of `model` (or all models), each with its source, by model and time: those in
+    /// force at `time` (one per model, by ``PriceHistory/indexInForce(at:)``), or every entry
+    /// when `time` is nil. Two statements whatever the number of entries (a statement per entry
+    /// costs a round trip each on a database server).
+    static func entries(model: String?, at time: Timestamp?, db: some BooksReader) throws -> [(entry: PriceEntry, source: String)] {
+        let rows: [Row]
+        let rateRows: [Row]
+        if let model {
+            rows = try db.select("SELECT * FROM price_entry WHERE model = ? ORDER BY model, effective_from_ms", sqlValues(model))
+            rateRows = try db.select(
+                "SELECT r.* FROM price_rate r JOIN price_entry e ON e.id = r.price_entry_id WHERE e.model = ?", sqlValues(model))
+        } else {
+            rows = try db.select("SELECT * FROM price_entry ORDER BY model, effective_from_ms")
+            rateRows = try db.select("SELECT * FROM price_rate")
         }
-        return try inForce.map { (try entry(row: $0, db: db), $0["source"]) }
+        var inForce: [Row] = []
+        if let time {
+            var start = 0
+            while start < rows.count {
+                let name: String = rows[start]["model"]
+                var end = start + 1
+                while end < rows.count, rows[end]["model"] as String == name { end += 1 }
+                let models = rows[start..<end]
+                if let index = PriceHistory.indexInForce(at: time, count: models.count, effectiveFrom: { models[start + $0]["effective_from_ms"] }) {
+                    inForce.append(rows[start + index])
+                }
+                start = end
+            }
+        } else {
+            inForce = rows
+        }
+        let rates = Dictionary(grouping: rateRows) { $0["price_entry_id"] as Int64 }
+        return inForce.map { (entry(row: $0, rates: rates[$0["id"] as Int64] ?? []), $0["source"]) }
     }
 
-    /// The entry in force for `model` at `time`, or nil when the model has none then.
+    /// Every entry, by id, in two statements.
+    static func entriesByID(db: some BooksReader) throws -> [Int64: PriceEntry] {
+        let rates = Dictionary(grouping: try db.select("SELECT * FROM price_rate")) { $0["price_entry_id"] as Int64 }
+        var entries: [Int64: PriceEntry] = [:]
+        for row in try db.select("SELECT * FROM price_entry") {
+            let id: Int64 = row["id"]
+            entries[id] = entry(row: row, rates: rates[id] ?? [])
+        }
+        return entries
+    }
+
+    /// Every model's entries, oldest first: the whole price book, read once (for an import or a
+    /// diff, which compare each catalog entry with the entry in force at its time).
     ///
-    /// Reads the file without the ``PriceCache``: inside a write transaction that may still roll
+    /// Reads the books without the ``PriceCache``: inside a write transaction that may still roll
     /// back, an entry it inserted must never be remembered under an id that another entry could
     /// reuse.
-    static func entryInForceIfAny(model: String, at time: Timestamp, db: Database) throws -> PriceEntry? {
-        try entries(model: model, at: time, db: db).first?.entry
+    static func histories(db: some BooksReader) throws -> [String: [PriceEntry]] {
+        Dictionary(grouping: try entries(model: nil, at: nil, db: db).map(\.entry), by: \.model)
+    }
+
+    /// The entry in force at `time` among `history` (one model's entries, oldest first).
+    static func inForce(_ history: [PriceEntry], at time: Timestamp) -> PriceEntry? {
+        PriceHistory.indexInForce(at: time, count: history.count) { history[$0].effectiveFrom.milliseconds }.map { history[$0] }
     }
 
     /// Inserts `entry` unless one exists for the same model and time. Returns whether it was
@@ -69,6 +106,13 @@ package enum PriceStore {
             }
             return false
         }
+        try insert(entry, source: source, db: db)
+        return true
+    }
+
+    /// Inserts `entry`, which no entry of its model at its time precedes (the unique key refuses
+    /// one that does), with its rates: two statements.
+    package static func insert(_ entry: PriceEntry, source: String, db: some BooksWriter) throws {
         let inserted = try db.select(
             """
             INSERT INTO price_entry (model, effective_from_ms, source, max_input_tokens, max_output_tokens, long_context_threshold_tokens, provider)
@@ -78,20 +122,25 @@ package enum PriceStore {
                 entry.model, entry.effectiveFrom.milliseconds, source, entry.maxInputTokens, entry.maxOutputTokens, entry.longContextThresholdTokens,
                 entry.provider))
         let id: Int64 = inserted[0]["id"]
-        for (key, rates) in entry.rates {
-            try db.perform(
-                """
-                INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
-                    cache_write_nanos_per_million, output_nanos_per_million, cache_write_1h_nanos_per_million, input_audio_nanos_per_million,
-                    input_image_nanos_per_million, output_audio_nanos_per_million, output_image_nanos_per_million)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                sqlValues(
-                    id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output,
-                    rates.breakdown.cacheWrite1h, rates.breakdown.inputAudio, rates.breakdown.inputImage, rates.breakdown.outputAudio,
-                    rates.breakdown.outputImage))
+        // One statement for all its rates, in a fixed order.
+        let keys = entry.rates.keys.sorted { ($0.tier.rawValue, $0.band.rawValue) < ($1.tier.rawValue, $1.band.rawValue) }
+        guard !keys.isEmpty else { return }
+        var arguments: [DatabaseValue] = []
+        arguments.reserveCapacity(keys.count * 12)
+        for key in keys {
+            let rates = entry.rates[key]!
+            arguments += sqlValues(
+                id, key.tier.rawValue, key.band.rawValue, rates.input, rates.cachedInput, rates.cacheWrite, rates.output,
+                rates.breakdown.cacheWrite1h, rates.breakdown.inputAudio, rates.breakdown.inputImage, rates.breakdown.outputAudio,
+                rates.breakdown.outputImage)
         }
-        return true
+        try db.perform(
+            """
+            INSERT INTO price_rate (price_entry_id, service_tier, band, input_nanos_per_million, cached_input_nanos_per_million,
+                cache_write_nanos_per_million, output_nanos_per_million, cache_write_1h_nanos_per_million, input_audio_nanos_per_million,
+                input_image_nanos_per_million, output_audio_nanos_per_million, output_image_nanos_per_million)
+            VALUES
+            """ + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: keys.count).joined(separator: ", "), arguments)
     }
 }
 
@@ -127,7 +176,12 @@ extension Ledger {
     /// Price entries: those in force at `time` (every model's current one), or, when `time` is
     /// nil, the whole effective-dated history. Filtered to `model` when given.
     public func prices(model: String? = nil, at time: Timestamp?) throws -> [ListedPrice] {
-        try read { db in try PriceStore.entries(model: model, at: time, db: db).map { ListedPrice(entry: $0.entry, source: $0.source) } }
+        try read { db in try Ledger.prices(model: model, at: time, db: db) }
+    }
+
+    /// ``prices(model:at:)`` over either store.
+    package static func prices(model: String?, at time: Timestamp?, db: some BooksReader) throws -> [ListedPrice] {
+        try PriceStore.entries(model: model, at: time, db: db).map { ListedPrice(entry: $0.entry, source: $0.source) }
     }
 
     /// Adds a price entry effective from its time. Returns false when the same entry already
@@ -135,7 +189,12 @@ extension Ledger {
     /// different entry exists for the same model and time (history is never rewritten).
     @discardableResult
     public func setPrice(_ entry: PriceEntry) throws -> Bool {
-        if let problem = entry.problem { throw PriceRefusal.invalidEntry(problem) }
+        try Ledger.checkPrice(entry)
         return try write { db in try PriceStore.insertIfAbsent(entry, source: "manual", db: db) }
+    }
+
+    /// Refuses an entry that fails ``PriceEntry/problem`` (``PriceRefusal/invalidEntry(_:)``).
+    package static func checkPrice(_ entry: PriceEntry) throws {
+        if let problem = entry.problem { throw PriceRefusal.invalidEntry(problem) }
     }
 }
