@@ -77,10 +77,11 @@ extension ImportCommand {
                 start: start, skipBad: skipBad)
             importOptions.provider = provider
             let columnMap = try map.map(UsageImport.columnMap(parsing:)) ?? [:]
-            var rows = try UsageImport.rows(of: file, format: fileFormat, columnMap: columnMap)
-            let ledger = try global.open()
+            // A file that cannot be read is refused before the ledger is opened.
+            _ = try UsageImport.rows(of: file, format: fileFormat, columnMap: columnMap)
+            let books = try global.openBooks()
             let progress = Progress(label: "importing \(file) (bytes)")
-            let summary = try ledger.importUsage(&rows, options: importOptions) { step in
+            let summary = try books.importUsage(file: file, format: fileFormat, columnMap: columnMap, options: importOptions) { step in
                 progress.update(Int(step.bytesRead), Int(step.totalBytes))
             }
             global.emit(UsageImportRendering.render(summary))

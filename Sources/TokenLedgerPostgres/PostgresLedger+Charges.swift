@@ -41,20 +41,27 @@ extension PostgresLedger {
                 }
                 return receipts
             }
-            guard inGroup else { return try chargeAll() }
-            // What the group's charges before it hold is written, so that the savepoint keeps it.
-            try store.flush()
-            try session.perform("SAVEPOINT batch", [])
-            do {
-                let receipts = try chargeAll()
-                try session.perform("RELEASE SAVEPOINT batch", [])
-                return receipts
-            } catch {
-                store.forget()
-                try session.perform("ROLLBACK TO SAVEPOINT batch", [])
-                try session.perform("RELEASE SAVEPOINT batch", [])
-                throw error
-            }
+            return try self.allOrNothing(session: session, store: store, chargeAll)
+        }
+    }
+
+    /// Runs `body`, an operation of many charges that writes all or nothing: on its own, in its
+    /// own transaction (which a refusal rolls back); in a group, in a savepoint of the group's
+    /// transaction, so that a refusal leaves the group's other operations written.
+    func allOrNothing<T>(session: PostgresSession, store: PostgresStore, _ body: () throws -> T) throws -> T {
+        guard inGroup else { return try body() }
+        // What the group's charges before it hold is written, so that the savepoint keeps it.
+        try store.flush()
+        try session.perform("SAVEPOINT batch", [])
+        do {
+            let value = try body()
+            try session.perform("RELEASE SAVEPOINT batch", [])
+            return value
+        } catch {
+            store.forget()
+            try session.perform("ROLLBACK TO SAVEPOINT batch", [])
+            try session.perform("RELEASE SAVEPOINT batch", [])
+            throw error
         }
     }
 

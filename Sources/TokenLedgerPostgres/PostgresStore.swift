@@ -38,6 +38,9 @@ final class PostgresStore: LedgerStore {
     private var modelNames: ModelNames?
     /// What charges recorded and this store has not written yet.
     var pending: PendingCharges
+    /// Charges recorded before this transaction, looked up by ``lookUp(requestID:)`` before a
+    /// request with their id was charged; each is forgotten once it answered.
+    private var foundRecorded: [String: RecordedCharge] = [:]
     /// Keys for usage rows, drawn from the sequence (the ledger's).
     let usageKeys: UsageKeys
 
@@ -327,7 +330,18 @@ final class PostgresStore: LedgerStore {
         requiredRanks[model] = .some(answers[1].first.map { Int($0["rank"] as Int64) })
     }
 
+    /// Looks `requestID` up before it is charged, for an operation of many charges that may
+    /// repeat ids recorded before (an import run again): one found is charged as a retry (written
+    /// at once, answered from its row) instead of held, since a held row whose id turns out taken
+    /// when written fails the whole transaction (``RecordedMeanwhile``).
+    func lookUp(requestID: String) throws {
+        guard !pending.recordedHere(requestID), !pending.recordedElsewhere.contains(requestID), foundRecorded[requestID] == nil else { return }
+        foundRecorded[requestID] = try Ledger.existingCharge(requestID: requestID, db: session)
+    }
+
     func recordedCharge(requestID: String) throws -> RecordedCharge? {
+        // Found by ``lookUp(requestID:)``: the charge answers from it once.
+        if let found = foundRecorded.removeValue(forKey: requestID) { return found }
         // A row held is written first, so that it is found.
         if pending.holds(requestID) { try writeUsageRows() }
         return try Ledger.existingCharge(requestID: requestID, db: session)
@@ -336,7 +350,10 @@ final class PostgresStore: LedgerStore {
     func record(_ effects: ChargeEffects, of request: ChargeRequest, usage: TokenUsage, requestID: String) throws -> Int64? {
         guard let id = currentID, var cached = held[id], id == effects.accountID else { preconditionFailure("effects of another snapshot") }
         let usageID: Int64
-        if pending.recordedHere(requestID) {
+        if foundRecorded[requestID] != nil {
+            // Recorded before this transaction, found by ``lookUp(requestID:)``: a retry.
+            return nil
+        } else if pending.recordedHere(requestID) {
             // Recorded by this transaction already: a retry, answered from its row.
             try writeUsageRows()
             return nil

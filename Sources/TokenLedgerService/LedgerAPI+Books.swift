@@ -49,7 +49,6 @@ extension LedgerAPI {
     func importUsage(_ input: Operations.ImportUsage.Input) async throws -> Operations.ImportUsage.Output {
         let query = input.query
         try Caller.require(.importUsage, account: query.account)
-        let ledger = try requireFile("POST /v1/usage/import")
         guard let format = UsageImportFormat(rawValue: query.inputFormat.rawValue) else {
             throw Problem.badInput("input_format: '\(query.inputFormat.rawValue)' is not a usage format", field: "input_format")
         }
@@ -69,8 +68,8 @@ extension LedgerAPI {
         let upload = try await receive(body, name: query.file)
         defer { upload.remove() }
         do {
-            var summary = try await writer.submit { _ in
-                try ledger.importUsage(file: upload.path, format: format, columnMap: columnMap, options: options)
+            var summary = try await writer.submit(locking: GroupLocks(accounts: [options.account])) { books in
+                try books.importUsage(file: upload.path, format: format, columnMap: columnMap, options: options, progress: { _ in })
             }
             summary.file = upload.name
             return .created(.init(body: .json(LedgerDocument(JSONDocument.usageImport(summary)))))
@@ -179,9 +178,10 @@ extension LedgerAPI {
 
     // MARK: Uploads
 
-    /// The body of a route that takes a file, written beside the ledger.
+    /// The body of a route that takes a file, written beside the ledger file (on its disk), or,
+    /// for books in PostgreSQL, in the temporary folder.
     private func receive(_ body: HTTPBody, name: String?) async throws -> Upload {
-        let folder = ((file?.path ?? "") as NSString).deletingLastPathComponent
+        let folder = file.map { ($0.path as NSString).deletingLastPathComponent } ?? NSTemporaryDirectory()
         return try await Upload.receive(body, name: name, folder: folder.isEmpty ? "." : folder)
     }
 }

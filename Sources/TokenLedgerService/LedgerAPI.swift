@@ -10,8 +10,8 @@ import TokenLedgerCore
 struct LedgerAPI: APIProtocol {
     /// The books served: a ledger file or a PostgreSQL database.
     let books: any LedgerBooks
-    /// The ledger file, when the books are one: the routes that run on a file only in this
-    /// version (``requireFile(_:)``) use it.
+    /// The ledger file, when the books are one: its figures join the metrics, and uploads are
+    /// written beside it.
     let file: Ledger?
     let writer: GroupCommit
     let metrics: ServiceMetrics
@@ -259,19 +259,6 @@ struct LedgerAPI: APIProtocol {
                     .init(
                         ok: report.ok, transfers: Int64(report.transfers), accounts: Int64(report.accounts), charges: Int64(report.usages),
                         problems: report.problems))))
-    }
-
-    /// The ledger file, for a route that runs on a file only in this version; on PostgreSQL, 501
-    /// `not_on_postgres` naming the route.
-    func requireFile(_ route: String) throws -> Ledger {
-        guard let file else {
-            throw Problem(
-                status: 501, code: "not_on_postgres",
-                detail: "\(route) runs on a SQLite ledger file only in this version; on PostgreSQL the service answers accounts, "
-                    + "balances, purchases, grants, charges (recording, listing, showing), reservations, statements, journals, "
-                    + "events, prices (listing, setting, importing), monthly reports, reconciliation, the FOCUS export and verify")
-        }
-        return file
     }
 
     /// The `Idempotent-Replayed` header: `true` for a retry answered with the original result.

@@ -54,9 +54,8 @@ public final class LedgerServer: Sendable {
     }
 
     /// A server over `books`: a ledger file (``Ledger``: then refused, ``ServeRefusal``, when
-    /// another `serve` has it) or books that many instances share (a PostgreSQL database: the
-    /// routes that run on a file only in this version answer 501 `not_on_postgres`, and webhooks
-    /// are not delivered from there).
+    /// another `serve` has it) or books that many instances share (a PostgreSQL database:
+    /// webhooks are not delivered from there in this version).
     public init(books: any LedgerBooks, options: Options = Options()) throws {
         self.books = books
         self.file = books as? Ledger

@@ -33,7 +33,7 @@ struct PostgresServeTests {
     }
 
     @Test(
-        "two instances answer as one: a charge and its retry on the other, the balance, prices set, imported and charged by, the FOCUS export and a reconciliation, health names the database, usage imports answer 501"
+        "two instances answer as one: a charge and its retry on the other, the balance, prices set, imported and charged by, the FOCUS export, a reconciliation and a usage import (again on the other: nothing twice), health names the database"
     )
     func twoInstancesAnswerAsOne() throws {
         let folder = try ScratchFolder("pg-serve-routes")
@@ -110,12 +110,13 @@ struct PostgresServeTests {
             "POST", "/v1/reconcile?account=acme&file=costs.csv", headers: admin + [("Content-Type", "text/csv")], body: bill)
         #expect(reconciled.status == 200, "\(reconciled.text)")
         #expect(reconciled.text.contains("\"status\":\"match\""), "\(reconciled.text)")
-        let usage = Array("time,model,input_tokens,output_tokens\n2026-01-03T00:00:00Z,house-1,10,1\n".utf8)
+        let usage = Array("time,model,input_tokens,cached_tokens,output_tokens\n2026-01-03T00:00:00Z,house-1,10,0,1\n".utf8)
         let imported = try RawConnection(port: first.port).request(
             "POST", "/v1/usage/import?account=acme&input_format=csv&file=usage.csv", headers: admin + [("Content-Type", "text/csv")], body: usage)
-        #expect(imported.status == 501, "\(imported.text)")
-        #expect(imported.json["code"] as? String == "not_on_postgres")
-        #expect((imported.json["detail"] as? String)?.contains("POST /v1/usage/import runs on a SQLite ledger file only") == true)
+        #expect(imported.status == 201 && imported.json["charged"] as? Int == 1, "\(imported.text)")
+        let reimported = try RawConnection(port: second.port).request(
+            "POST", "/v1/usage/import?account=acme&input_format=csv&file=usage.csv", headers: admin + [("Content-Type", "text/csv")], body: usage)
+        #expect(reimported.status == 201 && reimported.json["charged"] as? Int == 0 && reimported.json["duplicates"] as? Int == 1, "\(reimported.text)")
         let verify = try RawConnection(port: second.port).request("GET", "/v1/verify", headers: admin)
         #expect(verify.json["ok"] as? Bool == true, "\(verify.text)")
     }

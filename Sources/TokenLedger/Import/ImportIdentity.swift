@@ -37,11 +37,14 @@ struct ImportIdentity {
     /// The bytes hashed for the current row (kept to reuse its storage).
     private var key: [UInt8] = []
     private var counts: [UInt64: Int32] = [:]
+    /// Once the counts moved to the temporary table: on a ledger file, the statement that
+    /// counts a key there (prepared once); on another store, nil and ``spilled`` set.
     private var upsert: Statement?
+    private var spilled = false
 
-    /// The scheme of ids this ledger file uses (see the type's documentation).
-    static func scheme(db: Database) throws -> Int {
-        let value = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'import_id_scheme'")
+    /// The scheme of ids these books use (see the type's documentation).
+    static func scheme(db: some BooksReader) throws -> Int {
+        let value = try db.first("SELECT value FROM setting WHERE name = 'import_id_scheme'").map { $0["value"] as String }
         return value == "1" ? 1 : 2
     }
 
@@ -56,7 +59,7 @@ struct ImportIdentity {
     }
 
     /// The id of the next row with `request`'s fields (a valid request, placed in time).
-    mutating func id(for request: ChargeRequest, db: Database) throws -> String {
+    mutating func id(for request: ChargeRequest, db: some BooksWriter) throws -> String {
         guard scheme >= 2 else { return try schemeOneID(for: request, db: db) }
         key.removeAll(keepingCapacity: true)
         key += head
@@ -92,7 +95,7 @@ struct ImportIdentity {
     }
 
     /// Scheme 1's id: the SHA-256 of the head and the fields as decimal text, in full.
-    private mutating func schemeOneID(for request: ChargeRequest, db: Database) throws -> String {
+    private mutating func schemeOneID(for request: ChargeRequest, db: some BooksWriter) throws -> String {
         key.removeAll(keepingCapacity: true)
         key += head
         ImportIdentity.append(request.at.milliseconds, to: &key)
@@ -121,18 +124,22 @@ struct ImportIdentity {
     }
 
     /// Ends the count: drops the temporary table, if one was made.
-    mutating func finish(db: Database) throws {
-        if upsert != nil {
+    mutating func finish(db: some BooksWriter) throws {
+        if upsert != nil || spilled {
             upsert = nil
-            try db.execute(sql: "DROP TABLE IF EXISTS temp.import_occurrence")
+            spilled = false
+            try db.perform("DROP TABLE IF EXISTS import_occurrence", [])
         }
         counts = [:]
     }
 
     /// How many rows with this key came before (0 for the first).
-    private mutating func nextOccurrence(of key: UInt64, db: Database) throws -> Int64 {
+    private mutating func nextOccurrence(of key: UInt64, db: some BooksWriter) throws -> Int64 {
         if let upsert {
             return try Int64.fetchOne(upsert, arguments: [Int64(bitPattern: key)])! - 1
+        }
+        if spilled {
+            return try db.count(Self.countSQL, sqlValues(Int64(bitPattern: key))) - 1
         }
         let seen = counts[key, default: 0]
         counts[key] = seen + 1
@@ -140,18 +147,33 @@ struct ImportIdentity {
         return Int64(seen)
     }
 
-    /// Moves the counts to a temporary table (on disk, in SQLite's temporary store).
-    private mutating func spill(db: Database) throws {
-        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_occurrence (key INTEGER PRIMARY KEY, seen INTEGER NOT NULL)")
-        try db.execute(sql: "DELETE FROM temp.import_occurrence")
-        let insert = try db.makeStatement(sql: "INSERT INTO temp.import_occurrence (key, seen) VALUES (?, ?)")
-        for (key, seen) in counts { try insert.execute(arguments: [Int64(bitPattern: key), Int64(seen)]) }
+    /// Counts a key in the temporary table, answering its count so far.
+    private static let countSQL = """
+        INSERT INTO import_occurrence (key, seen) VALUES (?, 1)
+        ON CONFLICT (key) DO UPDATE SET seen = import_occurrence.seen + 1 RETURNING seen
+        """
+
+    /// Moves the counts to a temporary table (on a file, in SQLite's temporary store; on a
+    /// database server, a temporary table of the session), a thousand a statement.
+    private mutating func spill(db: some BooksWriter) throws {
+        // SQLite keys the table by its rowid only when the key is declared `INTEGER` (64 bits
+        // there; 32 on PostgreSQL, where it is `BIGINT`).
+        let integer = db is Database ? "INTEGER" : "BIGINT"
+        try db.perform("CREATE TEMP TABLE IF NOT EXISTS import_occurrence (key \(integer) PRIMARY KEY, seen \(integer) NOT NULL)", [])
+        try db.perform("DELETE FROM import_occurrence", [])
+        let counted = Array(counts)
+        for start in stride(from: 0, to: counted.count, by: 1_000) {
+            let slice = counted[start..<min(start + 1_000, counted.count)]
+            try db.perform(
+                "INSERT INTO import_occurrence (key, seen) VALUES " + Array(repeating: "(?, ?)", count: slice.count).joined(separator: ", "),
+                slice.flatMap { sqlValues(Int64(bitPattern: $0.key), Int64($0.value)) })
+        }
         counts = [:]
-        upsert = try db.makeStatement(
-            sql: """
-                INSERT INTO temp.import_occurrence (key, seen) VALUES (?, 1)
-                ON CONFLICT (key) DO UPDATE SET seen = seen + 1 RETURNING seen
-                """)
+        if let file = db as? Database {
+            upsert = try file.makeStatement(sql: Self.countSQL)
+        } else {
+            spilled = true
+        }
     }
 
     /// Appends `text` as `<length>:<bytes>`, so no two field lists encode alike.

@@ -30,19 +30,16 @@ extension Ledger {
                 try db.execute(sql: "PRAGMA cache_size = -\(Ledger.importPageCacheKibibytes)")
                 defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKibibytes)") }
                 guard let account = try Account.find(named: options.account, db: db) else { throw ChargeRefusal.unknownAccount(options.account) }
+                let batch = try ChargeBatch(db: db, prices: priceCache, paymentMethod: paymentMethod)
                 var run = ImportRun(
-                    source: source, options: options, batch: try ChargeBatch(db: db, prices: priceCache, paymentMethod: paymentMethod),
-                    idScheme: try ImportIdentity.scheme(db: db))
-                while let item = try source.next() {
-                    try run.take(item, db: db)
-                    if run.summary.rowsRead % ImportRun.progressInterval == 0 {
-                        progress(UsageImportProgress(rowsRead: run.summary.rowsRead, bytesRead: source.bytesRead, totalBytes: source.totalBytes))
-                    }
-                }
-                try run.identity.finish(db: db)
-                try run.batch.flush()
+                    source: source, options: options, idScheme: try ImportIdentity.scheme(db: db),
+                    charge: options.skipBad
+                        ? { request, usage in try ImportRun.chargeInSavepoint(request, usage: usage, batch: batch, db: db) }
+                        : { request, usage in try batch.charge(request, usage: usage) })
+                try run.takeAll(from: &source, db: db, progress: progress)
+                try batch.flush()
                 run.summary.balance = try Account.find(id: account.id, db: db).balance
-                progress(UsageImportProgress(rowsRead: run.summary.rowsRead, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
+                progress(run.finished(source))
                 return run.summary
             }
         } catch let error as DatabaseError {
@@ -74,32 +71,57 @@ extension Ledger {
     public static let importPageCacheKibibytes = 32_768
 }
 
-/// The state of one import while it runs: counters, the clock, the ids, and the bad rows.
-struct ImportRun {
+/// The state of one import while it runs: counters, the clock, the ids, and the bad rows. The
+/// store charges each row (``ChargeOperation`` over it); the run decides what a row is.
+package struct ImportRun {
     static let progressInterval = 4_096
 
     let options: UsageImportOptions
-    /// Charges the rows, holding the account's balance and lots until the import ends.
-    let batch: ChargeBatch
+    /// Charges one row's request, valid and placed in time: refused charges write nothing (with
+    /// `skipBad`, the import goes on past them).
+    let charge: (ChargeRequest, TokenUsage) throws -> ChargeReceipt
     let file: String
-    var summary: UsageImportSummary
+    package var summary: UsageImportSummary
     var clock: ImportClock
     var identity: ImportIdentity
     /// What the caller (``UsageImportOptions/provider``), else the file's format
     /// (``UsageImportFormat/providerClaim``), says of its rows' provider.
     let providerClaim: Providers.Claim?
 
-    init(source: some UsageRowSource, options: UsageImportOptions, batch: ChargeBatch, idScheme: Int) {
+    package init(
+        source: some UsageRowSource, options: UsageImportOptions, idScheme: Int, charge: @escaping (ChargeRequest, TokenUsage) throws -> ChargeReceipt
+    ) {
         self.providerClaim = options.provider.map(Providers.Claim.named) ?? source.format.providerClaim
         self.options = options
-        self.batch = batch
+        self.charge = charge
         self.file = source.file
         self.summary = UsageImportSummary(file: source.file, format: source.format, account: options.account)
         self.clock = ImportClock(start: options.start, scale: options.timeScale)
         self.identity = ImportIdentity(format: source.format, account: options.account, scheme: idScheme)
     }
 
-    mutating func take(_ item: UsageRowResult, db: Database) throws {
+    /// Charges or rejects every item of `source`, telling `progress` every ``progressInterval``
+    /// rows; then forgets the occurrences counted (the ids are made).
+    package mutating func takeAll(from source: inout some UsageRowSource, db: some BooksWriter, progress: (UsageImportProgress) -> Void) throws {
+        while let item = try source.next() {
+            try take(item, db: db)
+            if summary.rowsRead % Self.progressInterval == 0 {
+                progress(UsageImportProgress(rowsRead: summary.rowsRead, bytesRead: source.bytesRead, totalBytes: source.totalBytes))
+            }
+        }
+        try identity.finish(db: db)
+    }
+
+    /// The scheme of the ids made for rows without one (``ImportIdentity``), as these books use it.
+    package static func idScheme(db: some BooksReader) throws -> Int { try ImportIdentity.scheme(db: db) }
+
+    /// The progress of an import that read the whole of `source`.
+    package func finished(_ source: some UsageRowSource) -> UsageImportProgress {
+        UsageImportProgress(rowsRead: summary.rowsRead, bytesRead: source.totalBytes, totalBytes: source.totalBytes)
+    }
+
+    /// Charges or rejects the next item of the file.
+    mutating func take(_ item: UsageRowResult, db: some BooksWriter) throws {
         summary.rowsRead += 1
         switch item {
         case .bad(let bad): try reject(bad)
@@ -108,7 +130,7 @@ struct ImportRun {
     }
 
     /// Charges one row, or rejects it.
-    private mutating func charge(_ row: UsageRow, db: Database) throws {
+    private mutating func charge(_ row: UsageRow, db: some BooksWriter) throws {
         // An empty bucket charges nothing, so its time (none, for a row of empty fields) is not placed.
         if row.isEmpty {
             summary.empty += 1
@@ -128,10 +150,7 @@ struct ImportRun {
         if request.requestID == nil { request.requestID = try identity.id(for: request, db: db) }
         let receipt: ChargeReceipt
         do {
-            receipt =
-                try options.skipBad
-                ? Self.chargeInSavepoint(request, usage: usage, batch: batch, db: db)
-                : batch.charge(request, usage: usage)
+            receipt = try charge(request, usage)
         } catch let refusal as ChargeRefusal {
             return try reject(refusal, row: row)
         }
@@ -169,7 +188,7 @@ struct ImportRun {
 
     /// One charge in a savepoint of its own: a refusal rolls back whatever it had written (the
     /// batch checks before it writes, so that is nothing; the savepoint keeps it so).
-    private static func chargeInSavepoint(_ request: ChargeRequest, usage: TokenUsage, batch: ChargeBatch, db: Database) throws -> ChargeReceipt {
+    static func chargeInSavepoint(_ request: ChargeRequest, usage: TokenUsage, batch: ChargeBatch, db: Database) throws -> ChargeReceipt {
         var receipt: ChargeReceipt?
         try db.inSavepoint {
             receipt = try batch.charge(request, usage: usage)

@@ -36,6 +36,10 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func events(after: Int64, account: String?, limit: Int) throws -> EventPage
     func verify() throws -> VerifyReport
     func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport
+    func importUsage(
+        file path: String, format: UsageImportFormat, columnMap: [String: String], options: UsageImportOptions,
+        progress: (UsageImportProgress) -> Void
+    ) throws -> UsageImportSummary
     func focusRows(account: String?, month: Timestamp, provider: String) throws -> [[String?]]
 
     // Controls: limits, auto-recharge, low balance, usage tiers, expiry.
