@@ -3,7 +3,8 @@ import TokenLedgerCore
 
 /// Usage imports on PostgreSQL: the rows read, placed, identified and charged as on a file
 /// (``ImportRun``, each row through ``ChargeOperation`` over a ``PostgresStore``), all in one
-/// transaction with the account's row locked.
+/// transaction with the account's row locked. A file imported before runs twice: the first run
+/// stops at the first write that finds an id recorded; the second looks every id up first.
 extension PostgresLedger {
     /// The rows held before they are written, a few statements for all of them: an import's
     /// memory stays flat however long its file.
@@ -26,8 +27,11 @@ extension PostgresLedger {
             let store = self.chargeStore()
             return try self.allOrNothing(session: session, store: store) {
                 var run = ImportRun(source: source, options: options, idScheme: try ImportRun.idScheme(db: session)) { request, usage in
-                    // A file imported again (or rows of it) repeats recorded ids: each is looked up first.
-                    if let id = request.requestID { try store.lookUp(requestID: id) }
+                    // A file imported again (or rows of it) repeats recorded ids. The first run of
+                    // the transaction charges optimistically (a round trip a row saved); when its
+                    // writes found ids taken (``RecordedMeanwhile``), it runs again, looking each
+                    // row's id up first.
+                    if !store.pending.recordedElsewhere.isEmpty, let id = request.requestID { try store.lookUp(requestID: id) }
                     let receipt = try ChargeOperation.charge(request, usage: usage, store: store, paymentMethod: self.paymentMethod)
                     if store.pending.rowCount >= Self.importRowsPerWrite { try store.flush() }
                     return receipt
