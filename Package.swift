@@ -20,6 +20,7 @@ let migrationFiles = [
     "v0013_token_classes.sql",
     "v0014_open_holds_index.sql",
     "v0015_account_balance.sql",
+    "v0016_webhook_attempt_account.sql",
 ]
 
 /// The PostgreSQL store's schema files (`migrations/postgres/`), a series of its own, oldest first.

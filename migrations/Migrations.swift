@@ -26,6 +26,8 @@ public enum SchemaMigrations {
         SchemaMigration(identifier: "v0013_token_classes", sql: String(decoding: PackageResources.v0013_token_classes_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0014_open_holds_index", sql: String(decoding: PackageResources.v0014_open_holds_index_sql, as: UTF8.self)),
         SchemaMigration(identifier: "v0015_account_balance", sql: String(decoding: PackageResources.v0015_account_balance_sql, as: UTF8.self)),
+        SchemaMigration(
+            identifier: "v0016_webhook_attempt_account", sql: String(decoding: PackageResources.v0016_webhook_attempt_account_sql, as: UTF8.self)),
     ]
 
     /// The PostgreSQL store's migrations (`postgres/`), oldest first: a series of its own, with

@@ -102,7 +102,7 @@ struct GlobalOptions: ParsableArguments {
                 reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
                     + "init, account, balance, statement, journal, charges, events list, purchase, grant, charge, import usage, "
                     + "reserve, settle, void, adjust, refund, reverse, expire, limit, recharge, low-balance, tiers, prices, models, "
-                    + "keys, report monthly, reconcile, export focus, verify, serve and migrate "
+                    + "keys, webhooks, report monthly, reconcile, export focus, verify, serve and migrate "
                     + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
         }
         return try openFile(create: create)

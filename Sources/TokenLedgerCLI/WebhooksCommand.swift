@@ -9,7 +9,7 @@ struct WebhooksCommand: ParsableCommand {
         discussion: """
             Each event is posted as JSON with a TokenLedger-Signature header (t=<unix seconds>,v1=<hex HMAC-SHA256 of \
             "<t>.<body>" with the endpoint's secret>), retried with backoff, in order per account. The secret is kept in \
-            the ledger file to sign with: guard the file as you guard the secret.
+            the books to sign with (the ledger file, or the PostgreSQL database): guard them as you guard the secret.
             """,
         subcommands: [Add.self, List.self, Remove.self, Log.self])
 
@@ -41,7 +41,7 @@ struct WebhooksCommand: ParsableCommand {
                 case .failure(let unknown): throw WebhookRefusal.invalidEventKind(unknown)
                 }
             }
-            let added = try options.open().addWebhook(NewWebhook(url: url, secret: secret, account: account, kinds: kinds, at: at ?? now()))
+            let added = try options.openBooks().addWebhook(NewWebhook(url: url, secret: secret, account: account, kinds: kinds, at: at ?? now()))
             guard case .object(let fields) = added.endpoint.json else { preconditionFailure("an endpoint renders as an object") }
             options.emit(
                 Rendered(
@@ -57,7 +57,7 @@ struct WebhooksCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let endpoints = try options.open().webhooks()
+            let endpoints = try options.openBooks().webhooks()
             options.emit(
                 Rendered(
                     json: .object([("webhooks", .array(endpoints.map(\.json)))]),
@@ -76,7 +76,7 @@ struct WebhooksCommand: ParsableCommand {
         @Option(help: "When it is removed (ISO 8601, UTC; default now).", transform: Parse.time) var at: Timestamp?
 
         func run() throws {
-            let endpoint = try options.open().removeWebhook(id: id, at: at ?? now())
+            let endpoint = try options.openBooks().removeWebhook(id: id, at: at ?? now())
             options.emit(Rendered(json: endpoint.json, table: "Removed webhook \(endpoint.id)."))
         }
     }
@@ -88,7 +88,7 @@ struct WebhooksCommand: ParsableCommand {
         @Option(help: "Only the attempts of this event.") var seq: Int64?
 
         func run() throws {
-            let attempts = try options.open().deliveryLog(seq: seq)
+            let attempts = try options.openBooks().deliveryLog(seq: seq)
             let columns = ["at", "endpoint", "seq", "attempt", "status_code", "outcome", "error"]
             let cells: (DeliveryAttempt) -> [String] = {
                 [$0.at.iso8601, $0.endpoint, String($0.seq), String($0.attempt), $0.statusCode.map(String.init) ?? "", $0.outcome.rawValue, $0.error ?? ""]

@@ -62,7 +62,6 @@ enum LedgerCopy {
         "lot_return": ["account_id": customerOfTransfer("lot_return.transfer_id")],
         "correction": ["account_id": customerOfTransfer("correction.transfer_id")],
         "usage_allocation": ["account_id": "(SELECT u.account_id FROM usage u WHERE u.id = usage_allocation.usage_id)"],
-        "webhook_attempt": ["account_id": "(SELECT e.account_id FROM event e WHERE e.seq = webhook_attempt.event_seq)"],
     ]
 
     private static func customerOfTransfer(_ transferID: String) -> String {

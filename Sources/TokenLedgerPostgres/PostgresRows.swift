@@ -182,6 +182,10 @@ extension PostgresSession: BooksWriter {
     /// stays locked until the transaction ends.
     func lockingRows(_ select: String) -> String { select + " FOR UPDATE" }
 
+    /// `select FOR UPDATE OF alias SKIP LOCKED`: the rows another instance is claiming are
+    /// left to it.
+    func claimingRows(_ select: String, of alias: String) -> String { select + " FOR UPDATE OF \(alias) SKIP LOCKED" }
+
     /// The advisory lock key of ``willAppendEvent()``: "TLEV" in ASCII.
     static let eventTurnLock: Int64 = 0x544C_4556
 }

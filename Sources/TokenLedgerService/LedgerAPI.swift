@@ -10,8 +10,7 @@ import TokenLedgerCore
 struct LedgerAPI: APIProtocol {
     /// The books served: a ledger file or a PostgreSQL database.
     let books: any LedgerBooks
-    /// The ledger file, when the books are one: its figures join the metrics, and uploads are
-    /// written beside it.
+    /// The ledger file, when the books are one: uploads are written beside it.
     let file: Ledger?
     let writer: GroupCommit
     let metrics: ServiceMetrics
@@ -31,11 +30,9 @@ struct LedgerAPI: APIProtocol {
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
         try Caller.require(.readMetrics)
-        // The books' figures (balances, totals) come from a ledger file; on PostgreSQL, the service's own.
+        // The service's own figures, then the books' (balances, totals, events, deliveries).
         var text = metrics.exposition()
-        if let file {
-            text += ServiceMetrics.exposition(of: try await Blocking.run { try file.financeFigures(top: ServiceMetrics.topAccounts) })
-        }
+        text += ServiceMetrics.exposition(of: try await Blocking.run { [books] in try books.financeFigures(top: ServiceMetrics.topAccounts) })
         return .ok(.init(body: .plainText(HTTPBody(text))))
     }
 

@@ -54,8 +54,7 @@ public final class LedgerServer: Sendable {
     }
 
     /// A server over `books`: a ledger file (``Ledger``: then refused, ``ServeRefusal``, when
-    /// another `serve` has it) or books that many instances share (a PostgreSQL database:
-    /// webhooks are not delivered from there in this version).
+    /// another `serve` has it) or books that many instances share (a PostgreSQL database).
     public init(books: any LedgerBooks, options: Options = Options()) throws {
         self.books = books
         self.file = books as? Ledger
@@ -104,8 +103,7 @@ public final class LedgerServer: Sendable {
             logger: logger)
         // Shut down in reverse order: the HTTP server first (it stops accepting, answers what is in
         // flight after its commit), then the webhook delivery, which may still post what those wrote.
-        var services: [any Service] = [app]
-        if let file { services.insert(WebhookDelivery(ledger: file, options: options.webhooks, metrics: metrics, logger: logger), at: 0) }
+        let services: [any Service] = [WebhookDelivery(books: books, options: options.webhooks, metrics: metrics, logger: logger), app]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()

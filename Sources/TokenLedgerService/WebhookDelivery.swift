@@ -10,14 +10,19 @@ import TokenLedgerCore
 
 /// Posts the ledger's events to its webhook endpoints: a service of `tokenledger serve`.
 ///
-/// What is to be sent lives in the ledger file (``Ledger/dueDeliveries(at:limit:)``), queued in
-/// the same transaction as each event, so a crash between a commit and its delivery loses
-/// nothing: after a restart the queue is sent (at least once). Per endpoint and account, an event
-/// is posted only once the one before it was delivered or given up. A failed attempt (no 2xx
-/// answer in time) is tried again after a delay that doubles from ``Options/firstRetryDelay`` up
-/// to ``Options/maximumRetryDelay``, at most ``Options/maximumAttempts`` times; every attempt is
-/// logged (``Ledger/recordDeliveryAttempt(_:outcome:statusCode:error:at:retryAt:)``). On a
-/// graceful shutdown the posts in flight are cancelled, unrecorded: they are sent again later.
+/// What is to be sent lives in the books (``LedgerBooks/claimDeliveries(at:limit:until:)``),
+/// queued in the same transaction as each event, so a crash between a commit and its delivery
+/// loses nothing: after a restart the queue is sent (at least once). Per endpoint and account, an
+/// event is posted only once the one before it was delivered or given up. A failed attempt (no
+/// 2xx answer in time) is tried again after a delay that doubles from ``Options/firstRetryDelay``
+/// up to ``Options/maximumRetryDelay``, at most ``Options/maximumAttempts`` times; every attempt
+/// is logged (``LedgerBooks/recordDeliveryAttempt(_:outcome:statusCode:error:at:retryAt:)``).
+///
+/// Many instances may serve one PostgreSQL database: each claims what it posts for its timeout
+/// and ``claimMargin``, so that an event is posted by one instance at a time; the claims of an
+/// instance that dies lapse, and another posts them. On a graceful shutdown the posts in flight
+/// are cancelled, unrecorded: they are sent again later (on a file, by the next `serve`; on
+/// PostgreSQL, once their claims lapse).
 public final class WebhookDelivery: Service, Sendable {
     /// How deliveries are paced.
     public struct Options: Sendable {
@@ -42,13 +47,16 @@ public final class WebhookDelivery: Service, Sendable {
         }
     }
 
-    private let ledger: Ledger
+    /// How long a claim outlasts an endpoint's timeout: time to record the attempt.
+    static let claimMargin: Duration = .seconds(10)
+
+    private let books: any LedgerBooks
     private let options: Options
     private let metrics: ServiceMetrics
     private let logger: Logger
 
-    init(ledger: Ledger, options: Options, metrics: ServiceMetrics, logger: Logger) {
-        self.ledger = ledger
+    init(books: any LedgerBooks, options: Options, metrics: ServiceMetrics, logger: Logger) {
+        self.books = books
         self.options = options
         self.metrics = metrics
         self.logger = logger
@@ -79,7 +87,9 @@ public final class WebhookDelivery: Service, Sendable {
     private func round(client: HTTPClient) async -> Bool {
         let due: [PendingDelivery]
         do {
-            due = try await Blocking.run { [ledger] in try ledger.dueDeliveries(at: Timestamp.now()) }
+            let now = Timestamp.now()
+            let until = Timestamp(milliseconds: now.milliseconds + (options.timeout + Self.claimMargin).milliseconds)
+            due = try await Blocking.run { [books] in try books.claimDeliveries(at: now, limit: 64, until: until) }
         } catch {
             logger.warning("webhooks: reading the queue failed: \(error)")
             return false
@@ -119,8 +129,12 @@ public final class WebhookDelivery: Service, Sendable {
         let retryAt = outcome == .retry ? Timestamp(milliseconds: now.milliseconds + options.retryDelay(after: delivery.attempt).milliseconds) : nil
         metrics.webhookAttempt(outcome: outcome.rawValue, kind: delivery.event.kind.rawValue)
         do {
-            try await Blocking.run { [ledger, statusCode, failure] in
-                try ledger.recordDeliveryAttempt(delivery, outcome: outcome, statusCode: statusCode, error: failure, at: now, retryAt: retryAt)
+            let recorded = try await Blocking.run { [books, statusCode, failure] in
+                try books.recordDeliveryAttempt(delivery, outcome: outcome, statusCode: statusCode, error: failure, at: now, retryAt: retryAt)
+            }
+            if !recorded {
+                logger.warning(
+                    "webhooks: attempt \(delivery.attempt) of event \(delivery.event.seq) was recorded by another instance (this one's claim lapsed)")
             }
         } catch {
             logger.warning("webhooks: recording an attempt failed: \(error)")

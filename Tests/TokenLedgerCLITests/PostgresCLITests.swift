@@ -241,6 +241,12 @@ struct PostgresCLITests {
                 ["expire", "--at", "2026-02-01"],
                 ["expire", "--at", "2026-02-01", "--format", "json"],
                 ["events", "list"],
+                ["webhooks", "list"],
+                ["webhooks", "add", "ftp://127.0.0.1/x"],
+                ["webhooks", "add", "http://127.0.0.1:9/x", "--account", "nobody"],
+                ["webhooks", "add", "http://127.0.0.1:9/x", "--secret", "short"],
+                ["webhooks", "remove", "wh_0123456789abcdef"],
+                ["webhooks", "log", "--seq", "1"],
                 ["statement", "acme", "--month", "2026-01", "--at", "2026-02-01"],
                 ["export", "focus", "--month", "2026-01"],
                 ["export", "focus", "--month", "2026-01", "--account", "acme", "--format", "json"],
@@ -257,8 +263,19 @@ struct PostgresCLITests {
             #expect(
                 statuses == [
                     0, 0, 0, 2, 0, 0, 0, 0, 1, 2, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 0, 0, 2, 0, 2, 0, 0, 2, 0,
-                    0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0,
+                    0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 2, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0,
                 ], "\(statuses)")
+            // An endpoint added, listed (never its secret) and removed there.
+            let added = try CLI.run(["webhooks", "add", "http://127.0.0.1:9/x", "--account", "acme", "--events", "low_balance", "--db", url])
+            #expect(added.status == 0, "\(added.stderr)")
+            let id = try #require(added.stdout.split(separator: " ").first { $0.hasPrefix("wh_") }.map(String.init), "\(added.stdout)")
+            let secret = try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("secret: ") }?.dropFirst(8), "\(added.stdout)")
+            let listedHooks = try CLI.run(["webhooks", "list", "--db", url, "--format", "json"])
+            #expect(listedHooks.stdout.contains(id) && listedHooks.stdout.contains("low_balance"), "\(listedHooks.stdout)")
+            #expect(!listedHooks.stdout.contains(secret), "the secret was listed")
+            #expect(try CLI.run(["webhooks", "remove", id, "--at", "2026-02-02", "--db", url]).status == 0)
+            let removed = try CLI.run(["webhooks", "list", "--db", url, "--format", "csv"])
+            #expect(removed.stdout.contains("2026-02-02T00:00:00Z"), "\(removed.stdout)")
             let listed = try CLI.run(["events", "list", "--db", url])
             for kind in ["soft_limit", "hard_limit", "low_balance", "recharge_succeeded", "lot_expired"] {
                 #expect(listed.stdout.contains(kind), "\(kind): \(listed.stdout)")
@@ -370,9 +387,10 @@ struct PostgresCLITests {
     func refusals() throws {
         let url = try PostgresTestServer.freshDatabase()
         #expect(try CLI.run(["init", "--db", url]).status == 0)
-        let webhooks = try CLI.run(["webhooks", "list", "--db", url])
-        #expect(webhooks.status == 1)
-        #expect(webhooks.stderr.contains("runs on a SQLite ledger file only in this version"), "\(webhooks.stderr)")
+        let stress = try CLI.run(
+            ["stress-charge", "acme", "--model", "milli", "--input", "1", "--output", "1", "--worker", "w", "--at", "2026-01-01", "--db", url])
+        #expect(stress.status == 1)
+        #expect(stress.stderr.contains("runs on a SQLite ledger file only in this version"), "\(stress.stderr)")
         // The test server trusts every login, so a password in the URL is taken and ignored.
         let secret = url.replacingOccurrences(of: "tokenledger@", with: "tokenledger:hunter2@")
         let withPassword = try CLI.run(["init", "--db", secret])

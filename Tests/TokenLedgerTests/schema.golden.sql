@@ -380,7 +380,7 @@ CREATE TABLE webhook_attempt (
     error TEXT CHECK (error IS NULL OR length(error) <= 1024),
     outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
     attempted_at_ms INTEGER NOT NULL
-) STRICT;
+, account_id INTEGER REFERENCES account(id)) STRICT;
 
 -- table webhook_delivery on webhook_delivery
 CREATE TABLE webhook_delivery (

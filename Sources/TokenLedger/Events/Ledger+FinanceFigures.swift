@@ -3,7 +3,7 @@ import TokenLedgerCore
 
 /// The figures a finance team watches, read from the books for `GET /metrics`: balances and
 /// credit of the largest accounts and in total, auto-recharges by status, events by kind and
-/// webhook deliveries by state. Counts come from the file, so they survive restarts.
+/// webhook deliveries by state. Counts come from the books, so they survive restarts.
 public struct FinanceFigures: Sendable, Hashable {
     public struct AccountFigure: Sendable, Hashable {
         public var account: String
@@ -27,25 +27,33 @@ extension Ledger {
     /// accounts).
     public func financeFigures(top: Int = 20) throws -> FinanceFigures {
         precondition(top >= 0)
-        return try read { db in
-            let top = try db.rows(
-                """
-                SELECT name, balance_nanos, balance_nanos + overdraft_allowance_nanos AS available FROM account
-                WHERE kind = 'customer' ORDER BY balance_nanos DESC, name LIMIT ?
-                """, [top]
-            ).map { FinanceFigures.AccountFigure(account: $0["name"], balance: Money(nanos: $0["balance_nanos"]), available: Money(nanos: $0["available"])) }
-            func counts(_ sql: String) throws -> [String: Int64] {
-                Dictionary(uniqueKeysWithValues: try db.rows(sql).map { ($0[0] as String, $0[1] as Int64) })
-            }
-            return FinanceFigures(
-                topAccounts: top, accounts: try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE kind = 'customer'") ?? 0,
-                totalBalance: Money(nanos: try Int64.fetchOne(db, sql: "SELECT coalesce(sum(balance_nanos), 0) FROM account WHERE kind = 'customer'") ?? 0),
-                totalAvailable: Money(
-                    nanos: try Int64.fetchOne(
-                        db, sql: "SELECT coalesce(sum(balance_nanos + overdraft_allowance_nanos), 0) FROM account WHERE kind = 'customer'") ?? 0),
-                recharges: try counts("SELECT status, count(*) FROM recharge_attempt GROUP BY status"),
-                events: try counts("SELECT kind, count(*) FROM event GROUP BY kind"),
-                deliveries: try counts("SELECT status, count(*) FROM webhook_delivery GROUP BY status"))
+        return try read { db in try Ledger.financeFigures(top: top, db: db) }
+    }
+
+    /// The finance figures as either store holds them (customer accounts' balances are stored
+    /// as they are on both).
+    package static func financeFigures(top: Int, db: some BooksReader) throws -> FinanceFigures {
+        let top = try db.select(
+            """
+            SELECT name, balance_nanos, balance_nanos + overdraft_allowance_nanos AS available FROM account
+            WHERE kind = 'customer' ORDER BY balance_nanos DESC, name LIMIT ?
+            """, sqlValues(Int64(top))
+        ).map { FinanceFigures.AccountFigure(account: $0["name"], balance: Money(nanos: $0["balance_nanos"]), available: Money(nanos: $0["available"])) }
+        func counts(_ key: String, of table: String) throws -> [String: Int64] {
+            Dictionary(
+                uniqueKeysWithValues: try db.select("SELECT \(key) AS key, count(*) AS count FROM \(table) GROUP BY \(key)").map {
+                    ($0["key"] as String, $0["count"] as Int64)
+                })
         }
+        let totals = try db.first(
+            """
+            SELECT count(*) AS accounts, CAST(coalesce(sum(balance_nanos), 0) AS BIGINT) AS balance,
+                   CAST(coalesce(sum(balance_nanos + overdraft_allowance_nanos), 0) AS BIGINT) AS available
+            FROM account WHERE kind = 'customer'
+            """)
+        return FinanceFigures(
+            topAccounts: top, accounts: Int(totals?["accounts"] as Int64? ?? 0), totalBalance: Money(nanos: totals?["balance"] as Int64? ?? 0),
+            totalAvailable: Money(nanos: totals?["available"] as Int64? ?? 0), recharges: try counts("status", of: "recharge_attempt"),
+            events: try counts("kind", of: "event"), deliveries: try counts("status", of: "webhook_delivery"))
     }
 }

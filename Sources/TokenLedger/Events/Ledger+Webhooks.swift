@@ -112,71 +112,37 @@ public struct DeliveryAttempt: Sendable, Hashable {
 extension Ledger {
     /// Adds a webhook endpoint: events of its account (or every account) and kinds (or every
     /// kind) written from now on are queued for it. Returns it with its secret, shown once
-    /// (kept in the file to sign with).
+    /// (kept in the books to sign with).
     ///
     /// Refuses ``WebhookRefusal``: `invalid_url`, `invalid_secret`, `unknown_account`.
     public func addWebhook(_ request: NewWebhook) throws -> AddedWebhook {
-        if let problem = WebhookRefusal.urlProblem(request.url) { throw WebhookRefusal.invalidURL(problem) }
-        if let secret = request.secret, let problem = WebhookRefusal.secretProblem(secret) { throw WebhookRefusal.invalidSecret(problem) }
-        let secret = request.secret ?? WebhookSecret.make()
-        let id = Ledger.generatedID("wh")
-        let kinds = request.kinds.map { "," + $0.sorted().map(\.rawValue).joined(separator: ",") + "," }
-        return try write { db in
-            var accountID: Int64?
-            if let account = request.account {
-                guard let found = try Account.find(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
-                accountID = found.id
-            }
-            try db.run(
-                "INSERT INTO webhook_endpoint (public_id, url, secret, account_id, kinds, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                [id, request.url, secret, accountID, kinds == ",," ? nil : kinds, request.at.milliseconds])
-            let endpoint = WebhookEndpoint(row: try db.row(WebhookEndpoint.selectSQL + " WHERE w.public_id = ?", [id])!)
-            return AddedWebhook(endpoint: endpoint, secret: secret)
-        }
+        try Ledger.checkWebhook(request)
+        return try write { db in try Ledger.addWebhook(request, db: db) }
     }
 
     /// Every webhook endpoint, removed ones too, oldest first, without secrets.
     public func webhooks() throws -> [WebhookEndpoint] {
-        try readRecorded { db in try db.rows(WebhookEndpoint.selectSQL + " ORDER BY w.id").map(WebhookEndpoint.init(row:)) }
+        try readRecorded { db in try Ledger.webhooks(db: db) }
     }
 
     /// Removes an endpoint: nothing more is posted to it (what was queued is dropped). Removing
     /// a removed one changes nothing. Refuses ``WebhookRefusal/unknownWebhook(_:)``.
     @discardableResult
     public func removeWebhook(id: String, at time: Timestamp) throws -> WebhookEndpoint {
-        try write { db in
-            guard let row = try db.row(WebhookEndpoint.selectSQL + " WHERE w.public_id = ?", [id]) else { throw WebhookRefusal.unknownWebhook(id) }
-            var endpoint = WebhookEndpoint(row: row)
-            if endpoint.removedAt == nil {
-                try db.run("UPDATE webhook_endpoint SET removed_at_ms = ? WHERE public_id = ?", [time.milliseconds, id])
-                endpoint.removedAt = time
-            }
-            return endpoint
-        }
+        try write { db in try Ledger.removeWebhook(id: id, at: time, db: db) }
     }
 
     /// The deliveries due at `time`, at most `limit`: for each endpoint and account, the oldest
     /// event not yet delivered nor given up, when its next attempt is due (so an event is never
     /// posted before the one before it for that account and endpoint is settled).
     public func dueDeliveries(at time: Timestamp, limit: Int = 64) throws -> [PendingDelivery] {
-        try readRecorded { db in
-            try db.rows(
-                """
-                SELECT \(LedgerEvent.columns), d.endpoint_id, d.attempts, w.url, w.secret
-                FROM webhook_delivery d
-                JOIN webhook_endpoint w ON w.id = d.endpoint_id
-                JOIN event e ON e.seq = d.event_seq JOIN account a ON a.id = e.account_id
-                WHERE d.status = 'pending' AND w.removed_at_ms IS NULL AND d.next_attempt_at_ms <= ?
-                  AND d.event_seq = (SELECT min(h.event_seq) FROM webhook_delivery h
-                                     WHERE h.status = 'pending' AND h.endpoint_id = d.endpoint_id AND h.account_id = d.account_id)
-                ORDER BY d.event_seq LIMIT ?
-                """, [time.milliseconds, limit]
-            ).map { row in
-                PendingDelivery(
-                    endpointID: row["endpoint_id"], url: row["url"], secret: row["secret"], event: LedgerEvent(row: row),
-                    attempt: Int(row["attempts"] as Int64) + 1)
-            }
-        }
+        try readRecorded { db in try db.select(Ledger.dueDeliveriesSQL, Ledger.dueDeliveriesArguments(at: time, limit: limit)).map(PendingDelivery.init(row:)) }
+    }
+
+    /// ``dueDeliveries(at:limit:)``: one `serve` has a ledger file, so what it reads is not
+    /// claimed (after a crash, the restarted `serve` sends its queue at once).
+    public func claimDeliveries(at time: Timestamp, limit: Int, until: Timestamp) throws -> [PendingDelivery] {
+        try dueDeliveries(at: time, limit: limit)
     }
 
     /// When the next delivery falls due (nil: nothing is pending).
@@ -193,43 +159,149 @@ extension Ledger {
     }
 
     /// Records an attempt in the delivery log and its delivery's state: delivered, to be tried
-    /// again at `retryAt`, or given up.
+    /// again at `retryAt`, or given up. Returns false, recording nothing, when the attempt was
+    /// recorded already (by whoever claimed the delivery after this one's claim lapsed).
+    @discardableResult
     public func recordDeliveryAttempt(
         _ delivery: PendingDelivery, outcome: DeliveryOutcome, statusCode: Int?, error: String?, at time: Timestamp, retryAt: Timestamp? = nil
-    ) throws {
-        precondition((outcome == .retry) == (retryAt != nil), "a retry has a time, and only a retry")
+    ) throws -> Bool {
         try write { db in
-            try db.run(
-                """
-                INSERT INTO webhook_attempt (endpoint_id, event_seq, attempt, status_code, error, outcome, attempted_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    delivery.endpointID, delivery.event.seq, delivery.attempt, statusCode, error.map { String($0.prefix(1_024)) }, outcome.rawValue,
-                    time.milliseconds,
-                ])
-            try db.run(
-                "UPDATE webhook_delivery SET status = ?, attempts = ?, next_attempt_at_ms = ? WHERE endpoint_id = ? AND event_seq = ?",
-                [
-                    outcome == .retry ? "pending" : outcome.rawValue, delivery.attempt, (retryAt ?? time).milliseconds, delivery.endpointID,
-                    delivery.event.seq,
-                ])
+            try Ledger.recordDeliveryAttempt(delivery, outcome: outcome, statusCode: statusCode, error: error, at: time, retryAt: retryAt, db: db)
         }
     }
 
     /// The delivery log, oldest first: every attempt, of event `seq` only when given.
     public func deliveryLog(seq: Int64? = nil) throws -> [DeliveryAttempt] {
-        try readRecorded { db in
-            try db.rows(
-                """
-                SELECT w.public_id, t.event_seq, t.attempt, t.status_code, t.error, t.outcome, t.attempted_at_ms
-                FROM webhook_attempt t JOIN webhook_endpoint w ON w.id = t.endpoint_id
-                WHERE ? IS NULL OR t.event_seq = ? ORDER BY t.id
-                """, [seq, seq]
-            ).map { row in
-                DeliveryAttempt(
-                    endpoint: row[0], seq: row[1], attempt: Int(row[2] as Int64), statusCode: (row[3] as Int64?).map { Int($0) }, error: row[4],
-                    outcome: DeliveryOutcome(rawValue: row[5]) ?? .failed, at: Timestamp(milliseconds: row[6]))
-            }
+        try readRecorded { db in try Ledger.deliveryLog(seq: seq, db: db) }
+    }
+}
+
+/// Webhooks on either store (``BooksReader``, ``BooksWriter``): the endpoints, the queue of
+/// deliveries and the log of attempts, read and written by the same statements.
+extension Ledger {
+    /// Refuses an endpoint whose URL or secret is malformed (before any transaction).
+    package static func checkWebhook(_ request: NewWebhook) throws {
+        if let problem = WebhookRefusal.urlProblem(request.url) { throw WebhookRefusal.invalidURL(problem) }
+        if let secret = request.secret, let problem = WebhookRefusal.secretProblem(secret) { throw WebhookRefusal.invalidSecret(problem) }
+    }
+
+    /// Adds an endpoint (checked by ``checkWebhook(_:)``) in `db`'s transaction.
+    package static func addWebhook(_ request: NewWebhook, db: some BooksWriter) throws -> AddedWebhook {
+        let secret = request.secret ?? WebhookSecret.make()
+        let id = Ledger.generatedID("wh")
+        let kinds = request.kinds.map { "," + $0.sorted().map(\.rawValue).joined(separator: ",") + "," }
+        var accountID: Int64?
+        if let account = request.account {
+            guard let found = try Account.find(named: account, db: db) else { throw WebhookRefusal.unknownAccount(account) }
+            accountID = found.id
         }
+        try db.perform(
+            "INSERT INTO webhook_endpoint (public_id, url, secret, account_id, kinds, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+            sqlValues(id, request.url, secret, accountID, kinds == ",," ? nil : kinds, request.at.milliseconds))
+        guard let row = try db.first(WebhookEndpoint.selectSQL + " WHERE w.public_id = ?", sqlValues(id)) else {
+            preconditionFailure("the endpoint just added is read back")
+        }
+        return AddedWebhook(endpoint: WebhookEndpoint(row: row), secret: secret)
+    }
+
+    /// Every endpoint, removed ones too, oldest first.
+    package static func webhooks(db: some BooksReader) throws -> [WebhookEndpoint] {
+        try db.select(WebhookEndpoint.selectSQL + " ORDER BY w.id").map(WebhookEndpoint.init(row:))
+    }
+
+    /// Removes an endpoint (its row locked while it is read and written).
+    package static func removeWebhook(id: String, at time: Timestamp, db: some BooksWriter) throws -> WebhookEndpoint {
+        guard let row = try db.first(db.lockingRows("SELECT id FROM webhook_endpoint WHERE public_id = ?"), sqlValues(id)),
+            let found = try db.first(WebhookEndpoint.selectSQL + " WHERE w.id = ?", sqlValues(row["id"] as Int64))
+        else { throw WebhookRefusal.unknownWebhook(id) }
+        var endpoint = WebhookEndpoint(row: found)
+        if endpoint.removedAt == nil {
+            try db.perform("UPDATE webhook_endpoint SET removed_at_ms = ? WHERE public_id = ?", sqlValues(time.milliseconds, id))
+            endpoint.removedAt = time
+        }
+        return endpoint
+    }
+
+    /// The heads of the queue due at a time (``dueDeliveriesArguments(at:limit:)``): per endpoint
+    /// and account, the oldest delivery pending, when its next attempt is due, oldest first.
+    static let dueDeliveriesSQL = """
+        SELECT \(LedgerEvent.columns), d.endpoint_id, d.attempts, w.url, w.secret
+        FROM webhook_delivery d
+        JOIN webhook_endpoint w ON w.id = d.endpoint_id
+        JOIN event e ON e.seq = d.event_seq JOIN account a ON a.id = e.account_id
+        WHERE d.status = 'pending' AND w.removed_at_ms IS NULL AND d.next_attempt_at_ms <= ?
+          AND d.event_seq = (SELECT min(h.event_seq) FROM webhook_delivery h
+                             WHERE h.status = 'pending' AND h.endpoint_id = d.endpoint_id AND h.account_id = d.account_id)
+        ORDER BY d.event_seq LIMIT ?
+        """
+
+    static func dueDeliveriesArguments(at time: Timestamp, limit: Int) -> [DatabaseValue] {
+        sqlValues(time.milliseconds, Int64(limit))
+    }
+
+    /// The deliveries due at `time` (at most `limit`), claimed until `until`: their rows locked
+    /// (rows another transaction has locked are skipped: another instance is claiming them) and
+    /// their next attempt moved to `until`, so that no other instance posts them meanwhile. The
+    /// one that claimed them records the attempt; if it dies first, they fall due again then.
+    package static func claimDeliveries(at time: Timestamp, limit: Int, until: Timestamp, db: some BooksWriter) throws -> [PendingDelivery] {
+        let due = try db.select(db.claimingRows(dueDeliveriesSQL, of: "d"), dueDeliveriesArguments(at: time, limit: limit)).map(
+            PendingDelivery.init(row:))
+        for delivery in due {
+            try db.perform(
+                "UPDATE webhook_delivery SET next_attempt_at_ms = ? WHERE endpoint_id = ? AND event_seq = ?",
+                sqlValues(until.milliseconds, delivery.endpointID, delivery.event.seq))
+        }
+        return due
+    }
+
+    /// Logs an attempt and sets its delivery's state, unless the attempt was recorded already
+    /// (the delivery is no longer pending at this attempt's number): returns whether it was.
+    package static func recordDeliveryAttempt(
+        _ delivery: PendingDelivery, outcome: DeliveryOutcome, statusCode: Int?, error: String?, at time: Timestamp, retryAt: Timestamp?,
+        db: some BooksWriter
+    ) throws -> Bool {
+        precondition((outcome == .retry) == (retryAt != nil), "a retry has a time, and only a retry")
+        let updated = try db.select(
+            """
+            UPDATE webhook_delivery SET status = ?, attempts = ?, next_attempt_at_ms = ?
+            WHERE endpoint_id = ? AND event_seq = ? AND status = 'pending' AND attempts = ? RETURNING account_id
+            """,
+            sqlValues(
+                outcome == .retry ? "pending" : outcome.rawValue, Int64(delivery.attempt), (retryAt ?? time).milliseconds, delivery.endpointID,
+                delivery.event.seq, Int64(delivery.attempt - 1)))
+        guard let accountID = updated.first?["account_id"] as Int64? else { return false }
+        try db.perform(
+            """
+            INSERT INTO webhook_attempt (endpoint_id, event_seq, attempt, status_code, error, outcome, attempted_at_ms, account_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            sqlValues(
+                delivery.endpointID, delivery.event.seq, Int64(delivery.attempt), statusCode.map { Int64($0) }, error.map { String($0.prefix(1_024)) },
+                outcome.rawValue, time.milliseconds, accountID))
+        return true
+    }
+
+    /// The delivery log, oldest first (of event `seq` only, when given).
+    package static func deliveryLog(seq: Int64?, db: some BooksReader) throws -> [DeliveryAttempt] {
+        let select = """
+            SELECT w.public_id, t.event_seq, t.attempt, t.status_code, t.error, t.outcome, t.attempted_at_ms
+            FROM webhook_attempt t JOIN webhook_endpoint w ON w.id = t.endpoint_id
+            """
+        let rows = try seq.map { try db.select(select + " WHERE t.event_seq = ? ORDER BY t.id", sqlValues($0)) } ?? db.select(select + " ORDER BY t.id")
+        return rows.map { row in
+            DeliveryAttempt(
+                endpoint: row["public_id"], seq: row["event_seq"], attempt: Int(row["attempt"] as Int64),
+                statusCode: (row["status_code"] as Int64?).map { Int($0) }, error: row["error"],
+                outcome: DeliveryOutcome(rawValue: row["outcome"]) ?? .failed, at: Timestamp(milliseconds: row["attempted_at_ms"]))
+        }
+    }
+}
+
+extension PendingDelivery {
+    /// A head of the queue, from a row of ``Ledger/dueDeliveriesSQL``.
+    init(row: Row) {
+        self.init(
+            endpointID: row["endpoint_id"], url: row["url"], secret: row["secret"], event: LedgerEvent(row: row),
+            attempt: Int(row["attempts"] as Int64) + 1)
     }
 }

@@ -56,6 +56,12 @@ package protocol BooksWriter: BooksReader {
     /// the balance) never interleaves with another writer's. One writer holds a SQLite file, so
     /// there it is `select` unchanged.
     func lockingRows(_ select: String) -> String
+    /// `select` made to claim the rows of the table it names `alias` that no other transaction
+    /// holds: a store with many writers locks them until the transaction ends and skips those
+    /// locked (`FOR UPDATE OF alias SKIP LOCKED`), so that two writers claiming work (webhook
+    /// deliveries) never take the same row nor wait for each other. One writer holds a SQLite
+    /// file, so there it is `select` unchanged.
+    func claimingRows(_ select: String, of alias: String) -> String
 }
 
 extension Database: BooksWriter {
@@ -76,6 +82,8 @@ extension Database: BooksWriter {
     package func willAppendEvent() {}
 
     package func lockingRows(_ select: String) -> String { select }
+
+    package func claimingRows(_ select: String, of alias: String) -> String { select }
 }
 
 /// The arguments of a ``BooksReader`` query: each value, or NULL for nil.

@@ -35,6 +35,8 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func charge(id requestID: String) throws -> ChargeDetail
     func events(after: Int64, account: String?, limit: Int) throws -> EventPage
     func verify() throws -> VerifyReport
+    /// What `GET /metrics` shows of the books, with the `top` accounts by balance.
+    func financeFigures(top: Int) throws -> FinanceFigures
     func reconcile(_ request: ReconcileRequest) throws -> ReconciliationReport
     func importUsage(
         file path: String, format: UsageImportFormat, columnMap: [String: String], options: UsageImportOptions,
@@ -72,6 +74,20 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func setModelAlias(_ name: String, model: String) throws -> Bool
     func removeModelAlias(_ name: String) throws
     func explainModelName(_ name: String) throws -> ModelNameExplanation
+
+    // Webhooks: the endpoints, the queue `serve` posts from, the log of attempts.
+    func addWebhook(_ request: NewWebhook) throws -> AddedWebhook
+    func webhooks() throws -> [WebhookEndpoint]
+    @discardableResult
+    func removeWebhook(id: String, at time: Timestamp) throws -> WebhookEndpoint
+    func deliveryLog(seq: Int64?) throws -> [DeliveryAttempt]
+    /// The deliveries due at `time` (at most `limit`), claimed until `until`: until then no
+    /// other `serve` instance posts them (``Ledger/claimDeliveries(at:limit:until:db:)``).
+    func claimDeliveries(at time: Timestamp, limit: Int, until: Timestamp) throws -> [PendingDelivery]
+    @discardableResult
+    func recordDeliveryAttempt(
+        _ delivery: PendingDelivery, outcome: DeliveryOutcome, statusCode: Int?, error: String?, at time: Timestamp, retryAt: Timestamp?
+    ) throws -> Bool
 
     /// Runs `operations` (each an operation of these books) in one transaction, as
     /// ``Ledger/group(_:)`` does: a refused operation answers its refusal alone; an error of the
