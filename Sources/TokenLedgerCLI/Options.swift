@@ -92,22 +92,6 @@ struct GlobalOptions: ParsableArguments {
         return try PostgresLedger.open(url: path)
     }
 
-    /// Opens the ledger (creating it with the default prices when `--create` is given).
-    func open() throws -> Ledger {
-        try useOutputFormat()
-        if PostgresLocation.isURL(path) {
-            _ = try PostgresLocation(url: path)
-            throw InputError(
-                field: "--db",
-                reason: "this command runs on a SQLite ledger file only in this version; on PostgreSQL, tokenledger runs "
-                    + "init, account, balance, statement, journal, charges, events list, purchase, grant, charge, import usage, "
-                    + "reserve, settle, void, adjust, refund, reverse, expire, limit, recharge, low-balance, tiers, prices, models, "
-                    + "keys, webhooks, report monthly, reconcile, export focus, verify, serve and migrate "
-                    + "(copy the books with `tokenledger migrate --from postgres://… --to books.sqlite`)")
-        }
-        return try openFile(create: create)
-    }
-
     /// The ledger file (with `create`, made with the default prices when missing).
     private func openFile(create: Bool) throws -> Ledger {
         let existed = FileManager.default.fileExists(atPath: path)

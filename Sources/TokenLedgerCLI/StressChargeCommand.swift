@@ -22,7 +22,7 @@ struct StressChargeCommand: ParsableCommand {
     @Option(help: "The time of the first request (ISO 8601, UTC); each next one is a second later.", transform: Parse.time) var at: Timestamp
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         var charged = 0
         var duplicates = 0
         var cost = Money.zero

@@ -21,7 +21,7 @@ struct StressReserveCommand: ParsableCommand {
     @Option(help: "The time of every operation (ISO 8601, UTC).", transform: Parse.time) var at: Timestamp
 
     func run() throws {
-        let ledger = try options.open()
+        let ledger = try options.openBooks()
         var admitted = 0
         var refused: [String: Int] = [:]
         for cycle in 0..<cycles {

@@ -28,6 +28,8 @@ public final class PostgresLedger: @unchecked Sendable {
     /// The thread running a group (``commit(group:locking:)``), whose operations run in the
     /// group's transaction, on the connection it holds.
     private let groupThread = Locked<pthread_t?>(nil)
+    /// What ``importRowsPerWrite`` reads.
+    let rowsPerWrite = Locked(PostgresLedger.defaultImportRowsPerWrite)
 
     private init(location: PostgresLocation, session: PostgresSession, paymentMethod: any PaymentMethod) {
         self.location = location

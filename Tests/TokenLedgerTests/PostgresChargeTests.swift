@@ -561,4 +561,32 @@ struct PostgresChargeTests {
             #expect(try first.verify().ok)
         }
     }
+
+    @Test("a file imported again, whose repeated ids outnumber three writes: each row's id is looked up, nothing recorded twice")
+    func importAgainPastThreeWrites() throws {
+        try withPostgresLedger { ledger, _ in
+            try ledger.loadDefaultPrices()
+            let start = Timestamp(year: 2026, month: 1, day: 1)
+            try ledger.createAccount(NewAccount(name: "acme", at: start))
+            _ = try ledger.purchase(PurchaseRequest(account: "acme", amount: .usd(100), at: start, id: "p-1"))
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenledger-pg-import-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let path = folder.appendingPathComponent("usage.csv").path
+            let rows = (0..<800).map { "2026-01-02T00:\(String(format: "%02d:%02d", $0 / 60, $0 % 60))Z,gpt-4o-mini,\(100 + $0),0,10,r-\($0)" }
+            try Data(("time,model,input_tokens,cached_tokens,output_tokens,request_id\n" + rows.joined(separator: "\n") + "\n").utf8).write(
+                to: URL(fileURLWithPath: path))
+            // Writes of 100 rows: a run that learned the recorded ids only from its failed writes
+            // (100 a write, three runs at most) could not get through 800 repeated rows.
+            ledger.importRowsPerWrite = 100
+            let options = UsageImportOptions(account: "acme")
+            let first = try ledger.importUsage(file: path, format: .csv, options: options)
+            #expect(first.charged == 800 && first.duplicates == 0)
+            let again = try ledger.importUsage(file: path, format: .csv, options: options)
+            #expect(again.charged == 0 && again.duplicates == 800, "\(again)")
+            #expect(again.balance == first.balance)
+            #expect(try ledger.withSession { try $0.count("SELECT count(*) FROM usage") } == 800)
+            #expect(try ledger.verify().ok)
+        }
+    }
 }
