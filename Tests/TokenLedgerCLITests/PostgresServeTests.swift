@@ -220,6 +220,54 @@ struct PostgresServeTests {
     }
 
     @Test(
+        "as a new user would: the demo migrated into PostgreSQL, two instances charging it, and the books copied back equal the original plus the same charges"
+    )
+    func demoPlusCharges() throws {
+        let folder = try ScratchFolder("pg-serve-demo")
+        let demo = folder.path("demo.sqlite"), original = folder.path("original.sqlite")
+        try CLI.succeed(["demo"], database: demo)
+        let url = try PostgresTestServer.freshDatabase()
+        let moved = try CLI.run(["migrate", "--from", demo, "--to", url])
+        try #require(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
+        try FileManager.default.moveItem(atPath: demo, toPath: original)
+        let created = try CLI.succeed(["keys", "create", "--role", "gateway", "--format", "json"], database: url)
+        let key = try #require((try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any])?["secret"] as? String)
+        let instances = try (0..<2).map { _ in try ServeProcess(database: url) }
+        defer { for instance in instances { instance.killNow() } }
+        let auth = [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")]
+        // Twelve charges, each to one instance in turn and retried on the other; the same charges on the original file.
+        for number in 0..<12 {
+            // Each at a time of its own: entries at the same time are listed in the order of their keys, which
+            // on PostgreSQL each instance draws from a block of its own (not the order they were written in).
+            let at = "2025-11-\(String(format: "%02d", number + 1))T12:00:00Z", input = 1_000 + 137 * number, output = 50 + 11 * number
+            let body = Array(
+                #"{"account":"acme","model":"gpt-4o-mini","input_tokens":\#(input),"output_tokens":\#(output),"id":"new-\#(number)","at":"\#(at)"}"#
+                    .utf8)
+            let made = try RawConnection(port: instances[number % 2].port).request("POST", "/v1/charges", headers: auth, body: body)
+            #expect(made.status == 201, "\(made.text)")
+            let retried = try RawConnection(port: instances[1 - number % 2].port).request("POST", "/v1/charges", headers: auth, body: body)
+            #expect(retried.status == 201 && retried.headers["idempotent-replayed"] == "true", "\(retried.text)")
+            try CLI.succeed(
+                ["charge", "acme", "--model", "gpt-4o-mini", "--input", "\(input)", "--output", "\(output)", "--id", "new-\(number)", "--at", at],
+                database: original)
+        }
+        for instance in instances {
+            instance.signal(SIGTERM)
+            #expect(instance.exitStatus(within: 30) == 0, "serve: \(instance.stderr)")
+        }
+        let back = try Self.copyBack(url, into: folder, named: "back.sqlite")
+        for command in [
+            ["balance", "acme", "--at", "2025-12-01"], ["report", "monthly", "--month", "2025-11", "--by", "model,day"],
+            ["statement", "acme", "--month", "2025-11", "--at", "2025-12-01"], ["journal", "acme", "--from", "2025-11-01", "--to", "2025-12-01"],
+            ["verify"],
+        ] {
+            let onCopy = try CLI.succeed(command + ["--format", "json"], database: back)
+            #expect(onCopy == (try CLI.succeed(command + ["--format", "json"], database: original)), "\(command)")
+        }
+        #expect(try CLI.succeed(["verify"], database: back).contains("19,378 charges repriced exactly"))
+    }
+
+    @Test(
         "30 SIGKILLs of one of 3 instances, and a database restart, under 4 clients retrying through the others with the same Idempotency-Key: every acknowledged write once, nothing else, verify passes"
     )
     func killedUnderLoad() throws {
