@@ -1,6 +1,7 @@
 import Testing
 import TokenLedger
 import TokenLedgerCore
+@testable import TokenLedgerPostgres
 
 @Suite("Random operations keep the books")
 struct InvariantTests {
@@ -10,13 +11,88 @@ struct InvariantTests {
     @Test("seeded random operations keep every invariant after every step", arguments: [0x7E57_1ED6_E500_0003 as UInt64, 0x0DDB_A11_C0FFEE])
     func randomOperations(seed: UInt64) throws {
         try withLedger { fixture in
-            let run = RandomRun(fixture: fixture, seed: seed)
+            let run = RandomRun(ledger: fixture.ledger, raw: fixture.raw, seed: seed)
             try run.start()
             for step in 1...RandomRun.steps {
                 try run.step(step)
             }
             run.expectEverythingExercised()
         }
+    }
+
+    /// The same run on the PostgreSQL store: every outcome, receipt and balance the model
+    /// predicts, refusals and duplicates writing nothing (every row of every table compared),
+    /// `verify` after every step.
+    @Test("the same on PostgreSQL: seeded random operations keep every invariant after every step")
+    func randomOperationsOnPostgres() throws {
+        try withPostgresLedger { ledger, _ in
+            try ledger.loadDefaultPrices()
+            let run = RandomRun(ledger: ledger, raw: PostgresProbe(ledger: ledger), seed: 0x7E57_1ED6_E500_0003)
+            try run.start()
+            for step in 1...RandomRun.steps {
+                try run.step(step)
+            }
+            run.expectEverythingExercised()
+        }
+    }
+}
+
+/// What a run inspects of the books beneath a store: a mark that changes exactly when a change
+/// is committed, every table's row count, and every row.
+protocol BooksProbe {
+    func changeMark() throws -> String
+    func rowCounts() throws -> [String: Int]
+    func dump() throws -> String
+    func integer(_ sql: String) throws -> Int64
+}
+
+extension RawDatabase: BooksProbe {
+    /// SQLite's `data_version`.
+    func changeMark() throws -> String { String(try dataVersion()) }
+    func integer(_ sql: String) throws -> Int64 { try int(sql) }
+}
+
+/// The tables of a PostgreSQL ledger, read on its own connection between operations.
+struct PostgresProbe: BooksProbe {
+    let ledger: PostgresLedger
+
+    private func tables() throws -> [String] {
+        try ledger.withSession { session in
+            try session.select("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").map { $0["tablename"] as String }
+        }
+    }
+
+    /// PostgreSQL keeps no `data_version`: the mark is an MD5 of every row, made by the server
+    /// (a committed change changes some row; sequences drawn by a transaction rolled back are
+    /// not rows).
+    func changeMark() throws -> String {
+        let sql = "SELECT md5(string_agg(rows, E'\\n' ORDER BY name)) AS mark FROM (\(try everyRow())) AS tables"
+        return try ledger.withSession { session in try session.select(sql)[0]["mark"] as String }
+    }
+
+    /// A query of one row per table: its name and its rows as text, in order.
+    private func everyRow() throws -> String {
+        try tables().map { "SELECT '\($0)' AS name, coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS rows FROM \($0) t" }
+            .joined(separator: " UNION ALL ")
+    }
+
+    func rowCounts() throws -> [String: Int] {
+        let tables = try tables()
+        let sql = tables.map { "SELECT '\($0)' AS name, count(*) AS rows FROM \($0)" }.joined(separator: " UNION ALL ")
+        return try ledger.withSession { session in
+            Dictionary(uniqueKeysWithValues: try session.select(sql).map { ($0["name"] as String, Int($0["rows"] as Int64)) })
+        }
+    }
+
+    func dump() throws -> String {
+        let sql = try everyRow()
+        return try ledger.withSession { session in
+            try session.select(sql).map { "\($0["name"] as String)\n\($0["rows"] as String)" }.joined(separator: "\n")
+        }
+    }
+
+    func integer(_ sql: String) throws -> Int64 {
+        try ledger.withSession { session in try session.count(sql) }
     }
 }
 
@@ -29,8 +105,8 @@ struct InvariantTests {
 final class RandomRun {
     static let steps = 1_000
 
-    let ledger: Ledger
-    let raw: RawDatabase
+    let ledger: any LedgerBooks
+    let raw: any BooksProbe
     var random: SplitMix64
     var books = ExpectedBooks()
     var now = utc(2025, 3, 20)
@@ -49,9 +125,9 @@ final class RandomRun {
     static let accountNames = (0..<8).map { "acct-\($0)" }
     static let chargedModels = Array(Set(DefaultPriceBook.entries.map(\.model))).sorted() + ["house-a", "house-b"]
 
-    init(fixture: LedgerFixture, seed: UInt64) {
-        ledger = fixture.ledger
-        raw = fixture.raw
+    init(ledger: any LedgerBooks, raw: any BooksProbe, seed: UInt64) {
+        self.ledger = ledger
+        self.raw = raw
         random = SplitMix64(seed: seed)
     }
 
@@ -108,14 +184,14 @@ final class RandomRun {
     /// When it must write nothing, also that no table's row count moved, and every
     /// ``fullDumpEvery``th time that every row of every table is as it was.
     func execute<R>(_ operation: String, _ detail: @autoclosure () -> String, expected: String, unchanged: Bool, _ body: () throws -> R) throws -> R? {
-        let version = try raw.dataVersion()
+        let version = try raw.changeMark()
         if unchanged { unchangedOperations += 1 }
         let before = unchanged && unchangedOperations % Self.fullDumpEvery == 0 ? try raw.dump() : nil
         let counts = unchanged ? try raw.rowCounts() : nil
         var result: R?
         let actual = outcome { result = try body() }
         try #require(actual == expected, "step \(stepNumber) at \(now): \(operation) \(detail()): expected \(expected), got \(actual)")
-        let committed = try raw.dataVersion() != version
+        let committed = try raw.changeMark() != version
         try #require(committed == !unchanged, "step \(stepNumber): \(operation) \(detail()) \(committed ? "committed a change" : "committed nothing")")
         if let counts { try #require(try raw.rowCounts() == counts, "step \(stepNumber): \(operation) \(detail()) changed the row counts") }
         if let before { try #require(try raw.dump() == before, "step \(stepNumber): \(operation) \(detail()) changed the database") }
@@ -153,7 +229,7 @@ final class RandomRun {
                 "step \(stepNumber): \(account.name) has \(account.balance), expected \(Money(nanos: expected.balance))")
             try #require(expected.balance == expected.talliedBalance, "step \(stepNumber): the model's lots disagree with its totals for \(account.name)")
         }
-        try #require(try raw.int("SELECT count(*) FROM lot WHERE remaining_nanos < 0 OR remaining_nanos > original_nanos") == 0)
+        try #require(try raw.integer("SELECT count(*) FROM lot WHERE remaining_nanos < 0 OR remaining_nanos > original_nanos") == 0)
     }
 
     /// At the end: the run went through every path it claims to test.

@@ -211,7 +211,7 @@ struct PostgresStoreTests {
     @Test("books of every kind copy into PostgreSQL and back, proved equal, and verify on both")
     func roundTrip() throws {
         try withLedger { fixture in
-            let run = RandomRun(fixture: fixture, seed: 0x9057_6E5A)
+            let run = RandomRun(ledger: fixture.ledger, raw: fixture.raw, seed: 0x9057_6E5A)
             try run.start()
             for step in 1...250 { try run.step(step) }
             try addControlsAndAccess(to: fixture.ledger, at: run.now)

@@ -209,7 +209,7 @@ extension RandomRun {
     func run(
         _ operation: String, _ expected: Expectation<CorrectionReceipt>, _ account: String, _ id: String?, state: ExpectedBooks.AccountState?,
         effect: (repaid: Int64, uncovered: Int64, lot: Timestamp?), reason: String?, corrects: String?, returned: Int64 = 0,
-        _ body: (Ledger) throws -> CorrectionReceipt
+        _ body: (any LedgerBooks) throws -> CorrectionReceipt
     ) throws -> CorrectionReceipt? {
         count(operation, expected)
         let ledger = self.ledger
