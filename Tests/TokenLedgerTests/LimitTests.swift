@@ -23,12 +23,12 @@ struct LimitTests {
         }
     }
 
-    @Test("a hard limit refuses enforced charges once reached; plain charges are recorded and flagged")
-    func hardLimit() throws {
-        try withCentLedger { fixture in
+    @Test("a hard limit refuses enforced charges once reached; plain charges are recorded and flagged", arguments: BooksStore.allCases)
+    func hardLimit(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", hard: .usd(10))
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(10), clear: false)
             let enforced = { (cents: Int64, at: Timestamp) in
                 outcome { _ = try ledger.charge(ChargeRequest(account: "acme", model: centModel, input: cents, output: 0, at: at, enforce: true)) }
             }
@@ -46,12 +46,12 @@ struct LimitTests {
         }
     }
 
-    @Test("a project's limits count that project's spend only")
-    func projectLimit() throws {
-        try withCentLedger { fixture in
+    @Test("a project's limits count that project's spend only", arguments: BooksStore.allCases)
+    func projectLimit(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", scope: .project("search"), soft: .usd(1), hard: .usd(2))
+            try ledger.setLimits(account: "acme", scope: .project("search"), soft: .usd(1), hard: .usd(2), clear: false)
             let charge = { (project: String?, cents: Int64, enforce: Bool) throws -> ChargeReceipt in
                 try ledger.charge(
                     ChargeRequest(account: "acme", model: centModel, input: cents, output: 0, project: project, at: utc(2026, 1, 2), enforce: enforce))
@@ -67,20 +67,22 @@ struct LimitTests {
         }
     }
 
-    @Test("limits are refused when invalid; given ones replace, others stay; clear removes")
-    func settings() throws {
-        try withCentLedger { fixture in
+    @Test("limits are refused when invalid; given ones replace, others stay; clear removes", arguments: BooksStore.allCases)
+    func settings(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1))
-            #expect(outcome { try ledger.setLimits(account: "acme", soft: .zero) } == "invalid_limit")
-            #expect(outcome { try ledger.setLimits(account: "acme", soft: .usd(5), hard: .usd(4)) } == "soft_above_hard")
-            #expect(outcome { try ledger.setLimits(account: "acme", scope: .project(""), soft: .usd(5)) } == "invalid_attribution")
-            #expect(outcome { try ledger.setLimits(account: "nobody", soft: .usd(5)) } == "unknown_account")
-            try ledger.setLimits(account: "acme", hard: .usd(10))
-            #expect(outcome { try ledger.setLimits(account: "acme", soft: .usd(11)) } == "soft_above_hard")
-            #expect(try ledger.setLimits(account: "acme", soft: .usd(5)).limits == SpendLimits(soft: .usd(5), hard: .usd(10)))
-            #expect(try ledger.setLimits(account: "acme", hard: .usd(20), clear: true).limits == SpendLimits(hard: .usd(20)))
-            try ledger.setLimits(account: "acme", clear: true)
+            #expect(outcome { try ledger.setLimits(account: "acme", scope: .account, soft: .zero, hard: nil, clear: false) } == "invalid_limit")
+            #expect(outcome { try ledger.setLimits(account: "acme", scope: .account, soft: .usd(5), hard: .usd(4), clear: false) } == "soft_above_hard")
+            #expect(outcome { try ledger.setLimits(account: "acme", scope: .project(""), soft: .usd(5), hard: nil, clear: false) } == "invalid_attribution")
+            #expect(outcome { try ledger.setLimits(account: "nobody", scope: .account, soft: .usd(5), hard: nil, clear: false) } == "unknown_account")
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(10), clear: false)
+            #expect(outcome { try ledger.setLimits(account: "acme", scope: .account, soft: .usd(11), hard: nil, clear: false) } == "soft_above_hard")
+            #expect(
+                try ledger.setLimits(account: "acme", scope: .account, soft: .usd(5), hard: nil, clear: false).limits
+                    == SpendLimits(soft: .usd(5), hard: .usd(10)))
+            #expect(try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(20), clear: true).limits == SpendLimits(hard: .usd(20)))
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: nil, clear: true)
             #expect(try ledger.limits(account: "acme").isEmpty)
         }
     }
@@ -136,12 +138,12 @@ struct LimitTests {
         }
     }
 
-    @Test("month-to-date usage follows charges recorded out of order, across months")
-    func outOfOrder() throws {
-        try withCentLedger { fixture in
+    @Test("month-to-date usage follows charges recorded out of order, across months", arguments: BooksStore.allCases)
+    func outOfOrder(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", hard: .usd(10))
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(10), clear: false)
             _ = try chargeCents(ledger, "acme", 900, at: utc(2026, 1, 20))
             _ = try chargeCents(ledger, "acme", 100, at: utc(2026, 2, 2))
             // Back in January: $9 spent there, so $1 more reaches the limit.

@@ -8,16 +8,16 @@ import TokenLedgerCore
 struct ReservationTests {
     static let start = utc(2026, 1, 2)
 
-    func reserve(_ ledger: Ledger, _ id: String?, input: Int64 = 100, maxOutput: Int64 = 100, at: Timestamp = start, expiresIn: Int64 = 600) throws
+    func reserve(_ ledger: any LedgerBooks, _ id: String?, input: Int64 = 100, maxOutput: Int64 = 100, at: Timestamp = start, expiresIn: Int64 = 600) throws
         -> Reservation
     {
         try ledger.reserve(
             ReservationRequest(account: "acme", model: centModel, input: input, maxOutput: maxOutput, id: id, at: at, expiresInSeconds: expiresIn))
     }
 
-    @Test("a hold lowers the available balance; settling charges the actual usage, even beyond the hold, and releases the rest")
-    func holdAndSettle() throws {
-        try withCentLedger { fixture in
+    @Test("a hold lowers the available balance; settling charges the actual usage, even beyond the hold, and releases the rest", arguments: BooksStore.allCases)
+    func holdAndSettle(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             let first = try reserve(ledger, "r1")
@@ -40,9 +40,11 @@ struct ReservationTests {
         }
     }
 
-    @Test("settling again differently, settling a voided or expired reservation, voiding a settled one, unknown ids: refused, nothing written")
-    func closing() throws {
-        try withCentLedger { fixture in
+    @Test(
+        "settling again differently, settling a voided or expired reservation, voiding a settled one, unknown ids: refused, nothing written",
+        arguments: BooksStore.allCases)
+    func closing(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             _ = try reserve(ledger, "s")
@@ -56,16 +58,18 @@ struct ReservationTests {
             #expect(outcome { _ = try ledger.void(reservation: "s", at: Self.start) } == "reservation_settled")
             _ = try reserve(ledger, "e", expiresIn: 60)
             #expect(settle("e", Self.start.plus(minutes: 1)) == "reservation_expired")
-            #expect(outcome { _ = try ledger.void(reservation: "e", at: Self.start.plus(minutes: 2)) } == "reservation_expired")
+            #expect(outcome { _ = try ledger.void(VoidRequest(reservation: "e", at: Self.start.plus(minutes: 2))) } == "reservation_expired")
             #expect(settle("nope", Self.start) == "unknown_reservation")
             #expect(outcome { _ = try ledger.settle(SettleRequest(reservation: "e", input: 1, cached: 2, output: 1, at: Self.start)) } == "invalid_usage")
-            #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 1)
+            #expect(try fixture.probe.integer("SELECT count(*) FROM usage") == 1)
         }
     }
 
-    @Test("a retried settle or void (same id and content, any time) returns the original result; another id or content is refused")
-    func retries() throws {
-        try withCentLedger { fixture in
+    @Test(
+        "a retried settle or void (same id and content, any time) returns the original result; another id or content is refused", arguments: BooksStore.allCases
+    )
+    func retries(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             _ = try reserve(ledger, "r1")
@@ -102,15 +106,15 @@ struct ReservationTests {
             _ = try reserve(ledger, "r4")
             #expect(outcome { _ = try ledger.void(reservation: "r4", at: Self.start) } == "ok")
             #expect(outcome { _ = try ledger.void(reservation: "r4", at: Self.start) } == "ok")
-            #expect(try fixture.raw.int("SELECT count(*) FROM usage") == 2)
+            #expect(try fixture.probe.integer("SELECT count(*) FROM usage") == 2)
             #expect(try ledger.balance(of: "acme", at: Self.start.plus(minutes: 10)).balance == Money(cents: 1_000 - 130 - 130))
             #expect(try ledger.verify().ok)
         }
     }
 
-    @Test("an expired reservation releases its hold at the next operation that sees it")
-    func expiry() throws {
-        try withCentLedger { fixture in
+    @Test("an expired reservation releases its hold at the next operation that sees it", arguments: BooksStore.allCases)
+    func expiry(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(5))
             _ = try reserve(ledger, "a", input: 200, maxOutput: 200, expiresIn: 30)
@@ -120,9 +124,9 @@ struct ReservationTests {
         }
     }
 
-    @Test("reservations are refused in check order; a retried id returns the reservation")
-    func refusals() throws {
-        try withLedger { fixture in
+    @Test("reservations are refused in check order; a retried id returns the reservation", arguments: BooksStore.allCases)
+    func refusals(store: BooksStore) throws {
+        try withCentBooks(on: store, defaultPrices: true) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(10))
             let reserve = { (request: ReservationRequest) in outcome { _ = try ledger.reserve(request) } }
@@ -160,12 +164,12 @@ struct ReservationTests {
         }
     }
 
-    @Test("a hard limit refuses the next reservation, counting open holds")
-    func hardLimit() throws {
-        try withCentLedger { fixture in
+    @Test("a hard limit refuses the next reservation, counting open holds", arguments: BooksStore.allCases)
+    func hardLimit(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", hard: .usd(5))
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(5), clear: false)
             _ = try reserve(ledger, "a", input: 100, maxOutput: 100)
             _ = try reserve(ledger, "b", input: 100, maxOutput: 100)
             #expect(outcome { _ = try reserve(ledger, "c", input: 100, maxOutput: 2) } == "hard_limit")
@@ -180,12 +184,12 @@ struct ReservationTests {
         }
     }
 
-    @Test("a project's hard limit counts that project's spend and holds only; the account's counts every hold")
-    func projectHardLimit() throws {
-        try withCentLedger { fixture in
+    @Test("a project's hard limit counts that project's spend and holds only; the account's counts every hold", arguments: BooksStore.allCases)
+    func projectHardLimit(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", scope: .project("search"), hard: .usd(3))
+            try ledger.setLimits(account: "acme", scope: .project("search"), soft: nil, hard: .usd(3), clear: false)
             let reserve = { (id: String, project: String?, cents: Int64) in
                 outcome {
                     _ = try ledger.reserve(
@@ -205,7 +209,7 @@ struct ReservationTests {
                         ChargeRequest(account: "acme", model: centModel, input: 1, output: 0, project: "search", at: Self.start, enforce: true))
                 } == "ok")
             // The account's own limit counts every project's holds (and the spend).
-            try ledger.setLimits(account: "acme", hard: .usd(10))
+            try ledger.setLimits(account: "acme", scope: .account, soft: nil, hard: .usd(10), clear: false)
             #expect(reserve("chat-1", "chat", 99) == "ok")
             #expect(reserve("chat-2", "chat", 1) == "hard_limit")
             _ = try ledger.void(reservation: "other-hold", at: Self.start)

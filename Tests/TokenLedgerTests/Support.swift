@@ -143,7 +143,7 @@ extension Timestamp {
 /// Sets up `name` with the default limits and an optional first purchase.
 @discardableResult
 func makeAccount(
-    _ ledger: Ledger, _ name: String, at time: Timestamp, purchase: Money? = nil, maximumPurchase: Money = Credits.defaultMaximumPurchase,
+    _ ledger: any LedgerBooks, _ name: String, at time: Timestamp, purchase: Money? = nil, maximumPurchase: Money = Credits.defaultMaximumPurchase,
     overdraft: Money = .zero
 ) throws -> Account {
     let account = try ledger.createAccount(NewAccount(name: name, maximumPurchase: maximumPurchase, overdraftAllowance: overdraft, at: time))
@@ -155,14 +155,14 @@ func makeAccount(
 /// highest price accepted), so a charge of N tokens costs exactly N cents.
 let centModel = "cent-per-token"
 
-func addCentModel(_ ledger: Ledger, from time: Timestamp = utc(2020, 1, 1)) throws {
+func addCentModel(_ ledger: any LedgerBooks, from time: Timestamp = utc(2020, 1, 1)) throws {
     let rate = PriceEntry.maximumRateNanosPerMillion
     try ledger.setPrice(PriceEntry(model: centModel, effectiveFrom: time, rates: [RateKey(.default): TokenRates(input: rate, output: rate)]))
 }
 
 /// Charges `cents` to `account` through ``centModel``.
 @discardableResult
-func chargeCents(_ ledger: Ledger, _ account: String, _ cents: Int64, at time: Timestamp, id: String? = nil) throws -> ChargeReceipt {
+func chargeCents(_ ledger: any LedgerBooks, _ account: String, _ cents: Int64, at time: Timestamp, id: String? = nil) throws -> ChargeReceipt {
     try ledger.charge(ChargeRequest(account: account, model: centModel, input: cents, output: 0, requestID: id, at: time))
 }
 
