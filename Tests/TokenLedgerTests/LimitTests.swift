@@ -4,12 +4,12 @@ import TokenLedgerCore
 
 @Suite("Soft and hard limits, usage tiers")
 struct LimitTests {
-    @Test("a soft limit records one alert a month, by the charge that reaches it, listed in balance")
-    func softLimit() throws {
-        try withCentLedger { fixture in
+    @Test("a soft limit records one alert a month, by the charge that reaches it, listed in balance", arguments: BooksStore.allCases)
+    func softLimit(store: BooksStore) throws {
+        try withCentBooks(on: store) { fixture in
             let ledger = fixture.ledger
             try makeAccount(ledger, "acme", at: utc(2026, 1, 1), purchase: .usd(100))
-            try ledger.setLimits(account: "acme", soft: .usd(10))
+            try ledger.setLimits(account: "acme", scope: .account, soft: .usd(10), hard: nil, clear: false)
             #expect(try chargeCents(ledger, "acme", 999, at: utc(2026, 1, 2)).alerts.map(\.code) == [])
             #expect(try chargeCents(ledger, "acme", 1, at: utc(2026, 1, 3), id: "reach").alerts.map(\.code) == ["soft_limit"])
             #expect(try chargeCents(ledger, "acme", 500, at: utc(2026, 1, 4)).alerts.map(\.code) == [])

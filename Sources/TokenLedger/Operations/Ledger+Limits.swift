@@ -80,7 +80,7 @@ extension Ledger {
         }
     }
 
-    static func alerts(accountID: Int64, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
+    package static func alerts(accountID: Int64, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
         try db.select(
             """
             SELECT s.kind, s.project, s.limit_nanos, s.spend_nanos, s.occurred_at_ms, u.request_id

@@ -53,6 +53,10 @@ public protocol LedgerBooks: AnyObject, Sendable {
     func setAutoRecharge(account: String, threshold: Money, restoreTo: Money, monthlyCap: Money?, at time: Timestamp) throws -> AutoRechargeSettings
     @discardableResult
     func turnOffAutoRecharge(account: String) throws -> AutoRechargeSettings
+    /// The limit alerts of `account` in the month that contains `month`, in the order recorded.
+    func alerts(account: String, month: Timestamp) throws -> [LimitAlert]
+    /// The recharges attempted for `account` (succeeded and failed) with times in `[from, to)`.
+    func rechargeAttempts(account: String, from: Timestamp, to: Timestamp) throws -> [RechargeAttempt]
     func lowBalanceWatch(account: String) throws -> LowBalanceWatch?
     @discardableResult
     func setLowBalanceThreshold(account: String, threshold: Money?) throws -> LowBalanceWatch?
