@@ -23,19 +23,13 @@ extension PostgresLedger {
     /// The limit alerts of `account` in the month that contains `month`, as
     /// ``Ledger/alerts(account:month:)`` reads them.
     public func alerts(account: String, month: Timestamp) throws -> [LimitAlert] {
-        try reading { session in
-            guard let found = try Account.find(named: account, db: session) else { throw ChargeRefusal.unknownAccount(account) }
-            return try Ledger.alerts(accountID: found.id, month: month.startOfMonth, db: session)
-        }
+        try reading { session in try Ledger.alerts(account: account, month: month, db: session) }
     }
 
     /// The recharges attempted for `account`, as ``Ledger/rechargeAttempts(account:from:to:)``
     /// reads them.
     public func rechargeAttempts(account: String, from: Timestamp = .earliest, to: Timestamp = .latest) throws -> [RechargeAttempt] {
-        try reading { session in
-            guard let found = try Account.find(named: account, db: session) else { throw ChargeRefusal.unknownAccount(account) }
-            return try Ledger.rechargeAttempts(.account(found.id, fromMilliseconds: from.milliseconds, beforeMilliseconds: to.milliseconds), db: session)
-        }
+        try reading { session in try Ledger.rechargeAttempts(account: account, from: from, to: to, db: session) }
     }
 
     /// The auto-recharge settings of `account`, as ``Ledger/autoRecharge(account:)`` reads them.

@@ -246,11 +246,12 @@ extension Ledger {
     package static func claimDeliveries(at time: Timestamp, limit: Int, until: Timestamp, db: some BooksWriter) throws -> [PendingDelivery] {
         let due = try db.select(db.claimingRows(dueDeliveriesSQL, of: "d"), dueDeliveriesArguments(at: time, limit: limit)).map(
             PendingDelivery.init(row:))
-        for delivery in due {
-            try db.perform(
-                "UPDATE webhook_delivery SET next_attempt_at_ms = ? WHERE endpoint_id = ? AND event_seq = ?",
-                sqlValues(until.milliseconds, delivery.endpointID, delivery.event.seq))
-        }
+        guard !due.isEmpty else { return due }
+        // One statement for all of them: (endpoint, event) pairs as row values.
+        try db.perform(
+            "UPDATE webhook_delivery SET next_attempt_at_ms = ? WHERE (endpoint_id, event_seq) IN (VALUES "
+                + due.map { _ in "(?, ?)" }.joined(separator: ", ") + ")",
+            sqlValues(until.milliseconds) + due.flatMap { sqlValues($0.endpointID, $0.event.seq) })
         return due
     }
 

@@ -74,13 +74,16 @@ extension Ledger {
     /// the order they were recorded: for `balance` and statements. Refuses
     /// ``ChargeRefusal/unknownAccount(_:)``.
     public func alerts(account: String, month: Timestamp) throws -> [LimitAlert] {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            return try Ledger.alerts(accountID: found.id, month: month.startOfMonth, db: db)
-        }
+        try read { db in try Ledger.alerts(account: account, month: month, db: db) }
     }
 
-    package static func alerts(accountID: Int64, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
+    /// ``alerts(account:month:)`` on either store.
+    package static func alerts(account: String, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
+        guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        return try Ledger.alerts(accountID: found.id, month: month.startOfMonth, db: db)
+    }
+
+    static func alerts(accountID: Int64, month: Timestamp, db: some BooksReader) throws -> [LimitAlert] {
         try db.select(
             """
             SELECT s.kind, s.project, s.limit_nanos, s.spend_nanos, s.occurred_at_ms, u.request_id

@@ -96,10 +96,13 @@ extension Ledger {
     /// in time order: for statements, which list failed recharges beside the recharges in the
     /// journal. Refuses ``ChargeRefusal/unknownAccount(_:)``.
     public func rechargeAttempts(account: String, from: Timestamp = .earliest, to: Timestamp = .latest) throws -> [RechargeAttempt] {
-        try read { db in
-            guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
-            return try Ledger.rechargeAttempts(.account(found.id, fromMilliseconds: from.milliseconds, beforeMilliseconds: to.milliseconds), db: db)
-        }
+        try read { db in try Ledger.rechargeAttempts(account: account, from: from, to: to, db: db) }
+    }
+
+    /// ``rechargeAttempts(account:from:to:)`` on either store.
+    package static func rechargeAttempts(account: String, from: Timestamp, to: Timestamp, db: some BooksReader) throws -> [RechargeAttempt] {
+        guard let found = try Account.find(named: account, db: db) else { throw ChargeRefusal.unknownAccount(account) }
+        return try Ledger.rechargeAttempts(.account(found.id, fromMilliseconds: from.milliseconds, beforeMilliseconds: to.milliseconds), db: db)
     }
 
     /// Which recharge attempts to read.
