@@ -107,3 +107,15 @@ public struct PostgresServerUnavailable: Error, CustomStringConvertible {
             + "apt-get install -y postgresql): \(reason)"
     }
 }
+
+/// Runs `body` on a thread of its own, waiting for it without holding one of Swift concurrency's
+/// threads (as many as the machine has cores: two here): for a long test that blocks (on a
+/// database or a process), so that the async tests running beside it (an HTTP server and its
+/// clients) are not starved of threads.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}

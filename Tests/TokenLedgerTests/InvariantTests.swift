@@ -1,6 +1,7 @@
 import Testing
 import TokenLedger
 import TokenLedgerCore
+import TokenLedgerTestSupport
 
 @testable import TokenLedgerPostgres
 
@@ -10,14 +11,17 @@ struct InvariantTests {
     /// every step and its cost grows with the books, so two runs of 1,000 cost about half of one
     /// run of 2,000, and they run side by side.
     @Test("seeded random operations keep every invariant after every step", arguments: [0x7E57_1ED6_E500_0003 as UInt64, 0x0DDB_A11_C0FFEE])
-    func randomOperations(seed: UInt64) throws {
-        try withLedger { fixture in
-            let run = RandomRun(ledger: fixture.ledger, raw: fixture.raw, seed: seed)
-            try run.start()
-            for step in 1...RandomRun.steps {
-                try run.step(step)
+    func randomOperations(seed: UInt64) async throws {
+        // A long run that blocks: on a thread of its own (``onOwnThread(_:)``).
+        try await onOwnThread {
+            try withLedger { fixture in
+                let run = RandomRun(ledger: fixture.ledger, raw: fixture.raw, seed: seed)
+                try run.start()
+                for step in 1...RandomRun.steps {
+                    try run.step(step)
+                }
+                run.expectEverythingExercised()
             }
-            run.expectEverythingExercised()
         }
     }
 
@@ -25,15 +29,17 @@ struct InvariantTests {
     /// predicts, refusals and duplicates writing nothing (every row of every table compared),
     /// `verify` after every step.
     @Test("the same on PostgreSQL: seeded random operations keep every invariant after every step")
-    func randomOperationsOnPostgres() throws {
-        try withPostgresLedger { ledger, _ in
-            try ledger.loadDefaultPrices()
-            let run = RandomRun(ledger: ledger, raw: PostgresProbe(ledger: ledger), seed: 0x7E57_1ED6_E500_0003)
-            try run.start()
-            for step in 1...RandomRun.steps {
-                try run.step(step)
+    func randomOperationsOnPostgres() async throws {
+        try await onOwnThread {
+            try withPostgresLedger { ledger, _ in
+                try ledger.loadDefaultPrices()
+                let run = RandomRun(ledger: ledger, raw: PostgresProbe(ledger: ledger), seed: 0x7E57_1ED6_E500_0003)
+                try run.start()
+                for step in 1...RandomRun.steps {
+                    try run.step(step)
+                }
+                run.expectEverythingExercised()
             }
-            run.expectEverythingExercised()
         }
     }
 }
