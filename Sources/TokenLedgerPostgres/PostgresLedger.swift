@@ -21,6 +21,8 @@ public final class PostgresLedger: @unchecked Sendable {
     let priceCache = PriceCache()
     /// Keys for usage rows drawn from the sequence and not used yet (``UsageKeys``).
     let usageKeys = UsageKeys()
+    /// Accounts' keys and the models priced lately, shared by the ledger's transactions.
+    let known = KnownRows()
     /// One operation at a time on the connection.
     private let lock = NSLock()
     /// The store of the transaction running (under ``lock``, or on the group's thread).
@@ -154,11 +156,12 @@ public final class PostgresLedger: @unchecked Sendable {
             try Self.repeating(at: location) { recordedElsewhere in
                 try session.transaction {
                     let store = PostgresStore(
-                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
+                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, known: known,
+                        recordedElsewhere: recordedElsewhere)
                     transactionStore = store
                     defer { transactionStore = nil }
                     let value = try body(session)
-                    try store.flush()
+                    try store.flush(committing: true)
                     return value
                 }
             }
@@ -233,14 +236,15 @@ public final class PostgresLedger: @unchecked Sendable {
             try Self.repeating(at: location) { recordedElsewhere in
                 try session.transaction {
                     let store = PostgresStore(
-                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, recordedElsewhere: recordedElsewhere)
+                        session: session, paymentMethod: paymentMethod, prices: priceCache, usageKeys: usageKeys, known: known,
+                        recordedElsewhere: recordedElsewhere)
                     transactionStore = store
                     defer { transactionStore = nil }
                     try store.lock(accounts: locking.accounts, reservations: locking.reservations)
                     groupThread.withLock { $0 = pthread_self() }
                     defer { groupThread.withLock { $0 = nil } }
                     let results = try GroupTransaction.run(operations, on: self as any LedgerBooks)
-                    try store.flush()
+                    try store.flush(committing: true)
                     return results
                 }
             }
@@ -252,6 +256,9 @@ public final class PostgresLedger: @unchecked Sendable {
     static func isRetryable(_ error: LedgerError) -> Bool {
         ["[SQLSTATE 23505]", "[SQLSTATE 40P01]", "[SQLSTATE 40001]"].contains { error.detail.hasSuffix($0) }
     }
+
+    /// A unique id taken (23505).
+    static func isUniqueViolation(_ error: LedgerError) -> Bool { error.detail.hasSuffix("[SQLSTATE 23505]") }
 
     /// Every customer account, by name.
     public func accounts() throws -> [Account] {

@@ -30,6 +30,18 @@ extension PostgresSession: BooksReader {
         return try reads(ReplayingReader(session: self, statements: recorder.statements, answers: answers))
     }
 
+    /// `leading`'s rows, and what `reads` returns: `leading` and the statements `reads` selects
+    /// sent at once, in that order (one round trip), as ``prefetching(_:)`` sends them. For a
+    /// statement that locks rows (`SELECT … FOR UPDATE`) and the reads of what it locks: in a
+    /// read-committed transaction each statement sees what was committed when it starts, so the
+    /// reads see what the last holder of the locks committed.
+    func prefetching<T>(after leading: (sql: String, arguments: [DatabaseValue]), _ reads: (any BooksReader) throws -> T) throws -> ([Row], T) {
+        let recorder = RecordingReader()
+        _ = try reads(recorder)
+        let answers = try selectAll([leading] + recorder.statements)
+        return (answers[0], try reads(ReplayingReader(session: self, statements: recorder.statements, answers: Array(answers.dropFirst()))))
+    }
+
     /// `body`, its errors naming this database.
     func naming<T>(_ body: () throws -> T) throws -> T {
         do {

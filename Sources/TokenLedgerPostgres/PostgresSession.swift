@@ -22,6 +22,11 @@ final class PostgresSession: @unchecked Sendable {
     /// The `BEGIN` of the transaction open, not sent yet: it goes with the transaction's first
     /// statement (``pipeline(_:)``), in the same round trip.
     private var pendingBegin: PostgresQuery?
+    /// Whether the transaction open was ended by a statement of its own (``committing(_:)``).
+    private var ended = false
+    /// How many times this session has sent statements and waited for their answers: its round
+    /// trips to the server (what a transaction costs beyond its work when the server is far).
+    private(set) var roundTrips = 0
     /// postgres-nio's own logging goes nowhere: its errors reach the caller as thrown errors.
     static let logger = Logger(label: "tokenledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -116,14 +121,29 @@ final class PostgresSession: @unchecked Sendable {
             sent.insert(begin, at: 0)
             pendingBegin = nil
         }
-        let answers = sent.map { connection.query($0, logger: Self.logger) }
+        // Sent from the connection's event loop and gathered there, so that this thread hands
+        // the statements over once and is woken once, for all the answers (a statement sent or
+        // a future waited on from here would hop to the loop and back, each).
+        roundTrips += 1
+        let connection = connection
+        let loop = connection.eventLoop
+        let statements = sent
+        let gathered = loop.flatSubmit {
+            EventLoopFuture.whenAllComplete(statements.map { connection.query($0, logger: Self.logger) }, on: loop)
+        }
+        let answers: [Result<PostgresQueryResult, any Error>]
+        do {
+            answers = try gathered.wait()
+        } catch {
+            throw Self.ledgerError(error, location: location, connecting: false)
+        }
         var results: [[PostgresRow]] = []
         results.reserveCapacity(answers.count)
         var failure: (any Error)?
         for answer in answers {
-            do {
-                results.append(try answer.wait().rows)
-            } catch {
+            switch answer {
+            case .success(let result): results.append(result.rows)
+            case .failure(let error):
                 if failure == nil { failure = error }
                 results.append([])
             }
@@ -232,18 +252,31 @@ final class PostgresSession: @unchecked Sendable {
     func transaction<T>(isolation: String = "READ COMMITTED", _ body: () throws -> T) throws -> T {
         pendingBegin = PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation)")
         inTransaction = true
+        ended = false
         defer {
             inTransaction = false
             pendingBegin = nil
         }
         do {
             let value = try body()
-            if pendingBegin == nil { try execute("COMMIT") }
+            if pendingBegin == nil && !ended { try execute("COMMIT") }
             return value
         } catch {
-            if pendingBegin == nil { try? execute("ROLLBACK") }
+            if pendingBegin == nil && !ended { try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Runs `queries`, then commits the transaction open (``transaction(isolation:_:)``), all
+    /// sent at once: one round trip for a transaction's last writes and its commit. When one of
+    /// them fails, PostgreSQL runs none of the rest and the `COMMIT` rolls the transaction back;
+    /// either way it is over, and this throws the first error. Returns each query's rows.
+    func committing(_ queries: [PostgresQuery]) throws -> [[PostgresRow]] {
+        precondition(inTransaction, "a commit outside a transaction")
+        // A transaction that sent nothing has nothing to commit.
+        guard !queries.isEmpty || pendingBegin == nil else { return [] }
+        defer { ended = true }
+        return Array(try pipeline(queries + [PostgresQuery(unsafeSQL: "COMMIT")]).dropLast())
     }
 
     func close() {

@@ -70,7 +70,14 @@ struct PendingCharges {
 
     /// Inserts every row given as arrays, one a column; a request id already recorded (by a
     /// writer that committed meanwhile) inserts nothing. Returns the ids inserted.
-    static let insertRows: String = {
+    static let insertRows = insert(onConflict: "ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
+
+    /// Inserts every row given as arrays, as ``insertRows`` does, where a request id already
+    /// recorded fails the statement (and its transaction) with a unique violation: for rows
+    /// written with the transaction's commit (``PostgresStore/flush(committing:)``).
+    static let insertRowsOrFail = insert(onConflict: "")
+
+    private static func insert(onConflict: String) -> String {
         let columns = integerColumns + textColumns
         let types = integerColumns.map { _ in "bigint[]" } + textColumns.map { _ in "text[]" }
         let selected = columns.map { column in
@@ -80,9 +87,9 @@ struct PendingCharges {
             INSERT INTO usage (\(columns.joined(separator: ", ")))
             SELECT \(selected.joined(separator: ", "))
             FROM unnest(\(types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", "))) AS r(\(columns.joined(separator: ", ")))
-            ON CONFLICT (request_id) DO NOTHING RETURNING request_id
+            \(onConflict)
             """
-    }()
+    }
 }
 
 /// Keys drawn from `usage`'s sequence and not used yet: a ledger's, shared by its transactions.
@@ -95,8 +102,57 @@ final class UsageKeys: Sendable {
 
     func take() -> Int64? { keys.withLock { $0.popLast() } }
 
+    /// How many are kept.
+    var count: Int { keys.withLock { $0.count } }
+
     /// Keeps `drawn` (in the order drawn: the first is taken first).
     func add(_ drawn: some Collection<Int64>) { keys.withLock { $0 = drawn.reversed() + $0 } }
+}
+
+/// What a ledger's transactions learn that stays true for the next: customer accounts' keys by
+/// name (an account is never renamed or removed), and the models priced lately, whose price
+/// points a group reads with its locks (read afresh in every transaction: only which models to
+/// read is kept).
+final class KnownRows: Sendable {
+    /// How many models are kept, the latest priced.
+    static let modelCount = 16
+    private let state = Locked<(accounts: [String: Int64], models: [String])>(([:], []))
+
+    init() {}
+
+    /// The keys of the accounts `names`, in order, when every one is known.
+    func accountIDs(named names: Set<String>) -> [Int64]? {
+        state.withLock { state in
+            var ids: [Int64] = []
+            ids.reserveCapacity(names.count)
+            for name in names {
+                guard let id = state.accounts[name] else { return nil }
+                ids.append(id)
+            }
+            return ids.sorted()
+        }
+    }
+
+    func remember(account name: String, id: Int64) {
+        state.withLock { $0.accounts[name] = id }
+    }
+
+    /// Forgets the accounts' keys (the books were made anew under the same names).
+    func forgetAccounts() {
+        state.withLock { $0.accounts.removeAll() }
+    }
+
+    /// Notes that `model`'s price points were read.
+    func priced(_ model: String) {
+        state.withLock { state in
+            state.models.removeAll { $0 == model }
+            state.models.append(model)
+            if state.models.count > Self.modelCount { state.models.removeFirst() }
+        }
+    }
+
+    /// The models priced lately.
+    func models() -> [String] { state.withLock { $0.models } }
 }
 
 /// Request ids another writer recorded while this transaction held them too (its insert found
@@ -117,10 +173,15 @@ extension PostgresStore {
     /// its share of `@usage`, the lots drawn and the daily rollup, each in one statement for
     /// every row, all sent at once; then the draws on further lots. The store's figures stay
     /// (the accounts remain locked).
-    func flush() throws {
+    ///
+    /// `committing`: the transaction's last writes, sent with its `COMMIT` in one round trip
+    /// (``PostgresSession/committing(_:)``), the draws too. A request id held that another
+    /// writer recorded meanwhile then fails the insert, which rolls the transaction back; the ids
+    /// taken are read and thrown as ``RecordedMeanwhile``, as without the commit.
+    func flush(committing: Bool = false) throws {
         var statements: [PostgresQuery] = []
         let rows = pending.rowCount
-        if rows > 0 { statements.append(usageRowsStatement()) }
+        if rows > 0 { statements.append(usageRowsStatement(committing ? PendingCharges.insertRowsOrFail : PendingCharges.insertRows)) }
         let (debits, counters, draws) = pending.figures.take()
         if !debits.isEmpty {
             let accounts = debits.keys.sorted()
@@ -182,10 +243,31 @@ extension PostgresStore {
                         + types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")\n" + DailyRollup.addingToRow,
                     binds: bindings))
         }
-        let answers = try session.pipeline(statements)
-        if rows > 0 { try checkUsageRows(inserted: answers[0]) }
-        try writeDraws()
+        guard committing else {
+            let answers = try session.pipeline(statements)
+            if rows > 0 { try checkUsageRows(inserted: answers[0]) }
+            try writeDraws()
+            return
+        }
+        statements += try pending.draws.map { usageID, draw, accountID in
+            try PostgresSession.query(Self.insertDraw, sqlValues(usageID, draw.lotID, draw.amount.nanos, accountID))
+        }
+        do {
+            _ = try session.committing(statements)
+        } catch let error as LedgerError where rows > 0 && PostgresLedger.isUniqueViolation(error) {
+            // Rolled back: which of the ids held another writer recorded meanwhile.
+            var held = PostgresBindings(capacity: 1)
+            held.append(pending.texts[0])
+            let taken = try session.query(PostgresQuery(unsafeSQL: "SELECT request_id FROM usage WHERE request_id = ANY($1::text[])", binds: held))
+            guard !taken.isEmpty else { throw error }
+            throw RecordedMeanwhile(requestIDs: Set(try taken.map { try $0.decode(String.self) }))
+        }
+        pending.clearRows()
+        pending.draws.removeAll()
     }
+
+    /// Inserts a draw on a lot after the first (the first is on its usage row).
+    private static let insertDraw = "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos, account_id) VALUES (?, ?, ?, ?)"
 
     /// Writes the usage rows held and their further draws. A request id another writer
     /// recorded meanwhile fails the transaction with ``RecordedMeanwhile`` (run again, it is
@@ -196,11 +278,11 @@ extension PostgresStore {
     }
 
     /// The statement inserting every usage row held (``PendingCharges/insertRows``).
-    private func usageRowsStatement() -> PostgresQuery {
+    private func usageRowsStatement(_ sql: String = PendingCharges.insertRows) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: pending.integers.count + pending.texts.count)
         for column in pending.integers { bindings.append(column) }
         for column in pending.texts { bindings.append(column) }
-        return PostgresQuery(unsafeSQL: PendingCharges.insertRows, binds: bindings)
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     /// Forgets the rows held once written, when all were: ids another writer recorded meanwhile
@@ -216,9 +298,7 @@ extension PostgresStore {
     /// Writes the draws on further lots held (their usage rows are written).
     private func writeDraws() throws {
         for (usageID, draw, accountID) in pending.draws {
-            try session.perform(
-                "INSERT INTO usage_allocation (usage_id, lot_id, amount_nanos, account_id) VALUES (?, ?, ?, ?)",
-                sqlValues(usageID, draw.lotID, draw.amount.nanos, accountID))
+            try session.perform(Self.insertDraw, sqlValues(usageID, draw.lotID, draw.amount.nanos, accountID))
         }
         pending.draws.removeAll()
     }

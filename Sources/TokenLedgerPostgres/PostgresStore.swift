@@ -43,15 +43,19 @@ final class PostgresStore: LedgerStore {
     private var foundRecorded: [String: RecordedCharge] = [:]
     /// Keys for usage rows, drawn from the sequence (the ledger's).
     let usageKeys: UsageKeys
+    /// Accounts' keys and the models priced lately (the ledger's): what lets a group lock its
+    /// accounts and read what it needs in one round trip (``lock(accounts:reservations:)``).
+    let known: KnownRows
 
     /// A store over `session`'s transaction. `recordedElsewhere`: request ids another writer
     /// recorded while an earlier run of this transaction held them (``RecordedMeanwhile``).
     init(
         session: PostgresSession, paymentMethod: any PaymentMethod, prices: PriceCache, usageKeys: UsageKeys = UsageKeys(),
-        recordedElsewhere: Set<String> = []
+        known: KnownRows = KnownRows(), recordedElsewhere: Set<String> = []
     ) {
         self.session = session
         self.usageKeys = usageKeys
+        self.known = known
         self.paymentMethod = paymentMethod
         self.prices = prices
         self.pending = PendingCharges(recordedElsewhere: recordedElsewhere)
@@ -108,17 +112,80 @@ final class PostgresStore: LedgerStore {
 
     /// Locks the customer accounts `names` and those holding the reservations `reservations`,
     /// in key order (so that writers locking many accounts never wait on each other in a
-    /// circle), and holds them: what a group of operations on them needs, read at once.
+    /// circle), and holds them: what a group of operations on them needs, read at once. When
+    /// every name's key is known (an account's key never changes), the lock and the reads (the
+    /// accounts' lots, payments and limits, the usage tiers, the ledger's totals, the price
+    /// points of the models priced lately, keys for usage rows when few are left) go in one
+    /// round trip; else the reads follow the lock.
     func lock(accounts names: Set<String>, reservations: Set<String>) throws {
         guard !names.isEmpty || !reservations.isEmpty else { return }
-        func list(_ count: Int) -> String { count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ") }
-        let rows = try session.select(
-            Self.accountColumns + """
-                 WHERE a.kind = 'customer' AND (a.name IN (\(list(names.count)))
-                    OR a.id IN (SELECT account_id FROM reservation WHERE reference IN (\(list(reservations.count)))))
+        let statement = (
+            sql: Self.accountColumns + """
+                 WHERE a.kind = 'customer' AND (a.name IN (\(Self.list(names.count)))
+                    OR a.id IN (SELECT account_id FROM reservation WHERE reference IN (\(Self.list(reservations.count)))))
                 ORDER BY a.id FOR UPDATE OF a
-                """, (names.sorted() + reservations.sorted()).map(\.databaseValue))
-        try hold(rows)
+                """,
+            arguments: (names.sorted() + reservations.sorted()).map(\.databaseValue)
+        )
+        if reservations.isEmpty, let ids = known.accountIDs(named: names) {
+            let models = known.models()
+            let drawKeys = usageKeys.count < UsageKeys.drawn / 4
+            let (rows, read) = try session.prefetching(after: statement) { reader in
+                try self.reads(accounts: ids, limited: ids, models: models, drawKeys: drawKeys, reader: reader)
+            }
+            if rows.map({ $0["id"] as Int64 }) == ids { return try hold(rows, read) }
+            // The names hold other keys than those known (the books were made anew): read again.
+            known.forgetAccounts()
+            return try hold(rows)
+        }
+        try hold(try session.select(statement.sql, statement.arguments))
+    }
+
+    /// `count` placeholders, or NULL for none.
+    private static func list(_ count: Int) -> String { count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// What ``hold(_:_:)`` reads beside the accounts' rows.
+    private struct HoldingReads {
+        var lots: [Int64: [Lot]]
+        var payments: [Int64: PaymentHistory]
+        var limits: [Row]
+        var tiers: [UsageTier]?
+        var totals: LedgerTotals?
+        /// The models whose price points and minimum tier were read, and those.
+        var models: [String] = []
+        var pricePoints: [Row] = []
+        var requirements: [Row] = []
+        /// Keys drawn from `usage`'s sequence.
+        var keys: [Row] = []
+    }
+
+    /// Reads, from `reader`, the lots and payments of the accounts `accounts`, the spend limits
+    /// of `limited`, the usage tiers and the ledger's totals when not read yet, the price points
+    /// and minimum tiers of `models`, and keys for usage rows when `drawKeys`.
+    private func reads(accounts: [Int64], limited: [Int64], models: [String], drawKeys: Bool, reader: any BooksReader) throws -> HoldingReads {
+        var read = HoldingReads(
+            lots: try Ledger.liveLots(accountIDs: accounts, db: reader), payments: try Ledger.payments(accountIDs: accounts, db: reader),
+            limits: limited.isEmpty
+                ? []
+                : try reader.select(
+                    "SELECT account_id, project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id IN (\(Self.list(limited.count)))",
+                    limited.map(\.databaseValue)),
+            tiers: tierTable == nil ? try Ledger.usageTiers(db: reader) : nil,
+            totals: totals == nil ? try LedgerTotals.stored(db: reader) : nil)
+        if !models.isEmpty {
+            read.models = models
+            read.pricePoints = try reader.select(
+                "SELECT model, id, effective_from_ms FROM price_entry WHERE model IN (\(Self.list(models.count))) ORDER BY model, effective_from_ms",
+                models.map(\.databaseValue))
+            read.requirements = try reader.select(
+                "SELECT m.model, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model IN (\(Self.list(models.count)))",
+                models.map(\.databaseValue))
+        }
+        if drawKeys {
+            read.keys = try reader.select(
+                "SELECT nextval(pg_get_serial_sequence('usage', 'id')) AS key FROM generate_series(1, ?)", [Int64(UsageKeys.drawn).databaseValue])
+        }
+        return read
     }
 
     /// Holds the accounts of `rows` (as ``accountColumns`` reads them, locked), with their lots,
@@ -126,25 +193,26 @@ final class PostgresStore: LedgerStore {
     /// at once (``PostgresSession/prefetching(_:)``).
     private func hold(_ rows: [Row]) throws {
         guard !rows.isEmpty else { return }
-        let readTiers = tierTable == nil
-        let readTotals = totals == nil
         let ids = rows.map { $0["id"] as Int64 }
         let limited = rows.filter { ($0["has_limits"] as Int64) != 0 }.map { $0["id"] as Int64 }
-        let (lots, payments, limitRows, tiers, stored) = try session.prefetching { reader in
-            (
-                try Ledger.liveLots(accountIDs: ids, db: reader), try Ledger.payments(accountIDs: ids, db: reader),
-                limited.isEmpty
-                    ? []
-                    : try reader.select(
-                        "SELECT account_id, project, soft_nanos, hard_nanos FROM spend_limit WHERE account_id IN (\(limited.map { _ in "?" }.joined(separator: ", ")))",
-                        limited.map(\.databaseValue)),
-                readTiers ? try Ledger.usageTiers(db: reader) : nil,
-                readTotals ? try LedgerTotals.stored(db: reader) : nil
-            )
+        try hold(rows, try session.prefetching { reader in try self.reads(accounts: ids, limited: limited, models: [], drawKeys: false, reader: reader) })
+    }
+
+    /// Holds the accounts of `rows` with what was read of them (`read`), and keeps the rest of it.
+    private func hold(_ rows: [Row], _ read: HoldingReads) throws {
+        if let tiers = read.tiers { tierTable = tiers }
+        if let stored = read.totals { keepTotals(stored) }
+        if !read.keys.isEmpty { usageKeys.add(read.keys.map { $0["key"] as Int64 }) }
+        if !read.models.isEmpty {
+            let points = Dictionary(grouping: read.pricePoints) { $0["model"] as String }
+            var ranks: [String: Int] = [:]
+            for row in read.requirements { ranks[row["model"]] = Int(row["rank"] as Int64) }
+            for model in read.models where pricePointsByModel[model] == nil {
+                pricePointsByModel[model] = (points[model] ?? []).map { ($0["id"], $0["effective_from_ms"]) }
+                requiredRanks[model] = .some(ranks[model])
+            }
         }
-        let limits = Dictionary(grouping: limitRows) { $0["account_id"] as Int64 }
-        if let tiers { tierTable = tiers }
-        if let stored { keepTotals(stored) }
+        let limits = Dictionary(grouping: read.limits) { $0["account_id"] as Int64 }
         for row in rows {
             let id: Int64 = row["id"]
             let maximumPurchase = Money(nanos: row["max_purchase_nanos"])
@@ -155,18 +223,20 @@ final class PostgresStore: LedgerStore {
             }
             var figures = AccountFigures(
                 id: id, name: row["name"], balance: Money(nanos: row["balance_nanos"]), maximumPurchase: maximumPurchase,
-                overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: (lots[id] ?? []).sorted(by: Credits.spentBefore), recharge: recharge)
+                overdraftAllowance: Money(nanos: row["overdraft_allowance_nanos"]), lots: (read.lots[id] ?? []).sorted(by: Credits.spentBefore),
+                recharge: recharge)
             if let threshold = row["watch_threshold"] as Int64? {
                 figures.lowBalance = LowBalanceWatch(threshold: Money(nanos: threshold), armed: (row["armed"] as Int64) != 0)
             }
-            figures.payments = payments[id] ?? PaymentHistory()
+            figures.payments = read.payments[id] ?? PaymentHistory()
             var cached = CachedAccount(figures: figures, counter: MonthCounter(startMilliseconds: row["usage_month_ms"], usageNanos: row["usage_month_nanos"]))
             for row in limits[id] ?? [] {
-                let read = SpendLimits(
+                let limit = SpendLimits(
                     soft: (row["soft_nanos"] as Int64?).map(Money.init(nanos:)), hard: (row["hard_nanos"] as Int64?).map(Money.init(nanos:)))
                 let project: String = row["project"]
-                if project.isEmpty { cached.figures.limits = read } else { cached.projectLimits[ExactText(project)] = read }
+                if project.isEmpty { cached.figures.limits = limit } else { cached.projectLimits[ExactText(project)] = limit }
             }
+            known.remember(account: cached.figures.name, id: id)
             // An account held already keeps what this transaction's charges changed.
             guard held[id] == nil else { continue }
             held[id] = cached
@@ -328,6 +398,7 @@ final class PostgresStore: LedgerStore {
         ])
         pricePointsByModel[model] = answers[0].map { ($0["id"], $0["effective_from_ms"]) }
         requiredRanks[model] = .some(answers[1].first.map { Int($0["rank"] as Int64) })
+        known.priced(model)
     }
 
     /// Looks `requestID` up before it is charged, for an operation of many charges that may

@@ -325,15 +325,20 @@ struct PostgresChargeTests {
         answer.replacing(/(Lot\(id|lotID): [0-9]+/) { match in match.output.1 + ": _" }
     }
 
+    /// The default prices, and the accounts alpha and beta with $10 each, on `postgres` at `start`.
+    static func alphaAndBeta(on postgres: PostgresLedger, at start: Timestamp) throws {
+        try postgres.loadDefaultPrices()
+        for name in ["alpha", "beta"] {
+            try postgres.createAccount(NewAccount(name: name, at: start))
+            _ = try postgres.purchase(PurchaseRequest(account: name, amount: .usd(10), at: start, id: "top-up-" + name))
+        }
+    }
+
     @Test("a request id another writer records while a group holds it: the group runs again and answers it as that id's")
     func recordedMeanwhile() throws {
         try withPostgresLedger { postgres, url in
-            try postgres.loadDefaultPrices()
             let start = utc(2026, 5, 20)
-            for name in ["alpha", "beta"] {
-                try postgres.createAccount(NewAccount(name: name, at: start))
-                _ = try postgres.purchase(PurchaseRequest(account: name, amount: .usd(10), at: start, id: "top-up-" + name))
-            }
+            try Self.alphaAndBeta(on: postgres, at: start)
             let other = try PostgresLedger.open(url: url)
             defer { other.close() }
             func charge(_ account: String, _ id: String) -> ChargeRequest {
@@ -356,6 +361,41 @@ struct PostgresChargeTests {
             #expect(charges == ["alpha mine", "beta shared"])
             let report = try postgres.verify()
             #expect(report.ok, "\(report.problems)")
+        }
+    }
+
+    @Test("a group on accounts and models it has seen takes two round trips: its locks with every read, its writes with its commit")
+    func groupRoundTrips() throws {
+        try withPostgresLedger { postgres, _ in
+            let start = utc(2026, 5, 20)
+            try Self.alphaAndBeta(on: postgres, at: start)
+            // The charges of a group, committed as the service commits them; their receipts and
+            // the round trips the group took.
+            func group(_ requests: [ChargeRequest]) throws -> (receipts: [ChargeReceipt], roundTrips: Int) {
+                let before = postgres.session.roundTrips
+                let steps: [(any LedgerBooks) throws -> ChargeReceipt] = requests.map { request in { try $0.charge(request) } }
+                let results = try postgres.commit(group: steps, locking: GroupLocks(accounts: Set(requests.map(\.account))))
+                return (try results.map { try $0.get() }, postgres.session.roundTrips - before)
+            }
+            func charges(_ range: ClosedRange<Int>, model: String = "gpt-4o") -> [ChargeRequest] {
+                range.map { ChargeRequest(account: $0 % 2 == 0 ? "alpha" : "beta", model: model, input: 1_000, output: 100, requestID: "c\($0)", at: start) }
+            }
+            // The first group reads the model's price points, entry and rates (the accounts' keys
+            // are known from their purchases).
+            let first = try group(charges(1...2))
+            #expect(first.roundTrips == 5)
+            let second = try group(charges(3...22))
+            #expect(second.receipts.count == 20 && second.receipts.allSatisfy { !$0.duplicate })
+            #expect(second.roundTrips == 2)
+            // So does a model not priced before, when first charged: three round trips more, once.
+            #expect(try group(charges(23...24, model: "gpt-4o-mini")).roundTrips == 5)
+            #expect(try group(charges(25...30, model: "gpt-4o-mini") + charges(31...32)).roundTrips == 2)
+            // A retried id in a group is answered from its row, and the group still writes the rest.
+            let retried = try group(charges(3...3) + charges(33...34))
+            #expect(retried.receipts.map(\.duplicate) == [true, false, false])
+            let report = try postgres.verify()
+            #expect(report.ok, "\(report.problems)")
+            #expect(try postgres.charges(matching: ChargeQuery(limit: 100)).charges.count == 34)
         }
     }
 
