@@ -151,10 +151,9 @@ final class PostgresStore: LedgerStore {
         var limits: [Row]
         var tiers: [UsageTier]?
         var totals: LedgerTotals?
-        /// The models whose price points and minimum tier were read, and those.
+        /// The models read (those priced lately), and their price points and minimum tiers.
         var models: [String] = []
-        var pricePoints: [Row] = []
-        var requirements: [Row] = []
+        var modelRows: (pricePoints: [Row], requirements: [Row]) = ([], [])
         /// Keys drawn from `usage`'s sequence.
         var keys: [Row] = []
     }
@@ -174,12 +173,7 @@ final class PostgresStore: LedgerStore {
             totals: totals == nil ? try LedgerTotals.stored(db: reader) : nil)
         if !models.isEmpty {
             read.models = models
-            read.pricePoints = try reader.select(
-                "SELECT model, id, effective_from_ms FROM price_entry WHERE model IN (\(Self.list(models.count))) ORDER BY model, effective_from_ms",
-                models.map(\.databaseValue))
-            read.requirements = try reader.select(
-                "SELECT m.model, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model IN (\(Self.list(models.count)))",
-                models.map(\.databaseValue))
+            read.modelRows = try Self.modelReads(models, reader: reader)
         }
         if drawKeys {
             read.keys = try reader.select(
@@ -203,15 +197,7 @@ final class PostgresStore: LedgerStore {
         if let tiers = read.tiers { tierTable = tiers }
         if let stored = read.totals { keepTotals(stored) }
         if !read.keys.isEmpty { usageKeys.add(read.keys.map { $0["key"] as Int64 }) }
-        if !read.models.isEmpty {
-            let points = Dictionary(grouping: read.pricePoints) { $0["model"] as String }
-            var ranks: [String: Int] = [:]
-            for row in read.requirements { ranks[row["model"]] = Int(row["rank"] as Int64) }
-            for model in read.models where pricePointsByModel[model] == nil {
-                pricePointsByModel[model] = (points[model] ?? []).map { ($0["id"], $0["effective_from_ms"]) }
-                requiredRanks[model] = .some(ranks[model])
-            }
-        }
+        keep(models: read.models, read.modelRows)
         let limits = Dictionary(grouping: read.limits) { $0["account_id"] as Int64 }
         for row in rows {
             let id: Int64 = row["id"]
@@ -392,13 +378,33 @@ final class PostgresStore: LedgerStore {
 
     /// Reads `model`'s price points and minimum tier, at once.
     private func readModel(_ model: String) throws {
-        let answers = try session.selectAll([
-            ("SELECT id, effective_from_ms FROM price_entry WHERE model = ? ORDER BY effective_from_ms", sqlValues(model)),
-            ("SELECT t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model = ?", sqlValues(model)),
-        ])
-        pricePointsByModel[model] = answers[0].map { ($0["id"], $0["effective_from_ms"]) }
-        requiredRanks[model] = .some(answers[1].first.map { Int($0["rank"] as Int64) })
+        let read = try session.prefetching { reader in try Self.modelReads([model], reader: reader) }
+        keep(models: [model], read)
         known.priced(model)
+    }
+
+    /// The price points (oldest first) and minimum tiers of `models`, read from `reader`.
+    private static func modelReads(_ models: [String], reader: any BooksReader) throws -> (pricePoints: [Row], requirements: [Row]) {
+        (
+            try reader.select(
+                "SELECT model, id, effective_from_ms FROM price_entry WHERE model IN (\(list(models.count))) ORDER BY model, effective_from_ms",
+                models.map(\.databaseValue)),
+            try reader.select(
+                "SELECT m.model, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model IN (\(list(models.count)))",
+                models.map(\.databaseValue))
+        )
+    }
+
+    /// Keeps the price points and minimum tier of each of `models` not kept yet, from what
+    /// ``modelReads(_:reader:)`` read (a model with none has none).
+    private func keep(models: [String], _ read: (pricePoints: [Row], requirements: [Row])) {
+        let points = Dictionary(grouping: read.pricePoints) { $0["model"] as String }
+        var ranks: [String: Int] = [:]
+        for row in read.requirements { ranks[row["model"]] = Int(row["rank"] as Int64) }
+        for model in models where pricePointsByModel[model] == nil {
+            pricePointsByModel[model] = (points[model] ?? []).map { ($0["id"], $0["effective_from_ms"]) }
+            requiredRanks[model] = .some(ranks[model])
+        }
     }
 
     /// Looks `requestID` up before it is charged, for an operation of many charges that may

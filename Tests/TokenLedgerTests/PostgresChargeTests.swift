@@ -399,6 +399,38 @@ struct PostgresChargeTests {
         }
     }
 
+    @Test("a group whose accounts' names hold other keys than it knew (the books made anew under it) reads them afresh")
+    func accountKeysChanged() throws {
+        try withPostgresLedger { postgres, url in
+            let start = utc(2026, 5, 20)
+            try Self.alphaAndBeta(on: postgres, at: start)
+            func charge(_ id: String) throws -> ChargeReceipt {
+                let request = ChargeRequest(account: "alpha", model: "gpt-4o", input: 1_000, output: 100, requestID: id, at: start)
+                return try postgres.commit(group: [{ try $0.charge(request) }], locking: GroupLocks(accounts: ["alpha"]))[0].get()
+            }
+            _ = try charge("before")
+            // The books made anew by another process, beta first: alpha's key is now beta's old one.
+            let other = try PostgresLedger.open(url: url)
+            try other.withSession { try $0.execute("DROP SCHEMA \(PostgresSchema.namespace) CASCADE") }
+            other.close()
+            let remade = try PostgresLedger.open(url: url, create: true)
+            defer { remade.close() }
+            try remade.loadDefaultPrices()
+            for (name, dollars) in [("beta", 7), ("alpha", 10)] {
+                try remade.createAccount(NewAccount(name: name, at: start))
+                _ = try remade.purchase(PurchaseRequest(account: name, amount: .usd(Int64(dollars)), at: start, id: "top-up-" + name))
+            }
+            let receipt = try charge("after")
+            #expect(receipt.overdraft == .zero)
+            let balance = try postgres.balance(of: "alpha", at: start)
+            #expect(balance.balance == .usd(10) - receipt.cost)
+            #expect(balance.lots.reduce(Money.zero) { $0 + $1.remaining } == balance.balance)
+            #expect(try postgres.balance(of: "beta", at: start).balance == .usd(7))
+            let report = try postgres.verify()
+            #expect(report.ok, "\(report.problems)")
+        }
+    }
+
     /// The books' figures by content, without surrogate keys: each row as text, sorted.
     static func contentFigures(of db: some BooksReader) throws -> [String: [String]] {
         let queries: [(String, String)] = [
