@@ -72,12 +72,14 @@ struct PendingCharges {
     /// writer that committed meanwhile) inserts nothing. Returns the ids inserted.
     static let insertRows = insert(onConflict: "ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
 
-    /// Inserts every row given as arrays, as ``insertRows`` does, where a request id already
-    /// recorded fails the statement (and its transaction) with a unique violation: for rows
-    /// written with the transaction's commit (``PostgresStore/flush(committing:)``).
-    static let insertRowsOrFail = insert(onConflict: "")
-
     private static func insert(onConflict: String) -> String {
+        let types = integerColumns.map { _ in "bigint[]" } + textColumns.map { _ in "text[]" }
+        return insert(from: types.indices.map { "$\($0 + 1)" }, onConflict: onConflict)
+    }
+
+    /// The insert of every row, from `parameters` (the placeholders of the columns' arrays, in
+    /// ``integerColumns`` then ``textColumns`` order), `onConflict` after it.
+    static func insert(from parameters: [String], onConflict: String) -> String {
         let columns = integerColumns + textColumns
         let types = integerColumns.map { _ in "bigint[]" } + textColumns.map { _ in "text[]" }
         let selected = columns.map { column in
@@ -86,9 +88,47 @@ struct PendingCharges {
         return """
             INSERT INTO usage (\(columns.joined(separator: ", ")))
             SELECT \(selected.joined(separator: ", "))
-            FROM unnest(\(types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", "))) AS r(\(columns.joined(separator: ", ")))
+            FROM unnest(\(zip(parameters, types).map { "\($0)::\($1)" }.joined(separator: ", "))) AS r(\(columns.joined(separator: ", ")))
             \(onConflict)
             """
+    }
+}
+
+/// Statements made one: each a part of a `WITH` (PostgreSQL runs every part of one statement,
+/// each on the rows as they were before it, so the parts must write different rows), their
+/// parameters numbered in turn.
+struct WritingStatement {
+    private var parts: [String] = []
+    /// The part whose rows (of the column named) are the statement's answer.
+    private var answer: (part: Int, column: String)?
+    private var bindings = PostgresBindings()
+    private var count = 0
+
+    /// The placeholder of a new parameter, `value` bound to it.
+    mutating func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+        bindings.append(value)
+        count += 1
+        return "$\(count)"
+    }
+
+    /// Adds a statement (its parameters bound with ``bind(_:)`` first); `answering`: the column
+    /// of its `RETURNING` rows that are the statement's answer (one part's at most).
+    mutating func add(_ sql: String, answering column: String? = nil) {
+        if let column {
+            precondition(answer == nil, "two parts answering")
+            answer = (parts.count, column)
+        }
+        parts.append(sql)
+    }
+
+    /// The statement, or nil when no part was added.
+    var query: PostgresQuery? {
+        guard let first = parts.first else { return nil }
+        guard parts.count > 1 else { return PostgresQuery(unsafeSQL: first, binds: bindings) }
+        let named = parts.enumerated().map { "w\($0.offset) AS (\($0.element))" }
+        // Every part runs whether or not the answer reads it.
+        let selected = answer.map { "SELECT \($0.column) FROM w\($0.part)" } ?? "SELECT 1 WHERE false"
+        return PostgresQuery(unsafeSQL: "WITH " + named.joined(separator: ",\n") + "\n" + selected, binds: bindings)
     }
 }
 
@@ -169,19 +209,28 @@ extension PostgresStore {
         forgetAccounts()
     }
 
-    /// Writes everything held: the usage rows, then each account's balance and month counter,
-    /// its share of `@usage`, the lots drawn and the daily rollup, each in one statement for
-    /// every row, all sent at once; then the draws on further lots. The store's figures stay
-    /// (the accounts remain locked).
+    /// Writes everything held in one statement (its parts a `WITH` each, ``WritingStatement``):
+    /// the usage rows, each account's balance and month counter, its share of `@usage`, the lots
+    /// drawn and the daily rollup, each part for every row at once; then the draws on further
+    /// lots. One statement rather than one a table: PostgreSQL parses, plans and answers each
+    /// statement on its own, and for a group of charges that cost more than the writing.
+    /// The store's figures stay (the accounts remain locked).
     ///
     /// `committing`: the transaction's last writes, sent with its `COMMIT` in one round trip
     /// (``PostgresSession/committing(_:)``), the draws too. A request id held that another
     /// writer recorded meanwhile then fails the insert, which rolls the transaction back; the ids
     /// taken are read and thrown as ``RecordedMeanwhile``, as without the commit.
     func flush(committing: Bool = false) throws {
-        var statements: [PostgresQuery] = []
         let rows = pending.rowCount
-        if rows > 0 { statements.append(usageRowsStatement(committing ? PendingCharges.insertRowsOrFail : PendingCharges.insertRows)) }
+        var writing = WritingStatement()
+        if rows > 0 {
+            var columns: [String] = []
+            for column in pending.integers { columns.append(writing.bind(column)) }
+            for column in pending.texts { columns.append(writing.bind(column)) }
+            writing.add(
+                PendingCharges.insert(from: columns, onConflict: committing ? "" : "ON CONFLICT (request_id) DO NOTHING") + " RETURNING request_id",
+                answering: "request_id")
+        }
         let (debits, counters, draws) = pending.figures.take()
         if !debits.isEmpty {
             let accounts = debits.keys.sorted()
@@ -193,56 +242,42 @@ extension PostgresStore {
                 months.append(counter.startMilliseconds)
                 usages.append(counter.usageNanos)
             }
-            var bindings = PostgresBindings(capacity: 4)
-            for column in [ids, amounts, months, usages] { bindings.append(column) }
-            statements.append(
-                PostgresQuery(
-                    unsafeSQL: """
-                        UPDATE account AS a SET balance_nanos = a.balance_nanos - d.amount, usage_month_ms = d.month_ms, usage_month_nanos = d.month_nanos
-                        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS d(id, amount, month_ms, month_nanos) WHERE a.id = d.id
-                        """, binds: bindings))
+            writing.add(
+                """
+                UPDATE account AS a SET balance_nanos = a.balance_nanos - d.amount, usage_month_ms = d.month_ms, usage_month_nanos = d.month_nanos
+                FROM unnest(\(writing.bind(ids))::bigint[], \(writing.bind(amounts))::bigint[], \(writing.bind(months))::bigint[], \(writing.bind(usages))::bigint[])
+                    AS d(id, amount, month_ms, month_nanos)
+                WHERE a.id = d.id
+                """)
             // Each account's share of @usage (``addShare``), for every account at once.
             let charged = accounts.filter { debits[$0]! != 0 }
             if !charged.isEmpty {
-                var shares = PostgresBindings(capacity: 3)
-                shares.append(charged)
-                shares.append(SystemAccount.usage.rawValue)
-                shares.append(charged.map { debits[$0]! })
-                statements.append(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO system_balance (account_id, system_account_id, balance_nanos)
-                            SELECT d.account_id, $2, d.nanos FROM unnest($1::bigint[], $3::bigint[]) AS d(account_id, nanos)
-                            ON CONFLICT (account_id, system_account_id) DO UPDATE SET balance_nanos = system_balance.balance_nanos + excluded.balance_nanos
-                            """, binds: shares))
+                writing.add(
+                    """
+                    INSERT INTO system_balance (account_id, system_account_id, balance_nanos)
+                    SELECT d.account_id, \(writing.bind(SystemAccount.usage.rawValue))::bigint, d.nanos
+                    FROM unnest(\(writing.bind(charged))::bigint[], \(writing.bind(charged.map { debits[$0]! }))::bigint[]) AS d(account_id, nanos)
+                    ON CONFLICT (account_id, system_account_id) DO UPDATE SET balance_nanos = system_balance.balance_nanos + excluded.balance_nanos
+                    """)
             }
         }
         let lots = draws.filter { $0.value != 0 }.keys.sorted()
         if !lots.isEmpty {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(lots)
-            bindings.append(lots.map { draws[$0]! })
-            statements.append(
-                PostgresQuery(
-                    unsafeSQL: """
-                        UPDATE lot AS l SET remaining_nanos = l.remaining_nanos - d.amount
-                        FROM unnest($1::bigint[], $2::bigint[]) AS d(id, amount) WHERE l.id = d.id
-                        """, binds: bindings))
+            writing.add(
+                """
+                UPDATE lot AS l SET remaining_nanos = l.remaining_nanos - d.amount
+                FROM unnest(\(writing.bind(lots))::bigint[], \(writing.bind(lots.map { draws[$0]! }))::bigint[]) AS d(id, amount) WHERE l.id = d.id
+                """)
         }
         let rollup = try pending.figures.rollup.takeRows()
         if !rollup.isEmpty {
-            var bindings = PostgresBindings(capacity: 21)
-            bindings.append(rollup.map(\.accountID))
-            bindings.append(rollup.map(\.dayMilliseconds))
-            for column in rollup[0].texts.indices { bindings.append(rollup.map { $0.texts[column] }) }
-            for column in rollup[0].counts.indices { bindings.append(rollup.map { $0.counts[column] }) }
-            let types = ["bigint[]", "bigint[]"] + rollup[0].texts.map { _ in "text[]" } + rollup[0].counts.map { _ in "bigint[]" }
-            statements.append(
-                PostgresQuery(
-                    unsafeSQL: "INSERT INTO usage_daily (\(DailyRollup.columns)) SELECT * FROM unnest("
-                        + types.enumerated().map { "$\($0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")\n" + DailyRollup.addingToRow,
-                    binds: bindings))
+            var columns = [writing.bind(rollup.map(\.accountID)) + "::bigint[]", writing.bind(rollup.map(\.dayMilliseconds)) + "::bigint[]"]
+            for column in rollup[0].texts.indices { columns.append(writing.bind(rollup.map { $0.texts[column] }) + "::text[]") }
+            for column in rollup[0].counts.indices { columns.append(writing.bind(rollup.map { $0.counts[column] }) + "::bigint[]") }
+            writing.add(
+                "INSERT INTO usage_daily (\(DailyRollup.columns)) SELECT * FROM unnest(" + columns.joined(separator: ", ") + ")\n" + DailyRollup.addingToRow)
         }
+        var statements = writing.query.map { [$0] } ?? []
         guard committing else {
             let answers = try session.pipeline(statements)
             if rows > 0 { try checkUsageRows(inserted: answers[0]) }

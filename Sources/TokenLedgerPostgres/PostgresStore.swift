@@ -119,26 +119,34 @@ final class PostgresStore: LedgerStore {
     /// round trip; else the reads follow the lock.
     func lock(accounts names: Set<String>, reservations: Set<String>) throws {
         guard !names.isEmpty || !reservations.isEmpty else { return }
-        let statement = (
-            sql: Self.accountColumns + """
-                 WHERE a.kind = 'customer' AND (a.name IN (\(Self.list(names.count)))
-                    OR a.id IN (SELECT account_id FROM reservation WHERE reference IN (\(Self.list(reservations.count)))))
-                ORDER BY a.id FOR UPDATE OF a
-                """,
-            arguments: (names.sorted() + reservations.sorted()).map(\.databaseValue)
-        )
+        let named = names.sorted().map(\.databaseValue)
         if reservations.isEmpty, let ids = known.accountIDs(named: names) {
+            // By key (the names too, so that no other account is locked): a lookup PostgreSQL
+            // plans at once, where the names with reservations' accounts cost it more than the
+            // reading.
+            let statement = (
+                sql: Self.accountColumns + " WHERE a.id IN (\(Self.list(ids.count))) AND a.name IN (\(Self.list(names.count))) ORDER BY a.id FOR UPDATE OF a",
+                arguments: ids.map(\.databaseValue) + named
+            )
             let models = known.models()
             let drawKeys = usageKeys.count < UsageKeys.drawn / 4
             let (rows, read) = try session.prefetching(after: statement) { reader in
                 try self.reads(accounts: ids, limited: ids, models: models, drawKeys: drawKeys, reader: reader)
             }
             if rows.map({ $0["id"] as Int64 }) == ids { return try hold(rows, read) }
-            // The names hold other keys than those known (the books were made anew): read again.
+            // The names hold other keys than those known (the books were made anew): lock them
+            // by name and read again.
             known.forgetAccounts()
-            return try hold(rows)
         }
-        try hold(try session.select(statement.sql, statement.arguments))
+        let sql =
+            reservations.isEmpty
+            ? Self.accountColumns + " WHERE a.kind = 'customer' AND a.name IN (\(Self.list(names.count))) ORDER BY a.id FOR UPDATE OF a"
+            : Self.accountColumns + """
+                 WHERE a.kind = 'customer' AND (a.name IN (\(Self.list(names.count)))
+                    OR a.id IN (SELECT account_id FROM reservation WHERE reference IN (\(Self.list(reservations.count)))))
+                ORDER BY a.id FOR UPDATE OF a
+                """
+        try hold(try session.select(sql, named + reservations.sorted().map(\.databaseValue)))
     }
 
     /// `count` placeholders, or NULL for none.
@@ -383,16 +391,21 @@ final class PostgresStore: LedgerStore {
         known.priced(model)
     }
 
-    /// The price points (oldest first) and minimum tiers of `models`, read from `reader`.
+    /// The price points (oldest first) and minimum tiers of `models`, read from `reader` in one
+    /// statement (a price point's row has no rank, a minimum tier's no id).
     private static func modelReads(_ models: [String], reader: any BooksReader) throws -> (pricePoints: [Row], requirements: [Row]) {
-        (
-            try reader.select(
-                "SELECT model, id, effective_from_ms FROM price_entry WHERE model IN (\(list(models.count))) ORDER BY model, effective_from_ms",
-                models.map(\.databaseValue)),
-            try reader.select(
-                "SELECT m.model, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model IN (\(list(models.count)))",
-                models.map(\.databaseValue))
-        )
+        let rows = try reader.select(
+            """
+            SELECT model, id, effective_from_ms, NULL AS rank FROM price_entry WHERE model IN (\(list(models.count)))
+            UNION ALL SELECT m.model, NULL, NULL, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier
+                WHERE m.model IN (\(list(models.count)))
+            ORDER BY model, effective_from_ms
+            """,
+            (models + models).map(\.databaseValue))
+        let (points, requirements) = rows.reduce(into: ([Row](), [Row]())) { split, row in
+            if (row["id"] as Int64?) == nil { split.1.append(row) } else { split.0.append(row) }
+        }
+        return (points, requirements)
     }
 
     /// Keeps the price points and minimum tier of each of `models` not kept yet, from what
