@@ -27,6 +27,9 @@ final class PostgresSession: @unchecked Sendable {
     /// How many times this session has sent statements and waited for their answers: its round
     /// trips to the server (what a transaction costs beyond its work when the server is far).
     private(set) var roundTrips = 0
+    /// How many statements this session has sent (`BEGIN` and `COMMIT` too): the server parses,
+    /// plans and answers each one on its own, which costs it more than a small statement's work.
+    private(set) var statementsSent = 0
     /// postgres-nio's own logging goes nowhere: its errors reach the caller as thrown errors.
     static let logger = Logger(label: "tokenledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -125,6 +128,7 @@ final class PostgresSession: @unchecked Sendable {
         // the statements over once and is woken once, for all the answers (a statement sent or
         // a future waited on from here would hop to the loop and back, each).
         roundTrips += 1
+        statementsSent += sent.count
         let connection = connection
         let loop = connection.eventLoop
         let statements = sent

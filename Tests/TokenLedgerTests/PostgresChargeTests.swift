@@ -364,18 +364,20 @@ struct PostgresChargeTests {
         }
     }
 
-    @Test("a group on accounts and models it has seen takes two round trips: its locks with every read, its writes with its commit")
+    @Test(
+        "a group on accounts and models it has seen takes two round trips: its locks with every read, its writes in one statement with its commit"
+    )
     func groupRoundTrips() throws {
         try withPostgresLedger { postgres, _ in
             let start = utc(2026, 5, 20)
             try Self.alphaAndBeta(on: postgres, at: start)
             // The charges of a group, committed as the service commits them; their receipts and
             // the round trips the group took.
-            func group(_ requests: [ChargeRequest]) throws -> (receipts: [ChargeReceipt], roundTrips: Int) {
-                let before = postgres.session.roundTrips
+            func group(_ requests: [ChargeRequest]) throws -> (receipts: [ChargeReceipt], roundTrips: Int, statements: Int) {
+                let before = (postgres.session.roundTrips, postgres.session.statementsSent)
                 let steps: [(any LedgerBooks) throws -> ChargeReceipt] = requests.map { request in { try $0.charge(request) } }
                 let results = try postgres.commit(group: steps, locking: GroupLocks(accounts: Set(requests.map(\.account))))
-                return (try results.map { try $0.get() }, postgres.session.roundTrips - before)
+                return (try results.map { try $0.get() }, postgres.session.roundTrips - before.0, postgres.session.statementsSent - before.1)
             }
             func charges(_ range: ClosedRange<Int>, model: String = "gpt-4o") -> [ChargeRequest] {
                 range.map { ChargeRequest(account: $0 % 2 == 0 ? "alpha" : "beta", model: model, input: 1_000, output: 100, requestID: "c\($0)", at: start) }
@@ -387,6 +389,11 @@ struct PostgresChargeTests {
             let second = try group(charges(3...22))
             #expect(second.receipts.count == 20 && second.receipts.allSatisfy { !$0.duplicate })
             #expect(second.roundTrips == 2)
+            // BEGIN, the lock, the accounts' lots, payments and limits, the usage tiers, the
+            // ledger's totals, the models' price points with their minimum tiers; then every
+            // write in one statement, and COMMIT (it took 16: a statement for each table written
+            // and two for the totals and for the models).
+            #expect(second.statements == 10)
             // So does a model not priced before, when first charged: three round trips more, once.
             #expect(try group(charges(23...24, model: "gpt-4o-mini")).roundTrips == 5)
             #expect(try group(charges(25...30, model: "gpt-4o-mini") + charges(31...32)).roundTrips == 2)
