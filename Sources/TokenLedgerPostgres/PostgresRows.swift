@@ -18,15 +18,29 @@ extension PostgresSession: BooksReader {
         }
     }
 
+    /// Every row each statement selects, as ``selectAll(_:)``, the statements after the first
+    /// `separate` read by one statement (``CombinedReads``) when there are two or more and each can be.
+    func selectCombining(_ statements: [(sql: String, arguments: [DatabaseValue])], separate: Int = 0) throws -> [[Row]] {
+        let rest = Array(statements.dropFirst(separate))
+        guard rest.count > 1, rest.allSatisfy({ CombinedReads.combinable($0.sql) }) else { return try selectAll(statements) }
+        return try naming {
+            var queries = try statements.prefix(separate).map { try Self.query($0.sql, $0.arguments) }
+            queries.append(try CombinedReads.query(rest))
+            let answers = try pipeline(queries)
+            return try answers.dropLast().map { rows in try rows.map { try Self.row($0) } } + CombinedReads.rows(answers.last!, count: rest.count)
+        }
+    }
+
     /// What `reads` returns, its statements sent at once: run first to learn the statements it
     /// selects (answered with no rows), then again, answered from the server's answers to all
-    /// of them, sent in one round trip (``pipeline(_:)``). For reads whose statements do not
+    /// of them, sent in one round trip (``pipeline(_:)``) and read by one statement when they
+    /// can be (``CombinedReads``: `reads` must select no `bytea`). For reads whose statements do not
     /// depend on each other's answers; a statement the second run did not select the first time
     /// is sent on its own.
     func prefetching<T>(_ reads: (any BooksReader) throws -> T) throws -> T {
         let recorder = RecordingReader()
         _ = try reads(recorder)
-        let answers = try selectAll(recorder.statements)
+        let answers = try selectCombining(recorder.statements)
         return try reads(ReplayingReader(session: self, statements: recorder.statements, answers: answers))
     }
 
@@ -38,7 +52,7 @@ extension PostgresSession: BooksReader {
     func prefetching<T>(after leading: (sql: String, arguments: [DatabaseValue]), _ reads: (any BooksReader) throws -> T) throws -> ([Row], T) {
         let recorder = RecordingReader()
         _ = try reads(recorder)
-        let answers = try selectAll([leading] + recorder.statements)
+        let answers = try selectCombining([leading] + recorder.statements, separate: 1)
         return (answers[0], try reads(ReplayingReader(session: self, statements: recorder.statements, answers: Array(answers.dropFirst()))))
     }
 

@@ -140,6 +140,28 @@ struct PostgresLocationTests {
             #expect(PostgresSession.wholeNumber(numeric: &buffer) == expected, "\(digits) weight \(weight)")
         }
     }
+    @Test("combined reads' JSON reads back as the cells would: whole numbers, text with every escape, booleans, NULL; no float, no nesting")
+    func combinedReadsJSON() throws {
+        var parser = CombinedReads.Parser(
+            bytes: Array(#"[{"a":-9223372036854775808,"b":"q\"\\\/\b\f\n\r\t\u0001é\ud83d\ude00","c":true,"d":false,"e":null,"f":1200.000}"#.utf8) + Array(", \n {}]".utf8))
+        let rows = try parser.rows()
+        #expect(rows.count == 2)
+        #expect(rows[0]["a"] as Int64 == Int64.min)
+        #expect(rows[0]["b"] as String == "q\"\\/\u{8}\u{C}\n\r\t\u{1}é😀")
+        #expect(rows[0]["c"] as Int64 == 1 && rows[0]["d"] as Int64 == 0 && rows[0]["f"] as Int64 == 1_200)
+        #expect(rows[0]["e"] as DatabaseValue == .null)
+        #expect(rows[1].isEmpty)
+        var empty = CombinedReads.Parser(bytes: Array("[]".utf8))
+        #expect(try empty.rows().isEmpty)
+        for refused in [#"[{"x":1.5}]"#, #"[{"x":1e3}]"#, #"[{"x":[1]}]"#, #"[{"x":{"y":1}}]"#, #"[{"x":"unterminated}]"#, #"[{"x":1}"#, #"[{"x":99999999999999999999}]"#] {
+            var parser = CombinedReads.Parser(bytes: Array(refused.utf8))
+            #expect(throws: LedgerError.self, "\(refused)") { try parser.rows() }
+        }
+        #expect(CombinedReads.combinable("SELECT * FROM lot WHERE account_id IN (?, ?)"))
+        #expect(!CombinedReads.combinable("SELECT * FROM account WHERE id = ? FOR UPDATE"))
+        #expect(!CombinedReads.combinable("SELECT ?1, ?2"))
+        #expect(!CombinedReads.combinable("INSERT INTO t VALUES (?)"))
+    }
 }
 
 @Suite("PostgreSQL: the store on a real server")
@@ -170,6 +192,31 @@ struct PostgresStoreTests {
         } catch let error as LedgerError {
             #expect(error.kind == .newerSchema)
             #expect(error.detail.contains("pg9999_future"))
+        }
+    }
+
+    @Test("reads combined into one statement answer what they answer one by one, rows in order, types as read from the cells")
+    func combinedReads() throws {
+        try withPostgresLedger { ledger, _ in
+            let statements: [(sql: String, arguments: [DatabaseValue])] = [
+                ("SELECT CAST(? AS bigint) AS n, CAST(? AS text) AS t, true AS yes, NULL::text AS nothing", sqlValues(-42, "a \"quoted\"\\ tab\t line\n é 😀 \u{1}")),
+                ("SELECT g AS n FROM generate_series(1, ?) g ORDER BY g DESC", sqlValues(5)),
+                ("SELECT name FROM account_balance WHERE id > ? ORDER BY id", sqlValues(100)),
+                ("SELECT CAST(sum(g) AS numeric) AS total, count(*) AS n FROM generate_series(1, ?) g", sqlValues(10)),
+                ("SELECT id, name FROM account_balance WHERE id IN (?, ?) ORDER BY id", sqlValues(3, 1)),
+            ]
+            let (one, combined, sent) = try ledger.withSession { session in
+                let one = try session.selectAll(statements)
+                let before = session.statementsSent
+                let combined = try session.selectCombining(statements)
+                return (one, combined, session.statementsSent - before)
+            }
+            #expect(sent == 1)
+            #expect(combined == one)
+            #expect(combined[0].first?["t"] as String? == "a \"quoted\"\\ tab\t line\n é 😀 \u{1}")
+            #expect(combined[1].map { $0["n"] as Int64 } == [5, 4, 3, 2, 1])
+            #expect(combined[2].isEmpty && combined[3].first?["total"] as Int64? == 55)
+            #expect(combined[4].map { $0["name"] as String } == ["@payments", "@usage"])
         }
     }
 
