@@ -140,10 +140,12 @@ struct PostgresLocationTests {
             #expect(PostgresSession.wholeNumber(numeric: &buffer) == expected, "\(digits) weight \(weight)")
         }
     }
+
     @Test("combined reads' JSON reads back as the cells would: whole numbers, text with every escape, booleans, NULL; no float, no nesting")
     func combinedReadsJSON() throws {
         var parser = CombinedReads.Parser(
-            bytes: Array(#"[{"a":-9223372036854775808,"b":"q\"\\\/\b\f\n\r\t\u0001é\ud83d\ude00","c":true,"d":false,"e":null,"f":1200.000}"#.utf8) + Array(", \n {}]".utf8))
+            bytes: Array(#"[{"a":-9223372036854775808,"b":"q\"\\\/\b\f\n\r\t\u0001é\ud83d\ude00","c":true,"d":false,"e":null,"f":1200.000}"#.utf8)
+                + Array(", \n {}]".utf8))
         let rows = try parser.rows()
         #expect(rows.count == 2)
         #expect(rows[0]["a"] as Int64 == Int64.min)
@@ -153,7 +155,9 @@ struct PostgresLocationTests {
         #expect(rows[1].isEmpty)
         var empty = CombinedReads.Parser(bytes: Array("[]".utf8))
         #expect(try empty.rows().isEmpty)
-        for refused in [#"[{"x":1.5}]"#, #"[{"x":1e3}]"#, #"[{"x":[1]}]"#, #"[{"x":{"y":1}}]"#, #"[{"x":"unterminated}]"#, #"[{"x":1}"#, #"[{"x":99999999999999999999}]"#] {
+        for refused in [
+            #"[{"x":1.5}]"#, #"[{"x":1e3}]"#, #"[{"x":[1]}]"#, #"[{"x":{"y":1}}]"#, #"[{"x":"unterminated}]"#, #"[{"x":1}"#, #"[{"x":99999999999999999999}]"#,
+        ] {
             var parser = CombinedReads.Parser(bytes: Array(refused.utf8))
             #expect(throws: LedgerError.self, "\(refused)") { try parser.rows() }
         }
@@ -199,7 +203,10 @@ struct PostgresStoreTests {
     func combinedReads() throws {
         try withPostgresLedger { ledger, _ in
             let statements: [(sql: String, arguments: [DatabaseValue])] = [
-                ("SELECT CAST(? AS bigint) AS n, CAST(? AS text) AS t, true AS yes, NULL::text AS nothing", sqlValues(-42, "a \"quoted\"\\ tab\t line\n é 😀 \u{1}")),
+                (
+                    "SELECT CAST(? AS bigint) AS n, CAST(? AS text) AS t, true AS yes, NULL::text AS nothing",
+                    sqlValues(-42, "a \"quoted\"\\ tab\t line\n é 😀 \u{1}")
+                ),
                 ("SELECT g AS n FROM generate_series(1, ?) g ORDER BY g DESC", sqlValues(5)),
                 ("SELECT name FROM account_balance WHERE id > ? ORDER BY id", sqlValues(100)),
                 ("SELECT CAST(sum(g) AS numeric) AS total, count(*) AS n FROM generate_series(1, ?) g", sqlValues(10)),
