@@ -19,11 +19,15 @@ enum CombinedReads {
     /// are all `?` (numbered in turn across the parts).
     static func combinable(_ sql: String) -> Bool {
         guard sql.hasPrefix("SELECT") else { return false }
-        if sql.contains(" FOR UPDATE") || sql.contains(" FOR SHARE") || sql.contains(" FOR NO KEY") || sql.contains(" FOR KEY") { return false }
-        var previous: Character = " "
-        for character in sql {
-            if previous == "?" && character.isASCII && character.isNumber { return false }
-            previous = character
+        // Bytes, not Foundation's `contains`: this runs for every read of every group.
+        let bytes = Array(sql.utf8)
+        let locking = Array(" FOR ".utf8)
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: "?"), index + 1 < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1]) {
+                return false
+            }
+            // A locking clause: FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE.
+            if bytes[index] == UInt8(ascii: " "), bytes[index...].starts(with: locking) { return false }
         }
         return true
     }

@@ -70,46 +70,51 @@ extension PostgresSession: BooksReader {
     /// past the largest so far, and SQLite's numbered `?NNN` as `$NNN`; none is read inside a quoted string or name), and
     /// `arguments` bound to them.
     static func query(_ sql: String, _ arguments: [DatabaseValue]) throws -> PostgresQuery {
-        var text = ""
-        text.reserveCapacity(sql.utf8.count + 8)
+        // Read as UTF-8 bytes: every character that matters here is ASCII, and a statement is
+        // numbered for every query sent (Characters cost a group of charges a few percent).
+        let bytes = Array(sql.utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count + 16)
         var highest = 0
-        var quote: Character?
-        var characters = sql.makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? characters.next() {
-            pending = nil
+        var quote: UInt8?
+        var index = 0
+        let question = UInt8(ascii: "?")
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
             if let open = quote {
-                if character == open { quote = nil }
-                text.append(character)
-            } else if character == "'" || character == "\"" {
-                quote = character
-                text.append(character)
-            } else if character == "?" {
-                var digits = ""
-                while let next = characters.next() {
-                    if next.isASCII && next.isNumber {
-                        digits.append(next)
-                    } else {
-                        pending = next
-                        break
-                    }
+                if byte == open { quote = nil }
+                text.append(byte)
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+                text.append(byte)
+            } else if byte == question {
+                var number = 0
+                var numbered = false
+                while index < bytes.count, digits.contains(bytes[index]) {
+                    number = number * 10 + Int(bytes[index] - digits.lowerBound)
+                    numbered = true
+                    index += 1
                 }
-                if let index = Int(digits) {
-                    highest = max(highest, index)
-                    text += "$\(index)"
+                if numbered {
+                    highest = max(highest, number)
                 } else {
                     // As SQLite numbers it: one past the largest number given so far.
                     highest += 1
-                    text += "$\(highest)"
+                    number = highest
                 }
+                text.append(UInt8(ascii: "$"))
+                text.append(contentsOf: String(number).utf8)
             } else {
-                text.append(character)
+                text.append(byte)
             }
         }
+        let numbered = String(decoding: text, as: UTF8.self)
         precondition(highest == arguments.count, "\(highest) placeholders for \(arguments.count) arguments")
         var bindings = PostgresBindings(capacity: arguments.count)
         for value in arguments { try bind(value, to: &bindings) }
-        return PostgresQuery(unsafeSQL: text, binds: bindings)
+        return PostgresQuery(unsafeSQL: numbered, binds: bindings)
     }
 
     /// Appends `value` as PostgreSQL's `bigint`, `text`, `bytea` or NULL. The books hold no

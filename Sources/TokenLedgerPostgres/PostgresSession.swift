@@ -111,9 +111,11 @@ final class PostgresSession: @unchecked Sendable {
         try pipeline([query])[0]
     }
 
-    /// Runs `queries` one after the other, sent all at once: the server answers each in turn,
-    /// and this waits once for all (one round trip rather than one a statement). For
-    /// statements that do not need each other's answers. Returns each one's rows; throws the
+    /// Runs `queries` one after the other, handed to the connection at once: this waits once
+    /// for all of them. (postgres-nio sends each statement once the one before is answered, so
+    /// on the wire each is still an exchange with the server: what saves those is fewer
+    /// statements, ``CombinedReads`` and ``WritingStatement``.) For statements that do not need
+    /// each other's answers. Returns each one's rows; throws the
     /// first error (after which, in a transaction, the server runs none of the rest).
     func pipeline(_ queries: [PostgresQuery]) throws -> [[PostgresRow]] {
         guard !queries.isEmpty else { return [] }
