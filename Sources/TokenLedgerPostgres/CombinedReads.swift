@@ -3,7 +3,9 @@ import PostgresNIO
 import TokenLedger
 
 /// Reads that do not need each other's answers, made one statement: each read's rows become one
-/// JSON array (`json_agg`, the rows in the read's order), each array a row of the answer.
+/// JSON array (`json_agg`, the rows in the read's order: PostgreSQL aggregates a sorted subquery's
+/// rows in its order when, as here, nothing else is joined or grouped at that level), each array
+/// a row of the answer. The reads see one snapshot, taken when the statement starts.
 ///
 /// Why: postgres-nio sends a connection's statements one at a time, each when the one before was
 /// answered, and PostgreSQL parses, plans and answers each on its own. For the handful of small
