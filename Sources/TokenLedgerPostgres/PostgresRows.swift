@@ -93,7 +93,9 @@ extension PostgresSession: BooksReader {
                 var number = 0
                 var numbered = false
                 while index < bytes.count, digits.contains(bytes[index]) {
-                    number = number * 10 + Int(bytes[index] - digits.lowerBound)
+                    // Past SQLite's largest parameter number it stops growing (no overflow):
+                    // the count of arguments then disagrees, as it should.
+                    if number < 1_000_000 { number = number * 10 + Int(bytes[index] - digits.lowerBound) }
                     numbered = true
                     index += 1
                 }

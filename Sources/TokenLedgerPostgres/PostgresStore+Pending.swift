@@ -68,15 +68,6 @@ struct PendingCharges {
     /// The columns that hold NULL where a row holds 0 or "".
     static let nullable: Set<String> = ["lot_id", "lot_nanos", "project", "api_key", "end_user", "model_sent", "provider"]
 
-    /// Inserts every row given as arrays, one a column; a request id already recorded (by a
-    /// writer that committed meanwhile) inserts nothing. Returns the ids inserted.
-    static let insertRows = insert(onConflict: "ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
-
-    private static func insert(onConflict: String) -> String {
-        let types = integerColumns.map { _ in "bigint[]" } + textColumns.map { _ in "text[]" }
-        return insert(from: types.indices.map { "$\($0 + 1)" }, onConflict: onConflict)
-    }
-
     /// The insert of every row, from `parameters` (the placeholders of the columns' arrays, in
     /// ``integerColumns`` then ``textColumns`` order), `onConflict` after it.
     static func insert(from parameters: [String], onConflict: String) -> String {
@@ -223,14 +214,7 @@ extension PostgresStore {
     func flush(committing: Bool = false) throws {
         let rows = pending.rowCount
         var writing = WritingStatement()
-        if rows > 0 {
-            var columns: [String] = []
-            for column in pending.integers { columns.append(writing.bind(column)) }
-            for column in pending.texts { columns.append(writing.bind(column)) }
-            writing.add(
-                PendingCharges.insert(from: columns, onConflict: committing ? "" : "ON CONFLICT (request_id) DO NOTHING") + " RETURNING request_id",
-                answering: "request_id")
-        }
+        addUsageRows(to: &writing, failingOnTaken: committing)
         let (debits, counters, draws) = pending.figures.take()
         if !debits.isEmpty {
             let accounts = debits.keys.sorted()
@@ -308,16 +292,23 @@ extension PostgresStore {
     /// recorded meanwhile fails the transaction with ``RecordedMeanwhile`` (run again, it is
     /// answered as a retry).
     func writeUsageRows() throws {
-        if pending.rowCount > 0 { try checkUsageRows(inserted: try session.query(usageRowsStatement())) }
+        var writing = WritingStatement()
+        addUsageRows(to: &writing, failingOnTaken: false)
+        if let statement = writing.query { try checkUsageRows(inserted: try session.query(statement)) }
         try writeDraws()
     }
 
-    /// The statement inserting every usage row held (``PendingCharges/insertRows``).
-    private func usageRowsStatement(_ sql: String = PendingCharges.insertRows) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: pending.integers.count + pending.texts.count)
-        for column in pending.integers { bindings.append(column) }
-        for column in pending.texts { bindings.append(column) }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    /// Adds the insert of every usage row held (none when none is) to `writing`, answering the
+    /// request ids inserted. `failingOnTaken`: an id another writer recorded meanwhile fails the
+    /// statement (and its transaction) with a unique violation, rather than inserting nothing.
+    private func addUsageRows(to writing: inout WritingStatement, failingOnTaken: Bool) {
+        guard pending.rowCount > 0 else { return }
+        var columns: [String] = []
+        for column in pending.integers { columns.append(writing.bind(column)) }
+        for column in pending.texts { columns.append(writing.bind(column)) }
+        writing.add(
+            PendingCharges.insert(from: columns, onConflict: failingOnTaken ? "" : "ON CONFLICT (request_id) DO NOTHING") + " RETURNING request_id",
+            answering: "request_id")
     }
 
     /// Forgets the rows held once written, when all were: ids another writer recorded meanwhile

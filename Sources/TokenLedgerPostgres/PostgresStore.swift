@@ -391,21 +391,16 @@ final class PostgresStore: LedgerStore {
         known.priced(model)
     }
 
-    /// The price points (oldest first) and minimum tiers of `models`, read from `reader` in one
-    /// statement (a price point's row has no rank, a minimum tier's no id).
+    /// The price points (oldest first) and minimum tiers of `models`, read from `reader`.
     private static func modelReads(_ models: [String], reader: any BooksReader) throws -> (pricePoints: [Row], requirements: [Row]) {
-        let rows = try reader.select(
-            """
-            SELECT model, id, effective_from_ms, NULL AS rank FROM price_entry WHERE model IN (\(list(models.count)))
-            UNION ALL SELECT m.model, NULL, NULL, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier
-                WHERE m.model IN (\(list(models.count)))
-            ORDER BY model, effective_from_ms
-            """,
-            (models + models).map(\.databaseValue))
-        let (points, requirements) = rows.reduce(into: ([Row](), [Row]())) { split, row in
-            if (row["id"] as Int64?) == nil { split.1.append(row) } else { split.0.append(row) }
-        }
-        return (points, requirements)
+        (
+            try reader.select(
+                "SELECT model, id, effective_from_ms FROM price_entry WHERE model IN (\(list(models.count))) ORDER BY model, effective_from_ms",
+                models.map(\.databaseValue)),
+            try reader.select(
+                "SELECT m.model, t.rank FROM model_requirement m JOIN usage_tier t ON t.name = m.minimum_tier WHERE m.model IN (\(list(models.count)))",
+                models.map(\.databaseValue))
+        )
     }
 
     /// Keeps the price points and minimum tier of each of `models` not kept yet, from what
